@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The whole test suite, fail-fast, cheapest layers first:
+# setup -> fmt -> clippy -> native tests -> FHIR validation -> wasm build + size
+# -> wasm tests in headless Chromium -> demo build -> Playwright end-to-end.
+# The last line is a summary: "summary: N passed, N failed, N skipped".
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+LOGS=target/test-logs
+rm -rf "$LOGS" && mkdir -p "$LOGS"
+STEPS=10
+step=0
+current=
+started=$SECONDS
+
+section() {
+  step=$((step + 1))
+  current="$1"
+  printf '\n==== [%d/%d] %s ====\n' "$step" "$STEPS" "$1"
+}
+
+# Run a command, keeping its output in $LOGS/<name>.log for the summary.
+logged() {
+  local name="$1"; shift
+  "$@" 2>&1 | tee "$LOGS/$name.log"
+}
+
+on_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo
+    echo "test: FAILED in step [$step/$STEPS] $current (exit $rc, after $((SECONDS - started)) s)"
+  fi
+}
+trap on_exit EXIT
+
+section "setup"
+bash scripts/setup.sh
+
+section "cargo fmt --check"
+cargo fmt --all -- --check
+
+section "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+section "cargo test (native)"
+rm -rf target/fhir-out
+logged cargo-native cargo test --workspace
+
+section "FHIR validation of target/fhir-out"
+.venv/bin/python tools/validate_fhir.py target/fhir-out
+
+section "wasm build + size"
+bash scripts/build-wasm.sh
+node scripts/check-size.mjs
+
+section "wasm tests (headless Chromium)"
+# Test binaries without wasm_bindgen_test_configure! run in the browser too.
+WASM_BINDGEN_USE_BROWSER=1 logged cargo-wasm cargo test -p fhir_media_capture --target wasm32-unknown-unknown
+
+section "demo build (webpack)"
+webpack --mode production --no-stats
+echo "webpack: dist/ $(du -sh dist | cut -f1)"
+
+section "local endpoint"
+# Use the endpoint once its binary really serves (--static-dir); until then the
+# e2e tests fall back to scripts/serve-static.mjs.
+cargo build --quiet -p fhir-media-endpoint
+endpoint_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
+if "$endpoint_bin" --help 2>/dev/null | grep -q -- '--static-dir'; then
+  export FHIR_ENDPOINT_BIN="$endpoint_bin"
+  echo "endpoint: $FHIR_ENDPOINT_BIN"
+else
+  unset FHIR_ENDPOINT_BIN
+  echo "endpoint: no runnable main yet; e2e uses scripts/serve-static.mjs"
+fi
+
+section "end-to-end (Playwright, Chromium)"
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$LOGS/e2e.tap" tests/e2e/
+
+trap - EXIT
+echo
+echo "test: all $STEPS steps passed in $((SECONDS - started)) s"
+# Totals over cargo's "test result:" lines (native + wasm) and node's TAP summary.
+awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
+  /^# pass /    { p += $3 }
+  /^# fail /    { f += $3 }
+  /^# skipped / { s += $3 }
+  END { printf "summary: %d passed, %d failed, %d skipped\n", p, f, s }
+' "$LOGS"/cargo-native.log "$LOGS"/cargo-wasm.log "$LOGS"/e2e.tap

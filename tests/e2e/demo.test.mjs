@@ -1,0 +1,150 @@
+// End-to-end: the built demo (dist/) in headless Chromium via playwright-core,
+// served by the local endpoint (FHIR_ENDPOINT_BIN) or, until it serves, the static fallback.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = path.join(root, 'dist');
+const shots = path.join(root, 'test-results');
+const testdata = process.env.FHIR_TESTDATA || path.join(root, '..', 'shared', 'testdata');
+const photoO6 = path.join(testdata, 'photos', 'canon_sx60_3mp_o6.jpg');
+const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
+  (p) => p && fs.existsSync(p),
+);
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+let server;
+let baseUrl;
+let browser;
+let tmp;
+
+/** Start the server on a free port; resolve with its URL from the `listening on` line. */
+function startServer() {
+  const endpoint = process.env.FHIR_ENDPOINT_BIN;
+  const [cmd, args] = endpoint
+    ? [endpoint, ['--addr', '127.0.0.1:0', '--static-dir', dist, '--dev', '--data-dir', path.join(tmp, 'data')]]
+    : [process.execPath, [path.join(root, 'scripts', 'serve-static.mjs'), dist, '--port', '0']];
+  const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = output.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1].replace(/\/$/, '') });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
+  assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-e2e-'));
+  fs.mkdirSync(shots, { recursive: true });
+  ({ child: server, url: baseUrl } = await startServer());
+  console.log(`demo served by ${process.env.FHIR_ENDPOINT_BIN ? 'the endpoint' : 'the static fallback'} at ${baseUrl}`);
+  browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    process.kill(server.pid, 'SIGTERM');
+    await exited;
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A fresh page on the demo that fails the test on any uncaught page error. */
+async function openDemo(t) {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err));
+  t.after(async () => {
+    await page.close();
+    assert.deepEqual(errors.map(String), [], 'uncaught errors on the page');
+  });
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('Choose one or more images').waitFor();
+  return page;
+}
+
+test('demo page loads with labelled, pre-filled options', async (t) => {
+  const page = await openDemo(t);
+  assert.equal(await page.getByLabel('Patient (subject)').inputValue(), 'Patient/b8dfa97bdcdf4754bcd8197ca78ef0f0');
+  assert.equal(await page.getByLabel('Max dimension (px)').inputValue(), '2048');
+  assert.equal(await page.locator('#files').getAttribute('accept'), 'image/*');
+  await page.screenshot({ path: path.join(shots, 'e2e-01-empty.png'), fullPage: true });
+});
+
+test('an EXIF orientation 6 photo comes out portrait as a JPEG Media', async (t) => {
+  if (!fs.existsSync(photoO6)) {
+    t.skip(`test photo absent: ${photoO6} (set FHIR_TESTDATA)`);
+    return;
+  }
+  const page = await openDemo(t);
+  await page.locator('#files').setInputFiles(photoO6);
+  const card = page.locator('.result').first();
+  await card.locator('xpath=self::*[@data-state!="pending"]').waitFor({ timeout: 60_000 });
+  const state = await card.getAttribute('data-state');
+  assert.equal(state, 'done', `preparing failed: ${await card.innerText()}`);
+
+  const img = card.locator('img');
+  const size = await img.evaluate(async (el) => {
+    await el.decode();
+    return [el.naturalWidth, el.naturalHeight];
+  });
+  assert.deepEqual(size, [1536, 2048]);
+  assert.equal(await card.locator('.dims').innerText(), '1536 × 2048');
+
+  const media = JSON.parse(await card.locator('pre').innerText());
+  assert.equal(media.resourceType, 'Media');
+  assert.equal(media.status, 'completed');
+  assert.equal(media.content.contentType, 'image/jpeg');
+  assert.equal(media.subject.reference, 'Patient/b8dfa97bdcdf4754bcd8197ca78ef0f0');
+  assert.ok(media.content.data.length > 0);
+  await page.screenshot({ path: path.join(shots, 'e2e-02-portrait.png'), fullPage: true });
+});
+
+test('corrupt files show a clear MediaError', async (t) => {
+  const randomFile = path.join(tmp, 'random.jpg');
+  fs.writeFileSync(randomFile, crypto.randomBytes(8192));
+  // JPEG magic followed by garbage: sniffs as JPEG but cannot decode.
+  const brokenJpeg = path.join(tmp, 'broken.jpg');
+  fs.writeFileSync(brokenJpeg, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(8192)]));
+
+  const page = await openDemo(t);
+  await page.locator('#files').setInputFiles([randomFile, brokenJpeg]);
+  const cards = page.locator('.result');
+  await page.locator('.result[data-state="pending"]').waitFor({ state: 'detached', timeout: 60_000 });
+  assert.equal(await cards.count(), 2);
+  for (let i = 0; i < 2; i++) {
+    const card = cards.nth(i);
+    assert.equal(await card.getAttribute('data-state'), 'error', await card.innerText());
+    const code = await card.getAttribute('data-code');
+    assert.ok(['unsupported-format', 'corrupt-image'].includes(code), `unexpected code ${code}`);
+    const alert = card.getByRole('alert');
+    assert.match(await alert.innerText(), new RegExp(`^MediaError ${code}: .+`));
+  }
+  await page.screenshot({ path: path.join(shots, 'e2e-03-corrupt.png'), fullPage: true });
+});
