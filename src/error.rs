@@ -1,0 +1,61 @@
+//! The pipeline's one error type. Each variant maps to a stable `code` string that the
+//! JS `MediaError` carries; the `Display` text is written for the person holding the phone.
+
+use std::fmt;
+
+/// Why a photo could not be prepared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    #[error("This file is not an image we can read ({detail}). Choose a JPEG, PNG, HEIC, WebP, GIF, BMP or TIFF photo.")]
+    UnsupportedFormat { detail: String },
+
+    #[error("The image data is damaged or incomplete ({detail}). Take the photo again or choose another file.")]
+    CorruptImage { detail: String },
+
+    #[error("The file is {size} bytes, over the limit of {limit} bytes. Choose a smaller file or a lower camera resolution.")]
+    TooLarge { size: u64, limit: u64 },
+
+    #[error("The image is {width}x{height} pixels ({}), over the limit of {}. Choose a smaller image.", Megapixels(*width as u64 * *height as u64), Megapixels(*limit))]
+    TooManyPixels { width: u32, height: u32, limit: u64 },
+
+    #[error("HEIC/HEIF photos cannot be converted in this browser yet. On an iPhone, share the photo as JPEG (or set Settings > Camera > Formats > Most Compatible) and choose it again.")]
+    HeicNotDecodable,
+
+    #[error("Invalid option `{field}`: {reason}")]
+    InvalidOptions { field: String, reason: String },
+}
+
+impl MediaError {
+    /// The stable machine-readable code, as documented in the public API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MediaError::UnsupportedFormat { .. } => "unsupported-format",
+            MediaError::CorruptImage { .. } => "corrupt-image",
+            MediaError::TooLarge { .. } => "too-large",
+            MediaError::TooManyPixels { .. } => "too-many-pixels",
+            MediaError::HeicNotDecodable => "heic-not-decodable",
+            MediaError::InvalidOptions { .. } => "invalid-options",
+        }
+    }
+
+    pub(crate) fn corrupt(detail: impl fmt::Display) -> Self {
+        MediaError::CorruptImage {
+            detail: detail.to_string(),
+        }
+    }
+
+    pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Self {
+        MediaError::InvalidOptions {
+            field: field.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+struct Megapixels(u64);
+
+impl fmt::Display for Megapixels {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.1} MP", self.0 as f64 / 1_000_000.0)
+    }
+}

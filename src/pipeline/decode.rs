@@ -1,0 +1,161 @@
+//! Decode to pixels. JPEG goes through jpeg-decoder so it can scale in the DCT domain
+//! (1/2, 1/4, 1/8): a 12 MP photo bound for 2048 px never exists at full size in memory.
+//! The other formats go through `image`.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageError, ImageFormat, ImageReader, RgbImage};
+use jpeg_decoder::PixelFormat;
+
+use super::raster::{normalise, Raster};
+use super::sniff::Format;
+use crate::error::MediaError;
+
+/// A decoded picture plus what the encoder may carry over.
+pub struct Decoded {
+    pub raster: Raster,
+    /// Embedded ICC profile (JPEG only), kept so colours survive (e.g. Display P3).
+    pub icc_profile: Option<Vec<u8>>,
+    /// The DCT scale used: 1, 2, 4 or 8.
+    pub scale: u32,
+}
+
+/// The scaled decode must keep at least this share of the target's longest side, so
+/// that a 4032 px photo aimed at 2048 decodes at 1/2 (2016 px) with no resize pass.
+const SCALE_SLACK: f64 = 0.975;
+
+/// Decode `bytes` of `format`. `target` is the longest side wanted after resizing;
+/// `max_pixels` bounds what a decoder may allocate.
+pub fn decode(
+    bytes: &[u8],
+    format: Format,
+    target: u32,
+    max_pixels: u64,
+) -> Result<Decoded, MediaError> {
+    match format {
+        Format::Jpeg => decode_jpeg(bytes, target, max_pixels),
+        Format::Heif => Err(MediaError::HeicNotDecodable),
+        Format::Png => decode_with_image(bytes, ImageFormat::Png, max_pixels),
+        Format::WebP => decode_with_image(bytes, ImageFormat::WebP, max_pixels),
+        Format::Gif => decode_with_image(bytes, ImageFormat::Gif, max_pixels),
+        Format::Bmp => decode_with_image(bytes, ImageFormat::Bmp, max_pixels),
+        Format::Tiff => decode_with_image(bytes, ImageFormat::Tiff, max_pixels),
+    }
+}
+
+/// Largest denominator in {8, 4, 2} whose scaled longest side is still ≥ 97.5% of
+/// `target`; 1 when none is.
+pub fn jpeg_scale(width: u32, height: u32, target: u32) -> u32 {
+    let long = width.max(height) as f64;
+    [8u32, 4, 2]
+        .into_iter()
+        .find(|&d| (long / d as f64).ceil() >= SCALE_SLACK * target as f64)
+        .unwrap_or(1)
+}
+
+fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, MediaError> {
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    decoder.set_max_decoding_buffer_size(
+        usize::try_from(max_pixels.saturating_mul(4)).unwrap_or(usize::MAX),
+    );
+    decoder.read_info().map_err(jpeg_error)?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| MediaError::corrupt("JPEG header without a frame"))?;
+    let (w, h) = (info.width as u32, info.height as u32);
+    let scale = jpeg_scale(w, h, target);
+    if scale > 1 {
+        let req_w = w.div_ceil(scale) as u16;
+        let req_h = h.div_ceil(scale) as u16;
+        decoder.scale(req_w, req_h).map_err(jpeg_error)?;
+    }
+    let pixels = decoder.decode().map_err(jpeg_error)?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| MediaError::corrupt("JPEG frame lost while decoding"))?;
+    let (ow, oh) = (info.width as u32, info.height as u32);
+    let rgb = match info.pixel_format {
+        PixelFormat::RGB24 => pixels,
+        PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
+        // 16-bit samples are big-endian; the high byte is the 8-bit value.
+        PixelFormat::L16 => pixels
+            .chunks_exact(2)
+            .flat_map(|s| [s[0], s[0], s[0]])
+            .collect(),
+        PixelFormat::CMYK32 => cmyk_to_rgb(&pixels),
+    };
+    let raster = RgbImage::from_raw(ow, oh, rgb)
+        .ok_or_else(|| MediaError::corrupt("JPEG decoder returned too few pixels"))?;
+    Ok(Decoded {
+        raster: DynamicImage::ImageRgb8(raster),
+        icc_profile: decoder.icc_profile(),
+        scale,
+    })
+}
+
+/// jpeg-decoder undoes Adobe's inversion, so these are plain ink amounts.
+fn cmyk_to_rgb(cmyk: &[u8]) -> Vec<u8> {
+    cmyk.chunks_exact(4)
+        .flat_map(|p| {
+            let k = 255 - p[3] as u32;
+            let ch = |c: u8| (((255 - c as u32) * k + 127) / 255) as u8;
+            [ch(p[0]), ch(p[1]), ch(p[2])]
+        })
+        .collect()
+}
+
+fn jpeg_error(e: jpeg_decoder::Error) -> MediaError {
+    match e {
+        jpeg_decoder::Error::Unsupported(f) => MediaError::UnsupportedFormat {
+            detail: format!("a JPEG variant we cannot decode: {f:?}"),
+        },
+        other => MediaError::corrupt(format!("JPEG: {other}")),
+    }
+}
+
+fn decode_with_image(
+    bytes: &[u8],
+    format: ImageFormat,
+    max_pixels: u64,
+) -> Result<Decoded, MediaError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    // RGBA16 is the widest buffer a decoder makes, plus slack for its own state.
+    limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(64 << 20));
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| image_error(format, e))?;
+    Ok(Decoded {
+        raster: normalise(img),
+        icc_profile: None,
+        scale: 1,
+    })
+}
+
+fn image_error(format: ImageFormat, e: ImageError) -> MediaError {
+    let name = format!("{format:?}").to_uppercase();
+    match e {
+        ImageError::Unsupported(u) => MediaError::UnsupportedFormat {
+            detail: format!("a {name} variant we cannot decode: {u}"),
+        },
+        ImageError::Limits(l) => {
+            MediaError::corrupt(format!("{name} needs more memory than allowed: {l}"))
+        }
+        other => MediaError::corrupt(format!("{name}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::jpeg_scale;
+
+    #[test]
+    fn scale_choice_keeps_975_percent_of_target() {
+        assert_eq!(jpeg_scale(4032, 3024, 2048), 2); // 2016 ≥ 1996.8
+        assert_eq!(jpeg_scale(4000, 3000, 2048), 2); // 2000
+        assert_eq!(jpeg_scale(3264, 2448, 2048), 1); // 1632 < 1996.8
+        assert_eq!(jpeg_scale(8064, 6048, 2048), 4); // 48 MP: 2016 at 1/4
+        assert_eq!(jpeg_scale(8064, 6048, 1024), 8); // 1008 ≥ 998.4
+        assert_eq!(jpeg_scale(1800, 1200, 2048), 1);
+        assert_eq!(jpeg_scale(16384, 100, 2048), 8);
+    }
+}

@@ -1,0 +1,123 @@
+//! `prepare`: bytes + settings → a Media ready to POST. The stage sequence and nothing
+//! else: sniff → limits → decode (scaled) → orient → resize → encode (byte budget) → Media.
+
+pub mod budget;
+pub mod decode;
+pub mod encode;
+pub mod limits;
+pub mod orient;
+pub mod raster;
+pub mod resize;
+pub mod sniff;
+
+use serde::Serialize;
+use web_time::Instant;
+
+use crate::error::MediaError;
+use crate::fhir::{build_media, Media};
+use crate::options::{OutputFormat, Settings};
+pub use sniff::Format;
+
+/// Milliseconds spent per stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Timings {
+    pub decode: f64,
+    pub orient: f64,
+    pub resize: f64,
+    pub encode: f64,
+    pub total: f64,
+}
+
+/// What the source was, before we touched it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceInfo {
+    pub format: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: usize,
+    pub orientation: u8,
+}
+
+/// A prepared photo: the resource plus facts about the encoded image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub media: Media,
+    pub content_type: &'static str,
+    pub width: u32,
+    pub height: u32,
+    /// Encoded image bytes (before base64).
+    pub bytes: usize,
+    /// JPEG quality used in (0, 1]; `None` for PNG.
+    pub quality: Option<f32>,
+    pub encodes: u32,
+    pub source: SourceInfo,
+    pub timings: Timings,
+}
+
+pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError> {
+    let start = Instant::now();
+    limits::check_input_size(bytes.len(), settings.max_input_bytes)?;
+    let format = sniff::sniff(bytes)?;
+    if format == Format::Heif {
+        return Err(MediaError::HeicNotDecodable);
+    }
+    let (src_w, src_h) = limits::check_pixels(bytes, settings.max_pixels)?;
+    let decoded = decode::decode(bytes, format, settings.max_dimension, settings.max_pixels)?;
+    let t_decode = Instant::now();
+
+    let orientation = orient::read_orientation(bytes);
+    let oriented = orient::apply(decoded.raster, orientation);
+    let t_orient = Instant::now();
+
+    let resized = resize::fit(oriented, settings.max_dimension)?;
+    let t_resize = Instant::now();
+
+    let use_png = match settings.format {
+        OutputFormat::Png => true,
+        OutputFormat::Jpeg => false,
+        OutputFormat::Auto => raster::has_transparency(&resized),
+    };
+    let (encoded, content_type) = if use_png {
+        let img = if raster::has_transparency(&resized) {
+            resized
+        } else {
+            raster::Raster::ImageRgb8(resized.to_rgb8())
+        };
+        (budget::png_within(img, settings.max_bytes)?, "image/png")
+    } else {
+        let rgb = raster::flatten_onto_white(resized);
+        let icc = decoded.icc_profile.as_deref();
+        (
+            budget::jpeg_within(rgb, settings.quality, settings.max_bytes, icc)?,
+            "image/jpeg",
+        )
+    };
+    let t_encode = Instant::now();
+
+    let media = build_media(settings, content_type, &encoded.bytes);
+    let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
+    Ok(Prepared {
+        media,
+        content_type,
+        width: encoded.width,
+        height: encoded.height,
+        bytes: encoded.bytes.len(),
+        quality: encoded.quality,
+        encodes: encoded.encodes,
+        source: SourceInfo {
+            format: format.name(),
+            width: src_w,
+            height: src_h,
+            bytes: bytes.len(),
+            orientation,
+        },
+        timings: Timings {
+            decode: ms(start, t_decode),
+            orient: ms(t_decode, t_orient),
+            resize: ms(t_orient, t_resize),
+            encode: ms(t_resize, t_encode),
+            total: ms(start, Instant::now()),
+        },
+    })
+}

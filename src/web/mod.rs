@@ -1,0 +1,1 @@
+//! wasm-bindgen edge (being written).
