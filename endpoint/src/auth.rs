@@ -1,0 +1,79 @@
+//! Bearer-token authentication: the full token may read and create, the read-only
+//! token may only read. Anything else is Canvas's 401 "Authentication failed".
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::config::Config;
+use crate::outcome::Outcome;
+use crate::state::AppState;
+
+/// What the caller's token allows; added to the request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    ReadWrite,
+    ReadOnly,
+}
+
+/// Middleware for the FHIR routes: 401 unless a known bearer token is sent.
+pub async fn require_token(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match authenticate(request.headers(), state.config()) {
+        Some(access) => {
+            request.extensions_mut().insert(access);
+            next.run(request).await
+        }
+        None => Outcome::unauthenticated().into_response(),
+    }
+}
+
+/// The caller's access from `Authorization: Bearer <token>`, if the token is known.
+pub fn authenticate(headers: &HeaderMap, config: &Config) -> Option<Access> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = token.trim();
+    // Check both tokens every time so timing does not reveal which one is close.
+    let write = constant_time_eq(token.as_bytes(), config.token.as_bytes());
+    let read = constant_time_eq(token.as_bytes(), config.read_only_token.as_bytes());
+    if write {
+        Some(Access::ReadWrite)
+    } else if read {
+        Some(Access::ReadOnly)
+    } else {
+        None
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn access(value: &str) -> Option<Access> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        authenticate(&headers, &Config::default())
+    }
+
+    #[test]
+    fn recognises_both_tokens_and_nothing_else() {
+        assert_eq!(access("Bearer dev-token"), Some(Access::ReadWrite));
+        assert_eq!(access("bearer dev-read-only-token"), Some(Access::ReadOnly));
+        assert_eq!(access("Bearer dev-toke"), None);
+        assert_eq!(access("Basic dev-token"), None);
+        assert_eq!(access("dev-token"), None);
+        assert_eq!(authenticate(&HeaderMap::new(), &Config::default()), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! Binding, the accept loop and graceful shutdown.
+//!
+//! Connections are served one by one with hyper (rather than `axum::serve`) so that
+//! each carries a [`ConnectionAbort`]: the drop fault uses it to close the TCP
+//! connection with no response at all, which is what a client sees when a proxy or
+//! server dies mid-request.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower::ServiceExt as _;
+
+use crate::config::Config;
+use crate::request_log::log_line;
+use crate::routes::app;
+use crate::state::{AppState, StateError};
+
+/// How long shutdown waits for requests in flight before giving up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Slow clients get this long to send their request headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("could not write the startup line to stdout: {0}")]
+    Stdout(std::io::Error),
+}
+
+/// Lets a handler close its own TCP connection without answering.
+#[derive(Clone, Default)]
+pub struct ConnectionAbort(Arc<Notify>);
+
+impl ConnectionAbort {
+    pub fn trigger(&self) {
+        // notify_one keeps a permit, so a trigger before the wait is not lost.
+        self.0.notify_one();
+    }
+
+    async fn triggered(&self) {
+        self.0.notified().await;
+    }
+}
+
+/// A bound, not yet running server.
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    state: AppState,
+}
+
+impl Server {
+    /// Validates the configuration, opens the data directory and binds the address.
+    pub async fn bind(mut config: Config) -> Result<Self, ServeError> {
+        config.validate().map_err(ServeError::Config)?;
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| ServeError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| ServeError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+        // URLs built without a Host header must name the real port, not `:0`.
+        config.addr = local_addr;
+        let state = AppState::new(config)?;
+        Ok(Self {
+            listener,
+            local_addr,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting and lets requests in
+    /// flight finish (up to a grace period).
+    pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
+        let router = app(self.state.clone());
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let accepted = tokio::select! {
+                accepted = self.listener.accept() => accepted,
+                () = &mut shutdown => break,
+            };
+            match accepted {
+                Ok((stream, _peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    spawn_connection(stream, router.clone(), &graceful);
+                }
+                Err(err) => {
+                    // Usually out of file descriptors: back off instead of spinning.
+                    log_line(&format!("accept failed: {err}"));
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+        drop(self.listener);
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+                log_line("shutdown: gave up waiting for open requests");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn spawn_connection(stream: tokio::net::TcpStream, router: Router, graceful: &GracefulShutdown) {
+    let abort = ConnectionAbort::default();
+    let service_abort = abort.clone();
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(service_abort.clone());
+        let router = router.clone();
+        async move {
+            Ok::<_, Infallible>(
+                router
+                    .oneshot(request)
+                    .await
+                    .unwrap_or_else(|never| match never {}),
+            )
+        }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service);
+    let connection = graceful.watch(connection);
+    tokio::spawn(async move {
+        tokio::select! {
+            // Client-side errors (resets, timeouts) are routine; nothing to report.
+            _ = connection => {}
+            // Dropping the connection future closes the socket with no response.
+            () = abort.triggered() => {}
+        }
+    });
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// Binds, prints `listening on http://<addr>` to stdout, and serves until SIGINT or
+/// SIGTERM.
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let server = Server::bind(config).await?;
+    let config = server.state().config();
+    if !server.local_addr().ip().is_loopback() && config.token == Config::default().token {
+        log_line("warning: listening beyond loopback with the default dev token; set --token");
+    }
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "listening on http://{}", server.local_addr())
+            .map_err(ServeError::Stdout)?;
+        stdout.flush().map_err(ServeError::Stdout)?;
+    }
+    server.run_until(shutdown_signal()).await?;
+    log_line("shut down cleanly");
+    Ok(())
+}
