@@ -35,13 +35,14 @@ function displayJson(resource) {
 }
 
 function showPrepared(card, prepared) {
-  const { resource, contentType, width, height, bytes, quality, timings } = prepared;
+  const { resource, contentType, width, height, bytes, quality, source, timings } = prepared;
   const ms = (n) => `${n.toFixed(1)} ms`;
   const facts = [
     ['Size', `${width} × ${height}`, 'dims'],
     ['Type', contentType],
     ['Bytes', bytes.toLocaleString('en-US')],
-    ['Quality', quality.toFixed(2)],
+    ['Quality', quality == null ? 'lossless' : quality.toFixed(2)],
+    ['Source', `${source.format}, ${source.width} × ${source.height}, ${source.bytes.toLocaleString('en-US')} bytes, orientation ${source.orientation}`],
     ['Decode', ms(timings.decode)],
     ['Orient', ms(timings.orient)],
     ['Resize', ms(timings.resize)],

@@ -76,16 +76,30 @@ export interface Timings {
   total: number;
 }
 
+/** What the input was, before it was touched. */
+export interface SourceInfo {
+  format: 'jpeg' | 'png' | 'heif' | 'webp' | 'gif' | 'bmp' | 'tiff';
+  width: number;
+  height: number;
+  bytes: number;
+  /** EXIF orientation 1–8 (1 when absent). */
+  orientation: number;
+}
+
 export interface PreparedMedia {
   /** The FHIR Media JSON, ready to POST. */
   resource: Media;
   contentType: 'image/jpeg' | 'image/png';
+  /** Pixel size of the encoded image, after orientation. */
   width: number;
   height: number;
   /** Encoded image size in bytes (before base64). */
   bytes: number;
-  /** JPEG quality the budget settled on (0–1). */
-  quality: number;
+  /** JPEG quality the byte budget settled on (0–1); null for PNG. */
+  quality: number | null;
+  /** How many encodes the byte budget needed. */
+  encodes: number;
+  source: SourceInfo;
   timings: Timings;
 }
 
