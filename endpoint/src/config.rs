@@ -33,8 +33,7 @@ pub struct Cli {
         long,
         env = "FHIR_ENDPOINT_TOKEN",
         default_value = "dev-token",
-        hide_env_values = true,
-        hide_default_value = false
+        hide_env_values = true
     )]
     pub token: String,
 
@@ -72,6 +71,8 @@ pub struct Config {
     pub dev: bool,
     /// Lifetime of the signed URLs that `content.url` redirects to.
     pub signed_url_ttl: Duration,
+    /// Write one stderr line per request (in-process tests turn it off).
+    pub request_log: bool,
 }
 
 impl Default for Config {
@@ -85,6 +86,7 @@ impl Default for Config {
             static_dir: None,
             dev: false,
             signed_url_ttl: DEFAULT_SIGNED_URL_TTL,
+            request_log: true,
         }
     }
 }
@@ -100,6 +102,7 @@ impl From<Cli> for Config {
             static_dir: cli.static_dir,
             dev: cli.dev,
             signed_url_ttl: DEFAULT_SIGNED_URL_TTL,
+            request_log: true,
         }
     }
 }
@@ -145,6 +148,7 @@ impl fmt::Debug for Config {
             .field("static_dir", &self.static_dir)
             .field("dev", &self.dev)
             .field("signed_url_ttl", &self.signed_url_ttl)
+            .field("request_log", &self.request_log)
             .finish()
     }
 }

@@ -25,11 +25,13 @@ pub async fn log_requests(State(state): State<AppState>, request: Request, next:
     if method == Method::POST && path == "/Media" && !status.is_success() {
         state.stats().rejected(status);
     }
-    log_line(&format!(
-        "{method} {path} {} {}ms",
-        status.as_u16(),
-        started.elapsed().as_millis()
-    ));
+    if state.config().request_log {
+        log_line(&format!(
+            "{method} {path} {} {}ms",
+            status.as_u16(),
+            started.elapsed().as_millis()
+        ));
+    }
     response
 }
 

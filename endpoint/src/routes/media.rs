@@ -89,7 +89,7 @@ async fn create_media(
         Action::Fail(failure) => return Err(failure.into_outcome().into_response()),
         Action::Drop(DropWhen::BeforeCommit) => {
             state.stats().dropped(false);
-            return Err(drop_connection(abort, "POST /Media before commit").await);
+            return Err(drop_connection(state, abort, "POST /Media before commit").await);
         }
         Action::Drop(DropWhen::AfterCommit) | Action::None => {}
     }
@@ -123,7 +123,7 @@ async fn create_media(
 
     if plan.action == Action::Drop(DropWhen::AfterCommit) {
         state.stats().dropped(true);
-        return Err(drop_connection(abort, "POST /Media after commit").await);
+        return Err(drop_connection(state, abort, "POST /Media after commit").await);
     }
     drop(attempt);
     let location = HeaderValue::from_str(&format!("/Media/{id}")).map_err(|err| {
@@ -197,7 +197,7 @@ async fn injected(state: &AppState, route: Route, abort: Abort, what: &str) -> O
         Action::Fail(failure) => Some(failure.into_outcome().into_response()),
         Action::Drop(_) => {
             state.stats().dropped(false);
-            Some(drop_connection(abort_handle(abort), what).await)
+            Some(drop_connection(state, abort_handle(abort), what).await)
         }
     }
 }

@@ -107,10 +107,16 @@ fn is_plausible_authority(host: &str) -> bool {
 }
 
 /// Closes the caller's TCP connection without any response (the drop fault).
-pub(crate) async fn drop_connection(abort: Option<ConnectionAbort>, what: &str) -> Response {
+pub(crate) async fn drop_connection(
+    state: &AppState,
+    abort: Option<ConnectionAbort>,
+    what: &str,
+) -> Response {
     match abort {
         Some(abort) => {
-            request_log::log_line(&format!("{what}: connection dropped (injected fault)"));
+            if state.config().request_log {
+                request_log::log_line(&format!("{what}: connection dropped (injected fault)"));
+            }
             abort.trigger();
             // The connection task drops this future along with the connection.
             std::future::pending().await

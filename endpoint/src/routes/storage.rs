@@ -30,7 +30,8 @@ pub async fn signed_content(
         Action::Fail(failure) => return failure.into_outcome().into_response(),
         Action::Drop(_) => {
             state.stats().dropped(false);
-            return drop_connection(abort.map(|Extension(a)| a), "GET /_storage/{id}").await;
+            return drop_connection(&state, abort.map(|Extension(a)| a), "GET /_storage/{id}")
+                .await;
         }
     }
     match serve_bytes(&state, path, query.as_deref()).await {

@@ -1,0 +1,205 @@
+//! The real binary: startup line, env fallbacks, request log, SIGTERM shutdown, and
+//! data that survives a restart on the same data directory.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(data_dir: &std::path::Path) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fhir-media-endpoint"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--dev",
+            "--read-only-token",
+            READ_ONLY_TOKEN,
+        ])
+        .env("FHIR_ENDPOINT_DATA_DIR", data_dir)
+        .env("FHIR_ENDPOINT_TOKEN", TOKEN)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the endpoint binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the startup line");
+    let base = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected startup line {line:?}"))
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    Running { child, base }
+}
+
+/// Sends SIGTERM and returns (exit success, stderr).
+fn terminate(mut running: Running) -> (bool, String) {
+    let pid = running.child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(exit) = running.child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = running.child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    (exit.success(), stderr)
+}
+
+#[tokio::test]
+async fn the_binary_keeps_data_across_a_restart() {
+    let data = TempDir::new("bin");
+    let client = client();
+    let image = jpeg(42);
+    let body = media("p-restart", Some("e1"), "image/jpeg", &image);
+
+    let first = start(data.path());
+    let response = client
+        .post(format!("{}/Media", first.base))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let id = created_id(&response);
+    let anonymous = client
+        .get(format!("{}/Media/{id}?secret=query-value", first.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let (clean_exit, log) = terminate(first);
+    assert!(clean_exit, "SIGTERM exits 0; stderr:\n{log}");
+    assert!(log.contains("POST /Media 201"), "request log:\n{log}");
+    assert!(
+        log.contains(&format!("GET /Media/{id} 401")),
+        "request log:\n{log}"
+    );
+    assert!(!log.contains(TOKEN), "the token is never logged");
+    assert!(
+        !log.contains("query-value"),
+        "query strings are never logged"
+    );
+    assert!(
+        !log.contains(&b64(&image)[..40]),
+        "image data is never logged"
+    );
+    assert!(data.path().join("media.sqlite3").exists());
+
+    let second = start(data.path());
+    let read: Value = client
+        .get(format!("{}/Media/{id}", second.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["id"], id.as_str());
+    assert_eq!(
+        read["content"]["url"],
+        format!("{}/Media/{id}/files/content", second.base)
+    );
+    let follow = reqwest::Client::builder().no_proxy().build().unwrap();
+    let bytes = follow
+        .get(read["content"]["url"].as_str().unwrap())
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        bytes.as_ref(),
+        image.as_slice(),
+        "image bytes survive the restart"
+    );
+    let search: Value = client
+        .get(format!("{}/Media?patient=Patient/p-restart", second.base))
+        .bearer_auth(READ_ONLY_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(search["total"], 1);
+    let (clean_exit, _) = terminate(second);
+    assert!(clean_exit);
+}
+
+#[test]
+fn bad_options_fail_with_a_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_fhir-media-endpoint"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--token",
+            "same",
+            "--read-only-token",
+            "same",
+        ])
+        .env(
+            "FHIR_ENDPOINT_DATA_DIR",
+            std::env::temp_dir().join("fme-unused"),
+        )
+        .output()
+        .expect("run the binary");
+    assert!(!output.status.success());
+    assert!(
+        output.stdout.is_empty(),
+        "no startup line when refusing to start"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--read-only-token"), "{stderr}");
+
+    let help = Command::new(env!("CARGO_BIN_EXE_fhir-media-endpoint"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for option in [
+        "--addr",
+        "--data-dir",
+        "--token",
+        "--read-only-token",
+        "--max-body-bytes",
+        "--static-dir",
+        "--dev",
+    ] {
+        assert!(help.contains(option), "{option} in --help");
+    }
+    assert!(help.contains("FHIR_ENDPOINT_TOKEN"));
+}
