@@ -186,7 +186,7 @@ impl Faults {
         }
         let delay = Duration::from_millis(spec.delay_ms);
         let action = if let Some(fail) = &mut spec.fail_next {
-            fail.count -= 1;
+            fail.count = fail.count.saturating_sub(1);
             let action = Action::Fail(InjectedFailure {
                 status: fail.status,
                 retry_after: fail.retry_after,
@@ -196,7 +196,7 @@ impl Faults {
             }
             action
         } else if let Some(drop) = &mut spec.drop_next {
-            drop.count -= 1;
+            drop.count = drop.count.saturating_sub(1);
             let action = Action::Drop(drop.when);
             if drop.count == 0 {
                 spec.drop_next = None;

@@ -7,7 +7,7 @@
 //! Modules, in the order a request meets them:
 //! - [`server`]: accept loop, per-connection abort (drop fault), graceful shutdown
 //! - [`request_log`], [`cors`], [`auth`]: layers around the routes
-//! - [`routes`]: the HTTP handlers
+//! - `routes` (private; see [`app`]): the HTTP handlers
 //! - [`media`], [`sniff`], [`search`]: Canvas's rules for creates and searches
 //! - [`faults`], [`stats`]: dev-only fault injection and counters
 //! - [`storage`], [`signing`]: SQLite store and signed storage URLs

@@ -163,27 +163,46 @@ fn spawn_connection(stream: tokio::net::TcpStream, router: Router, graceful: &Gr
     });
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled: a script that sends SIGTERM right
+/// after reading the startup line must get a clean shutdown, not the default kill.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{signal, Signal, SignalKind};
+        let install = |kind: SignalKind, name: &str| match signal(kind) {
+            Ok(stream) => Some(stream),
+            Err(err) => {
+                log_line(&format!(
+                    "warning: cannot handle {name} ({err}); it will stop the server abruptly"
+                ));
+                None
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        let terminate = install(SignalKind::terminate(), "SIGTERM");
+        let interrupt = install(SignalKind::interrupt(), "SIGINT");
+        async fn received(signal: Option<Signal>) {
+            match signal {
+                Some(mut signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
         }
-    };
+        async move {
+            tokio::select! {
+                () = received(terminate) => {}
+                () = received(interrupt) => {}
+            }
+        }
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+    {
+        async {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 }
 
@@ -191,6 +210,7 @@ pub async fn shutdown_signal() {
 /// SIGTERM.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let server = Server::bind(config).await?;
+    let shutdown = shutdown_signal();
     let config = server.state().config();
     if !server.local_addr().ip().is_loopback() && config.token == Config::default().token {
         log_line("warning: listening beyond loopback with the default dev token; set --token");
@@ -201,7 +221,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             .map_err(ServeError::Stdout)?;
         stdout.flush().map_err(ServeError::Stdout)?;
     }
-    server.run_until(shutdown_signal()).await?;
+    server.run_until(shutdown).await?;
     log_line("shut down cleanly");
     Ok(())
 }

@@ -107,7 +107,7 @@ impl Stats {
     pub fn enter_encounter(self: &Arc<Self>, encounter: &str) -> EncounterAttempt {
         let mut counters = self.lock();
         let enc = counters.encounters.entry(encounter.to_owned()).or_default();
-        enc.in_flight += 1;
+        enc.in_flight = enc.in_flight.saturating_add(1);
         enc.max_concurrency = enc.max_concurrency.max(enc.in_flight);
         let holds_slot = !enc.slot_taken;
         if holds_slot {

@@ -51,8 +51,8 @@ fn start(data_dir: &std::path::Path) -> Running {
     Running { child, base }
 }
 
-/// Sends SIGTERM and returns (exit success, stderr).
-fn terminate(mut running: Running) -> (bool, String) {
+/// Sends SIGTERM and returns the exit status and everything written to stderr.
+fn terminate(mut running: Running) -> (std::process::ExitStatus, String) {
     let pid = running.child.id().to_string();
     let status = Command::new("kill")
         .args(["-TERM", &pid])
@@ -71,7 +71,7 @@ fn terminate(mut running: Running) -> (bool, String) {
     if let Some(mut pipe) = running.child.stderr.take() {
         let _ = pipe.read_to_string(&mut stderr);
     }
-    (exit.success(), stderr)
+    (exit, stderr)
 }
 
 #[tokio::test]
@@ -98,8 +98,12 @@ async fn the_binary_keeps_data_across_a_restart() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 
-    let (clean_exit, log) = terminate(first);
-    assert!(clean_exit, "SIGTERM exits 0; stderr:\n{log}");
+    let (exit, log) = terminate(first);
+    assert!(
+        exit.success(),
+        "SIGTERM exits 0, got {exit:?}; stderr:\n{log}"
+    );
+    assert!(log.contains("shut down cleanly"), "{log}");
     assert!(log.contains("POST /Media 201"), "request log:\n{log}");
     assert!(
         log.contains(&format!("GET /Media/{id} 401")),
@@ -156,8 +160,19 @@ async fn the_binary_keeps_data_across_a_restart() {
         .await
         .unwrap();
     assert_eq!(search["total"], 1);
-    let (clean_exit, _) = terminate(second);
-    assert!(clean_exit);
+    let (exit, log) = terminate(second);
+    assert!(exit.success(), "{exit:?}; stderr:\n{log}");
+}
+
+#[test]
+fn sigterm_right_after_the_startup_line_is_a_clean_shutdown() {
+    // The signal handlers must be in place before the line is printed: scripts may
+    // stop the server the moment they have read it.
+    let data = TempDir::new("bin-term");
+    for _ in 0..5 {
+        let (exit, log) = terminate(start(data.path()));
+        assert!(exit.success(), "{exit:?}; stderr:\n{log}");
+    }
 }
 
 #[test]

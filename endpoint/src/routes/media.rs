@@ -148,12 +148,15 @@ async fn read_body(request: Request, limit: usize) -> Result<Vec<u8>, Outcome> {
     let limit_u64 = limit as u64;
     if let Some(declared) = declared {
         // A client waiting for 100-continue has sent nothing yet: refuse right away.
-        if declared > limit_u64 && (expects_continue || declared > limit_u64 + DRAIN_LIMIT) {
+        if declared > limit_u64
+            && (expects_continue || declared > limit_u64.saturating_add(DRAIN_LIMIT))
+        {
             return Err(Outcome::too_large(limit));
         }
     }
     let mut body: Body = request.into_body();
-    let mut buffer = Vec::with_capacity(declared.unwrap_or(0).min(limit_u64) as usize);
+    // Content-Length is only a hint: never reserve more than a little up front for it.
+    let mut buffer = Vec::with_capacity(declared.unwrap_or(0).min(limit_u64).min(1 << 20) as usize);
     let mut received: u64 = 0;
     let mut too_large = false;
     while let Some(frame) = body.frame().await {
@@ -165,13 +168,13 @@ async fn read_body(request: Request, limit: usize) -> Result<Vec<u8>, Outcome> {
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        received += data.len() as u64;
+        received = received.saturating_add(data.len() as u64);
         if too_large || received > limit_u64 {
             if !too_large {
                 too_large = true;
                 buffer = Vec::new();
             }
-            if received > limit_u64 + DRAIN_LIMIT {
+            if received > limit_u64.saturating_add(DRAIN_LIMIT) {
                 break;
             }
         } else {
