@@ -9,11 +9,11 @@ use crate::fhir::reference::{self, ReferenceKind};
 
 pub const DEFAULT_MAX_DIMENSION: u32 = 2048;
 pub const DEFAULT_MAX_BYTES: u64 = 2_000_000;
-pub const DEFAULT_QUALITY: f32 = 0.85;
+pub const DEFAULT_QUALITY: f64 = 0.85;
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 50_000_000;
 pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 /// Below this JPEG quality the budget shrinks the picture instead of degrading it further.
-pub const MIN_QUALITY: f32 = 0.5;
+pub const MIN_QUALITY: f64 = 0.5;
 
 /// The options exactly as a caller wrote them (JS object or JSON).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -21,7 +21,7 @@ pub const MIN_QUALITY: f32 = 0.5;
 pub struct PrepareOptions {
     pub max_dimension: Option<u32>,
     pub max_bytes: Option<u64>,
-    pub quality: Option<f32>,
+    pub quality: Option<f64>,
     pub format: Option<OutputFormat>,
     pub subject: Option<String>,
     pub encounter: Option<String>,
@@ -70,7 +70,7 @@ impl Status {
 pub struct Settings {
     pub max_dimension: u32,
     pub max_bytes: u64,
-    pub quality: f32,
+    pub quality: f64,
     pub format: OutputFormat,
     pub subject: String,
     pub encounter: Option<String>,
@@ -84,6 +84,43 @@ pub struct Settings {
 }
 
 impl PrepareOptions {
+    /// Every option name, for callers whose deserializer cannot see unknown keys
+    /// (serde-wasm-bindgen only looks up declared fields). Kept in sync by a test.
+    pub const NAMES: [&'static str; 13] = [
+        "maxDimension",
+        "maxBytes",
+        "quality",
+        "format",
+        "subject",
+        "encounter",
+        "operator",
+        "status",
+        "title",
+        "notes",
+        "identifier",
+        "maxInputBytes",
+        "maxPixels",
+    ];
+
+    /// `invalid-options` for the first name that is not an option.
+    pub fn reject_unknown<S: AsRef<str>>(
+        names: impl IntoIterator<Item = S>,
+    ) -> Result<(), MediaError> {
+        match names
+            .into_iter()
+            .find(|n| !Self::NAMES.contains(&n.as_ref()))
+        {
+            Some(name) => Err(MediaError::invalid(
+                name.as_ref(),
+                format!(
+                    "is not an option of prepareMedia (options are: {})",
+                    Self::NAMES.join(", ")
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Parse from JSON text (native callers and tests); errors name the offending field.
     pub fn from_json(text: &str) -> Result<Self, MediaError> {
         let de = &mut serde_json::Deserializer::from_str(text);
@@ -178,7 +215,9 @@ pub fn path_error<E: std::fmt::Display>(err: serde_path_to_error::Error<E>) -> M
         .strip_prefix("unknown field `")
         .and_then(|rest| rest.split('`').next())
     {
-        return MediaError::invalid(name, format!("is not an option of prepareMedia ({inner})"));
+        if let Err(e) = PrepareOptions::reject_unknown([name]) {
+            return e;
+        }
     }
     let field = if path == "." {
         "options".to_string()

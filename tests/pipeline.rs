@@ -392,7 +392,7 @@ fn bad_bytes_give_the_right_codes() {
         false,
         None,
     );
-    for cut in [20, jpeg.len() / 3, jpeg.len() - 10] {
+    for cut in (20..jpeg.len() - 1).step_by(jpeg.len() / 40) {
         let e = prepare(&jpeg[..cut], &base_settings()).unwrap_err();
         assert_eq!(e.code(), "corrupt-image", "jpeg truncated at {cut}: {e}");
     }
@@ -648,4 +648,27 @@ fn interlaced_gray_png(w: u32, h: u32, px: &[u8]) -> Vec<u8> {
     push_chunk(&mut png, b"IDAT", &z);
     push_chunk(&mut png, b"IEND", &[]);
     png
+}
+
+#[test]
+fn option_names_list_matches_the_struct() {
+    for name in PrepareOptions::NAMES {
+        PrepareOptions::from_json(&format!(r#"{{"{name}":null}}"#))
+            .unwrap_or_else(|e| panic!("{name} is listed but not a field: {e}"));
+    }
+    // And the struct has no field missing from the list: serde names all of them when
+    // rejecting an unknown one.
+    let serde_msg = serde_json::from_str::<PrepareOptions>(r#"{"nope":1}"#)
+        .unwrap_err()
+        .to_string();
+    for name in PrepareOptions::NAMES {
+        assert!(
+            serde_msg.contains(&format!("`{name}`")),
+            "{name} not in {serde_msg}"
+        );
+    }
+    assert_eq!(
+        serde_msg.matches('`').count() / 2,
+        PrepareOptions::NAMES.len() + 1
+    );
 }

@@ -27,7 +27,7 @@ pub struct Encoded {
     pub width: u32,
     pub height: u32,
     /// JPEG quality in (0, 1]; `None` for PNG.
-    pub quality: Option<f32>,
+    pub quality: Option<f64>,
     /// How many times the encoder ran.
     pub encodes: u32,
 }
@@ -72,7 +72,7 @@ fn exponent(a: (u8, usize), b: (u8, usize)) -> f64 {
 /// Encode `img` as JPEG within `max_bytes`, starting at `quality`.
 pub fn jpeg_within(
     img: RgbImage,
-    quality: f32,
+    quality: f64,
     max_bytes: u64,
     icc: Option<&[u8]>,
 ) -> Result<Encoded, MediaError> {
@@ -127,7 +127,7 @@ fn done(img: &RgbImage, (q, bytes): (u8, Vec<u8>), encodes: u32) -> Encoded {
         bytes,
         width: img.width(),
         height: img.height(),
-        quality: Some(q as f32 / 100.0),
+        quality: Some(q as f64 / 100.0),
         encodes,
     }
 }

@@ -10,7 +10,7 @@ use super::raster::Raster;
 use crate::error::MediaError;
 
 /// JPEG quality in (0, 1] to the encoder's 1..=100 scale.
-pub fn quality_percent(quality: f32) -> u8 {
+pub fn quality_percent(quality: f64) -> u8 {
     (quality * 100.0).round().clamp(1.0, 100.0) as u8
 }
 

@@ -49,7 +49,7 @@ pub struct Prepared {
     /// Encoded image bytes (before base64).
     pub bytes: usize,
     /// JPEG quality used in (0, 1]; `None` for PNG.
-    pub quality: Option<f32>,
+    pub quality: Option<f64>,
     pub encodes: u32,
     pub source: SourceInfo,
     pub timings: Timings,

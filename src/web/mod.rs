@@ -1,1 +1,9 @@
-//! wasm-bindgen edge (being written).
+//! The wasm-bindgen edge: the only place that knows about JS values. It turns JS input
+//! into bytes and options, calls the plain-Rust pipeline, and turns results and errors
+//! back into JS. Nothing below this module depends on web-sys.
+
+mod errors;
+mod input;
+mod prepare;
+
+pub use prepare::prepare_media;

@@ -1,0 +1,70 @@
+//! `prepareMedia(input, options)`.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::errors::media_error;
+use super::input::read_bytes;
+use crate::error::MediaError;
+use crate::fhir::Media;
+use crate::options::{path_error, PrepareOptions, Settings};
+use crate::pipeline::{self, SourceInfo, Timings};
+
+/// The JS result object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PreparedJs<'a> {
+    resource: &'a Media,
+    content_type: &'a str,
+    width: u32,
+    height: u32,
+    bytes: usize,
+    quality: Option<f64>,
+    encodes: u32,
+    source: &'a SourceInfo,
+    timings: &'a Timings,
+}
+
+/// Decode, orient, downsize and encode a photo, and wrap it as a FHIR R4 Media.
+#[wasm_bindgen(js_name = prepareMedia, unchecked_return_type = "Promise<PreparedMedia>")]
+pub async fn prepare_media(
+    #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] input: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PrepareOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let settings = parse_options(options).map_err(|e| media_error(&e))?;
+    let bytes = read_bytes(&input, settings.max_input_bytes)
+        .await
+        .map_err(|e| media_error(&e))?;
+    drop(input);
+    let prepared = pipeline::prepare(&bytes, &settings).map_err(|e| media_error(&e))?;
+    drop(bytes);
+    let out = PreparedJs {
+        resource: &prepared.media,
+        content_type: prepared.content_type,
+        width: prepared.width,
+        height: prepared.height,
+        bytes: prepared.bytes,
+        quality: prepared.quality,
+        encodes: prepared.encodes,
+        source: &prepared.source,
+        timings: &prepared.timings,
+    };
+    out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
+/// Parse once into the typed struct; a missing options object means "all defaults".
+pub fn parse_options(options: JsValue) -> Result<Settings, MediaError> {
+    let raw: PrepareOptions = if options.is_undefined() || options.is_null() {
+        PrepareOptions::default()
+    } else if !options.is_object() {
+        return Err(MediaError::invalid("options", "must be an object"));
+    } else {
+        let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
+        PrepareOptions::reject_unknown(keys.iter().filter_map(|k| k.as_string()))?;
+        serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(options))
+            .map_err(path_error)?
+    };
+    raw.validate()
+}

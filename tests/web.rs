@@ -1,0 +1,234 @@
+//! The exported wasm API in a real headless browser (wasm-bindgen-test-runner):
+//! every input kind, the result object, and each error code as a JS `MediaError`.
+#![cfg(target_arch = "wasm32")]
+
+use fhir_media_capture::web::prepare_media;
+use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const PATIENT: &str = "Patient/b8dfa97bdcdf4754bcd8197ca78ef0f0";
+
+fn options(extra: &str) -> JsValue {
+    let comma = if extra.is_empty() { "" } else { "," };
+    JSON::parse(&format!(r#"{{"subject":"{PATIENT}"{comma}{extra}}}"#)).expect("options json")
+}
+
+fn get(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |acc, k| {
+        Reflect::get(&acc, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+    })
+}
+
+fn num(v: &JsValue, path: &str) -> f64 {
+    get(v, path)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path} is not a number"))
+}
+
+fn text(v: &JsValue, path: &str) -> String {
+    get(v, path)
+        .as_string()
+        .unwrap_or_else(|| panic!("{path} is not a string"))
+}
+
+fn blob(bytes: &[u8]) -> JsValue {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    web_sys::Blob::new_with_u8_array_sequence(&parts)
+        .expect("blob")
+        .into()
+}
+
+async fn expect_error(input: JsValue, opts: JsValue, code: &str) -> JsValue {
+    let err = prepare_media(input, opts).await.expect_err("should fail");
+    assert!(err.is_instance_of::<js_sys::Error>(), "a real Error");
+    assert_eq!(text(&err, "name"), "MediaError");
+    assert_eq!(
+        text(&err, "code"),
+        code,
+        "message: {}",
+        text(&err, "message")
+    );
+    assert!(
+        text(&err, "message").len() > 20,
+        "a message a person can act on"
+    );
+    err
+}
+
+/// A small JPEG made in the test, so these cases run without ../shared/testdata.
+fn small_jpeg(w: u16, h: u16) -> Vec<u8> {
+    let px: Vec<u8> = (0..w as usize * h as usize)
+        .flat_map(|i| [(i % 251) as u8, 90, 160])
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&px, w, h, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    out
+}
+
+#[wasm_bindgen_test]
+async fn uint8array_arraybuffer_blob_and_dataview_inputs() {
+    let jpeg = small_jpeg(320, 200);
+    let u8a = Uint8Array::from(jpeg.as_slice());
+    let ab: ArrayBuffer = u8a.buffer();
+    // A view with an offset into a larger buffer.
+    let padded: Vec<u8> = [vec![7u8; 13], jpeg.clone()].concat();
+    let padded_arr = Uint8Array::from(padded.as_slice());
+    let view = js_sys::DataView::new(&padded_arr.buffer(), 13, jpeg.len());
+    for (name, input) in [
+        ("Uint8Array", JsValue::from(u8a.clone())),
+        ("ArrayBuffer", JsValue::from(ab)),
+        ("Blob", blob(&jpeg)),
+        ("DataView", JsValue::from(view)),
+    ] {
+        let r = prepare_media(input, options(r#""title":"Left forearm","notes":["n1"]"#))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {:?}", text(&e, "message")));
+        assert_eq!(text(&r, "resource.resourceType"), "Media", "{name}");
+        assert_eq!(text(&r, "resource.subject.reference"), PATIENT);
+        assert_eq!(text(&r, "resource.content.contentType"), "image/jpeg");
+        assert_eq!(text(&r, "resource.content.title"), "Left forearm");
+        assert_eq!(text(&r, "resource.status"), "completed");
+        assert_eq!(text(&r, "contentType"), "image/jpeg");
+        assert_eq!(
+            (num(&r, "width"), num(&r, "height")),
+            (320.0, 200.0),
+            "{name}"
+        );
+        assert_eq!(num(&r, "quality"), 0.85);
+        assert!(num(&r, "timings.total") >= 0.0);
+        let data = text(&r, "resource.content.data");
+        assert!(data.starts_with("/9j/"), "{name}: plain base64 of a JPEG");
+        assert_eq!(num(&r, "bytes") as usize, base64_len_to_bytes(&data));
+    }
+}
+
+fn base64_len_to_bytes(s: &str) -> usize {
+    s.len() / 4 * 3 - s.bytes().rev().take_while(|&b| b == b'=').count()
+}
+
+#[wasm_bindgen_test]
+async fn error_codes_reach_js_as_media_errors() {
+    expect_error(
+        Uint8Array::new_with_length(0).into(),
+        options(""),
+        "unsupported-format",
+    )
+    .await;
+    let jpeg = small_jpeg(64, 64);
+    expect_error(
+        Uint8Array::from(&jpeg[..jpeg.len() / 2]).into(),
+        options(""),
+        "corrupt-image",
+    )
+    .await;
+    expect_error(blob(&jpeg), options(r#""maxInputBytes":100"#), "too-large").await;
+    let e = expect_error(
+        Uint8Array::from(jpeg.as_slice()).into(),
+        options(r#""maxDimenson":100"#),
+        "invalid-options",
+    )
+    .await;
+    assert_eq!(text(&e, "field"), "maxDimenson");
+    let e = expect_error(
+        Uint8Array::from(jpeg.as_slice()).into(),
+        options(r#""quality":"high""#),
+        "invalid-options",
+    )
+    .await;
+    assert_eq!(text(&e, "field"), "quality");
+    let e = expect_error(
+        JsValue::from_str("not bytes"),
+        options(""),
+        "invalid-options",
+    )
+    .await;
+    assert_eq!(text(&e, "field"), "input");
+    let e = expect_error(
+        Uint8Array::from(jpeg.as_slice()).into(),
+        JsValue::UNDEFINED,
+        "invalid-options",
+    )
+    .await;
+    assert_eq!(text(&e, "field"), "subject");
+    let mut heic = vec![0, 0, 0, 24];
+    heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
+    expect_error(
+        Uint8Array::from(heic.as_slice()).into(),
+        options(""),
+        "heic-not-decodable",
+    )
+    .await;
+}
+
+#[cfg(has_testdata)]
+mod photos {
+    use super::*;
+
+    const CAM12: &[u8] = include_bytes!(concat!(
+        env!("FMC_TESTDATA_DIR"),
+        "/photos/cam12mp_olympus_o1.jpg"
+    ));
+    const CANON_O6: &[u8] = include_bytes!(concat!(
+        env!("FMC_TESTDATA_DIR"),
+        "/photos/canon_sx60_3mp_o6.jpg"
+    ));
+
+    #[wasm_bindgen_test]
+    async fn twelve_megapixel_photo_as_a_file() {
+        let r = prepare_media(
+            blob(CAM12),
+            options(r#""encounter":"Encounter/eae3c8a5-a129-4960-9715-fc26da30eccc""#),
+        )
+        .await
+        .expect("prepared");
+        assert_eq!((num(&r, "width"), num(&r, "height")), (2016.0, 1512.0));
+        assert!(num(&r, "bytes") <= 2_000_000.0);
+        assert_eq!(
+            text(&r, "resource.encounter.reference"),
+            "Encounter/eae3c8a5-a129-4960-9715-fc26da30eccc"
+        );
+        assert_eq!(text(&r, "source.format"), "jpeg");
+        assert_eq!(
+            (num(&r, "source.width"), num(&r, "source.height")),
+            (4032.0, 3024.0)
+        );
+        console_log!(
+            "12 MP in browser: {}",
+            JSON::stringify(&get(&r, "timings"))
+                .map(String::from)
+                .unwrap_or_default()
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn orientation_6_comes_out_portrait() {
+        let r = prepare_media(Uint8Array::from(CANON_O6).buffer().into(), options(""))
+            .await
+            .expect("prepared");
+        assert_eq!((num(&r, "width"), num(&r, "height")), (1536.0, 2048.0));
+        assert_eq!(num(&r, "source.orientation"), 6.0);
+    }
+
+    #[wasm_bindgen_test]
+    async fn budget_is_met_in_the_browser() {
+        let r = prepare_media(
+            Uint8Array::from(CAM12).into(),
+            options(r#""maxBytes":300000"#),
+        )
+        .await
+        .expect("prepared");
+        assert!(num(&r, "bytes") <= 300_000.0);
+        assert!(num(&r, "encodes") <= 3.0);
+    }
+}
+
+#[cfg(not(has_testdata))]
+#[wasm_bindgen_test]
+fn photo_cases_skipped() {
+    console_log!("SKIPPED: ../shared/testdata is absent (set FHIR_TESTDATA); real-photo browser cases not run");
+}
