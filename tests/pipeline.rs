@@ -340,13 +340,12 @@ fn png_of_every_kind_decodes() {
 }
 
 #[test]
-fn webp_gif_bmp_tiff_decode() {
+fn webp_gif_bmp_decode_and_tiff_is_refused_clearly() {
     let card = DynamicImage::ImageRgb8(test_card(48, 32));
     for (name, format) in [
         ("webp", image::ImageFormat::WebP),
         ("gif", image::ImageFormat::Gif),
         ("bmp", image::ImageFormat::Bmp),
-        ("tiff", image::ImageFormat::Tiff),
     ] {
         let mut bytes = std::io::Cursor::new(Vec::new());
         let src = if format == image::ImageFormat::WebP {
@@ -360,7 +359,18 @@ fn webp_gif_bmp_tiff_decode() {
         assert_eq!((p.width, p.height), (48, 32), "{name}");
         assert_eq!(p.source.format, name);
         assert_eq!(p.content_type, "image/jpeg");
+        let diff = mean_abs_diff(&decode_rgb(&output_bytes(&p)), &card.to_rgb8());
+        assert!(
+            diff < 12.0,
+            "{name}: decoded pixels match the source (diff {diff:.1})"
+        );
     }
+    // TIFF (a scanner format) is recognised, then refused with advice.
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.resize(64, 0);
+    let e = prepare(&tiff, &base_settings()).unwrap_err();
+    assert_eq!(e.code(), "unsupported-format");
+    assert!(e.to_string().contains("JPEG or PNG"), "{e}");
 }
 
 #[test]

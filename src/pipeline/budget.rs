@@ -4,8 +4,6 @@
 //! quality fits, 2-3 otherwise. Only when the quality would go below `MIN_QUALITY` is the
 //! picture made smaller instead.
 
-use image::RgbImage;
-
 use super::encode;
 use super::raster::Raster;
 use super::resize;
@@ -71,7 +69,7 @@ fn exponent(a: (u8, usize), b: (u8, usize)) -> f64 {
 
 /// Encode `img` as JPEG within `max_bytes`, starting at `quality`.
 pub fn jpeg_within(
-    img: RgbImage,
+    img: Raster,
     quality: f64,
     max_bytes: u64,
     icc: Option<&[u8]>,
@@ -81,7 +79,7 @@ pub fn jpeg_within(
     let min_q = encode::quality_percent(MIN_QUALITY);
     let q0 = encode::quality_percent(quality);
     let mut encodes = 0;
-    let mut run = |img: &RgbImage, q: u8| {
+    let mut run = |img: &Raster, q: u8| {
         encodes += 1;
         encode::jpeg(img, q, icc).map(|b| (q, b))
     };
@@ -122,11 +120,11 @@ pub fn jpeg_within(
     shrink_jpeg(img, (q1, second.1.len()), budget, icc, encodes)
 }
 
-fn done(img: &RgbImage, (q, bytes): (u8, Vec<u8>), encodes: u32) -> Encoded {
+fn done(img: &Raster, (q, bytes): (u8, Vec<u8>), encodes: u32) -> Encoded {
     Encoded {
         bytes,
-        width: img.width(),
-        height: img.height(),
+        width: img.width,
+        height: img.height,
         quality: Some(q as f64 / 100.0),
         encodes,
     }
@@ -135,21 +133,21 @@ fn done(img: &RgbImage, (q, bytes): (u8, Vec<u8>), encodes: u32) -> Encoded {
 /// At `MIN_QUALITY`, reduce the pixel count until the budget is met. `last` is the
 /// most recent `(quality, size)` measured at the current dimensions.
 fn shrink_jpeg(
-    img: RgbImage,
+    img: Raster,
     last: (u8, usize),
     budget: usize,
     icc: Option<&[u8]>,
     mut encodes: u32,
 ) -> Result<Encoded, MediaError> {
     let q = encode::quality_percent(MIN_QUALITY);
-    let source = Raster::ImageRgb8(img);
+    let source = img;
     // Estimated size at the minimum quality and the current dimensions.
     let mut estimate = last.1 as f64 * (q_scale(q) / q_scale(last.0)).powf(-DEFAULT_EXPONENT);
-    let (mut w, mut h) = (source.width(), source.height());
+    let (mut w, mut h) = (source.width, source.height);
     for _ in 0..MAX_SHRINKS {
         let factor = (budget as f64 * AIM * 0.95 / estimate).sqrt().min(0.95);
         (w, h) = shrunk(w, h, factor)?;
-        let small = resize::resize_to(&source, w, h)?.to_rgb8();
+        let small = resize::resize_to(&source, w, h)?;
         encodes += 1;
         let bytes = encode::jpeg(&small, q, icc)?;
         if bytes.len() <= budget {
@@ -165,7 +163,7 @@ pub fn png_within(img: Raster, max_bytes: u64) -> Result<Encoded, MediaError> {
     let budget = max_bytes as usize;
     let mut bytes = encode::png(&img)?;
     let mut encodes = 1;
-    let (mut w, mut h) = (img.width(), img.height());
+    let (mut w, mut h) = (img.width, img.height);
     let mut current = img.clone();
     for _ in 0..MAX_SHRINKS {
         if bytes.len() <= budget {
@@ -186,8 +184,8 @@ pub fn png_within(img: Raster, max_bytes: u64) -> Result<Encoded, MediaError> {
     if bytes.len() <= budget {
         return Ok(Encoded {
             bytes,
-            width: current.width(),
-            height: current.height(),
+            width: current.width,
+            height: current.height,
             quality: None,
             encodes,
         });

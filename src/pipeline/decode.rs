@@ -1,19 +1,24 @@
 //! Decode to pixels. JPEG goes through jpeg-decoder so it can scale in the DCT domain
 //! (1/2, 1/4, 1/8): a 12 MP photo bound for 2048 px never exists at full size in memory.
-//! The other formats go through `image`.
+//! PNG, WebP, GIF and BMP go through `image`'s codec-level decoders. Every path reads
+//! the header first and checks the pixel limit before the pixel buffer is allocated.
 
 use std::io::Cursor;
 
-use image::{DynamicImage, ImageError, ImageFormat, ImageReader, RgbImage};
+use image::codecs::{bmp::BmpDecoder, gif::GifDecoder, png::PngDecoder, webp::WebPDecoder};
+use image::{ColorType, ImageDecoder, ImageError};
 use jpeg_decoder::PixelFormat;
 
-use super::raster::{normalise, Raster};
+use super::limits;
+use super::raster::{self, Raster};
 use super::sniff::Format;
 use crate::error::MediaError;
 
 /// A decoded picture plus what the encoder may carry over.
 pub struct Decoded {
     pub raster: Raster,
+    /// Width and height as stored, before any scaling.
+    pub stored: (u32, u32),
     /// Embedded ICC profile (JPEG only), kept so colours survive (e.g. Display P3).
     pub icc_profile: Option<Vec<u8>>,
     /// The DCT scale used: 1, 2, 4 or 8.
@@ -25,21 +30,40 @@ pub struct Decoded {
 const SCALE_SLACK: f64 = 0.975;
 
 /// Decode `bytes` of `format`. `target` is the longest side wanted after resizing;
-/// `max_pixels` bounds what a decoder may allocate.
+/// `max_pixels` is checked against the header before decoding.
 pub fn decode(
     bytes: &[u8],
     format: Format,
     target: u32,
     max_pixels: u64,
 ) -> Result<Decoded, MediaError> {
+    let image_err = |e| image_error(format, e);
     match format {
         Format::Jpeg => decode_jpeg(bytes, target, max_pixels),
         Format::Heif => Err(MediaError::HeicNotDecodable),
-        Format::Png => decode_with_image(bytes, ImageFormat::Png, max_pixels),
-        Format::WebP => decode_with_image(bytes, ImageFormat::WebP, max_pixels),
-        Format::Gif => decode_with_image(bytes, ImageFormat::Gif, max_pixels),
-        Format::Bmp => decode_with_image(bytes, ImageFormat::Bmp, max_pixels),
-        Format::Tiff => decode_with_image(bytes, ImageFormat::Tiff, max_pixels),
+        Format::Tiff => Err(MediaError::UnsupportedFormat {
+            detail: "TIFF scans are not supported; export the image as JPEG or PNG".into(),
+        }),
+        Format::Png => decode_codec(
+            PngDecoder::new(Cursor::new(bytes)).map_err(image_err)?,
+            format,
+            max_pixels,
+        ),
+        Format::WebP => decode_codec(
+            WebPDecoder::new(Cursor::new(bytes)).map_err(image_err)?,
+            format,
+            max_pixels,
+        ),
+        Format::Gif => decode_codec(
+            GifDecoder::new(Cursor::new(bytes)).map_err(image_err)?,
+            format,
+            max_pixels,
+        ),
+        Format::Bmp => decode_codec(
+            BmpDecoder::new(Cursor::new(bytes)).map_err(image_err)?,
+            format,
+            max_pixels,
+        ),
     }
 }
 
@@ -62,14 +86,12 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         ));
     }
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
-    decoder.set_max_decoding_buffer_size(
-        usize::try_from(max_pixels.saturating_mul(4)).unwrap_or(usize::MAX),
-    );
     decoder.read_info().map_err(jpeg_error)?;
     let info = decoder
         .info()
         .ok_or_else(|| MediaError::corrupt("JPEG header without a frame"))?;
     let (w, h) = (info.width as u32, info.height as u32);
+    limits::check_pixels(w, h, max_pixels)?;
     let scale = jpeg_scale(w, h, target);
     if scale > 1 {
         let req_w = w.div_ceil(scale) as u16;
@@ -81,20 +103,19 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         .info()
         .ok_or_else(|| MediaError::corrupt("JPEG frame lost while decoding"))?;
     let (ow, oh) = (info.width as u32, info.height as u32);
-    let rgb = match info.pixel_format {
-        PixelFormat::RGB24 => pixels,
-        PixelFormat::L8 => pixels.iter().flat_map(|&l| [l, l, l]).collect(),
-        // 16-bit samples are big-endian; the high byte is the 8-bit value.
-        PixelFormat::L16 => pixels
-            .chunks_exact(2)
-            .flat_map(|s| [s[0], s[0], s[0]])
-            .collect(),
-        PixelFormat::CMYK32 => cmyk_to_rgb(&pixels),
-    };
-    let raster = RgbImage::from_raw(ow, oh, rgb)
-        .ok_or_else(|| MediaError::corrupt("JPEG decoder returned too few pixels"))?;
+    let raster = match info.pixel_format {
+        PixelFormat::RGB24 => Raster::new(ow, oh, 3, pixels),
+        PixelFormat::L8 => raster::from_8bit(ow, oh, 1, pixels),
+        // jpeg-decoder gives 16-bit samples big-endian.
+        PixelFormat::L16 => {
+            raster::from_8bit(ow, oh, 1, pixels.chunks_exact(2).map(|s| s[0]).collect())
+        }
+        PixelFormat::CMYK32 => Raster::new(ow, oh, 3, cmyk_to_rgb(&pixels)),
+    }
+    .ok_or_else(|| MediaError::corrupt("JPEG decoder returned too few pixels"))?;
     Ok(Decoded {
-        raster: DynamicImage::ImageRgb8(raster),
+        raster,
+        stored: (w, h),
         icc_profile: decoder.icc_profile(),
         scale,
     })
@@ -154,26 +175,51 @@ fn jpeg_error(e: jpeg_decoder::Error) -> MediaError {
     }
 }
 
-fn decode_with_image(
-    bytes: &[u8],
-    format: ImageFormat,
+fn decode_codec<D: ImageDecoder>(
+    mut decoder: D,
+    format: Format,
     max_pixels: u64,
 ) -> Result<Decoded, MediaError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let (w, h) = decoder.dimensions();
+    limits::check_pixels(w, h, max_pixels)?;
     let mut limits = image::Limits::default();
     // RGBA16 is the widest buffer a decoder makes, plus slack for its own state.
     limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(64 << 20));
-    reader.limits(limits);
-    let img = reader.decode().map_err(|e| image_error(format, e))?;
+    decoder
+        .set_limits(limits)
+        .map_err(|e| image_error(format, e))?;
+    let color = decoder.color_type();
+    let len = usize::try_from(decoder.total_bytes())
+        .map_err(|_| MediaError::corrupt("image too large for this device"))?;
+    let mut buf = vec![0u8; len];
+    decoder
+        .read_image(&mut buf)
+        .map_err(|e| image_error(format, e))?;
+    let channels = color.channel_count() as usize;
+    let raster = match color {
+        ColorType::L8 | ColorType::La8 | ColorType::Rgb8 | ColorType::Rgba8 => {
+            raster::from_8bit(w, h, channels, buf)
+        }
+        ColorType::L16 | ColorType::La16 | ColorType::Rgb16 | ColorType::Rgba16 => {
+            raster::from_16bit(w, h, channels, &buf)
+        }
+        other => {
+            return Err(MediaError::UnsupportedFormat {
+                detail: format!("{} with {other:?} pixels", format.name().to_uppercase()),
+            })
+        }
+    }
+    .ok_or_else(|| MediaError::corrupt("decoder returned an unexpected buffer size"))?;
     Ok(Decoded {
-        raster: normalise(img),
+        raster,
+        stored: (w, h),
         icc_profile: None,
         scale: 1,
     })
 }
 
-fn image_error(format: ImageFormat, e: ImageError) -> MediaError {
-    let name = format!("{format:?}").to_uppercase();
+fn image_error(format: Format, e: ImageError) -> MediaError {
+    let name = format.name().to_uppercase();
     match e {
         ImageError::Unsupported(u) => MediaError::UnsupportedFormat {
             detail: format!("a {name} variant we cannot decode: {u}"),

@@ -3,8 +3,10 @@
 //! source ICC profile is carried into the JPEG so colours stay right.
 
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{DynamicImage, ImageEncoder, RgbImage};
-use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
+use image::{ExtendedColorType, ImageEncoder};
+use jpeg_encoder::{
+    rgb_to_ycbcr, ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType, SamplingFactor,
+};
 
 use super::raster::Raster;
 use crate::error::MediaError;
@@ -14,13 +16,10 @@ pub fn quality_percent(quality: f64) -> u8 {
     (quality * 100.0).round().clamp(1.0, 100.0) as u8
 }
 
-pub fn jpeg(
-    img: &RgbImage,
-    quality: u8,
-    icc_profile: Option<&[u8]>,
-) -> Result<Vec<u8>, MediaError> {
-    let (w, h) = dims_u16(img.width(), img.height())?;
-    let mut out = Vec::with_capacity(img.as_raw().len() / 8);
+/// Encode as JPEG; an alpha channel, if any, is ignored (callers flatten it first).
+pub fn jpeg(img: &Raster, quality: u8, icc_profile: Option<&[u8]>) -> Result<Vec<u8>, MediaError> {
+    let (w, h) = dims_u16(img.width, img.height)?;
+    let mut out = Vec::with_capacity(img.data.len() / 8);
     let mut encoder = Encoder::new(&mut out, quality);
     encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
     encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
@@ -29,7 +28,7 @@ pub fn jpeg(
         encoder.add_icc_profile(icc).map_err(encode_error)?;
     }
     encoder
-        .encode(img.as_raw(), w, h, ColorType::Rgb)
+        .encode_image(Rows { img, w, h })
         .map_err(encode_error)?;
     Ok(out)
 }
@@ -38,15 +37,53 @@ pub fn png(img: &Raster) -> Result<Vec<u8>, MediaError> {
     let mut out = Vec::new();
     let encoder =
         PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive);
-    let (color, raw): (image::ExtendedColorType, &[u8]) = match img {
-        DynamicImage::ImageRgba8(i) => (image::ExtendedColorType::Rgba8, i.as_raw()),
-        DynamicImage::ImageRgb8(i) => (image::ExtendedColorType::Rgb8, i.as_raw()),
-        _ => return Err(MediaError::corrupt("unexpected pixel layout for PNG")),
+    let color = if img.channels == 4 {
+        ExtendedColorType::Rgba8
+    } else {
+        ExtendedColorType::Rgb8
     };
     encoder
-        .write_image(raw, img.width(), img.height(), color)
+        .write_image(&img.data, img.width, img.height, color)
         .map_err(encode_error)?;
     Ok(out)
+}
+
+/// Our raster as jpeg-encoder input. Going through `encode_image` with this one type
+/// (instead of `encode`, which dispatches over nine colour types) keeps one copy of the
+/// encoder in the wasm; the YCbCr conversion per row is here for the same reason.
+struct Rows<'a> {
+    img: &'a Raster,
+    w: u16,
+    h: u16,
+}
+
+impl ImageBuffer for Rows<'_> {
+    fn get_jpeg_color_type(&self) -> JpegColorType {
+        JpegColorType::Ycbcr
+    }
+
+    fn width(&self) -> u16 {
+        self.w
+    }
+
+    fn height(&self) -> u16 {
+        self.h
+    }
+
+    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
+        let c = self.img.channels;
+        let row_len = self.w as usize * c;
+        let start = y as usize * row_len;
+        let Some(row) = self.img.data.get(start..start + row_len) else {
+            return;
+        };
+        for px in row.chunks_exact(c) {
+            let (luma, cb, cr) = rgb_to_ycbcr(px[0], px[1], px[2]);
+            buffers[0].push(luma);
+            buffers[1].push(cb);
+            buffers[2].push(cr);
+        }
+    }
 }
 
 fn dims_u16(w: u32, h: u32) -> Result<(u16, u16), MediaError> {

@@ -62,9 +62,9 @@ pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError
     if format == Format::Heif {
         return Err(MediaError::HeicNotDecodable);
     }
-    let (src_w, src_h) = limits::check_pixels(bytes, settings.max_pixels)?;
     let decoded = decode::decode(bytes, format, settings.max_dimension, settings.max_pixels)?;
     let t_decode = Instant::now();
+    let decoded_stored = decoded.stored;
 
     let orientation = orient::read_orientation(bytes);
     let oriented = orient::apply(decoded.raster, orientation);
@@ -76,17 +76,13 @@ pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError
     let use_png = match settings.format {
         OutputFormat::Png => true,
         OutputFormat::Jpeg => false,
-        OutputFormat::Auto => raster::has_transparency(&resized),
+        OutputFormat::Auto => resized.has_transparency(),
     };
     let (encoded, content_type) = if use_png {
-        let img = if raster::has_transparency(&resized) {
-            resized
-        } else {
-            raster::Raster::ImageRgb8(resized.to_rgb8())
-        };
+        let img = resized.without_opaque_alpha();
         (budget::png_within(img, settings.max_bytes)?, "image/png")
     } else {
-        let rgb = raster::flatten_onto_white(resized);
+        let rgb = resized.flatten_onto_white();
         let icc = decoded.icc_profile.as_deref();
         (
             budget::jpeg_within(rgb, settings.quality, settings.max_bytes, icc)?,
@@ -107,8 +103,8 @@ pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError
         encodes: encoded.encodes,
         source: SourceInfo {
             format: format.name(),
-            width: src_w,
-            height: src_h,
+            width: decoded_stored.0,
+            height: decoded_stored.1,
             bytes: bytes.len(),
             orientation,
         },

@@ -1,10 +1,8 @@
-//! EXIF orientation: read the tag (JPEG APP1, PNG eXIf, WebP EXIF, TIFF) with
-//! kamadak-exif and bake the transform into the pixels. The encoder writes no EXIF, so
-//! nothing downstream can rotate the picture a second time.
+//! EXIF orientation: read the tag (JPEG APP1, PNG eXIf, WebP EXIF) with kamadak-exif and
+//! bake the transform into the pixels. The encoder writes no EXIF, so nothing downstream
+//! can rotate the picture a second time.
 
 use std::io::Cursor;
-
-use image::metadata::Orientation;
 
 use super::raster::Raster;
 
@@ -21,10 +19,75 @@ pub fn read_orientation(bytes: &[u8]) -> u8 {
         .map_or(1, |v| v as u8)
 }
 
-/// Apply EXIF orientation `value` (1..=8) so the pixels display upright.
-pub fn apply(mut raster: Raster, value: u8) -> Raster {
-    if let Some(orientation) = Orientation::from_exif(value) {
-        raster.apply_orientation(orientation);
+/// Apply EXIF orientation `value` so the pixels display upright. Each output pixel
+/// (x, y) is read from the stored picture at a position given by the tag:
+/// 2 mirror, 3 rotate 180, 4 flip, 5 transpose, 6 rotate 90 CW, 7 transverse, 8 rotate 270 CW.
+pub fn apply(raster: Raster, value: u8) -> Raster {
+    if !(2..=8).contains(&value) {
+        return raster;
     }
-    raster
+    let (w, h, c) = (
+        raster.width as usize,
+        raster.height as usize,
+        raster.channels,
+    );
+    let swap = value >= 5;
+    let (ow, oh) = if swap { (h, w) } else { (w, h) };
+    let mut out = vec![0u8; raster.data.len()];
+    for y in 0..oh {
+        for x in 0..ow {
+            let (sx, sy) = match value {
+                2 => (w - 1 - x, y),
+                3 => (w - 1 - x, h - 1 - y),
+                4 => (x, h - 1 - y),
+                5 => (y, x),
+                6 => (y, h - 1 - x),
+                7 => (w - 1 - y, h - 1 - x),
+                _ => (w - 1 - y, x), // 8
+            };
+            let src = (sy * w + sx) * c;
+            let dst = (y * ow + x) * c;
+            out[dst..dst + c].copy_from_slice(&raster.data[src..src + c]);
+        }
+    }
+    Raster {
+        width: ow as u32,
+        height: oh as u32,
+        channels: c,
+        data: out,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 3x2 picture whose pixels are numbered 0..6 (one channel triplicated).
+    fn numbered() -> Raster {
+        Raster::new(3, 2, 3, (0u8..6).flat_map(|v| [v, v, v]).collect()).unwrap()
+    }
+
+    fn firsts(r: &Raster) -> Vec<u8> {
+        r.data.chunks_exact(3).map(|p| p[0]).collect()
+    }
+
+    #[test]
+    fn all_eight_transforms() {
+        // Stored:  0 1 2 / 3 4 5
+        let cases: [(u8, (u32, u32), [u8; 6]); 8] = [
+            (1, (3, 2), [0, 1, 2, 3, 4, 5]),
+            (2, (3, 2), [2, 1, 0, 5, 4, 3]),
+            (3, (3, 2), [5, 4, 3, 2, 1, 0]),
+            (4, (3, 2), [3, 4, 5, 0, 1, 2]),
+            (5, (2, 3), [0, 3, 1, 4, 2, 5]),
+            (6, (2, 3), [3, 0, 4, 1, 5, 2]),
+            (7, (2, 3), [5, 2, 4, 1, 3, 0]),
+            (8, (2, 3), [2, 5, 1, 4, 0, 3]),
+        ];
+        for (value, dims, expected) in cases {
+            let r = apply(numbered(), value);
+            assert_eq!((r.width, r.height), dims, "orientation {value}");
+            assert_eq!(firsts(&r), expected, "orientation {value}");
+        }
+    }
 }

@@ -1,46 +1,128 @@
 //! The in-memory picture passed between stages: 8-bit RGB, or RGBA when the source had
-//! an alpha channel. Everything else is converted to one of these at decode time.
+//! an alpha channel. Decoders convert to one of these; nothing else flows between stages.
+//! (A struct of our own rather than `image::DynamicImage`, whose every-format generics
+//! and colour management would triple the wasm size.)
 
-use image::{DynamicImage, RgbImage, RgbaImage};
-
-pub type Raster = DynamicImage;
-
-/// Normalise any decoded image to RGB8 / RGBA8.
-pub fn normalise(img: DynamicImage) -> Raster {
-    match img {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => img,
-        other if other.color().has_alpha() => DynamicImage::ImageRgba8(other.to_rgba8()),
-        other => DynamicImage::ImageRgb8(other.to_rgb8()),
-    }
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raster {
+    pub width: u32,
+    pub height: u32,
+    /// 3 (RGB) or 4 (RGBA).
+    pub channels: usize,
+    pub data: Vec<u8>,
 }
 
-/// True when some pixel is not fully opaque.
-pub fn has_transparency(img: &Raster) -> bool {
-    match img {
-        DynamicImage::ImageRgba8(rgba) => rgba.pixels().any(|p| p.0[3] < 255),
-        _ => false,
+impl Raster {
+    /// `None` when `data` does not hold exactly `width * height * channels` bytes.
+    pub fn new(width: u32, height: u32, channels: usize, data: Vec<u8>) -> Option<Self> {
+        let ok = matches!(channels, 3 | 4)
+            && (width as usize)
+                .checked_mul(height as usize)
+                .and_then(|n| n.checked_mul(channels))
+                == Some(data.len());
+        ok.then_some(Raster {
+            width,
+            height,
+            channels,
+            data,
+        })
     }
-}
 
-/// Composite onto white: a JPEG has no alpha, and black behind a cut-out wound photo
-/// would hide what matters.
-pub fn flatten_onto_white(img: Raster) -> RgbImage {
-    match img {
-        DynamicImage::ImageRgba8(rgba) => composite_white(&rgba),
-        DynamicImage::ImageRgb8(rgb) => rgb,
-        other => other.to_rgb8(),
+    /// True when some pixel is not fully opaque.
+    pub fn has_transparency(&self) -> bool {
+        self.channels == 4 && self.data.chunks_exact(4).any(|p| p[3] < 255)
     }
-}
 
-fn composite_white(rgba: &RgbaImage) -> RgbImage {
-    let mut out = RgbImage::new(rgba.width(), rgba.height());
-    for (dst, src) in out.pixels_mut().zip(rgba.pixels()) {
-        let a = src.0[3] as u32;
-        for c in 0..3 {
-            // round(src*a/255 + 255*(255-a)/255)
-            let v = src.0[c] as u32 * a + 255 * (255 - a);
-            dst.0[c] = ((v + 127) / 255) as u8;
+    /// Drop an alpha channel that carries nothing (all opaque); keeps RGB as is.
+    pub fn without_opaque_alpha(self) -> Raster {
+        if self.channels == 4 && !self.has_transparency() {
+            self.flatten_onto_white()
+        } else {
+            self
         }
     }
-    out
+
+    /// Composite onto white: a JPEG has no alpha, and black behind a cut-out photo
+    /// would hide what matters.
+    pub fn flatten_onto_white(self) -> Raster {
+        if self.channels == 3 {
+            return self;
+        }
+        let data = self
+            .data
+            .chunks_exact(4)
+            .flat_map(|p| {
+                let a = p[3] as u32;
+                // round(c * a / 255 + 255 * (255 - a) / 255)
+                let mix = |c: u8| ((c as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+                [mix(p[0]), mix(p[1]), mix(p[2])]
+            })
+            .collect();
+        Raster {
+            width: self.width,
+            height: self.height,
+            channels: 3,
+            data,
+        }
+    }
+}
+
+/// Expand 8-bit pixels of `src_channels` (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) to RGB or
+/// RGBA.
+pub fn from_8bit(width: u32, height: u32, src_channels: usize, data: Vec<u8>) -> Option<Raster> {
+    match src_channels {
+        3 | 4 => Raster::new(width, height, src_channels, data),
+        1 => Raster::new(
+            width,
+            height,
+            3,
+            data.iter().flat_map(|&l| [l, l, l]).collect(),
+        ),
+        2 => Raster::new(
+            width,
+            height,
+            4,
+            data.chunks_exact(2)
+                .flat_map(|p| [p[0], p[0], p[0], p[1]])
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Same as [`from_8bit`] for native-endian 16-bit samples, keeping the high byte after
+/// rounding.
+pub fn from_16bit(width: u32, height: u32, src_channels: usize, data: &[u8]) -> Option<Raster> {
+    let eight = data
+        .chunks_exact(2)
+        .map(|s| {
+            let v = u16::from_ne_bytes([s[0], s[1]]) as u32;
+            ((v * 255 + 32767) / 65535) as u8
+        })
+        .collect();
+    from_8bit(width, height, src_channels, eight)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flatten_mixes_with_white() {
+        let r = Raster::new(2, 1, 4, vec![0, 0, 0, 0, 200, 10, 10, 255]).unwrap();
+        assert!(r.has_transparency());
+        assert_eq!(
+            r.flatten_onto_white().data,
+            vec![255, 255, 255, 200, 10, 10]
+        );
+    }
+
+    #[test]
+    fn expands_gray_and_checks_sizes() {
+        let r = from_8bit(2, 1, 2, vec![10, 255, 20, 128]).unwrap();
+        assert_eq!(r.data, vec![10, 10, 10, 255, 20, 20, 20, 128]);
+        assert!(Raster::new(2, 2, 3, vec![0; 11]).is_none());
+        let r16 = from_16bit(1, 1, 1, &0xFFFFu16.to_ne_bytes()).unwrap();
+        assert_eq!(r16.data, vec![255, 255, 255]);
+    }
 }

@@ -6,7 +6,6 @@ use fast_image_resize::pixels::{U8x3, U8x4};
 use fast_image_resize::{
     FilterType, ImageView, ImageViewMut, PixelTrait, ResizeAlg, ResizeOptions, Resizer,
 };
-use image::{DynamicImage, ImageBuffer, Pixel};
 
 use super::raster::Raster;
 use crate::error::MediaError;
@@ -28,8 +27,8 @@ pub fn fitted_size(width: u32, height: u32, max: u32) -> (u32, u32) {
 
 /// Shrink `raster` so its longest side is at most `max`.
 pub fn fit(raster: Raster, max: u32) -> Result<Raster, MediaError> {
-    let (w, h) = fitted_size(raster.width(), raster.height(), max);
-    if (w, h) == (raster.width(), raster.height()) {
+    let (w, h) = fitted_size(raster.width, raster.height, max);
+    if (w, h) == (raster.width, raster.height) {
         return Ok(raster);
     }
     resize_to(&raster, w, h)
@@ -37,36 +36,25 @@ pub fn fit(raster: Raster, max: u32) -> Result<Raster, MediaError> {
 
 /// Resample to exactly `w`x`h`.
 pub fn resize_to(raster: &Raster, w: u32, h: u32) -> Result<Raster, MediaError> {
-    match raster {
-        DynamicImage::ImageRgba8(img) => {
-            resize_typed::<U8x4, image::Rgba<u8>>(img, w, h).map(DynamicImage::ImageRgba8)
-        }
-        other => {
-            let rgb = match other {
-                DynamicImage::ImageRgb8(img) => std::borrow::Cow::Borrowed(img),
-                img => std::borrow::Cow::Owned(img.to_rgb8()),
-            };
-            resize_typed::<U8x3, image::Rgb<u8>>(&rgb, w, h).map(DynamicImage::ImageRgb8)
-        }
-    }
+    let data = match raster.channels {
+        4 => resize_typed::<U8x4>(raster, w, h)?,
+        _ => resize_typed::<U8x3>(raster, w, h)?,
+    };
+    Raster::new(w, h, raster.channels, data)
+        .ok_or_else(|| MediaError::corrupt("resize: buffer size"))
 }
 
 // The typed call links only the pixel types we use (the generic one pulls in all of
 // them and a large table, ~0.8 MB of wasm).
-fn resize_typed<P, Px>(
-    src: &ImageBuffer<Px, Vec<u8>>,
-    w: u32,
-    h: u32,
-) -> Result<ImageBuffer<Px, Vec<u8>>, MediaError>
+fn resize_typed<P>(src: &Raster, w: u32, h: u32) -> Result<Vec<u8>, MediaError>
 where
     P: PixelTrait,
-    Px: Pixel<Subpixel = u8>,
     for<'a> TypedImageRef<'a, P>: ImageView<Pixel = P>,
     for<'a> TypedImage<'a, P>: ImageViewMut<Pixel = P>,
 {
-    let src_view = TypedImageRef::<P>::from_buffer(src.width(), src.height(), src.as_raw())
+    let src_view = TypedImageRef::<P>::from_buffer(src.width, src.height, &src.data)
         .map_err(|e| MediaError::corrupt(format!("resize source: {e}")))?;
-    let mut out = vec![0u8; w as usize * h as usize * Px::CHANNEL_COUNT as usize];
+    let mut out = vec![0u8; w as usize * h as usize * src.channels];
     {
         let mut dst_view = TypedImage::<P>::from_buffer(w, h, &mut out)
             .map_err(|e| MediaError::corrupt(format!("resize target: {e}")))?;
@@ -76,7 +64,7 @@ where
             .resize_typed(&src_view, &mut dst_view, &options)
             .map_err(|e| MediaError::corrupt(format!("resize: {e}")))?;
     }
-    ImageBuffer::from_raw(w, h, out).ok_or_else(|| MediaError::corrupt("resize: buffer size"))
+    Ok(out)
 }
 
 #[cfg(test)]
