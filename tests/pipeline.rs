@@ -682,3 +682,24 @@ fn option_names_list_matches_the_struct() {
         PrepareOptions::NAMES.len() + 1
     );
 }
+
+#[test]
+fn icc_profile_is_kept_and_nothing_else() {
+    let card = test_card(64, 48);
+    let icc: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let mut input = Vec::new();
+    let mut enc = jpeg_encoder::Encoder::new(&mut input, 90);
+    enc.add_icc_profile(&icc).expect("icc");
+    enc.add_exif_metadata(&exif_with_gps(1)).expect("exif");
+    enc.encode(card.as_raw(), 64, 48, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    let out = output_bytes(&prepare_ok("icc_kept", &input, &base_settings()));
+    let mut kept = jpeg_decoder::Decoder::new(out.as_slice());
+    kept.read_info().expect("output header");
+    assert_eq!(
+        kept.icc_profile().as_deref(),
+        Some(icc.as_slice()),
+        "same ICC profile"
+    );
+    assert!(!jpeg_markers(&out).contains(&0xE1), "EXIF still dropped");
+}
