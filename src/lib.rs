@@ -4,8 +4,10 @@
 //! - [`options`]: what a caller may ask for, checked into [`options::Settings`].
 //! - [`pipeline`]: bytes → sniff → limits → decode → orient → resize → encode → Media.
 //! - [`fhir`]: the FHIR types and how a prepared image becomes a Media.
+//! - [`client`]: the FHIR Media client's requests, answers and errors, in plain Rust.
 //! - `web` (wasm32 only): the wasm-bindgen edge that the JS package calls.
 
+pub mod client;
 pub mod error;
 pub mod fhir;
 pub mod options;
