@@ -7,7 +7,7 @@ set -euo pipefail
 bash scripts/setup.sh
 bash scripts/build-wasm.sh
 echo "start: webpack build -> dist/"
-webpack --mode production --no-stats
+webpack --mode production --stats errors-warnings
 
 echo "start: building the local endpoint"
 cargo build --release --quiet -p fhir-media-endpoint

@@ -12,10 +12,13 @@ STEPS=10
 step=0
 current=
 started=$SECONDS
+step_started=$SECONDS
 
 section() {
+  [ "$step" -gt 0 ] && echo "---- [$step/$STEPS] $current: $((SECONDS - step_started)) s"
   step=$((step + 1))
   current="$1"
+  step_started=$SECONDS
   printf '\n==== [%d/%d] %s ====\n' "$step" "$STEPS" "$1"
 }
 
@@ -27,12 +30,22 @@ logged() {
 
 on_exit() {
   local rc=$?
+  stop_wasm_endpoint
   if [ "$rc" -ne 0 ]; then
     echo
     echo "test: FAILED in step [$step/$STEPS] $current (exit $rc, after $((SECONDS - started)) s)"
   fi
 }
 trap on_exit EXIT
+
+wasm_endpoint_pid=
+stop_wasm_endpoint() {
+  if [ -n "$wasm_endpoint_pid" ]; then
+    kill "$wasm_endpoint_pid" 2>/dev/null || true
+    wait "$wasm_endpoint_pid" 2>/dev/null || true
+    wasm_endpoint_pid=
+  fi
+}
 
 section "setup"
 bash scripts/setup.sh
@@ -55,11 +68,31 @@ bash scripts/build-wasm.sh
 node scripts/check-size.mjs
 
 section "wasm tests (headless Chromium)"
+# tests/client_web.rs talks to a real endpoint whose URL is baked in at compile time
+# (option_env!). A fixed port keeps that URL stable, so the test crate is not rebuilt on
+# every run as it would be with a free port; a port already taken fails here, loudly.
+WASM_ENDPOINT_ADDR=127.0.0.1:18787
+cargo build --quiet -p fhir-media-endpoint
+"$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint" --dev \
+  --addr "$WASM_ENDPOINT_ADDR" --data-dir "$LOGS/wasm-endpoint-data" \
+  >"$LOGS/wasm-endpoint.out" 2>"$LOGS/wasm-endpoint.log" &
+wasm_endpoint_pid=$!
+for _ in $(seq 100); do
+  [ -s "$LOGS/wasm-endpoint.out" ] || ! kill -0 "$wasm_endpoint_pid" 2>/dev/null && break
+  sleep 0.1
+done
+if [ "$(head -n1 "$LOGS/wasm-endpoint.out")" != "listening on http://$WASM_ENDPOINT_ADDR" ]; then
+  echo "wasm tests: the endpoint did not start on $WASM_ENDPOINT_ADDR (port taken by another run?)"
+  cat "$LOGS/wasm-endpoint.log"
+  exit 1
+fi
+export FHIR_ENDPOINT_URL="http://$WASM_ENDPOINT_ADDR"
 # Test binaries without wasm_bindgen_test_configure! run in the browser too.
 WASM_BINDGEN_USE_BROWSER=1 logged cargo-wasm cargo test -p fhir_media_capture --target wasm32-unknown-unknown
+stop_wasm_endpoint
 
 section "demo build (webpack)"
-webpack --mode production --no-stats
+webpack --mode production --stats errors-warnings
 echo "webpack: dist/ $(du -sh dist | cut -f1)"
 
 section "local endpoint"
@@ -80,6 +113,7 @@ node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$LOGS/e2e.tap" tests/e2e/
 
 trap - EXIT
+echo "---- [$step/$STEPS] $current: $((SECONDS - step_started)) s"
 echo
 echo "test: all $STEPS steps passed in $((SECONDS - started)) s"
 # Totals over cargo's "test result:" lines (native + wasm) and node's TAP summary.
