@@ -2,8 +2,10 @@
 //! package's classes recognise through `Symbol.hasInstance`.
 
 use js_sys::{Error, Reflect};
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
+use crate::client::ClientError;
 use crate::error::MediaError;
 
 /// A JS `Error` with `name = "MediaError"`, `code`, and `field` for option errors.
@@ -14,6 +16,30 @@ pub fn media_error(e: &MediaError) -> JsValue {
     if let MediaError::InvalidOptions { field, .. } = e {
         set(&err, "field", &JsValue::from_str(field));
     }
+    err.into()
+}
+
+/// A JS `Error` with `name = "FhirError"`, `status`, `code`, `text` and `outcome` (the
+/// OperationOutcome as a plain object, or `undefined`); its message is
+/// `"<status> <code>: <text>"`, like the package's `FhirError`. Option errors found
+/// before any request are `MediaError`s (`invalid-options`) instead.
+pub fn fhir_error(e: &ClientError) -> JsValue {
+    if let ClientError::InvalidOptions(e) = e {
+        return media_error(e);
+    }
+    let err = Error::new(&e.to_string());
+    err.set_name("FhirError");
+    set(&err, "status", &JsValue::from(e.status()));
+    set(&err, "code", &JsValue::from_str(e.code()));
+    set(&err, "text", &JsValue::from_str(&e.text()));
+    let outcome = e
+        .outcome()
+        .and_then(|o| {
+            o.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+                .ok()
+        })
+        .unwrap_or(JsValue::UNDEFINED);
+    set(&err, "outcome", &outcome);
     err.into()
 }
 

@@ -1,0 +1,140 @@
+//! `POST` through XMLHttpRequest, because fetch cannot report upload progress. Reports
+//! `xhr.upload` progress, stops on the caller's AbortSignal, and hands back the status,
+//! body text and `Location` for `client::response` to judge.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, ProgressEvent, XmlHttpRequest};
+
+use super::abort::{race, AbortWatch};
+
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+pub enum Outcome {
+    Answered(Answer),
+    /// No answer (the browser gives no detail for network and CORS failures).
+    Failed(String),
+    /// The signal fired; carries its reason.
+    Aborted(JsValue),
+}
+
+/// Send `body` as JSON. `on_progress(loaded, total)` gets the upload bytes, increasing,
+/// and a last call with `loaded == total` once the body is sent.
+pub async fn post_json(
+    url: &str,
+    authorization: &str,
+    body: &Blob,
+    on_progress: Option<&Function>,
+    abort: Option<&AbortWatch>,
+) -> Outcome {
+    let xhr = match open(url, authorization) {
+        Ok(xhr) => xhr,
+        Err(e) => return Outcome::Failed(js_message(&e)),
+    };
+    let mut resolve: Option<Function> = None;
+    let done = Promise::new(&mut |res, _| resolve = Some(res));
+    // `loadend` follows load, error, abort and timeout alike: one place to wake up.
+    let on_loadend = Closure::<dyn FnMut()>::new(move || {
+        if let Some(resolve) = &resolve {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    });
+    xhr.set_onloadend(Some(on_loadend.as_ref().unchecked_ref()));
+    let progress = on_progress.map(|cb| Progress::new(cb.clone(), body.size()));
+    let upload = xhr.upload().ok();
+    if let (Some(upload), Some(p)) = (&upload, &progress) {
+        upload.set_onprogress(Some(p.on_progress.as_ref().unchecked_ref()));
+        upload.set_onload(Some(p.on_done.as_ref().unchecked_ref()));
+    }
+    if let Err(e) = xhr.send_with_opt_blob(Some(body)) {
+        detach(&xhr, upload.as_ref());
+        return Outcome::Failed(js_message(&e));
+    }
+    let finished = race(abort, JsFuture::from(done)).await;
+    if let Err(reason) = finished {
+        // Fires loadend into the still-attached handler, which is harmless.
+        let _ = xhr.abort();
+        detach(&xhr, upload.as_ref());
+        return Outcome::Aborted(reason);
+    }
+    detach(&xhr, upload.as_ref());
+    let status = xhr.status().unwrap_or(0);
+    if status == 0 {
+        return Outcome::Failed(String::new());
+    }
+    Outcome::Answered(Answer {
+        status,
+        body: xhr.response_text().ok().flatten().unwrap_or_default(),
+        location: xhr.get_response_header("Location").ok().flatten(),
+    })
+}
+
+fn open(url: &str, authorization: &str) -> Result<XmlHttpRequest, JsValue> {
+    let xhr = XmlHttpRequest::new()?;
+    xhr.open_with_async("POST", url, true)?;
+    xhr.set_request_header("Authorization", authorization)?;
+    xhr.set_request_header("Content-Type", "application/json")?;
+    xhr.set_request_header("Accept", "application/json")?;
+    Ok(xhr)
+}
+
+/// Drop our handlers before their closures are freed.
+fn detach(xhr: &XmlHttpRequest, upload: Option<&web_sys::XmlHttpRequestUpload>) {
+    xhr.set_onloadend(None);
+    if let Some(upload) = upload {
+        upload.set_onprogress(None);
+        upload.set_onload(None);
+    }
+}
+
+fn js_message(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_default()
+}
+
+/// The caller's progress callback, fed monotonically. Exceptions it throws are ignored:
+/// a broken progress bar must not fail the upload.
+struct Progress {
+    on_progress: Closure<dyn FnMut(ProgressEvent)>,
+    on_done: Closure<dyn FnMut()>,
+}
+
+impl Progress {
+    fn new(callback: Function, size: f64) -> Self {
+        let last = Rc::new(Cell::new(-1.0_f64));
+        let report = move |loaded: f64, total: f64| {
+            if loaded > last.get() {
+                last.set(loaded);
+                let _ = callback.call2(
+                    &JsValue::NULL,
+                    &JsValue::from_f64(loaded),
+                    &JsValue::from_f64(total),
+                );
+            }
+        };
+        let report = Rc::new(report);
+        let on_event = report.clone();
+        Progress {
+            on_progress: Closure::new(move |e: ProgressEvent| {
+                let total = if e.length_computable() && e.total() > 0.0 {
+                    e.total()
+                } else {
+                    size
+                };
+                on_event(e.loaded().min(total), total);
+            }),
+            // The whole body is sent; make sure the caller's last value is the total.
+            on_done: Closure::new(move || report(size, size)),
+        }
+    }
+}
