@@ -134,5 +134,77 @@ export function prepareMedia(
   options: PrepareOptions,
 ): Promise<PreparedMedia>;
 
-/** The FHIR client (coming): undefined until the wasm build exports it. */
-export const MediaClient: unknown;
+/**
+ * The access token, or a function that returns it (sync or async). The function is
+ * called before each request; after a 401 it is called once more with
+ * `refresh: true` and the request is retried once.
+ */
+export type TokenSource = string | ((context: { refresh: boolean }) => string | Promise<string>);
+
+export interface MediaClientOptions {
+  /** The FHIR base, e.g. `https://fumage-<instance>.canvasmedical.com`. https only; http is
+   *  allowed for localhost, 127.0.0.1 and [::1]. Trailing slashes are dropped. */
+  baseUrl: string;
+  token: TokenSource;
+}
+
+export interface CreateOptions {
+  /** Upload progress in bytes of the request body; the last call has `loaded === total`. */
+  onProgress?: (loaded: number, total: number) => void;
+  /** Aborting rejects the create with `signal.reason` (an `AbortError` DOMException by default). */
+  signal?: AbortSignal;
+}
+
+export interface CreatedMedia {
+  /** The new Media's id, from the `Location` header. */
+  id: string;
+  /** The `Location` header as an absolute URL. */
+  location: string;
+}
+
+export interface SearchOptions {
+  /** `Patient/<id>` or a bare id. */
+  patient: string;
+  /** Page size, 1–100. Default: the server's (10) for `search`, 100 for `searchAll`. */
+  count?: number;
+  /** Items to skip. Default 0. */
+  offset?: number;
+}
+
+/** One page of search results. */
+export class MediaPage {
+  private constructor();
+  /** Matches in all (Bundle.total), when the server says. */
+  readonly total: number | undefined;
+  /** The Media on this page; reads carry `content.url`, never `content.data`. */
+  readonly entries: Media[];
+  readonly hasNext: boolean;
+  /** The next page, or null after the last one. */
+  next(): Promise<MediaPage | null>;
+  /** Frees the wasm-side page now instead of at garbage collection. */
+  free(): void;
+}
+
+/**
+ * The Canvas FHIR Media API. Creates on one encounter are serialized within a client
+ * (Canvas refuses concurrent creates on one encounter). Failed requests reject with a
+ * `FhirError` (status 0, code 'network' when there was no answer); bad arguments with a
+ * `MediaError` 'invalid-options' naming the field.
+ */
+export class MediaClient {
+  /** Throws a `MediaError` ('invalid-options', `field` 'baseUrl' or 'token'). */
+  constructor(options: MediaClientOptions);
+  /** The normalised base URL. */
+  readonly baseUrl: string;
+  /** `POST /Media`; resolves on 201 Created. */
+  create(resource: Media, options?: CreateOptions): Promise<CreatedMedia>;
+  /** `GET /Media/{id}`. */
+  read(id: string): Promise<Media>;
+  /** `GET /Media?patient=…`: the first page. */
+  search(options: SearchOptions): Promise<MediaPage>;
+  /** Every page of a search, as one list. */
+  searchAll(options: SearchOptions): Promise<Media[]>;
+  /** The image behind `media.content.url` (the token is sent only to the base URL's origin). */
+  fetchContent(media: Media): Promise<Blob>;
+  free(): void;
+}
