@@ -1,0 +1,380 @@
+// End-to-end: <fhir-media-capture> on the demo page (dist/), served by the local endpoint,
+// in headless Chromium with a fake camera. Each state is screenshotted into test-results/
+// and checked with axe (0 violations). Needs FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = path.join(root, 'dist');
+const shots = path.join(root, 'test-results');
+const testdata = process.env.FHIR_TESTDATA || path.join(root, '..', 'shared', 'testdata');
+const photo = (name) => path.join(testdata, 'photos', name);
+const PHOTO_O6 = photo('canon_sx60_3mp_o6.jpg');
+const PHOTO_12MP = photo('cam12mp_olympus_o1.jpg');
+const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
+  (p) => p && fs.existsSync(p),
+);
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+];
+const TOKEN = 'dev-token';
+const PHONE = { width: 390, height: 844 };
+
+let server;
+let baseUrl;
+let browser;
+let tmp;
+const axeResults = {};
+
+function startEndpoint() {
+  const child = spawn(process.env.FHIR_ENDPOINT_BIN,
+    ['--dev', '--static-dir', dist, '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, 'data')],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`endpoint did not start in 30 s:\n${output}`)), 30_000);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const m = output.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1].replace(/\/$/, '') });
+      }
+    });
+    child.stderr.on('data', () => {});
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`endpoint exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+const skipAll = !process.env.FHIR_ENDPOINT_BIN && 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)';
+
+before(async () => {
+  if (skipAll) return;
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
+  assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-widget-'));
+  fs.mkdirSync(shots, { recursive: true });
+  ({ child: server, url: baseUrl } = await startEndpoint());
+  browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    process.kill(server.pid, 'SIGTERM');
+    await exited;
+  }
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (Object.keys(axeResults).length) {
+    fs.writeFileSync(path.join(shots, 'widget-axe.json'), `${JSON.stringify(axeResults, null, 2)}\n`);
+  }
+});
+
+/** The demo page with a fresh patient (so its gallery starts empty); fails the test on page errors. */
+async function openWidget(t, { viewport = { width: 1200, height: 900 }, token = TOKEN, locale } = {}) {
+  if (skipAll) {
+    t.skip(skipAll);
+    return null;
+  }
+  const context = await browser.newContext({ viewport, permissions: ['camera'] });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(err));
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(errors.map(String), [], 'uncaught errors on the page');
+  });
+  await page.goto(`${baseUrl}/`);
+  const patient = `Patient/${crypto.randomUUID().replaceAll('-', '')}`;
+  await page.fill('#patient', patient);
+  await page.fill('#token', token);
+  if (locale) await page.selectOption('#locale', locale);
+  await page.locator('#settings').dispatchEvent('change');
+  await page.locator('fhir-media-capture').getByText(/No photos for this patient yet|Este paciente/).waitFor();
+  return { page, patient, widget: page.locator('fhir-media-capture') };
+}
+
+async function snap(page, name) {
+  await page.screenshot({ path: path.join(shots, `widget-${name}.png`), fullPage: true });
+}
+
+/** axe over the whole page (the open shadow root included); 0 violations expected. */
+async function axe(page, state) {
+  const { violations, passes } = await new AxeBuilder({ page }).analyze();
+  axeResults[state] = { violations: violations.length, passes: passes.length,
+    details: violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`) };
+  assert.deepEqual(axeResults[state].details, [], `axe violations in state "${state}"`);
+}
+
+async function card(widget, n) {
+  return widget.locator('li.card[data-key]').nth(n);
+}
+
+async function waitState(cardLocator, state, timeout = 60_000) {
+  await cardLocator.locator(`xpath=self::*[@data-state="${state}"]`).waitFor({ timeout });
+}
+
+async function thumbSize(cardLocator) {
+  return cardLocator.locator('img').evaluate(async (img) => {
+    await img.decode();
+    return [img.naturalWidth, img.naturalHeight];
+  });
+}
+
+async function fhirGet(url) {
+  const res = await fetch(`${baseUrl}${url}`, { headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' } });
+  assert.equal(res.status, 200, `${url}: ${res.status}`);
+  return res.json();
+}
+
+test('empty state: labelled controls, live region, no axe violations', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  for (const name of ['Choose photos', 'Open camera', 'Upload all', 'Refresh']) {
+    await widget.getByRole('button', { name, exact: true }).waitFor();
+  }
+  assert.equal(await widget.getByRole('status').count(), 1);
+  assert.equal(await widget.locator('input[type=file][multiple]').getAttribute('accept'), 'image/*');
+  assert.equal(await widget.locator('input[type=file][capture]').getAttribute('capture'), 'environment');
+  // Keyboard: Tab reaches the first control and shows a focus ring.
+  await page.locator('#locale').focus();
+  await page.keyboard.press('Tab');
+  const focused = await widget.evaluate((el) => {
+    const active = el.shadowRoot.activeElement;
+    return { text: active?.textContent, outline: active && getComputedStyle(active).outlineStyle };
+  });
+  assert.equal(focused.text, 'Choose photos');
+  assert.equal(focused.outline, 'solid');
+  await snap(page, '01-empty');
+  await axe(page, 'empty');
+});
+
+test('camera -> capture -> preview -> upload -> on the endpoint and in the gallery', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget, patient } = ctx;
+  await widget.getByRole('button', { name: 'Open camera' }).click();
+  const video = widget.locator('video');
+  await page.waitForFunction((el) => el.shadowRoot.querySelector('video').readyState >= 2,
+    await widget.elementHandle());
+  assert.equal(await video.evaluate((v) => v.srcObject.getVideoTracks()[0].readyState), 'live');
+  assert.equal(await video.evaluate((v) => v.classList.contains('mirrored')), false, 'back camera is not mirrored');
+  await snap(page, '02-camera');
+  await axe(page, 'camera open');
+
+  // The front camera's preview is mirrored; switching back un-mirrors it.
+  await widget.getByRole('button', { name: 'Switch camera' }).click();
+  await page.waitForFunction((el) => el.shadowRoot.querySelector('video').classList.contains('mirrored'), await widget.elementHandle());
+  await widget.getByRole('button', { name: 'Switch camera' }).click();
+  await page.waitForFunction((el) => !el.shadowRoot.querySelector('video').classList.contains('mirrored'), await widget.elementHandle());
+
+  await widget.getByRole('button', { name: 'Take photo' }).click();
+  const first = await card(widget, 0);
+  await waitState(first, 'ready');
+  const [w, h] = await thumbSize(first);
+  assert.ok(w > 0 && h > 0);
+  assert.match(await first.locator('.meta').innerText(), new RegExp(`^${w} × ${h} px · \\d`));
+
+  // Closing the camera stops its tracks.
+  const tracks = await video.evaluateHandle((v) => v.srcObject.getTracks());
+  await widget.getByRole('button', { name: 'Close camera' }).click();
+  assert.equal(await video.isHidden(), true);
+  assert.deepEqual(await tracks.evaluate((ts) => ts.map((tr) => tr.readyState)), ['ended']);
+
+  await first.getByLabel('Title').fill('Left forearm <b>rash</b>');
+  await first.getByLabel('Note').fill('Day 3 & <i>healing</i>');
+  await snap(page, '03-preview');
+  await axe(page, 'previews');
+
+  // Hold the upload so its state can be seen and checked.
+  await fetch(`${baseUrl}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"delayMs": 1500}' });
+  const created = page.evaluate(() => new Promise((resolve) =>
+    document.querySelector('fhir-media-capture').addEventListener('media-created', (e) => resolve(e.detail), { once: true })));
+  const progress = page.evaluate(() => new Promise((resolve) =>
+    document.querySelector('fhir-media-capture').addEventListener('upload-progress', (e) => resolve(e.detail), { once: true })));
+  await first.getByRole('button', { name: 'Upload Photo 1' }).click();
+  await waitState(first, 'uploading', 10_000);
+  await first.getByRole('progressbar').waitFor();
+  await snap(page, '04-uploading');
+  await axe(page, 'uploading');
+  await waitState(first, 'done', 30_000);
+  await fetch(`${baseUrl}/_admin/faults`, { method: 'DELETE' });
+  const { id, resource } = await created;
+  const { loaded, total } = await progress;
+  assert.ok(total > 1000 && loaded <= total);
+  assert.equal(resource.content.title, 'Left forearm <b>rash</b>');
+  assert.match(await first.locator('.state').innerText(), new RegExp(id));
+  assert.equal(await first.getByRole('progressbar').evaluate((p) => p.value), 1);
+
+  const bundle = await fhirGet(`/Media?patient=${encodeURIComponent(patient)}`);
+  assert.equal(bundle.total, 1);
+  const stored = bundle.entry[0].resource;
+  assert.equal(stored.id, id);
+  assert.equal(stored.content.title, 'Left forearm <b>rash</b>');
+  assert.deepEqual(stored.note, [{ text: 'Day 3 & <i>healing</i>' }]);
+  assert.equal(stored.encounter.reference, 'Encounter/eae3c8a5-a129-4960-9715-fc26da30eccc');
+
+  // The gallery reloads after the upload; title and note are text, not markup.
+  const item = widget.locator(`li[data-id="${id}"]`);
+  await item.waitFor({ timeout: 20_000 });
+  assert.equal(await item.locator('.title').innerText(), 'Left forearm <b>rash</b>');
+  assert.equal(await item.locator('b, i').count(), 0);
+  await page.waitForFunction((el) => {
+    const img = el.shadowRoot.querySelector('.gallery img');
+    return img?.complete && img.naturalWidth > 0;
+  }, await widget.elementHandle(), { timeout: 20_000 });
+  await snap(page, '05-gallery');
+  await axe(page, 'gallery');
+});
+
+test('real photos through the file input: orientation 6 comes out portrait; phone width', async (t) => {
+  if (!fs.existsSync(PHOTO_O6)) {
+    t.skip(`test photo absent: ${PHOTO_O6} (set FHIR_TESTDATA)`);
+    return;
+  }
+  const ctx = await openWidget(t, { viewport: PHONE });
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  const events = page.evaluate(() => new Promise((resolve) =>
+    document.querySelector('fhir-media-capture').addEventListener('media-prepared', (e) =>
+      resolve({ width: e.detail.prepared.width, height: e.detail.prepared.height }), { once: true })));
+  await widget.locator('input[type=file][multiple]').setInputFiles([PHOTO_O6]);
+  const first = await card(widget, 0);
+  await waitState(first, 'ready');
+  assert.deepEqual(await thumbSize(first), [1536, 2048]);
+  assert.deepEqual(await events, { width: 1536, height: 2048 });
+  assert.match(await first.locator('.meta').innerText(), /^1536 × 2048 px · /);
+  await snap(page, '06-phone-portrait');
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= PHONE.width, `no horizontal scroll on a phone (scrollWidth ${scrollWidth})`);
+
+  // Remove takes it out of the queue and keeps focus inside the widget.
+  await first.getByRole('button', { name: 'Remove Photo 1' }).click();
+  assert.equal(await widget.locator('li.card[data-key]').count(), 0);
+  assert.equal(await widget.evaluate((el) => el.shadowRoot.activeElement?.textContent), 'Choose photos');
+});
+
+test('drag and drop adds a photo', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  await widget.evaluate(async (el) => {
+    const canvas = new OffscreenCanvas(300, 200);
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#3a7';
+    g.fillRect(0, 0, 300, 200);
+    const blob = await canvas.convertToBlob({ type: 'image/png' });
+    const dt = new DataTransfer();
+    dt.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+    const zone = el.shadowRoot.querySelector('.dropzone');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  const first = await card(widget, 0);
+  await waitState(first, 'ready');
+  assert.deepEqual(await thumbSize(first), [300, 200]);
+});
+
+test('clear errors: a corrupt file, and a 403 upload with a retry button', async (t) => {
+  const ctx = await openWidget(t, { token: 'dev-read-only-token' });
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  const broken = path.join(tmp, 'broken.jpg');
+  fs.writeFileSync(broken, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(8192)]));
+  const good = path.join(tmp, 'good.png');
+  fs.writeFileSync(good, await widget.evaluate(async () => {
+    const canvas = new OffscreenCanvas(64, 48);
+    canvas.getContext('2d').fillRect(0, 0, 32, 24);
+    return [...new Uint8Array(await (await canvas.convertToBlob()).arrayBuffer())];
+  }).then((bytes) => Buffer.from(bytes)));
+  const errors = page.evaluate(() => new Promise((resolve) => {
+    const seen = [];
+    document.querySelector('fhir-media-capture').addEventListener('media-error', (e) => {
+      seen.push({ name: e.detail.name, code: e.detail.code, status: e.detail.status, text: e.detail.text });
+      if (seen.length === 2) resolve(seen);
+    });
+  }));
+  await widget.locator('input[type=file][multiple]').setInputFiles([broken, good]);
+  const bad = await card(widget, 0);
+  const ok = await card(widget, 1);
+  await waitState(bad, 'error');
+  assert.match(await bad.getByRole('alert').innerText(), /damaged or incomplete|not an image/);
+  assert.equal(await bad.getByRole('button', { name: /Upload|Retry/ }).count(), 0);
+  await waitState(ok, 'ready');
+  await ok.getByRole('button', { name: 'Upload Photo 2' }).click();
+  await waitState(ok, 'error', 30_000);
+  const text = await ok.getByRole('alert').innerText();
+  assert.match(text, /403/);
+  const [mediaError, fhirError] = await errors;
+  assert.equal(mediaError.name, 'MediaError');
+  assert.ok(['corrupt-image', 'unsupported-format'].includes(mediaError.code));
+  assert.equal(fhirError.name, 'FhirError');
+  assert.equal(fhirError.status, 403);
+  assert.ok(text.includes(fhirError.text), `shown text "${text}" has the server's "${fhirError.text}"`);
+  await ok.getByRole('button', { name: 'Retry Photo 2' }).waitFor();
+  await snap(page, '07-error');
+  await axe(page, 'error');
+  const stats = await (await fetch(`${baseUrl}/_admin/stats`)).json();
+  assert.ok(stats.rejections['403'] >= 1);
+});
+
+test('the main thread never blocks > 50 ms while a 12 MP photo is prepared', async (t) => {
+  if (!fs.existsSync(PHOTO_12MP)) {
+    t.skip(`test photo absent: ${PHOTO_12MP} (set FHIR_TESTDATA)`);
+    return;
+  }
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask' });
+  });
+  const started = await page.evaluate(() => performance.now());
+  await widget.locator('input[type=file][multiple]').setInputFiles([PHOTO_12MP]);
+  const first = await card(widget, 0);
+  await waitState(first, 'ready', 120_000);
+  await thumbSize(first);
+  const { tasks, elapsed } = await page.evaluate(async () => {
+    await new Promise((r) => setTimeout(r, 200));
+    return { tasks: window.longTasks, elapsed: performance.now() };
+  });
+  const during = tasks.filter((task) => task.start >= started);
+  const report = { photo: path.basename(PHOTO_12MP), windowMs: Math.round(elapsed - started),
+    longTasks: during.length, maxMs: Math.max(0, ...during.map((task) => task.duration)) };
+  console.log(`long tasks while preparing: ${JSON.stringify(report)}`);
+  fs.writeFileSync(path.join(shots, 'widget-longtask.json'), `${JSON.stringify(report)}\n`);
+  assert.deepEqual(during, [], 'long tasks on the main thread during preparation');
+});
+
+test('Spanish locale, and strings overridden by the host page', async (t) => {
+  const ctx = await openWidget(t, { locale: 'es' });
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  for (const name of ['Elegir fotos', 'Abrir cámara', 'Subir todas', 'Actualizar']) {
+    await widget.getByRole('button', { name, exact: true }).waitFor();
+  }
+  await widget.getByText('Fotos para subir').waitFor();
+  await snap(page, '08-spanish');
+  await axe(page, 'spanish');
+  await widget.evaluate((el) => { el.strings = { choosePhotos: 'Pick pictures' }; });
+  await widget.getByRole('button', { name: 'Pick pictures', exact: true }).waitFor();
+  await widget.getByRole('button', { name: 'Abrir cámara', exact: true }).waitFor();
+});
