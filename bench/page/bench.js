@@ -11,14 +11,15 @@ const MAX = 2048;
 const QUALITY = 0.8;
 const OURS = { subject: 'Patient/bench', maxDimension: MAX, quality: QUALITY, maxBytes: 50_000_000 };
 const BIC_LIB = new URL('/vendor/browser-image-compression.js', location.href).href;
-const WORKER_URL = '/page/worker.js';
+const BENCH_WORKER = '/page/worker.js';
+const WIDGET_WORKER = '/www/lib/worker.js'; // the widget's own worker, once it exists
 
 const files = new Map(); // image name -> File
 const outputs = new Map(); // `${image}|${contender}` -> base64 of the last output
 const references = new Map(); // image name -> {w, h, y} full-size luma
 let wasm = null;
 let pica = null;
-let worker = null;
+let worker = null; // the worker (e2) runs in: the widget's when present, else the bench's
 
 /** Longest side at most MAX, never upscaled, aspect kept (rounded). */
 function fit(w, h) {
@@ -52,7 +53,12 @@ function ask(w, buffer) {
     const onMessage = ({ data }) => {
       if (data.id !== id) return;
       w.removeEventListener('message', onMessage);
-      data.ok ? resolve(data) : reject(new Error(data.error));
+      if (data.ok) resolve(data);
+      else if (data.prepared) {
+        // www/lib/worker.js answers { id, prepared } or { id, error: { name, code, message } }.
+        const p = data.prepared;
+        resolve({ data: p.resource.content.data, width: p.width, height: p.height, bytes: p.bytes, timings: p.timings });
+      } else reject(new Error(typeof data.error === 'string' ? data.error : `${data.error?.code}: ${data.error?.message}`));
     };
     w.addEventListener('message', onMessage);
     w.addEventListener('error', (e) => reject(new Error(`worker error: ${e.message}`)), { once: true });
@@ -141,14 +147,14 @@ window.bench = {
   contenders: Object.keys(CONTENDERS),
 
   /** Fetch the photos into Files; set up pica, the wasm and the bench worker. */
-  async load(images) {
+  async load(images, { widgetWorker }) {
     for (const { name, url } of images) {
       const blob = await (await fetch(url)).blob();
       files.set(name, new File([blob], name, { type: 'image/jpeg' }));
     }
     pica = Pica({ features: ['js', 'wasm', 'ww'] });
     wasm = await init();
-    worker = new Worker(WORKER_URL, { type: 'module' });
+    worker = new Worker(widgetWorker ? WIDGET_WORKER : BENCH_WORKER, { type: 'module' });
     return { userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency };
   },
 
@@ -196,10 +202,10 @@ window.bench = {
    * wasm compile + instantiate, first prepareMedia), then `warm` more calls; the wasm
    * memory after the first call and at the end is this image's own peak.
    */
-  async freshWorker(image, warm) {
+  async freshWorker(image, warm, which) {
     const file = files.get(image);
     const t0 = performance.now();
-    const w = new Worker(WORKER_URL, { type: 'module' });
+    const w = new Worker(which === 'widget' ? WIDGET_WORKER : BENCH_WORKER, { type: 'module' });
     try {
       const first = await ask(w, await file.arrayBuffer());
       const cold = performance.now() - t0;
@@ -209,9 +215,9 @@ window.bench = {
         const t = performance.now();
         const r = await ask(w, await file.arrayBuffer());
         warmMs.push(performance.now() - t);
-        memory = Math.max(memory, r.memory);
+        if (r.memory != null) memory = Math.max(memory ?? 0, r.memory);
       }
-      return { cold, warm: warmMs, memoryFirst: first.memory, memoryPeak: memory };
+      return { cold, warm: warmMs, memoryFirst: first.memory, memoryPeak: memory ?? null };
     } finally {
       w.terminate();
     }
