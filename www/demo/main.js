@@ -1,86 +1,35 @@
-// Demo page: prepares each chosen file with prepareMedia and shows the result.
-import { prepareMedia, MediaError } from '../lib/index.js';
+// Demo page: <fhir-media-capture> wired to the form above it. The local endpoint serves
+// this page, so the FHIR base URL defaults to the page's own origin.
+import '../lib/element.js';
 
-const form = document.getElementById('options');
-const fileInput = document.getElementById('files');
-const results = document.getElementById('results');
+const form = document.getElementById('settings');
+const capture = document.getElementById('capture');
+const events = document.getElementById('events');
 
-/** The options from the form; blank optional fields are left out. */
-function readOptions() {
-  const value = (name) => form.elements[name].value.trim();
-  const options = {
-    maxDimension: Number(value('maxDimension')),
-    maxBytes: Number(value('maxBytes')),
-    format: value('format'),
-    subject: value('subject'),
-  };
-  for (const name of ['encounter', 'operator', 'title']) {
-    if (value(name)) options[name] = value(name);
+form.elements['base-url'].value = window.location.origin;
+
+/** Copy the form into the element: attributes, and the token property. */
+function apply() {
+  for (const name of ['base-url', 'patient', 'encounter', 'operator', 'locale']) {
+    const value = form.elements[name].value.trim();
+    if (value) capture.setAttribute(name, value);
+    else capture.removeAttribute(name);
   }
-  return options;
+  capture.token = form.elements.token.value.trim();
 }
 
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
+form.addEventListener('change', apply);
+form.addEventListener('submit', (event) => event.preventDefault());
+apply();
+
+function log(text) {
+  const item = document.createElement('li');
+  item.textContent = `${new Date().toLocaleTimeString()} ${text}`;
+  events.prepend(item);
 }
 
-/** The Media JSON with the base64 shortened, for display only. */
-function displayJson(resource) {
-  const data = resource.content?.data ?? '';
-  const shown = structuredClone(resource);
-  if (data.length > 64) shown.content.data = `${data.slice(0, 64)}… (${data.length} base64 chars)`;
-  return JSON.stringify(shown, null, 2);
-}
-
-function showPrepared(card, prepared) {
-  const { resource, contentType, width, height, bytes, quality, source, timings } = prepared;
-  const ms = (n) => `${n.toFixed(1)} ms`;
-  const facts = [
-    ['Size', `${width} × ${height}`, 'dims'],
-    ['Type', contentType],
-    ['Bytes', bytes.toLocaleString('en-US')],
-    ['Quality', quality == null ? 'lossless' : quality.toFixed(2)],
-    ['Source', `${source.format}, ${source.width} × ${source.height}, ${source.bytes.toLocaleString('en-US')} bytes, orientation ${source.orientation}`],
-    ['Decode', ms(timings.decode)],
-    ['Orient', ms(timings.orient)],
-    ['Resize', ms(timings.resize)],
-    ['Encode', ms(timings.encode)],
-    ['Total', ms(timings.total)],
-  ];
-  const dl = el('dl');
-  for (const [term, text, className = ''] of facts) dl.append(el('dt', { textContent: term }), el('dd', { textContent: text, className }));
-  card.replaceChildren(
-    card.querySelector('h2'),
-    el('img', { src: `data:${contentType};base64,${resource.content.data}`, alt: `Prepared ${card.dataset.name}, ${width} by ${height} pixels` }),
-    dl,
-    el('details', { open: true }, el('summary', { textContent: 'Media JSON' }), el('pre', { textContent: displayJson(resource) })),
-  );
-  card.dataset.state = 'done';
-}
-
-function showError(card, err) {
-  const text = err instanceof MediaError ? `MediaError ${err.code}: ${err.message}` : `Error: ${err?.message ?? err}`;
-  card.replaceChildren(card.querySelector('h2'), el('p', { className: 'error', role: 'alert', textContent: text }));
-  card.dataset.state = 'error';
-  if (err instanceof MediaError) card.dataset.code = err.code;
-}
-
-async function prepareFiles(files) {
-  const options = readOptions();
-  results.replaceChildren();
-  for (const file of files) {
-    const card = el('article', { className: 'result' }, el('h2', { textContent: file.name }), el('p', { className: 'pending', textContent: 'Preparing…' }));
-    card.dataset.name = file.name;
-    card.dataset.state = 'pending';
-    results.append(card);
-    try {
-      showPrepared(card, await prepareMedia(file, options));
-    } catch (err) {
-      showError(card, err);
-    }
-  }
-}
-
-fileInput.addEventListener('change', () => prepareFiles([...fileInput.files]));
+capture.addEventListener('media-prepared', ({ detail: { prepared } }) =>
+  log(`media-prepared: ${prepared.width} × ${prepared.height}, ${prepared.bytes} bytes, ${prepared.timings.total.toFixed(0)} ms`));
+capture.addEventListener('media-created', ({ detail }) => log(`media-created: Media/${detail.id}`));
+capture.addEventListener('media-error', ({ detail }) =>
+  log(`media-error: ${detail.name} ${detail.code ?? ''} ${detail.text ?? detail.message}`));
