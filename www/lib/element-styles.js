@@ -33,7 +33,7 @@ p { margin: 0; }
   display: grid; gap: 0.6rem; background: var(--fmc-surface); }
 .dropzone.over { border-color: var(--fmc-accent); background: #e8f0fe; }
 .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; }
-button { font: inherit; font-size: 0.95rem; min-height: 2.5rem; padding: 0.4rem 0.9rem; border-radius: var(--fmc-radius);
+button { font: inherit; font-size: 0.95rem; min-height: 2.5rem; padding: 0.4rem 0.8rem; border-radius: var(--fmc-radius);
   border: 1px solid var(--fmc-accent); background: var(--fmc-bg); color: var(--fmc-accent); cursor: pointer; }
 button.primary { background: var(--fmc-accent); color: var(--fmc-accent-fg); }
 button:disabled { opacity: 0.55; cursor: not-allowed; }
@@ -47,7 +47,7 @@ label { display: grid; gap: 0.15rem; font-size: 0.9rem; }
 video { width: 100%; max-height: 60vh; background: #000; border-radius: var(--fmc-radius); object-fit: contain; }
 video.mirrored { transform: scaleX(-1); }
 ul { list-style: none; margin: 0; padding: 0; }
-.cards { display: grid; gap: var(--fmc-gap); grid-template-columns: repeat(auto-fill, minmax(min(100%, 17rem), 1fr)); }
+.cards { display: grid; gap: var(--fmc-gap); grid-template-columns: repeat(auto-fill, minmax(min(100%, 18.5rem), 1fr)); }
 .card { border: 1px solid var(--fmc-border); border-radius: var(--fmc-radius); padding: 0.6rem; display: grid;
   gap: 0.5rem; align-content: start; background: var(--fmc-bg); min-width: 0; }
 .card[data-state="error"] { border-color: var(--fmc-error); }
@@ -57,6 +57,7 @@ ul { list-style: none; margin: 0; padding: 0; }
 .placeholder { display: grid; place-items: center; color: var(--fmc-muted); }
 .meta { font-size: 0.85rem; color: var(--fmc-muted); font-variant-numeric: tabular-nums; }
 .state { font-size: 0.9rem; overflow-wrap: anywhere; }
+.detail { font-size: 0.85rem; color: var(--fmc-muted); overflow-wrap: anywhere; }
 .card[data-state="error"] .state { color: var(--fmc-error); font-weight: 600; }
 .card[data-state="done"] .state { color: var(--fmc-success); font-weight: 600; }
 .progress { display: grid; gap: 0.15rem; font-size: 0.85rem; }

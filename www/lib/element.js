@@ -565,6 +565,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
       progress.setAttribute('aria-labelledby', `${id}-pl ${id}-h`);
       const progressBox = el('div', { className: 'progress' }, progressLabel, progress);
       const state = el('p', { className: 'state' });
+      const detail = el('p', { className: 'detail' });
       const button = (action, primary) => {
         const b = el('button', { type: 'button', id: `${id}-${action}`, className: primary ? 'primary' : '' });
         b.setAttribute('part', 'button');
@@ -573,10 +574,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
         return b;
       };
       const buttons = { upload: button('upload', true), retry: button('retry', true), retake: button('retake'), remove: button('remove') };
-      const card = el('li', { className: 'card' }, heading, thumb, meta, titleLabel, noteLabel, progressBox, state,
+      const card = el('li', { className: 'card' }, heading, thumb, meta, titleLabel, noteLabel, progressBox, state, detail,
         el('div', { className: 'actions' }, ...Object.values(buttons)));
       card.setAttribute('part', 'card');
-      item.ui = { card, heading, thumb, meta, titleInput, noteInput, titleLabel, noteLabel, progressLabel, progress, progressBox, state, buttons };
+      item.ui = { card, heading, thumb, meta, titleInput, noteInput, titleLabel, noteLabel, progressLabel, progress, progressBox, state, detail, buttons };
       this.#refs.queue.append(card);
     }
     const ui = item.ui;
@@ -597,12 +598,16 @@ export class FhirMediaCaptureElement extends HTMLElement {
         ui.thumb = img;
       }
       // What you see is what is sent: the thumbnail is the prepared bytes themselves.
-      const src = `data:${prepared.contentType};base64,${prepared.resource.content.data}`;
-      if (img.src !== src) img.src = src;
+      // (Compared by the prepared object: reading img.src back would re-serialize a long URL.)
+      if (ui.shown !== prepared) {
+        img.src = `data:${prepared.contentType};base64,${prepared.resource.content.data}`;
+        ui.shown = prepared;
+      }
       img.alt = this.#say('thumbnailAlt', { n: item.n, width: prepared.width, height: prepared.height });
       ui.meta.textContent = `${this.#say('dimensions', { width: prepared.width, height: prepared.height })} · ${this.#size(prepared.bytes)}`;
     } else {
       if (ui.thumb.tagName === 'IMG') {
+        ui.shown = null;
         const placeholder = el('div', { className: 'thumb placeholder' });
         ui.thumb.replaceWith(placeholder);
         ui.thumb = placeholder;
@@ -631,6 +636,15 @@ export class FhirMediaCaptureElement extends HTMLElement {
     else if (item.state === 'done') stateText = this.#say('uploaded', { id: item.createdId });
     else if (item.state === 'error') stateText = this.#errorText(item.error);
     ui.state.textContent = stateText;
+    // A pipeline error also shows the library's own explanation (it says what to do).
+    const detailText = item.state === 'error' && item.errorPhase === 'prepare' && item.error?.message;
+    ui.detail.textContent = detailText && detailText !== stateText ? detailText : '';
+    ui.detail.hidden = !ui.detail.textContent;
+    // Without a prepared image there is nothing to preview, title or note.
+    const noImage = item.state === 'error' && item.errorPhase === 'prepare';
+    ui.thumb.hidden = noImage;
+    ui.titleLabel.hidden = noImage;
+    ui.noteLabel.hidden = noImage;
     if (item.state === 'error') ui.state.setAttribute('role', 'alert');
     else ui.state.removeAttribute('role');
     this.#renderProgress(item);
