@@ -108,3 +108,52 @@ else
   echo "$VENV_STAMP" > .venv/.setup-stamp
   say "python venv installed"
 fi
+
+# --- Firefox ESR + geckodriver, WebKitGTK + WebKitWebDriver + Xvfb -----------------
+# scripts/test.sh runs the wasm-bindgen tests in all three engines (DESIGN §4/§5).
+if [ -x /usr/bin/firefox-esr ] || [ -x /usr/bin/firefox ]; then
+  say "firefox ok"
+else
+  say "installing firefox-esr (apt)"
+  apt_install firefox-esr
+  say "$(/usr/bin/firefox-esr --version 2>/dev/null | head -1) installed"
+fi
+
+if [ -x /usr/bin/WebKitWebDriver ] && command -v xvfb-run >/dev/null; then
+  say "webkit ok"
+else
+  # WebKitGTK has no headless mode: its MiniBrowser needs an X server (xvfb-run).
+  # xauth is what xvfb-run uses for its cookie; it is only a Recommends of xvfb.
+  say "installing webkit2gtk-driver xvfb xauth (apt)"
+  apt_install webkit2gtk-driver xvfb xauth
+  say "webkit2gtk-driver $(dpkg-query -W -f='${Version}' webkit2gtk-driver 2>/dev/null) installed"
+fi
+
+# geckodriver from crates.io (no binary download works here), pinned, installed into
+# .tools with a machine-cache copy like wasm-bindgen's so a fresh clone skips the build.
+GD_VERSION=0.37.1
+GD_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/fhir-media-capture/geckodriver-$GD_VERSION"
+gd_ok() { [ -x "$1/geckodriver" ] && "$1/geckodriver" --version 2>/dev/null | head -1 | grep -q "^geckodriver $GD_VERSION\b"; }
+gd_save_cache() {
+  mkdir -p "${GD_CACHE%/*}"
+  local tmp
+  tmp="$(mktemp -d "${GD_CACHE%/*}/.tmp.XXXXXX")"
+  chmod 755 "$tmp"
+  mkdir -p "$tmp/bin"
+  cp -f .tools/bin/geckodriver "$tmp/bin/"
+  rm -rf "$GD_CACHE" && mv "$tmp" "$GD_CACHE"
+}
+if gd_ok .tools/bin; then
+  gd_ok "$GD_CACHE/bin" || gd_save_cache
+  say "geckodriver $GD_VERSION ok"
+elif gd_ok "$GD_CACHE/bin"; then
+  mkdir -p .tools/bin
+  cp -f "$GD_CACHE/bin/geckodriver" .tools/bin/
+  say "geckodriver $GD_VERSION ok (copied from $GD_CACHE)"
+else
+  say "installing geckodriver $GD_VERSION into .tools (takes ~2 min on 2 cores)"
+  cargo install geckodriver --version "$GD_VERSION" --root .tools --force --quiet
+  gd_ok .tools/bin || die "geckodriver $GD_VERSION did not install"
+  gd_save_cache
+  say "geckodriver $GD_VERSION installed (cached in $GD_CACHE)"
+fi
