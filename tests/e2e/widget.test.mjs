@@ -392,3 +392,56 @@ test('Spanish locale, and strings overridden by the host page', async (t) => {
   await widget.getByRole('button', { name: 'Pick pictures', exact: true }).waitFor();
   await widget.getByRole('button', { name: 'Abrir cámara', exact: true }).waitFor();
 });
+
+test('paste adds a photo', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { widget } = ctx;
+  await widget.evaluate(async (el) => {
+    const canvas = new OffscreenCanvas(120, 90);
+    canvas.getContext('2d').fillRect(0, 0, 120, 90);
+    const dt = new DataTransfer();
+    dt.items.add(new File([await canvas.convertToBlob({ type: 'image/jpeg' })], 'pasted.jpg', { type: 'image/jpeg' }));
+    el.shadowRoot.querySelector('button').dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, composed: true, cancelable: true }));
+  });
+  const first = await card(widget, 0);
+  await waitState(first, 'ready');
+  assert.deepEqual(await thumbSize(first), [120, 90]);
+});
+
+test('gallery: 10 per page, "load more" for the rest; server text stays text', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget, patient } = ctx;
+  const jpeg = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(40, 30);
+    canvas.getContext('2d').fillRect(0, 0, 20, 15);
+    return btoa(String.fromCharCode(...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer())));
+  });
+  for (let i = 1; i <= 11; i++) {
+    const res = await fetch(`${baseUrl}/Media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceType: 'Media', status: 'completed', subject: { reference: patient },
+        content: { contentType: 'image/jpeg', data: jpeg, title: `<img src=x onerror="window.pwned=1"> #${i}` },
+        note: [{ text: `<script>window.pwned=1</script> note ${i}` }] }),
+    });
+    assert.equal(res.status, 201);
+  }
+  await widget.getByRole('button', { name: 'Refresh' }).click();
+  const items = widget.locator('li[part="gallery-item"]');
+  await widget.getByText('10 of 11 photos', { exact: true }).waitFor();
+  assert.equal(await items.count(), 10);
+  await widget.getByRole('button', { name: 'Load more' }).click();
+  await widget.getByText('11 of 11 photos', { exact: true }).waitFor();
+  assert.equal(await items.count(), 11);
+  assert.equal(await widget.getByRole('button', { name: 'Load more' }).isHidden(), true);
+  assert.equal(await items.last().locator('.title').innerText(), '<img src=x onerror="window.pwned=1"> #11');
+  assert.equal(await items.last().locator('.note').innerText(), '<script>window.pwned=1</script> note 11');
+  assert.equal(await widget.locator('.gallery figcaption img, .gallery script').count(), 0);
+  await page.waitForFunction((el) => [...el.shadowRoot.querySelectorAll('.gallery img')].every((img) => img.complete && img.naturalWidth === 40),
+    await widget.elementHandle(), { timeout: 20_000 });
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await snap(page, '09-gallery-more');
+  await axe(page, 'gallery, 2 pages');
+});
