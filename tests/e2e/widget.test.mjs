@@ -386,6 +386,14 @@ test('Spanish locale, and strings overridden by the host page', async (t) => {
     await widget.getByRole('button', { name, exact: true }).waitFor();
   }
   await widget.getByText('Fotos para subir').waitFor();
+  const broken = path.join(tmp, 'roto.jpg');
+  fs.writeFileSync(broken, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(4096)]));
+  await widget.locator('input[type=file][multiple]').setInputFiles([broken]);
+  const first = await card(widget, 0);
+  await waitState(first, 'error');
+  assert.equal(await first.locator('h3').innerText(), 'Foto 1');
+  assert.match(await first.getByRole('alert').innerText(), /dañada o incompleta|no es una imagen/);
+  await first.getByRole('button', { name: 'Quitar Foto 1' }).waitFor();
   await snap(page, '08-spanish');
   await axe(page, 'spanish');
   await widget.evaluate((el) => { el.strings = { choosePhotos: 'Pick pictures' }; });
@@ -444,4 +452,27 @@ test('gallery: 10 per page, "load more" for the rest; server text stays text', a
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   await snap(page, '09-gallery-more');
   await axe(page, 'gallery, 2 pages');
+});
+
+test('retake replaces the photo in place, keeping its title', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  const make = (w, h) => widget.evaluate(async (el, [w, h]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    canvas.getContext('2d').fillRect(0, 0, w, h);
+    return [...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer())];
+  }, [w, h]).then((bytes) => ({ name: `${w}x${h}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(bytes) }));
+  await widget.locator('input[type=file][multiple]').setInputFiles([await make(200, 100)]);
+  const first = await card(widget, 0);
+  await waitState(first, 'ready');
+  await first.getByLabel('Title').fill('Wound');
+  const chooser = page.waitForEvent('filechooser');
+  await first.getByRole('button', { name: 'Retake Photo 1' }).press('Enter');
+  await (await chooser).setFiles([await make(100, 150)]);
+  await page.waitForFunction((el) => el.shadowRoot.querySelector('li.card .meta')?.textContent.startsWith('100 × 150'),
+    await widget.elementHandle(), { timeout: 30_000 });
+  assert.equal(await widget.locator('li.card[data-key]').count(), 1);
+  assert.equal(await first.getByLabel('Title').inputValue(), 'Wound');
+  assert.deepEqual(await thumbSize(first), [100, 150]);
 });
