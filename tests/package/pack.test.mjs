@@ -1,0 +1,241 @@
+// The published package as a user gets it: `npm pack`, the tarball's file list, then a
+// scratch webpack 5 project that installs the tarball, imports { prepareMedia, MediaClient }
+// from 'fhir-media-capture', prepares an image made in the page and uploads it to the
+// local endpoint (FHIR_ENDPOINT_BIN, serving the scratch build with --static-dir), in
+// headless Chromium via playwright-core. The endpoint must then answer GET /Media/<id>.
+//
+// webpack runs through its Node API from the repo's own node_modules (no second install
+// of webpack, no registry access); only the tarball is installed into the scratch
+// project, with `npm install --offline` (the package has no runtime dependencies).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import webpack from 'webpack';
+import { chromium } from 'playwright-core';
+
+const run = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const pkgJson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
+  (p) => p && fs.existsSync(p),
+);
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const TOKEN = 'dev-token';
+
+let tmp;
+let tarball;
+let packed; // npm pack --json: { filename, size, unpackedSize, files: [{ path, size }] }
+let endpoint;
+let browser;
+
+function endpointBin() {
+  const candidates = [
+    process.env.FHIR_ENDPOINT_BIN,
+    path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', 'fhir-media-endpoint'),
+  ];
+  return candidates.find((p) => p && fs.existsSync(p));
+}
+
+/** Start the endpoint on a free port serving `staticDir`; resolve with its URL. */
+function startEndpoint(bin, staticDir, dataDir) {
+  const child = spawn(bin, ['--addr', '127.0.0.1:0', '--static-dir', staticDir, '--data-dir', dataDir, '--token', TOKEN], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`endpoint did not start in 30 s:\n${output}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      const m = output.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1].replace(/\/$/, '') });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`endpoint exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-pack-'));
+  assert.ok(fs.existsSync(path.join(root, 'pkg', 'fhir_media_capture_bg.wasm')), 'pkg/ missing: run scripts/build-wasm.sh first');
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], {
+    cwd: root,
+    maxBuffer: 16 << 20,
+  });
+  [packed] = JSON.parse(stdout);
+  tarball = path.join(tmp, packed.filename);
+  console.log(`npm pack: ${packed.filename} ${(packed.size / 1024).toFixed(0)} KB packed, ` +
+    `${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked, ${packed.files.length} files:\n  ` +
+    packed.files.map((f) => `${f.path} (${f.size} B)`).join('\n  '));
+});
+
+after(async () => {
+  await browser?.close();
+  if (endpoint) {
+    endpoint.child.kill();
+  }
+  if (tmp && !process.env.KEEP_PACK_TMP) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('the tarball holds the ESM entry, its declarations and the wasm build', () => {
+  const files = new Set(packed.files.map((f) => f.path));
+  const wanted = [
+    'package.json',
+    'www/lib/index.js',
+    'www/lib/index.d.ts',
+    'pkg/fhir_media_capture.js',
+    'pkg/fhir_media_capture_bg.wasm',
+  ];
+  for (const extra of ['www/lib/element.js', 'www/lib/element.d.ts', 'www/lib/worker.js']) {
+    if (fs.existsSync(path.join(root, extra))) wanted.push(extra);
+  }
+  for (const f of wanted) assert.ok(files.has(f), `${f} is in the tarball`);
+
+  // Every relative import of a packed module resolves inside the tarball.
+  for (const f of files) {
+    if (!/\.(m?js|d\.ts)$/.test(f)) continue;
+    const text = fs.readFileSync(path.join(root, f), 'utf8');
+    for (const [, spec] of text.matchAll(/(?:from\s+|import\s*\(\s*|new URL\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(f), spec));
+      assert.ok(files.has(target), `${f} refers to ${spec}, which is in the tarball`);
+    }
+  }
+
+  const unwanted = [
+    /^src\//, /^tests?\//, /(^|\/)node_modules\//, /(^|\/)\.data\//, /^target\//, /^endpoint\//,
+    /^scripts\//, /^www\/demo\//, /^dist\//, /^\.tools\//, /^\.venv\//, /(^|\/)\.gitignore$/,
+    /\.(jpe?g|png|heic|heif|webp|gif|bmp|tiff?)$/i, /\.(rs|log|tgz)$/, /(^|\/)\.build-stamp$/,
+  ];
+  for (const f of files) {
+    for (const re of unwanted) assert.ok(!re.test(f), `${f} must not be published (${re})`);
+  }
+  // Everything the exports map names is packed.
+  const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v ?? {}).flatMap(targets));
+  const exportTargets = [...targets(pkgJson.exports), pkgJson.types].filter(Boolean);
+  assert.ok(exportTargets.length > 0, 'package.json has exports');
+  for (const t of exportTargets) {
+    assert.ok(files.has(path.posix.normalize(t)), `exports/types target ${t} is in the tarball`);
+  }
+  // Every export condition set names its declarations.
+  for (const [key, value] of Object.entries(pkgJson.exports)) {
+    if (key === './package.json') continue;
+    assert.ok(typeof value === 'object' && value.types, `exports["${key}"] has "types"`);
+  }
+});
+
+test('a webpack 5 app using the installed tarball prepares and uploads a Media', { timeout: 180_000 }, async () => {
+  const bin = endpointBin();
+  assert.ok(bin, 'endpoint binary not found (scripts/test.sh exports FHIR_ENDPOINT_BIN)');
+  assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
+
+  // The scratch project, as a user would write it.
+  const app = path.join(tmp, 'app');
+  fs.mkdirSync(path.join(app, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
+    name: 'pack-test-app', version: '0.0.0', private: true, type: 'module',
+  }, null, 2));
+  const hasElement = Boolean(pkgJson.exports['./element']);
+  fs.writeFileSync(path.join(app, 'src', 'index.js'), `
+import { prepareMedia, MediaClient } from 'fhir-media-capture';
+${hasElement ? "import 'fhir-media-capture/element';" : ''}
+
+async function main() {
+  // A small photo made in the page: a gradient with a few shapes, as a PNG blob.
+  const canvas = new OffscreenCanvas(96, 64);
+  const ctx = canvas.getContext('2d');
+  const g = ctx.createLinearGradient(0, 0, 96, 64);
+  g.addColorStop(0, '#c33'); g.addColorStop(1, '#36c');
+  ctx.fillStyle = g; ctx.fillRect(0, 0, 96, 64);
+  ctx.fillStyle = '#fe4'; ctx.fillRect(20, 16, 30, 24);
+  const blob = await canvas.convertToBlob({ type: 'image/png' });
+
+  const prepared = await prepareMedia(blob, {
+    subject: 'Patient/pack-test', title: 'npm pack test', format: 'jpeg', maxDimension: 64,
+  });
+  const client = new MediaClient({ baseUrl: location.origin, token: ${JSON.stringify(TOKEN)} });
+  const { id } = await client.create(prepared.resource);
+  const out = document.getElementById('out');
+  out.dataset.contentType = prepared.contentType;
+  out.dataset.size = prepared.width + 'x' + prepared.height;
+  out.dataset.element = String(Boolean(customElements.get('fhir-media-capture')));
+  out.dataset.id = id;
+  out.textContent = id;
+}
+
+main().catch((err) => {
+  document.getElementById('out').dataset.error = String(err && (err.stack || err.message) || err);
+});
+`);
+
+  // Install the tarball the way a user would; it has no dependencies, so offline works.
+  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error', tarball], {
+    cwd: app,
+    maxBuffer: 16 << 20,
+  });
+  const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'fhir-media-capture', 'package.json'), 'utf8'));
+  assert.equal(installed.version, pkgJson.version);
+
+  // webpack from the repo, building the scratch project; modules resolve from the scratch
+  // node_modules only, so a file the tarball lacks fails the build here.
+  const dist = path.join(app, 'dist');
+  const stats = await new Promise((resolve, reject) => {
+    webpack({
+      mode: 'production',
+      context: app,
+      entry: './src/index.js',
+      output: { path: dist, filename: 'main.[contenthash:8].js', clean: true },
+      resolve: { modules: [path.join(app, 'node_modules')] },
+      performance: { hints: false },
+    }, (err, s) => (err ? reject(err) : resolve(s)));
+  });
+  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
+  const info = stats.toJson({ assets: true, all: false });
+  const main = info.assets.find((a) => /^main\..*\.js$/.test(a.name));
+  assert.ok(main, 'webpack emitted the entry chunk');
+  assert.ok(info.assets.some((a) => a.name.endsWith('.wasm')), 'webpack emitted the wasm as an asset (new URL(..., import.meta.url))');
+  fs.writeFileSync(path.join(dist, 'index.html'),
+    `<!doctype html><meta charset="utf-8"><title>pack test</title><p id="out"></p><script src="${main.name}"></script>\n`);
+
+  endpoint = await startEndpoint(bin, dist, path.join(tmp, 'data'));
+  browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.goto(`${endpoint.url}/`);
+  await page.waitForSelector('#out[data-id], #out[data-error]', { timeout: 60_000 });
+  const out = await page.$eval('#out', (el) => ({ ...el.dataset }));
+  assert.equal(out.error, undefined, `the page failed: ${out.error}`);
+  assert.deepEqual(pageErrors, []);
+  assert.equal(out.contentType, 'image/jpeg');
+  assert.match(out.size, /^64x4[23]$/, 'longest side capped at maxDimension');
+  assert.match(out.id, /^[A-Za-z0-9.-]{1,64}$/);
+  if (hasElement) {
+    // The element's import registers it (sideEffects keeps it) and its worker is bundled.
+    assert.equal(out.element, 'true', "import 'fhir-media-capture/element' registers <fhir-media-capture>");
+    assert.ok(info.assets.length >= 3, `entry, worker chunk and wasm emitted: ${info.assets.map((a) => a.name)}`);
+  }
+
+  const res = await fetch(`${endpoint.url}/Media/${out.id}`, {
+    headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' },
+  });
+  assert.equal(res.status, 200);
+  const media = await res.json();
+  assert.equal(media.resourceType, 'Media');
+  assert.equal(media.id, out.id);
+  assert.equal(media.subject.reference, 'Patient/pack-test');
+  assert.equal(media.content.title, 'npm pack test');
+});
