@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite, fail-fast, cheapest layers first:
 # setup -> fmt -> clippy -> native tests -> FHIR validation -> wasm build + size
-# -> wasm tests in headless Chromium -> demo build -> Playwright end-to-end.
+# -> wasm tests in Chromium, Firefox ESR and WebKitGTK (one section each, one endpoint)
+# -> demo build -> npm pack test -> Playwright end-to-end.
 # The last line is a summary: "summary: N passed, N failed, N skipped".
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 LOGS=target/test-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
-STEPS=10
+STEPS=14
 step=0
 current=
 started=$SECONDS
@@ -67,7 +68,7 @@ section "wasm build + size"
 bash scripts/build-wasm.sh
 node scripts/check-size.mjs
 
-section "wasm tests (headless Chromium)"
+section "wasm tests: endpoint for tests/client_web.rs"
 # tests/client_web.rs talks to a real endpoint whose URL is baked in at compile time
 # (option_env!). A fixed port keeps that URL stable, so the test crate is not rebuilt on
 # every run as it would be with a free port; a port already taken fails here, loudly.
@@ -87,8 +88,39 @@ if [ "$(head -n1 "$LOGS/wasm-endpoint.out")" != "listening on http://$WASM_ENDPO
   exit 1
 fi
 export FHIR_ENDPOINT_URL="http://$WASM_ENDPOINT_ADDR"
-# Test binaries without wasm_bindgen_test_configure! run in the browser too.
-WASM_BINDGEN_USE_BROWSER=1 logged cargo-wasm cargo test -p fhir_media_capture --target wasm32-unknown-unknown
+# The same endpoint serves the three engine runs below; the first one compiles the tests.
+cargo test -p fhir_media_capture --target wasm32-unknown-unknown --no-run --quiet
+
+# wasm_engine NAME DRIVER_VAR DRIVER [WRAPPER...]: the wasm-bindgen tests in one engine,
+# logged to $LOGS/cargo-wasm-NAME.log. No engine is skipped silently: a missing driver,
+# a run in another browser than asked, or a run that executed no test fails the step.
+wasm_engine() {
+  local name="$1" var="$2" driver="$3" banner="$4"; shift 4
+  [ -x "$driver" ] || { echo "wasm tests ($name): driver $driver missing (run scripts/setup.sh)"; return 1; }
+  # Only the one driver variable is set: wasm-bindgen-test-runner takes the first it finds.
+  # Test binaries without wasm_bindgen_test_configure! run in the browser too.
+  logged "cargo-wasm-$name" env -u CHROMEDRIVER -u GECKODRIVER -u SAFARIDRIVER -u MSEDGEDRIVER \
+    "$var=$driver" WASM_BINDGEN_USE_BROWSER=1 "$@" \
+    cargo test -p fhir_media_capture --target wasm32-unknown-unknown
+  local log="$LOGS/cargo-wasm-$name.log"
+  grep -q "^Running headless tests in $banner " "$log" \
+    || { echo "wasm tests ($name): the runner did not report a $banner run"; return 1; }
+  if grep -q '^SKIPPED:' "$log"; then
+    echo "wasm tests ($name): a test binary skipped its cases:"; grep '^SKIPPED:' "$log"; return 1
+  fi
+  awk '/^test result:/ { n += $4 } END { exit !(n > 0) }' "$log" \
+    || { echo "wasm tests ($name): no test passed"; return 1; }
+}
+
+section "wasm tests (headless Chromium)"
+wasm_engine chromium CHROMEDRIVER "$CHROMEDRIVER" Chrome
+
+section "wasm tests (headless Firefox ESR)"
+wasm_engine firefox GECKODRIVER "$ROOT/.tools/bin/geckodriver" Firefox
+
+section "wasm tests (WebKitGTK under Xvfb)"
+# WebKitGTK has no headless mode; xvfb-run -a picks a free display number.
+wasm_engine webkit SAFARIDRIVER /usr/bin/WebKitWebDriver Safari xvfb-run -a
 stop_wasm_endpoint
 
 section "demo build (webpack)"
@@ -108,6 +140,10 @@ else
   echo "endpoint: no runnable main yet; e2e uses scripts/serve-static.mjs"
 fi
 
+section "npm pack: tarball contents + a webpack 5 app using it (Chromium)"
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$LOGS/pack.tap" tests/package/
+
 section "end-to-end (Playwright, Chromium)"
 node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$LOGS/e2e.tap" tests/e2e/
@@ -116,11 +152,11 @@ trap - EXIT
 echo "---- [$step/$STEPS] $current: $((SECONDS - step_started)) s"
 echo
 echo "test: all $STEPS steps passed in $((SECONDS - started)) s"
-# Totals over cargo's "test result:" lines (native + wasm) and node's TAP summary.
+# Totals over cargo's "test result:" lines (native + wasm in 3 engines) and node's TAP summaries.
 awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
   /^# pass /    { p += $3 }
   /^# fail /    { f += $3 }
   /^# skipped / { s += $3 }
   END { printf "summary: %d passed, %d failed, %d skipped\n", p, f, s }
-' "$LOGS"/cargo-native.log "$LOGS"/cargo-wasm.log "$LOGS"/e2e.tap
+' "$LOGS"/cargo-native.log "$LOGS"/cargo-wasm-*.log "$LOGS"/e2e.tap "$LOGS"/pack.tap
