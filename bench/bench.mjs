@@ -232,13 +232,15 @@ function render({ env, images, contenders, results, probes }) {
   L.push(`- machine: ${env.cpu}, ${env.nproc} cores, ${env.memGiB} GiB; load average ${env.loadBefore.map(f2).join(' ')} before, ${env.loadAfter.map(f2).join(' ')} after (others build on the same 2 cores: compare ratios, not absolute times)`);
   L.push(`- browser: headless Chromium ${env.chromium} (playwright-core, --disable-gpu), ${env.userAgent}; Node ${env.node}`);
   L.push(`- runs: 1 warm-up + ${env.runs} timed runs per contender and image, contenders interleaved, order rotated every run`);
-  L.push(`- wasm: ${env.wasm.raw.toLocaleString('en-US')} B raw, ${env.wasm.gzip.toLocaleString('en-US')} B gzip -9`);
+  L.push(`- wasm: ${env.wasm.raw.toLocaleString('en-US')} B raw, ${env.wasm.gzip.toLocaleString('en-US')} B gzip (Node zlib level 9, as scripts/check-size.mjs)`);
   L.push('');
   L.push('Every contender goes from a `File` to the base64 string of a JPEG, longest side ≤ 2048, quality 0.8.',
     'SSIM: luma (BT.601), 11x11 Gaussian window σ 1.5, K1 0.01, K2 0.03, against a reference made by the bench:',
     'the original decoded by Chromium at full size (EXIF orientation applied), downscaled in float with a',
     'separable Lanczos-3 (support scaled with the factor) to the exact output size (bench/page/ssim.js).',
-    'bytes/px = JPEG bytes (before base64) / output pixels. Memory = wasm linear memory after the runs.', '');
+    'bytes/px = JPEG bytes (before base64) / output pixels. wasm memory = linear memory of the main-thread',
+    'instance after that image\'s runs, cumulative over the images before it (wasm memory never shrinks); the',
+    'per-image peak is in the fresh-worker table.', '');
   L.push('| image | contender | median ms | min ms | JPEG bytes | output | bytes/px | SSIM | wasm memory MB |');
   L.push('|---|---|---:|---:|---:|---|---:|---:|---:|');
   const S = {};
@@ -322,6 +324,29 @@ function render({ env, images, contenders, results, probes }) {
       }
       if (parts) L.push(`| ${img.label} | ${LABELS[c]} | ${parts.join(', ')} |`);
     }
+  }
+
+  // Stage by stage against the browser's own codecs: (a)'s decode is createImageBitmap at full size;
+  // (c)'s encode is canvas.toBlob of the 2048-px canvas, i.e. Chromium's JPEG encoder alone.
+  L.push('', 'Stage by stage against Chromium\'s own codecs ((a)\'s decode = createImageBitmap at full size;',
+    '(c)\'s encode = canvas.toBlob of the output-size canvas, Chromium\'s JPEG encoder alone):', '');
+  const stageMedian = (img, c, k, from) => {
+    const xs = results[img]?.[c]?.[from]?.map((t) => t[k]).filter((v) => v != null);
+    return xs?.length ? median(xs) : null;
+  };
+  for (const img of images) {
+    const od = stageMedian(img.name, 'ours', 'decode', 'timings');
+    const oo = stageMedian(img.name, 'ours', 'orient', 'timings');
+    const or = stageMedian(img.name, 'ours', 'resize', 'timings');
+    const oe = stageMedian(img.name, 'ours', 'encode', 'timings');
+    const ad = stageMedian(img.name, 'native', 'decode', 'stages');
+    const are = stageMedian(img.name, 'native', 'resize+encode', 'stages');
+    const pe = stageMedian(img.name, 'pica', 'encode', 'stages');
+    if (od == null || ad == null) continue;
+    const o = S[img.name].ours;
+    L.push(`- ${img.label}: decode ours ${f0(od)} ms vs Chromium ${f0(ad)} ms (${f2(od / ad)}×); ` +
+      `encode ours ${f0(oe)} ms for ${o.width}x${o.height} vs Chromium's encoder ${f0(pe)} ms (${pe ? f2(oe / pe) : '–'}×); ` +
+      `ours orient ${f0(oo)} + resize ${f0(or)} ms vs (a)'s whole resize+encode ${f0(are)} ms.`);
   }
 
   const twelve = 'cam12mp_olympus_o1.jpg';
