@@ -476,3 +476,34 @@ test('retake replaces the photo in place, keeping its title', async (t) => {
   assert.equal(await first.getByLabel('Title').inputValue(), 'Wound');
   assert.deepEqual(await thumbSize(first), [100, 150]);
 });
+
+test('upload all sends the photos one at a time', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget, patient } = ctx;
+  const uploadAll = widget.getByRole('button', { name: 'Upload all' });
+  assert.equal(await uploadAll.isDisabled(), true, 'nothing to upload yet');
+  const files = [];
+  for (const [w, h] of [[160, 120], [120, 160], [90, 90]]) {
+    const bytes = await widget.evaluate(async (el, [w, h]) => {
+      const canvas = new OffscreenCanvas(w, h);
+      canvas.getContext('2d').fillRect(0, 0, w / 2, h / 2);
+      return [...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer())];
+    }, [w, h]);
+    files.push({ name: `${w}x${h}.jpg`, mimeType: 'image/jpeg', buffer: Buffer.from(bytes) });
+  }
+  await widget.locator('input[type=file][multiple]').setInputFiles(files);
+  for (let i = 0; i < 3; i++) await waitState(await card(widget, i), 'ready');
+  // A slow server makes overlapping creates visible in the endpoint's stats.
+  await fetch(`${baseUrl}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"delayMs": 400}' });
+  t.after(() => fetch(`${baseUrl}/_admin/faults`, { method: 'DELETE' }));
+  await uploadAll.click();
+  await waitState(await card(widget, 2), 'queued', 5_000);
+  for (let i = 0; i < 3; i++) await waitState(await card(widget, i), 'done', 30_000);
+  const stats = await (await fetch(`${baseUrl}/_admin/stats`)).json();
+  assert.equal(stats.encounters['Encounter/eae3c8a5-a129-4960-9715-fc26da30eccc'].maxConcurrency, 1);
+  assert.equal(stats.rejections.concurrent ?? 0, 0);
+  const bundle = await fhirGet(`/Media?patient=${encodeURIComponent(patient)}`);
+  assert.equal(bundle.total, 3);
+  await widget.locator('li[part="gallery-item"]').nth(2).waitFor({ timeout: 20_000 });
+});

@@ -189,12 +189,15 @@ export class FhirMediaCaptureElement extends HTMLElement {
       this.#addBlobs(files, 'file');
     });
     this.#applyStrings();
+    this.#renderUploadAll();
   }
 
   connectedCallback() {
     // On devices with a fine pointer the phone-camera button would only open a file picker.
     const coarse = globalThis.matchMedia?.('(pointer: coarse)').matches;
     this.shadowRoot.querySelector('[data-action="native"]').hidden = !coarse;
+    // Photos whose preparation was cut off by a disconnect (the worker stops then) start again.
+    for (const item of this.#items) if (item.state === 'interrupted') this.#prepare(item);
     this.#scheduleGallery();
   }
 
@@ -440,6 +443,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
       this.#announce(this.#say('prepared', { n: item.n, width: prepared.width, height: prepared.height, size: this.#size(prepared.bytes) }));
     } catch (err) {
       if (item.blob !== blob || !this.#items.includes(item)) return;
+      if (err?.name === 'AbortError' && !this.isConnected) {
+        item.state = 'interrupted';
+        return;
+      }
       this.#fail(item, err, 'prepare');
     }
   }
@@ -458,6 +465,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     item.ui?.card.remove();
     if (this.#replaceTarget === item) this.#replaceTarget = null;
     this.#refs.queueEmpty.hidden = this.#items.length > 0;
+    this.#renderUploadAll();
     this.#announce(this.#say('removed', { n: item.n }));
     (this.#refs.queue.querySelector('button:not(:disabled):not([hidden])')
       ?? this.shadowRoot.querySelector('[data-action="choose"]')).focus();
@@ -648,6 +656,13 @@ export class FhirMediaCaptureElement extends HTMLElement {
     if (item.state === 'error') ui.state.setAttribute('role', 'alert');
     else ui.state.removeAttribute('role');
     this.#renderProgress(item);
+    this.#renderUploadAll();
+  }
+
+  /** "Upload all" is enabled while some photo can be uploaded. */
+  #renderUploadAll() {
+    this.shadowRoot.querySelector('[data-action="upload-all"]').disabled = !this.#items.some(
+      (item) => item.state === 'ready' || (item.state === 'error' && item.errorPhase === 'upload'));
   }
 
   #renderProgress(item) {
