@@ -6,10 +6,11 @@
 import init from '../../pkg/fhir_media_capture.js';
 import { MediaClient, MediaError, FhirError } from './index.js';
 import { Camera } from './element-camera.js';
+import { el } from './element-dom.js';
+import { Gallery } from './element-gallery.js';
+import { PrepareWorker } from './element-prepare.js';
 import { styles } from './element-styles.js';
 import { format, stringsFor } from './i18n.js';
-
-const GALLERY_PAGE = 10;
 
 const TEMPLATE = `
 <style>${styles}</style>
@@ -64,60 +65,6 @@ function reference(value, type) {
   return v.includes('/') ? v : `${type}/${v}`;
 }
 
-function el(tag, props = {}, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-/** Runs prepareMedia in a module worker; only ArrayBuffers cross over (transferred). */
-class PrepareWorker {
-  #worker = null;
-  #jobs = new Map();
-  #nextId = 1;
-
-  async prepare(blob, options) {
-    const buffer = await blob.arrayBuffer();
-    const worker = this.#ensure();
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#jobs.set(id, { resolve, reject });
-      worker.postMessage({ id, buffer, options }, [buffer]);
-    });
-  }
-
-  #ensure() {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    worker.addEventListener('message', ({ data }) => {
-      const job = this.#jobs.get(data.id);
-      if (!job) return;
-      this.#jobs.delete(data.id);
-      if (data.error) job.reject(revive(data.error));
-      else job.resolve(data.prepared);
-    });
-    worker.addEventListener('error', (event) => {
-      event.preventDefault();
-      this.terminate(new Error(`prepare worker failed: ${event.message || 'could not start'}`));
-    });
-    this.#worker = worker;
-    return worker;
-  }
-
-  /** Stop the worker (its wasm memory goes with it); pending jobs reject with `reason`. */
-  terminate(reason = new DOMException('stopped', 'AbortError')) {
-    this.#worker?.terminate();
-    this.#worker = null;
-    for (const job of this.#jobs.values()) job.reject(reason);
-    this.#jobs.clear();
-  }
-}
-
-function revive({ name, code, message }) {
-  if (name === 'MediaError') return new MediaError(code, message);
-  return Object.assign(new Error(message), { name });
-}
-
 let nextKey = 1;
 
 export class FhirMediaCaptureElement extends HTMLElement {
@@ -138,7 +85,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #uploadChain = Promise.resolve();
   #uploadsPending = 0;
   #uploadedSinceRefresh = false;
-  #gallery = { generation: 0, page: null, total: undefined, items: [], loading: false, error: null };
+  #gallery;
   #galleryTimer = null;
 
   constructor() {
@@ -151,6 +98,18 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#refs.files = root.querySelector('[data-input="files"]');
     this.#refs.native = root.querySelector('[data-input="native"]');
     this.#camera = new Camera(this.#refs.video);
+    this.#gallery = new Gallery({
+      list: this.#refs.gallery,
+      status: this.#refs.galleryStatus,
+      more: root.querySelector('[data-action="load-more"]'),
+      refresh: root.querySelector('[data-action="refresh"]'),
+      client: () => this.#ensureClient(),
+      patient: () => reference(this.patient, 'Patient'),
+      t: () => this.#t,
+      say: (key, values) => this.#say(key, values),
+      errorText: (err) => this.#errorText(err),
+      announce: (text) => this.#announce(text),
+    });
 
     root.addEventListener('click', (event) => {
       const action = event.target.closest?.('button[data-action]')?.dataset.action;
@@ -204,7 +163,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   disconnectedCallback() {
     this.#closeCamera(false);
     this.#worker.terminate();
-    this.#clearGallery();
+    this.#gallery.clear();
   }
 
   attributeChangedCallback(name, oldValue, newValue) {
@@ -264,7 +223,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   /** Reload the gallery from its first page. */
   refreshGallery() {
-    return this.#loadGallery();
+    return this.#gallery.load();
   }
 
   // ---- strings and announcements
@@ -276,7 +235,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     for (const node of root.querySelectorAll('[data-t-label]')) node.setAttribute('aria-label', this.#t[node.dataset.tLabel]);
     root.querySelector('.root').lang = this.getAttribute('locale') || 'en';
     for (const item of this.#items) this.#renderCard(item);
-    this.#renderGallery();
+    this.#gallery?.render();
   }
 
   #say(key, values) {
@@ -322,8 +281,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
       case 'switch': this.#switchCamera(); break;
       case 'close-camera': this.#closeCamera(true); break;
       case 'upload-all': this.uploadAll(); break;
-      case 'refresh': this.#loadGallery(); break;
-      case 'load-more': this.#loadMore(); break;
+      case 'refresh': this.#gallery.load(); break;
+      case 'load-more': this.#gallery.loadMore(); break;
       default: break;
     }
   }
@@ -489,7 +448,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#uploadChain = this.#uploadChain.then(() => this.#upload(item)).finally(() => {
       if (--this.#uploadsPending === 0 && this.#uploadedSinceRefresh) {
         this.#uploadedSinceRefresh = false;
-        this.#loadGallery();
+        this.#gallery.load();
       }
     });
   }
@@ -684,122 +643,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #scheduleGallery() {
     if (!this.isConnected) return;
     clearTimeout(this.#galleryTimer);
-    this.#galleryTimer = setTimeout(() => this.#loadGallery(), 0);
-  }
-
-  #clearGallery() {
-    const gallery = this.#gallery;
-    gallery.generation++;
-    for (const entry of gallery.items) if (entry.url) URL.revokeObjectURL(entry.url);
-    gallery.page?.free();
-    Object.assign(gallery, { page: null, total: undefined, items: [], loading: false, error: null });
-  }
-
-  async #loadGallery() {
-    this.#clearGallery();
-    const gallery = this.#gallery;
-    const generation = gallery.generation;
-    let client;
-    try {
-      client = await this.#ensureClient();
-    } catch (err) {
-      gallery.error = err;
-    }
-    if (!client) {
-      this.#renderGallery();
-      return;
-    }
-    gallery.loading = true;
-    this.#renderGallery();
-    try {
-      const page = await client.search({ patient: reference(this.patient, 'Patient'), count: GALLERY_PAGE });
-      if (generation !== gallery.generation) return page.free();
-      this.#addPage(page);
-    } catch (err) {
-      if (generation !== gallery.generation) return;
-      gallery.error = err;
-      gallery.loading = false;
-      this.#renderGallery();
-    }
-  }
-
-  async #loadMore() {
-    const gallery = this.#gallery;
-    const generation = gallery.generation;
-    if (!gallery.page || gallery.loading) return;
-    gallery.loading = true;
-    this.#renderGallery();
-    try {
-      const next = await gallery.page.next();
-      if (generation !== gallery.generation) return next?.free();
-      gallery.page.free();
-      gallery.page = null;
-      if (next) this.#addPage(next);
-      else { gallery.loading = false; this.#renderGallery(); }
-    } catch (err) {
-      if (generation !== gallery.generation) return;
-      gallery.error = err;
-      gallery.loading = false;
-      this.#renderGallery();
-    }
-  }
-
-  #addPage(page) {
-    const gallery = this.#gallery;
-    const generation = gallery.generation;
-    const client = this.#client;
-    gallery.page = page;
-    gallery.total = page.total;
-    gallery.loading = false;
-    gallery.error = null;
-    const added = page.entries.map((media) => ({ media, url: null, img: null }));
-    gallery.items.push(...added);
-    this.#renderGallery();
-    this.#announce(this.#say('galleryLoaded', { shown: gallery.items.length, total: gallery.total ?? gallery.items.length }));
-    for (const entry of added) {
-      client.fetchContent(entry.media).then((blob) => {
-        if (generation !== gallery.generation) return;
-        entry.url = URL.createObjectURL(blob);
-        if (entry.img) entry.img.src = entry.url;
-      }, () => { /* the card keeps its placeholder and caption */ });
-    }
-  }
-
-  #renderGallery() {
-    const { gallery: list, galleryStatus } = this.#refs;
-    if (!list) return;
-    const gallery = this.#gallery;
-    const t = this.#t;
-    list.replaceChildren(...gallery.items.map((entry) => {
-      const title = entry.media.content?.title?.trim() || '';
-      const img = el('img', { className: 'thumb', alt: this.#say('galleryAlt', { title: title || t.untitled }) });
-      img.setAttribute('part', 'thumbnail');
-      if (entry.url) img.src = entry.url;
-      entry.img = img;
-      // Titles and notes come from the server: text only, never markup.
-      const caption = el('figcaption', {}, el('span', { className: 'title', textContent: title || t.untitled }));
-      for (const note of entry.media.note ?? []) {
-        if (note?.text) caption.append(el('br'), el('span', { className: 'note', textContent: note.text }));
-      }
-      caption.append(el('br'), el('span', { className: 'meta', textContent: entry.media.id ?? '' }));
-      const li = el('li', { className: 'card' }, el('figure', {}, img, caption));
-      li.setAttribute('part', 'gallery-item');
-      li.dataset.id = entry.media.id ?? '';
-      entry.li = li;
-      return li;
-    }));
-    let status = '';
-    if (gallery.error) status = this.#say('galleryError', { text: this.#errorText(gallery.error) });
-    else if (gallery.loading) status = t.galleryLoading;
-    else if (gallery.page && !gallery.items.length) status = t.galleryEmpty;
-    else if (gallery.items.length) status = this.#say('galleryCount', { shown: gallery.items.length, total: gallery.total ?? gallery.items.length });
-    galleryStatus.textContent = status;
-    galleryStatus.classList.toggle('error', Boolean(gallery.error));
-    const more = this.shadowRoot.querySelector('[data-action="load-more"]');
-    const hadFocus = this.shadowRoot.activeElement === more;
-    more.hidden = !gallery.page?.hasNext;
-    more.disabled = gallery.loading;
-    if (hadFocus && more.hidden) this.shadowRoot.querySelector('[data-action="refresh"]').focus();
+    this.#galleryTimer = setTimeout(() => this.#gallery.load(), 0);
   }
 }
 

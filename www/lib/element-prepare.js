@@ -1,0 +1,53 @@
+// prepareMedia in a module worker (worker.js), for <fhir-media-capture>. Only ArrayBuffers
+// cross over, transferred; the worker can be terminated (wasm memory never shrinks) and
+// starts again on the next job.
+import { MediaError } from './index.js';
+
+export class PrepareWorker {
+  #worker = null;
+  #jobs = new Map();
+  #nextId = 1;
+
+  async prepare(blob, options) {
+    const buffer = await blob.arrayBuffer();
+    const worker = this.#ensure();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#jobs.set(id, { resolve, reject });
+      worker.postMessage({ id, buffer, options }, [buffer]);
+    });
+  }
+
+  #ensure() {
+    if (this.#worker) return this.#worker;
+    // This exact form lets webpack (and other bundlers) emit the worker as its own chunk.
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+    worker.addEventListener('message', ({ data }) => {
+      const job = this.#jobs.get(data.id);
+      if (!job) return;
+      this.#jobs.delete(data.id);
+      if (data.error) job.reject(revive(data.error));
+      else job.resolve(data.prepared);
+    });
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      this.terminate(new Error(`prepare worker failed: ${event.message || 'could not start'}`));
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  /** Stop the worker (its wasm memory goes with it); pending jobs reject with `reason`. */
+  terminate(reason = new DOMException('stopped', 'AbortError')) {
+    this.#worker?.terminate();
+    this.#worker = null;
+    for (const job of this.#jobs.values()) job.reject(reason);
+    this.#jobs.clear();
+  }
+}
+
+/** The worker's flattened error as a MediaError (with its code) or a plain Error. */
+function revive({ name, code, message }) {
+  if (name === 'MediaError') return new MediaError(code, message);
+  return Object.assign(new Error(message), { name });
+}
