@@ -152,6 +152,14 @@ export class FhirMediaCaptureElement extends HTMLElement {
   }
 
   connectedCallback() {
+    // A property set before the element was defined sits on the instance, shadowing the setter.
+    for (const name of ['token', 'strings']) {
+      if (Object.hasOwn(this, name)) {
+        const value = this[name];
+        delete this[name];
+        this[name] = value;
+      }
+    }
     // On devices with a fine pointer the phone-camera button would only open a file picker.
     const coarse = globalThis.matchMedia?.('(pointer: coarse)').matches;
     this.shadowRoot.querySelector('[data-action="native"]').hidden = !coarse;
@@ -262,7 +270,12 @@ export class FhirMediaCaptureElement extends HTMLElement {
   }
 
   #size(bytes) {
-    const nf = new Intl.NumberFormat(this.getAttribute('locale') || 'en', { maximumFractionDigits: 1 });
+    let nf;
+    try {
+      nf = new Intl.NumberFormat(this.getAttribute('locale') || 'en', { maximumFractionDigits: 1 });
+    } catch {
+      nf = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+    }
     return bytes >= 1e6 ? `${nf.format(bytes / 1e6)} MB` : `${nf.format(Math.max(1, Math.round(bytes / 1e3)))} KB`;
   }
 
