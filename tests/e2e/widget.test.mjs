@@ -507,3 +507,30 @@ test('upload all sends the photos one at a time', async (t) => {
   assert.equal(bundle.total, 3);
   await widget.locator('li[part="gallery-item"]').nth(2).waitFor({ timeout: 20_000 });
 });
+
+test('camera asks for the rear camera; without ImageCapture the still is the video frame at native size', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  await page.evaluate(() => {
+    delete window.ImageCapture;
+    const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    window.constraints = [];
+    navigator.mediaDevices.getUserMedia = (c) => {
+      window.constraints.push(c);
+      return getUserMedia(c);
+    };
+  });
+  const prepared = page.evaluate(() => new Promise((resolve) =>
+    document.querySelector('fhir-media-capture').addEventListener('media-prepared', (e) => resolve(e.detail.prepared.source), { once: true })));
+  await widget.getByRole('button', { name: 'Open camera' }).click();
+  await page.waitForFunction((el) => el.shadowRoot.querySelector('video').readyState >= 2, await widget.elementHandle());
+  const native = await widget.locator('video').evaluate((v) => [v.videoWidth, v.videoHeight]);
+  await widget.getByRole('button', { name: 'Take photo' }).click();
+  const source = await prepared;
+  assert.deepEqual([source.width, source.height], native);
+  assert.equal(source.format, 'jpeg');
+  const [constraints] = await page.evaluate(() => window.constraints);
+  assert.deepEqual(constraints.video.facingMode, { ideal: 'environment' });
+  await widget.getByRole('button', { name: 'Close camera' }).click();
+});
