@@ -191,11 +191,18 @@ export class MediaPage {
  * `FhirError` (status 0, code 'network' when there was no answer); bad arguments with a
  * `MediaError` 'invalid-options' naming the field.
  */
+/** Resolves once the wasm module is instantiated (otherwise it loads on first use). */
+export function ready(): Promise<void>;
+
 export class MediaClient {
-  /** Throws a `MediaError` ('invalid-options', `field` 'baseUrl' or 'token'). */
+  /**
+   * Usable at once; methods wait for the wasm module. Bad options (`MediaError`
+   * 'invalid-options', `field` 'baseUrl' or 'token') throw here once the module is
+   * ready (after `ready()` or any `prepareMedia`), else they reject the first call.
+   */
   constructor(options: MediaClientOptions);
-  /** The normalised base URL. */
-  readonly baseUrl: string;
+  /** The normalised base URL; undefined until the wasm module is ready. */
+  readonly baseUrl: string | undefined;
   /** `POST /Media`; resolves on 201 Created. */
   create(resource: Media, options?: CreateOptions): Promise<CreatedMedia>;
   /** `GET /Media/{id}`. */

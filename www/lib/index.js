@@ -2,17 +2,23 @@
 // The wasm module is fetched and instantiated once, on first use.
 import init, * as wasm from '../../pkg/fhir_media_capture.js';
 
-let ready = null;
+let loading = null;
+let initialised = false;
 
 /** Instantiate the wasm module once; a failed attempt may be retried. */
 function ensureReady() {
-  if (!ready) {
-    ready = init().catch((err) => {
-      ready = null;
-      throw err;
-    });
+  if (!loading) {
+    loading = init().then(
+      () => {
+        initialised = true;
+      },
+      (err) => {
+        loading = null;
+        throw err;
+      },
+    );
   }
-  return ready;
+  return loading;
 }
 
 /**
@@ -58,6 +64,66 @@ export class FhirError extends Error {
   }
 }
 
-// The FHIR client comes from the wasm build once it exports one (coming).
-// Reflect.get keeps bundlers from warning while it is absent.
-export const MediaClient = Reflect.get(wasm, 'MediaClient');
+/** Resolves once the wasm module is instantiated (it loads on first use otherwise). */
+export async function ready() {
+  await ensureReady();
+}
+
+/**
+ * The FHIR Media client (Rust, see `src/client`). Usable straight after `import`: until
+ * the wasm module is instantiated, each method waits for it. Once it is (after `ready()`
+ * or any `prepareMedia`), bad options throw from the constructor; before, they reject
+ * the first call.
+ */
+export class MediaClient {
+  #inner;
+  #pending;
+
+  constructor(options) {
+    if (initialised) {
+      this.#inner = new wasm.MediaClient(options);
+    } else {
+      this.#pending = ensureReady().then(() => {
+        this.#inner = new wasm.MediaClient(options);
+        return this.#inner;
+      });
+      // Reported by the first call that needs the client, not as an unhandled rejection.
+      this.#pending.catch(() => {});
+    }
+  }
+
+  async #client() {
+    return this.#inner ?? this.#pending;
+  }
+
+  /** The normalised base URL (undefined until the wasm module is ready). */
+  get baseUrl() {
+    return this.#inner?.baseUrl;
+  }
+
+  async create(resource, options) {
+    return (await this.#client()).create(resource, options);
+  }
+
+  async read(id) {
+    return (await this.#client()).read(id);
+  }
+
+  async search(options) {
+    return (await this.#client()).search(options);
+  }
+
+  async searchAll(options) {
+    return (await this.#client()).searchAll(options);
+  }
+
+  async fetchContent(media) {
+    return (await this.#client()).fetchContent(media);
+  }
+
+  /** Release the Rust side now rather than at garbage collection. */
+  free() {
+    this.#inner?.free();
+    this.#inner = undefined;
+  }
+}
