@@ -253,18 +253,19 @@ function render({ env, images, contenders, results, probes }) {
     }
   }
   L.push('', '## Ours relative to (a), the canvas path, same run', '');
-  L.push('| image | ours | time ratio (median) | bytes/px ratio | SSIM delta |');
-  L.push('|---|---|---:|---:|---:|');
+  L.push('Time ratio of medians, and of minima (the min is the run least disturbed by other work on the machine).', '');
+  L.push('| image | ours | time ratio (median) | time ratio (min) | bytes/px ratio | SSIM delta |');
+  L.push('|---|---|---:|---:|---:|---:|');
   const ratio = (img, c) => {
     const a = S[img]?.native;
     const o = S[img]?.[c];
     if (!a || !o || a.error || o.error) return null;
-    return { time: o.median / a.median, bpp: o.bpp / a.bpp, dssim: o.ssim - a.ssim };
+    return { time: o.median / a.median, timeMin: o.min / a.min, bpp: o.bpp / a.bpp, dssim: o.ssim - a.ssim };
   };
   for (const img of images) {
     for (const c of ['ours', 'oursWorker']) {
       const r = ratio(img.name, c);
-      L.push(`| ${img.label} | ${LABELS[c]} | ${r ? `${f2(r.time)}×` : '–'} | ${r ? `${f3(r.bpp)}×` : '–'} | ${r ? (r.dssim >= 0 ? '+' : '') + f4(r.dssim) : '–'} |`);
+      L.push(`| ${img.label} | ${LABELS[c]} | ${r ? `${f2(r.time)}×` : '–'} | ${r ? `${f2(r.timeMin)}×` : '–'} | ${r ? `${f3(r.bpp)}×` : '–'} | ${r ? (r.dssim >= 0 ? '+' : '') + f4(r.dssim) : '–'} |`);
     }
   }
 
@@ -349,6 +350,20 @@ function render({ env, images, contenders, results, probes }) {
       `ours orient ${f0(oo)} + resize ${f0(or)} ms vs (a)'s whole resize+encode ${f0(are)} ms.`);
   }
 
+  L.push('', 'Reading these numbers (written with the bench; the figures above are from this run):', '',
+    '- Ours outputs 2016x1512 for the 12 MP and 48 MP inputs: the JPEG is decoded DCT-scaled (1/2, 1/4) to a size',
+    '  ≥ 97.5% of the 2048 cap (DESIGN §3), so there is no resize pass; the peers resize to exactly 2048x1536.',
+    '  bytes/px and SSIM are each taken at the contender\'s own output size.',
+    '- The 8 MP photo (3264 px) cannot be DCT-scaled (1/2 = 1632 px < 97.5% of 2048): full decode, then resize.',
+    '- Encoding is where ours loses most to Chromium: compare "encode" above (jpeg-encoder in wasm vs',
+    '  libjpeg-turbo behind canvas.toBlob on a canvas of about the same size). The 3 MP orientation-6 photo also',
+    '  pays a full-image rotation ("orient").',
+    '- (d) compressorjs (an <img> drawn to a canvas) is often the fastest peer, faster than (a) even though both',
+    '  end in Chromium\'s encoder: Blink likely decodes an <img> that is drawn downscaled at a reduced JPEG scale,',
+    '  which createImageBitmap(file) in (a) does not. The issue\'s targets are against (a).',
+    '- SSIM here is not comparable with the 0.9434 in shared/testdata/photos/SOURCES.md (ImageMagick reference,',
+    '  other method): only differences within one run mean something.');
+
   const twelve = 'cam12mp_olympus_o1.jpg';
   const eight = 'iphone6_8mp_o1.jpg';
   const has = (n) => images.some((i) => i.name === n);
@@ -359,19 +374,20 @@ function render({ env, images, contenders, results, probes }) {
   const bppOk = (r) => r && r.bpp <= 0.95 && r.dssim >= 0;
   const fails48 = has(UPSCALED) && Boolean(S[UPSCALED].ours.error || S[UPSCALED].oursWorker.error || mem(UPSCALED) == null);
   const cw12 = coldWarm(twelve);
-  const wk = (r, f) => (r ? ` (worker: ${f(r)})` : '');
+  const wk = (r, f) => (r ? `; worker ${f(r)}` : '');
+  const tm = (r) => `${f2(r.time)}× (min ${f2(r.timeMin)}×)`;
   L.push('', '## Targets from the issue', '');
   L.push('| target | measured | status |');
   L.push('|---|---|---|');
-  L.push(`| time ≤ 0.7× (a) on 12 MP | ${r12 ? `${f2(r12.time)}×` : '–'}${wk(w12, (r) => `${f2(r.time)}×`)} | ${mark(r12 && r12.time <= 0.7)} |`);
-  L.push(`| time ≤ 1.0× (a) on 8 MP | ${r8 ? `${f2(r8.time)}×` : '–'}${wk(w8, (r) => `${f2(r.time)}×`)} | ${mark(r8 && r8.time <= 1.0)} |`);
+  L.push(`| time ≤ 0.7× (a) on 12 MP | ${r12 ? tm(r12) : '–'}${wk(w12, tm)} | ${mark(r12 && r12.time <= 0.7)} |`);
+  L.push(`| time ≤ 1.0× (a) on 8 MP | ${r8 ? tm(r8) : '–'}${wk(w8, tm)} | ${mark(r8 && r8.time <= 1.0)} |`);
   L.push(`| bytes/px ≤ 0.95× (a) at SSIM ≥ (a)'s, 12 MP and 8 MP | 12 MP ${r12 ? `${f3(r12.bpp)}×, ΔSSIM ${f4(r12.dssim)}` : '–'}; 8 MP ${r8 ? `${f3(r8.bpp)}×, ΔSSIM ${f4(r8.dssim)}` : '–'} | ${mark(r12 && r8 ? bppOk(r12) && bppOk(r8) : null)} |`);
   L.push(`| peak wasm memory ≤ 48 MB for 12 MP | ${mem(twelve) != null ? `${mb(mem(twelve))} MB` : '–'} | ${mark(mem(twelve) != null ? mem(twelve) <= 48 * 2 ** 20 : null)} |`);
   L.push(`| peak wasm memory ≤ 96 MB for 48 MP, and 48 MP does not fail | ${has(UPSCALED) ? (fails48 ? 'failed' : `${mb(mem(UPSCALED))} MB`) : '–'} | ${mark(has(UPSCALED) ? !fails48 && mem(UPSCALED) <= 96 * 2 ** 20 : null)} |`);
   L.push(`| wasm ≤ 200 KB gzip | ${env.wasm.gzip.toLocaleString('en-US')} B | ${mark(env.wasm.gzip <= 200 * 1024)} |`);
   L.push(`| first prepareMedia in a fresh worker ≤ 1.5× a warm one (12 MP) | ${cw12 ? `${f2(cw12.cold / cw12.warm)}× (${P[twelve].widget ? 'www/lib/worker.js' : 'bench worker'})` : '–'} | ${mark(cw12 ? cw12.cold / cw12.warm <= 1.5 : null)} |`);
-  L.push('', 'MB here = 2^20 bytes; 200 KB = 204,800 B. Time targets use (e), ours on the main thread, with (e2)',
-    'beside it; memory targets use the fresh bench-worker probes (one image per worker). The 48 MP input is made',
+  L.push('', 'MB here = 2^20 bytes; 200 KB = 204,800 B. Time targets are judged on the median ratio of (e), ours on the',
+    'main thread, with (e2) beside it; memory targets use the fresh bench-worker probes (one image per worker). The 48 MP input is made',
     'by the bench (the 12 MP photo upscaled in the page to 8064x6048, JPEG q0.92, cached in bench/out/); no photo',
     'is stored in the repository.', '');
   return L.join('\n');
