@@ -386,10 +386,10 @@ function render({ env, images, contenders, results, probes }) {
   L.push(`| peak wasm memory ≤ 96 MB for 48 MP, and 48 MP does not fail | ${has(UPSCALED) ? (fails48 ? 'failed' : `${mb(mem(UPSCALED))} MB`) : '–'} | ${mark(has(UPSCALED) ? !fails48 && mem(UPSCALED) <= 96 * 2 ** 20 : null)} |`);
   L.push(`| wasm ≤ 200 KB gzip | ${env.wasm.gzip.toLocaleString('en-US')} B | ${mark(env.wasm.gzip <= 200 * 1024)} |`);
   L.push(`| first prepareMedia in a fresh worker ≤ 1.5× a warm one (12 MP) | ${cw12 ? `${f2(cw12.cold / cw12.warm)}× (${P[twelve].widget ? 'www/lib/worker.js' : 'bench worker'})` : '–'} | ${mark(cw12 ? cw12.cold / cw12.warm <= 1.5 : null)} |`);
-  L.push('', 'MB here = 2^20 bytes; 200 KB = 204,800 B. Time targets are judged on the median ratio of (e), ours on the',
-    'main thread, with (e2) beside it; memory targets use the fresh bench-worker probes (one image per worker). The 48 MP input is made',
-    'by the bench (the 12 MP photo upscaled in the page to 8064x6048, JPEG q0.92, cached in bench/out/); no photo',
-    'is stored in the repository.', '');
+  L.push('', 'MB here = 2^20 bytes; 200 KB = 204,800 B. Time targets are judged on the median ratio of (e), ours on',
+    'the main thread, with (e2) beside it; memory targets use the fresh bench-worker probes (one image per',
+    'worker). The 48 MP input is made by the bench (the 12 MP photo upscaled in the page to 8064x6048, JPEG',
+    'q0.92, cached in bench/out/); no photo is stored in the repository.', '');
   return L.join('\n');
 }
 
