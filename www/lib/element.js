@@ -3,8 +3,7 @@
 // as they will be sent, given a title and a note, and uploaded one at a time with
 // MediaClient; plus a gallery of the patient's existing Media. No framework; shadow DOM;
 // themable with --fmc-* custom properties and ::part(). See element.d.ts for the API.
-import init from '../../pkg/fhir_media_capture.js';
-import { MediaClient, MediaError, FhirError } from './index.js';
+import { MediaClient, MediaError, FhirError, ready } from './index.js';
 import { Camera } from './element-camera.js';
 import { el } from './element-dom.js';
 import { Gallery } from './element-gallery.js';
@@ -80,7 +79,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #worker = new PrepareWorker();
   #camera;
   #client = null;
-  #clientKey = null;
+  #clientBase = null;
   #clientToken = null;
   #uploadChain = Promise.resolve();
   #uploadsPending = 0;
@@ -508,14 +507,14 @@ export class FhirMediaCaptureElement extends HTMLElement {
   async #ensureClient() {
     const baseUrl = this.baseUrl.trim();
     if (!baseUrl || !this.#token || !reference(this.patient, 'Patient')) return null;
-    const key = `${baseUrl}\n${typeof this.#token === 'string' ? this.#token : ''}`;
-    if (this.#client && this.#clientKey === key && this.#clientToken === this.#token) return this.#client;
-    await init();
-    this.#client?.free();
-    this.#client = null;
-    this.#client = new MediaClient({ baseUrl, token: this.#token });
-    this.#clientKey = key;
-    this.#clientToken = this.#token;
+    const token = this.#token;
+    if (this.#client && this.#clientBase === baseUrl && this.#clientToken === token) return this.#client;
+    // Once the wasm is ready a bad base URL or token throws here, with a MediaError naming it.
+    // (An older client is left to garbage collection: an upload may still be using it.)
+    await ready();
+    this.#client = new MediaClient({ baseUrl, token });
+    this.#clientBase = baseUrl;
+    this.#clientToken = token;
     return this.#client;
   }
 
