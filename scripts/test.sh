@@ -120,7 +120,14 @@ wasm_engine firefox GECKODRIVER "$ROOT/.tools/bin/geckodriver" Firefox
 
 section "wasm tests (WebKitGTK under Xvfb)"
 # WebKitGTK has no headless mode; xvfb-run -a picks a free display number.
-wasm_engine webkit SAFARIDRIVER /usr/bin/WebKitWebDriver Safari xvfb-run -a
+# JSC_* turn off wasm loop OSR entry (tier-up in the middle of a running loop) in the web
+# process. One run in ~30 here failed inside jpeg-encoder's `for i in 0..64` with "index
+# 235740705 out of bounds", on a loaded machine, same wasm passing in Chromium and
+# Firefox: a corrupted loop counter, as in JSC's loop-OSR fixes that came after WebKitGTK
+# 2.50 (webkit.org bugs 296490, 301435). Suspected, not proven: it did not reproduce on
+# demand. Functions still tier up on their next call; the run takes ~3 s longer.
+wasm_engine webkit SAFARIDRIVER /usr/bin/WebKitWebDriver Safari \
+  env JSC_useWasmOSR=false JSC_useWasmIPIntLoopOSR=false xvfb-run -a
 stop_wasm_endpoint
 
 section "demo build (webpack)"
