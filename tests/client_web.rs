@@ -528,7 +528,10 @@ async fn abort_rejects_with_the_signals_reason() {
         "aborts do not wait for the server ({waited} ms)"
     );
 
-    // The encounter's slot is free again.
+    // The client's turn for the encounter is free again. Wait out the server's 1.5 s
+    // first: it may not have noticed the disconnect yet and would still hold Canvas's
+    // one-create-per-encounter slot (a 422 that says nothing about the client).
+    sleep(1600).await;
     created(&client, &media(&patient, Some(&encounter), &jpeg(12))).await;
 }
 
