@@ -509,7 +509,7 @@ test('upload all sends the photos one at a time', async (t) => {
 });
 
 test('camera asks for the rear camera; without ImageCapture the still is the video frame at native size', async (t) => {
-  const ctx = await openWidget(t);
+  const ctx = await openWidget(t, { viewport: PHONE, phone: true });
   if (!ctx) return;
   const { page, widget } = ctx;
   await page.evaluate(() => {
@@ -526,6 +526,7 @@ test('camera asks for the rear camera; without ImageCapture the still is the vid
   await widget.getByRole('button', { name: 'Open camera' }).click();
   await page.waitForFunction((el) => el.shadowRoot.querySelector('video').readyState >= 2, await widget.elementHandle());
   const native = await widget.locator('video').evaluate((v) => [v.videoWidth, v.videoHeight]);
+  await snap(page, '10-phone-camera');
   await widget.getByRole('button', { name: 'Take photo' }).click();
   const source = await prepared;
   assert.deepEqual([source.width, source.height], native);
