@@ -152,8 +152,11 @@ node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$LOGS/pack.tap" tests/package/
 
 section "end-to-end (Playwright, Chromium)"
+rm -rf target/fhir-out-e2e
 node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$LOGS/e2e.tap" tests/e2e/
+# The Media the widget really uploaded, through the same strict R4 + Canvas checks.
+.venv/bin/python tools/validate_fhir.py target/fhir-out-e2e
 
 trap - EXIT
 echo "---- [$step/$STEPS] $current: $((SECONDS - step_started)) s"

@@ -215,6 +215,10 @@ test('camera -> capture -> preview -> upload -> on the endpoint and in the galle
   await waitState(first, 'done', 30_000);
   await fetch(`${baseUrl}/_admin/faults`, { method: 'DELETE' });
   const { id, resource } = await created;
+  // What the element really POSTed goes to the FHIR validator too (scripts/test.sh).
+  const fhirOut = path.join(root, 'target', 'fhir-out-e2e');
+  fs.mkdirSync(fhirOut, { recursive: true });
+  fs.writeFileSync(path.join(fhirOut, 'widget-camera-upload.json'), JSON.stringify(resource));
   const { loaded, total } = await progress;
   assert.ok(total > 1000 && loaded <= total);
   assert.equal(resource.content.title, 'Left forearm <b>rash</b>');
