@@ -2,57 +2,32 @@
 // served by the local endpoint (FHIR_ENDPOINT_BIN) or, until it serves, the static fallback.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../support/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
 const shots = path.join(root, 'test-results');
 const testdata = process.env.FHIR_TESTDATA || path.join(root, '..', 'shared', 'testdata');
 const photoO6 = path.join(testdata, 'photos', 'canon_sx60_3mp_o6.jpg');
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
-  (p) => p && fs.existsSync(p),
-);
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 let server;
 let baseUrl;
 let browser;
 let tmp;
 
-/** Start the server on a free port; resolve with its URL from the `listening on` line. */
+/** The endpoint (or, without it, the static fallback) on a free port serving dist/. */
 function startServer() {
   const endpoint = process.env.FHIR_ENDPOINT_BIN;
   const [cmd, args] = endpoint
     ? [endpoint, ['--addr', '127.0.0.1:0', '--static-dir', dist, '--dev', '--data-dir', path.join(tmp, 'data')]]
     : [process.execPath, [path.join(root, 'scripts', 'serve-static.mjs'), dist, '--port', '0']];
-  const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const m = output.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1].replace(/\/$/, '') });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
+  return startListening(cmd, args, { cwd: root });
 }
 
 before(async () => {
@@ -67,11 +42,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    process.kill(server.pid, 'SIGTERM');
-    await exited;
-  }
+  await stopChild(server);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -3,13 +3,13 @@
 // and checked with axe (0 violations). Needs FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, startListening, stopChild } from '../support/browser.mjs';
 import { AxeBuilder } from '@axe-core/playwright';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -19,14 +19,7 @@ const testdata = process.env.FHIR_TESTDATA || path.join(root, '..', 'shared', 't
 const photo = (name) => path.join(testdata, 'photos', name);
 const PHOTO_O6 = photo('canon_sx60_3mp_o6.jpg');
 const PHOTO_12MP = photo('cam12mp_olympus_o1.jpg');
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
-  (p) => p && fs.existsSync(p),
-);
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-];
+const CHROMIUM_ARGS = [...BASE_ARGS, ...FAKE_CAMERA_ARGS];
 const TOKEN = 'dev-token';
 const PHONE = { width: 390, height: 844 };
 
@@ -37,26 +30,8 @@ let tmp;
 const axeResults = {};
 
 function startEndpoint() {
-  const child = spawn(process.env.FHIR_ENDPOINT_BIN,
-    ['--dev', '--static-dir', dist, '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, 'data')],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`endpoint did not start in 30 s:\n${output}`)), 30_000);
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const m = output.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1].replace(/\/$/, '') });
-      }
-    });
-    child.stderr.on('data', () => {});
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`endpoint exited with ${code}:\n${output}`));
-    });
-  });
+  const args = ['--dev', '--static-dir', dist, '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, 'data')];
+  return startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root, name: 'endpoint' });
 }
 
 const skipAll = !process.env.FHIR_ENDPOINT_BIN && 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)';
@@ -73,11 +48,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    process.kill(server.pid, 'SIGTERM');
-    await exited;
-  }
+  await stopChild(server);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   if (Object.keys(axeResults).length) {
     fs.writeFileSync(path.join(shots, 'widget-axe.json'), `${JSON.stringify(axeResults, null, 2)}\n`);

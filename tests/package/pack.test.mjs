@@ -9,7 +9,7 @@
 // project, with `npm install --offline` (the package has no runtime dependencies).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,17 +17,11 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import webpack from 'webpack';
 import { chromium } from 'playwright-core';
+import { chromiumPath, CHROMIUM_ARGS, startListening } from '../support/browser.mjs';
 
 const run = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkgJson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
-  (p) => p && fs.existsSync(p),
-);
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 const TOKEN = 'dev-token';
 
 let tmp;
@@ -46,27 +40,8 @@ function endpointBin() {
 
 /** Start the endpoint on a free port serving `staticDir`; resolve with its URL. */
 function startEndpoint(bin, staticDir, dataDir) {
-  const child = spawn(bin, ['--addr', '127.0.0.1:0', '--static-dir', staticDir, '--data-dir', dataDir, '--token', TOKEN], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`endpoint did not start in 30 s:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      const m = output.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1].replace(/\/$/, '') });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`endpoint exited with ${code}:\n${output}`));
-    });
-  });
+  const args = ['--addr', '127.0.0.1:0', '--static-dir', staticDir, '--data-dir', dataDir, '--token', TOKEN];
+  return startListening(bin, args, { name: 'endpoint' });
 }
 
 before(async () => {
