@@ -72,14 +72,7 @@ async fn read_only_token_reads_but_cannot_create() {
             response.status()
         );
     }
-    let search: Value = server
-        .get("/Media?patient=Patient/p1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let search: Value = server.get_json("/Media?patient=Patient/p1").await;
     assert_eq!(search["total"], 1, "the refused create stored nothing");
 }
 

@@ -264,28 +264,14 @@ async fn identifiers_and_other_elements_are_stored_and_echoed() {
     let id = server.create(&body).await;
     assert_ne!(id, "client-chosen-id", "the server assigns ids");
 
-    let read: Value = server
-        .get(&format!("/Media/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read: Value = server.get_json(&format!("/Media/{id}")).await;
     assert_eq!(read["identifier"], body["identifier"]);
     assert_eq!(read["note"], body["note"]);
     assert_eq!(read["operator"], body["operator"]);
     assert_eq!(read["encounter"], body["encounter"]);
     assert_eq!(read["content"]["title"], "Image title");
 
-    let search: Value = server
-        .get("/Media?patient=Patient/p-ident")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let search: Value = server.get_json("/Media?patient=Patient/p-ident").await;
     assert_eq!(
         search["entry"][0]["resource"]["identifier"],
         body["identifier"]

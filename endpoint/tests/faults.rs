@@ -10,13 +10,8 @@ use serde_json::{json, Value};
 
 async fn total_for(server: &TestServer, patient: &str) -> u64 {
     let bundle: Value = server
-        .get(&format!("/Media?patient=Patient/{patient}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/Media?patient=Patient/{patient}"))
+        .await;
     bundle["total"].as_u64().unwrap()
 }
 

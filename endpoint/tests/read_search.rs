@@ -275,14 +275,7 @@ async fn content_url_redirects_to_a_signed_url_serving_identical_bytes() {
         let id = server
             .create(&media("p1", None, content_type, &bytes))
             .await;
-        let read: Value = server
-            .get(&format!("/Media/{id}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let read: Value = server.get_json(&format!("/Media/{id}")).await;
         let url = read["content"]["url"].as_str().unwrap();
 
         let anonymous = server.client.get(url).send().await.unwrap();

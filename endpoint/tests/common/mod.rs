@@ -107,6 +107,11 @@ impl TestServer {
         self.client.get(self.url(path)).bearer_auth(TOKEN)
     }
 
+    /// GET with the token, expecting a JSON body (any status).
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).send().await.unwrap().json().await.unwrap()
+    }
+
     pub fn post_media(&self, body: &Value) -> reqwest::RequestBuilder {
         self.client
             .post(self.url("/Media"))
