@@ -703,3 +703,32 @@ fn icc_profile_is_kept_and_nothing_else() {
     );
     assert!(!jpeg_markers(&out).contains(&0xE1), "EXIF still dropped");
 }
+
+#[test]
+fn png_over_budget_shrinks_and_stays_lossless_png() {
+    // Noise does not compress: 256x256 RGB is ~196 KB as PNG.
+    let mut x: u32 = 7;
+    let noise = RgbaImage::from_fn(256, 256, |_, _| {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        Rgba([x as u8, (x >> 8) as u8, (x >> 16) as u8, 255])
+    });
+    let png = encode_png(&DynamicImage::ImageRgba8(noise));
+    let p = prepare_ok(
+        "png_budget",
+        &png,
+        &settings(r#"{"subject":"Patient/p1","format":"png","maxBytes":50000}"#),
+    );
+    assert_eq!(p.content_type, "image/png");
+    assert!(p.bytes <= 50_000, "{}", p.bytes);
+    assert!(
+        p.width < 256 && p.width == p.height,
+        "{}x{}",
+        p.width,
+        p.height
+    );
+    assert!(p.encodes >= 2);
+    let out = image::load_from_memory(&output_bytes(&p)).expect("png");
+    assert_eq!((out.width(), out.height()), (p.width, p.height));
+}

@@ -161,36 +161,25 @@ fn shrink_jpeg(
 /// PNG is lossless: the only lever is the pixel count.
 pub fn png_within(img: Raster, max_bytes: u64) -> Result<Encoded, MediaError> {
     let budget = max_bytes as usize;
+    let (mut w, mut h) = (img.width, img.height);
     let mut bytes = encode::png(&img)?;
     let mut encodes = 1;
-    let (mut w, mut h) = (img.width, img.height);
-    let mut current = img.clone();
-    for _ in 0..MAX_SHRINKS {
-        if bytes.len() <= budget {
-            return Ok(Encoded {
-                bytes,
-                width: w,
-                height: h,
-                quality: None,
-                encodes,
-            });
+    while bytes.len() > budget {
+        if encodes > MAX_SHRINKS {
+            return Err(budget_error(budget));
         }
         let factor = (budget as f64 * AIM / bytes.len() as f64).sqrt().min(0.95);
         (w, h) = shrunk(w, h, factor)?;
-        current = resize::resize_to(&img, w, h)?;
-        bytes = encode::png(&current)?;
+        bytes = encode::png(&resize::resize_to(&img, w, h)?)?;
         encodes += 1;
     }
-    if bytes.len() <= budget {
-        return Ok(Encoded {
-            bytes,
-            width: current.width,
-            height: current.height,
-            quality: None,
-            encodes,
-        });
-    }
-    Err(budget_error(budget))
+    Ok(Encoded {
+        bytes,
+        width: w,
+        height: h,
+        quality: None,
+        encodes,
+    })
 }
 
 fn shrunk(w: u32, h: u32, factor: f64) -> Result<(u32, u32), MediaError> {
