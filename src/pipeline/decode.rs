@@ -21,8 +21,6 @@ pub struct Decoded {
     pub stored: (u32, u32),
     /// Embedded ICC profile (JPEG only), kept so colours survive (e.g. Display P3).
     pub icc_profile: Option<Vec<u8>>,
-    /// The DCT scale used: 1, 2, 4 or 8.
-    pub scale: u32,
 }
 
 /// The scaled decode must keep at least this share of the target's longest side, so
@@ -117,7 +115,6 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         raster,
         stored: (w, h),
         icc_profile: decoder.icc_profile(),
-        scale,
     })
 }
 
@@ -214,7 +211,6 @@ fn decode_codec<D: ImageDecoder>(
         raster,
         stored: (w, h),
         icc_profile: None,
-        scale: 1,
     })
 }
 
