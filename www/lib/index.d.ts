@@ -215,3 +215,114 @@ export class MediaClient {
   fetchContent(media: Media): Promise<Blob>;
   free(): void;
 }
+
+// ---- Upload queue (www/lib/queue.js). The scheduling rules are QueueCore's (below).
+
+/** Where an item is. `retrying` waits for `retryAtMs`; `failed` and `needs-review` wait for you. */
+export type UploadState = 'waiting' | 'uploading' | 'reconciling' | 'retrying' | 'done' | 'failed' | 'needs-review';
+
+/** One queued item as QueueCore sees it (persisted as is, with the resource, never the token). */
+export interface UploadItem {
+  /** The uuid of the item's `urn:uuid:` identifier. */
+  id: string;
+  encounter: string | null;
+  patient: string;
+  /** `urn:uuid:<id>`, sent as `Media.identifier` (system `urn:ietf:rfc:3986`). */
+  identifier: string;
+  title: string | null;
+  notes: string[];
+  contentType: string;
+  state: UploadState;
+  /** Creates tried so far. */
+  attempts: number;
+  /** When a `retrying` item is due (epoch ms). */
+  retryAtMs: number | null;
+  /** The last attempt's outcome is unknown: search before posting again. */
+  needsReconcile: boolean;
+  /** The created Media's id, once `done`. */
+  mediaId: string | null;
+  /** The last failure: HTTP status (0 = no answer) and the server's text. */
+  error: { status: number; text: string } | null;
+  baselineIds: string[] | null;
+  addedAtMs: number;
+}
+
+export interface UploadQueueOptions {
+  /** The client the queue uploads and searches with (its token is never stored). */
+  client: MediaClient;
+  /** The FHIR base the items belong to (persisted items are per base URL). Default: `client.baseUrl`. */
+  baseUrl?: string;
+  /** Keep items in IndexedDB (database `fhir-media-capture`) across reloads. Default true. */
+  storage?: boolean;
+  /** Creates in flight at once, over all encounters (one per encounter always). Default 3. */
+  maxParallel?: number;
+  /** Attempts before an item is `failed`. */
+  maxAttempts?: number;
+  /** First backoff delay, ms; doubled per attempt, with jitter. */
+  baseDelayMs?: number;
+  /** Longest backoff delay, ms. */
+  maxDelayMs?: number;
+  /** Jitter seed (tests). */
+  seed?: number;
+  /** Whether the server echoes Media.identifier on search; learnt (and remembered per base URL) when left out. */
+  echoesIdentifiers?: boolean;
+  /** A create with no answer after this long is aborted and treated as "outcome unknown". Default 120000. */
+  createTimeoutMs?: number;
+}
+
+export interface UploadProgressEventDetail { id: string; loaded: number; total: number }
+export interface UploadCreatedEventDetail {
+  id: string;
+  mediaId: string;
+  resource: Media;
+  /** True when the Media was found by reconciliation (the create's answer was lost). */
+  reconciled: boolean;
+}
+export interface UploadStorageErrorEventDetail {
+  /** The item whose write failed, or null. */
+  id: string | null;
+  /** The IndexedDB error, e.g. a `QuotaExceededError` DOMException. The upload goes on in memory. */
+  error: unknown;
+}
+
+/**
+ * Uploads prepared Media: one create at a time per encounter (FIFO), up to `maxParallel`
+ * across encounters; retries with backoff; never posts an item whose last attempt has an
+ * unknown outcome before searching for it; kept in IndexedDB across reloads. See README
+ * "Upload queue" for the exact guarantee.
+ */
+export class UploadQueue extends EventTarget {
+  constructor(options: UploadQueueOptions);
+  readonly baseUrl: string;
+  /** False while offline or paused. */
+  readonly running: boolean;
+  /** Queue a prepared photo or a Media; resolves with the item id once it is queued and stored. */
+  add(media: PreparedMedia | Media, options?: { patient?: string }): Promise<string>;
+  /** Take over this base URL's persisted items (not those another tab holds) and resume them. */
+  restore(): Promise<string[]>;
+  items(): UploadItem[];
+  item(id: string): UploadItem | undefined;
+  /** The Media as it is sent. */
+  resource(id: string): Media | undefined;
+  /** Bytes of the current attempt sent so far. */
+  progress(id: string): { loaded: number; total: number } | undefined;
+  /** The last request error of the item. */
+  error(id: string): FhirError | Error | undefined;
+  /** `failed` → `waiting`. */
+  retry(id: string): void;
+  /** For a `needs-review` item: post it anyway, or give it up. */
+  resolveReview(id: string, action: 'send' | 'discard'): void;
+  /** Drop an item (and its stored copy); false while its request is in flight. */
+  remove(id: string): boolean;
+  /** Hold back every request until `resume()` (offline does the same by itself). */
+  pause(): void;
+  resume(): void;
+  /** Abort requests in flight (they stay stored, to be reconciled on the next restore), release locks and storage. */
+  close(): void;
+
+  addEventListener(type: 'change', listener: (event: CustomEvent<UploadItem>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: 'progress', listener: (event: CustomEvent<UploadProgressEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: 'created', listener: (event: CustomEvent<UploadCreatedEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: 'storage-error', listener: (event: CustomEvent<UploadStorageErrorEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+}

@@ -127,3 +127,6 @@ export class MediaClient {
     this.#inner = undefined;
   }
 }
+
+// The persistent upload queue (QueueCore's decisions, this package's I/O); see queue.js.
+export { UploadQueue } from './queue.js';

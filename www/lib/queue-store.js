@@ -1,0 +1,71 @@
+// Where UploadQueue keeps its items between page loads: IndexedDB through `idb`.
+// Database `fhir-media-capture`:
+//   uploads  one record per queued item, keyed by its id:
+//            { id, baseUrl, resource, snapshot, savedAt } — the prepared Media and the
+//            QueueCore snapshot, never the token; index `baseUrl`.
+//   servers  what was learnt about a FHIR base URL: { baseUrl, echoesIdentifiers }.
+// Every method rejects with the IndexedDB error (QuotaExceededError included): the
+// queue reports it, it never swallows it.
+import { openDB } from 'idb';
+
+export const DB_NAME = 'fhir-media-capture';
+const VERSION = 1;
+
+export class QueueStore {
+  #db = null;
+
+  constructor() {
+    if (!globalThis.indexedDB) throw new DOMException('IndexedDB is not available', 'NotSupportedError');
+  }
+
+  /** The open database; opened on first use, and again after another tab upgraded it. */
+  #open() {
+    this.#db ??= openDB(DB_NAME, VERSION, {
+      upgrade(db) {
+        const uploads = db.createObjectStore('uploads', { keyPath: 'id' });
+        uploads.createIndex('baseUrl', 'baseUrl');
+        db.createObjectStore('servers', { keyPath: 'baseUrl' });
+      },
+      // Another tab wants a newer version: let it; the next call opens the database again.
+      blocking: () => this.close(),
+    });
+    const opening = this.#db;
+    opening.catch(() => { if (this.#db === opening) this.#db = null; });
+    return opening;
+  }
+
+  /** Every persisted item of `baseUrl`. */
+  async list(baseUrl) {
+    return (await this.#open()).getAllFromIndex('uploads', 'baseUrl', baseUrl);
+  }
+
+  async get(id) {
+    return (await this.#open()).get('uploads', id);
+  }
+
+  /** Resolves once the transaction has committed. */
+  async put(record) {
+    const db = await this.#open();
+    const tx = db.transaction('uploads', 'readwrite');
+    await Promise.all([tx.store.put(record), tx.done]);
+  }
+
+  async delete(id) {
+    const db = await this.#open();
+    const tx = db.transaction('uploads', 'readwrite');
+    await Promise.all([tx.store.delete(id), tx.done]);
+  }
+
+  async server(baseUrl) {
+    return (await this.#open()).get('servers', baseUrl);
+  }
+
+  async putServer(record) {
+    await (await this.#open()).put('servers', record);
+  }
+
+  close() {
+    this.#db?.then((db) => db.close(), () => {});
+    this.#db = null;
+  }
+}

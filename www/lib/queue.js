@@ -1,0 +1,469 @@
+// UploadQueue: the I/O around QueueCore (Rust, src/queue). The core decides what to do and
+// when — ordering per encounter, parallelism, retries and backoff, reconciliation, review —
+// and this driver does it: POSTs through MediaClient, searches for reconciliation, keeps
+// the items in IndexedDB (queue-store.js), holds a Web Lock per item so two tabs never
+// resume the same one, and follows the browser's online/offline state.
+//
+// The rule that makes "never twice" hold across reloads and crashes: an attempt is written
+// to IndexedDB *before* its request is sent, so an item found in storage in an in-flight
+// state is reconciled (searched for) before anything is posted again.
+import { FhirError, MediaError, ready } from './index.js';
+import * as wasm from '../../pkg/fhir_media_capture.js';
+import { QueueStore } from './queue-store.js';
+
+const LOCK_PREFIX = 'fhir-media-capture:';
+const IDENTIFIER_SYSTEM = 'urn:ietf:rfc:3986';
+const CORE_OPTIONS = ['maxParallel', 'maxAttempts', 'baseDelayMs', 'maxDelayMs', 'seed', 'echoesIdentifiers'];
+const ACTIVE = new Set(['uploading', 'reconciling']);
+
+/** The item id and the urn:uuid identifier of `resource`, adding one if it has none. */
+function clientIdentifier(resource) {
+  const found = (resource.identifier ?? []).find((i) => /^urn:uuid:[0-9a-f-]{36}$/i.test(i?.value ?? ''));
+  if (found) return { id: found.value.slice('urn:uuid:'.length).toLowerCase(), value: found.value };
+  const uuid = crypto.randomUUID();
+  const value = `urn:uuid:${uuid}`;
+  resource.identifier = [...(resource.identifier ?? []), { system: IDENTIFIER_SYSTEM, value }];
+  return { id: uuid, value };
+}
+
+/** How a failed request reads to QueueCore. */
+function failure(err) {
+  const out = { status: 0, text: String(err?.message ?? err) };
+  if (err instanceof FhirError) {
+    out.status = err.status;
+    out.text = err.text || err.message;
+    if (Number.isFinite(err.retryAfterMs)) out.retryAfterMs = err.retryAfterMs;
+  } else if (err instanceof MediaError) {
+    // Refused on our side before anything was sent: as final as a 400 from the server.
+    out.status = 400;
+  } else if (err?.name === 'TimeoutError') {
+    out.text = 'timed out';
+  }
+  return out;
+}
+
+/**
+ * A persistent upload queue for prepared Media. See README "Upload queue" and index.d.ts.
+ * Events: `change` (detail: the item's snapshot), `progress` ({ id, loaded, total }),
+ * `created` ({ id, mediaId, resource, reconciled }), `storage-error` ({ id, error }).
+ */
+export class UploadQueue extends EventTarget {
+  #client;
+  #baseUrl;
+  #options;
+  #createTimeoutMs;
+  #core = null;
+  #init;
+  #store = null;
+  #resources = new Map(); // id -> the Media to POST
+  #shown = new Map(); // id -> JSON of the last snapshot announced
+  #inflight = new Map(); // id -> AbortController
+  #locks = new Map(); // id -> release()
+  #writes = new Map(); // id -> the last pending IndexedDB write
+  #progress = new Map(); // id -> { loaded, total }
+  #errors = new Map(); // id -> the last request error
+  #timer = null;
+  #paused = false;
+  #closed = false;
+  #echoes;
+  #onOnline = () => this.#setOnline();
+
+  /**
+   * @param {import('./index.d.ts').UploadQueueOptions} options
+   */
+  constructor({ client, baseUrl, storage = true, createTimeoutMs = 120_000, ...rest } = {}) {
+    super();
+    if (!client) throw new MediaError('invalid-options', 'UploadQueue: `client` (a MediaClient) is required');
+    this.#client = client;
+    this.#baseUrl = String(baseUrl ?? client.baseUrl ?? '').replace(/\/+$/, '');
+    if (!this.#baseUrl) throw new MediaError('invalid-options', 'UploadQueue: `baseUrl` is required');
+    for (const key of Object.keys(rest)) {
+      if (!CORE_OPTIONS.includes(key)) throw new MediaError('invalid-options', `UploadQueue: unknown option \`${key}\``);
+    }
+    this.#options = rest;
+    this.#createTimeoutMs = createTimeoutMs;
+    if (storage) {
+      try {
+        this.#store = new QueueStore();
+      } catch (error) {
+        queueMicrotask(() => this.#storageError(null, error));
+      }
+    }
+    this.#init = this.#start();
+    this.#init.catch(() => {});
+    globalThis.addEventListener?.('online', this.#onOnline);
+    globalThis.addEventListener?.('offline', this.#onOnline);
+  }
+
+  async #start() {
+    await ready();
+    const options = { ...this.#options };
+    if (options.echoesIdentifiers === undefined && this.#store) {
+      // What an earlier session learnt about this server (does it echo Media.identifier?).
+      try {
+        const known = await this.#store.server(this.#baseUrl);
+        if (typeof known?.echoesIdentifiers === 'boolean') options.echoesIdentifiers = known.echoesIdentifiers;
+      } catch (error) {
+        this.#storageError(null, error);
+      }
+    }
+    this.#core = new wasm.QueueCore(options);
+    this.#echoes = this.#core.echoesIdentifiers;
+    this.#setOnline();
+  }
+
+  /** The base URL this queue's items belong to. */
+  get baseUrl() {
+    return this.#baseUrl;
+  }
+
+  /** False while the browser is offline or the queue is paused: nothing is sent then. */
+  get running() {
+    return !this.#paused && globalThis.navigator?.onLine !== false;
+  }
+
+  /**
+   * Queue a prepared photo (or a Media resource) for upload; resolves with its id once it
+   * is in the queue and written to storage. The id is the uuid of the resource's
+   * `urn:uuid:` identifier (one is added when it has none).
+   */
+  async add(preparedOrResource, { patient } = {}) {
+    const source = preparedOrResource?.resourceType === 'Media' ? preparedOrResource : preparedOrResource?.resource;
+    if (source?.resourceType !== 'Media') throw new MediaError('invalid-options', 'UploadQueue.add: expected a prepared Media or a Media resource');
+    const resource = structuredClone(source);
+    const { id, value } = clientIdentifier(resource);
+    await this.#init;
+    this.#assertOpen();
+    if (this.#core.item(id) || this.#resources.has(id)) {
+      throw new MediaError('invalid-options', `UploadQueue.add: ${value} is already in the queue`);
+    }
+    const subject = patient ?? resource.subject?.reference;
+    if (!subject) throw new MediaError('invalid-options', 'UploadQueue.add: the Media has no subject');
+    await this.#lock(id);
+    this.#resources.set(id, resource);
+    this.#core.add({
+      id,
+      encounter: resource.encounter?.reference ?? null,
+      patient: subject,
+      identifier: value,
+      title: resource.content?.title ?? null,
+      notes: (resource.note ?? []).map((n) => n.text),
+      contentType: resource.content?.contentType ?? '',
+    }, Date.now());
+    // Written before the first poll can send it.
+    this.#announce(id);
+    await this.#writes.get(id);
+    this.#pump();
+    return id;
+  }
+
+  /**
+   * Take over this base URL's items left in storage by an earlier page (reload, crash,
+   * browser restart) and resume them; items another tab is working on are skipped.
+   * Resolves with the ids restored.
+   */
+  async restore() {
+    await this.#init;
+    this.#assertOpen();
+    if (!this.#store) return [];
+    let records;
+    try {
+      records = await this.#store.list(this.#baseUrl);
+    } catch (error) {
+      this.#storageError(null, error);
+      return [];
+    }
+    const restored = [];
+    for (const { id } of records) {
+      if (this.#closed || this.#core.item(id) || !(await this.#lock(id))) continue;
+      // Read again under the lock: the tab that held it may have finished the item meanwhile.
+      let record;
+      try {
+        record = await this.#store.get(id);
+      } catch (error) {
+        this.#storageError(id, error);
+      }
+      if (!record || this.#core.item(id)) {
+        this.#unlock(id);
+        continue;
+      }
+      if (record.snapshot.state === 'done') {
+        this.#save(id, null);
+        this.#unlock(id);
+        continue;
+      }
+      this.#resources.set(id, record.resource);
+      this.#core.restore(record.snapshot, Date.now());
+      restored.push(id);
+      this.#announce(id);
+    }
+    this.#pump();
+    return restored;
+  }
+
+  /** Snapshots of every item, in the order they were added. */
+  items() {
+    return this.#core ? this.#core.items() : [];
+  }
+
+  item(id) {
+    return this.#core?.item(id);
+  }
+
+  /** The Media as it is (or was) sent. */
+  resource(id) {
+    return this.#resources.get(id);
+  }
+
+  /** Bytes sent so far of the current attempt. */
+  progress(id) {
+    return this.#progress.get(id);
+  }
+
+  /** The last request error of an item (a FhirError, or what the request threw). */
+  error(id) {
+    return this.#errors.get(id);
+  }
+
+  /** A `failed` item goes back to `waiting`. */
+  retry(id) {
+    this.#assertReady();
+    this.#core.retry(id, Date.now());
+    this.#pump();
+  }
+
+  /** A `needs-review` item: 'send' posts it anyway, 'discard' gives it up (nothing is sent). */
+  resolveReview(id, action) {
+    this.#assertReady();
+    this.#core.resolveReview(id, action, Date.now());
+    if (action === 'discard') this.#forget(id);
+    this.#pump();
+  }
+
+  /** Take an item out of the queue and out of storage; false while its request is in flight. */
+  remove(id) {
+    this.#assertReady();
+    if (this.#inflight.has(id) || !this.#core.remove(id)) return false;
+    this.#forget(id);
+    return true;
+  }
+
+  /** Hold back every request (the items stay queued) until `resume()`. */
+  pause() {
+    this.#paused = true;
+    this.#setOnline();
+  }
+
+  resume() {
+    this.#paused = false;
+    this.#setOnline();
+  }
+
+  /**
+   * Stop: abort requests in flight (their items stay in storage in their in-flight state,
+   * so the next restore reconciles them), release the locks and the database.
+   */
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    globalThis.removeEventListener?.('online', this.#onOnline);
+    globalThis.removeEventListener?.('offline', this.#onOnline);
+    for (const controller of this.#inflight.values()) controller.abort(new DOMException('queue closed', 'AbortError'));
+    this.#inflight.clear();
+    Promise.allSettled([...this.#writes.values()]).then(() => {
+      for (const id of [...this.#locks.keys()]) this.#unlock(id);
+      this.#store?.close();
+    });
+  }
+
+  // ---- the loop
+
+  #assertOpen() {
+    if (this.#closed) throw new DOMException('UploadQueue is closed', 'InvalidStateError');
+  }
+
+  #assertReady() {
+    this.#assertOpen();
+    if (!this.#core) throw new DOMException('UploadQueue is not ready yet (await restore() or add())', 'InvalidStateError');
+  }
+
+  #setOnline() {
+    if (!this.#core || this.#closed) return;
+    this.#core.setOnline(this.running);
+    this.#pump();
+  }
+
+  /** Announce and persist what changed, start what the core says is due, sleep until the next due time. */
+  #pump() {
+    if (!this.#core || this.#closed) return;
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    const commands = this.#core.poll(Date.now());
+    this.#announceAll();
+    for (const command of commands) {
+      if (command.kind === 'create') this.#create(command.id, command.captureBaseline);
+      else if (command.kind === 'reconcile') this.#reconcile(command.id);
+    }
+    const wake = this.#core.nextWakeMs();
+    if (wake !== undefined && wake !== null) {
+      this.#timer = setTimeout(() => this.#pump(), Math.max(0, Math.min(wake - Date.now(), 2 ** 31 - 1)));
+    }
+  }
+
+  #settle(id, outcome) {
+    if (this.#closed) return;
+    this.#inflight.delete(id);
+    if (!this.#core.item(id)) return;
+    this.#core.settle(id, outcome, Date.now());
+    this.#learn();
+    this.#pump();
+  }
+
+  async #create(id, captureBaseline) {
+    const controller = new AbortController();
+    this.#inflight.set(id, controller);
+    const item = this.#core.item(id);
+    const resource = this.#resources.get(id);
+    if (captureBaseline) {
+      // What the patient already has, so that a later reconciliation can tell what is new.
+      try {
+        const found = await this.#client.searchAll({ patient: item.patient });
+        if (this.#closed) return;
+        this.#core.setBaseline(id, found);
+      } catch (error) {
+        // Nothing has been sent: a search that failed for a passing reason is retried
+        // like a 503; a refusal (4xx) is the item's error.
+        const f = failure(error);
+        if (f.status === 0 || f.status >= 500) f.status = 503;
+        this.#errors.set(id, error);
+        this.#settle(id, { kind: 'http', ...f });
+        return;
+      }
+    }
+    // The attempt is on disk before the request leaves.
+    this.#announce(id);
+    await this.#writes.get(id);
+    if (this.#closed) return;
+    this.#progress.set(id, { loaded: 0, total: 0 });
+    let outcome;
+    try {
+      const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.#createTimeoutMs)]);
+      const created = await this.#client.create(resource, {
+        signal,
+        onProgress: (loaded, total) => {
+          this.#progress.set(id, { loaded, total });
+          this.#emit('progress', { id, loaded, total });
+        },
+      });
+      outcome = { kind: 'created', mediaId: created.id };
+      this.#errors.delete(id);
+    } catch (error) {
+      if (this.#closed) return;
+      this.#errors.set(id, error);
+      outcome = { kind: 'http', ...failure(error) };
+    }
+    this.#settle(id, outcome);
+  }
+
+  async #reconcile(id) {
+    const controller = new AbortController();
+    this.#inflight.set(id, controller);
+    const { patient } = this.#core.item(id);
+    let outcome;
+    try {
+      const found = await this.#client.searchAll({ patient });
+      outcome = { kind: 'reconciled', found };
+    } catch (error) {
+      this.#errors.set(id, error);
+      outcome = { kind: 'reconcileFailed', ...failure(error) };
+    }
+    this.#settle(id, outcome);
+  }
+
+  /** Keep what the core learnt about the server for the next session. */
+  #learn() {
+    const echoes = this.#core.echoesIdentifiers;
+    if (echoes === this.#echoes || typeof echoes !== 'boolean') return;
+    this.#echoes = echoes;
+    this.#store?.putServer({ baseUrl: this.#baseUrl, echoesIdentifiers: echoes })
+      .catch((error) => this.#storageError(null, error));
+  }
+
+  // ---- announcing and persisting
+
+  #announceAll() {
+    for (const snapshot of this.#core.items()) this.#announce(snapshot.id, snapshot);
+  }
+
+  /** If the item's snapshot changed: persist it (or delete it once done) and fire `change`. */
+  #announce(id, snapshot = this.#core.item(id)) {
+    if (!snapshot) return;
+    const json = JSON.stringify(snapshot);
+    if (this.#shown.get(id) === json) return;
+    const before = this.#shown.has(id) ? JSON.parse(this.#shown.get(id)) : null;
+    this.#shown.set(id, json);
+    if (snapshot.state === 'done') {
+      this.#save(id, null).then(() => this.#unlock(id));
+    } else {
+      this.#save(id, snapshot);
+    }
+    if (!ACTIVE.has(snapshot.state)) this.#progress.delete(id);
+    this.#emit('change', snapshot);
+    if (snapshot.state === 'done' && before?.state !== 'done' && snapshot.mediaId) {
+      this.#emit('created', { id, mediaId: snapshot.mediaId, resource: this.#resources.get(id),
+        reconciled: before?.state === 'reconciling' });
+    }
+  }
+
+  /** Queue a write of the item's record (or its deletion with `null`), in order per item. */
+  #save(id, snapshot) {
+    if (!this.#store) return Promise.resolve();
+    const resource = this.#resources.get(id);
+    const previous = this.#writes.get(id) ?? Promise.resolve();
+    const write = previous.then(() => (snapshot
+      ? this.#store.put({ id, baseUrl: this.#baseUrl, resource, snapshot, savedAt: Date.now() })
+      : this.#store.delete(id)))
+      .catch((error) => this.#storageError(id, error));
+    this.#writes.set(id, write);
+    write.then(() => { if (this.#writes.get(id) === write) this.#writes.delete(id); });
+    return write;
+  }
+
+  #forget(id) {
+    this.#shown.delete(id);
+    this.#progress.delete(id);
+    this.#errors.delete(id);
+    this.#save(id, null).then(() => this.#unlock(id));
+    this.#resources.delete(id);
+  }
+
+  #storageError(id, error) {
+    this.#emit('storage-error', { id, error });
+  }
+
+  #emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // ---- one tab per item
+
+  /** Take item `id`'s Web Lock for as long as this queue owns it; false if another tab has it. */
+  #lock(id) {
+    if (this.#locks.has(id)) return Promise.resolve(true);
+    const locks = globalThis.navigator?.locks;
+    if (!locks) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      locks.request(LOCK_PREFIX + id, { ifAvailable: true }, (lock) => {
+        if (!lock) return resolve(false);
+        resolve(true);
+        return new Promise((release) => this.#locks.set(id, release));
+      }).catch(() => resolve(false));
+    });
+  }
+
+  #unlock(id) {
+    this.#locks.get(id)?.();
+    this.#locks.delete(id);
+  }
+}
