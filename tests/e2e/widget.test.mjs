@@ -294,7 +294,8 @@ test('clear errors: a corrupt file, and a 403 upload with a retry button', async
   assert.equal(await bad.getByRole('button', { name: /Upload|Retry/ }).count(), 0);
   await waitState(ok, 'ready');
   await ok.getByRole('button', { name: 'Upload Photo 2' }).click();
-  await waitState(ok, 'error', 30_000);
+  // A 403 is final: the upload queue marks it failed at once, with the server's text.
+  await waitState(ok, 'failed', 30_000);
   const text = await ok.getByRole('alert').innerText();
   assert.match(text, /403/);
   const [mediaError, fhirError] = await errors;
@@ -452,7 +453,7 @@ test('retake replaces the photo in place, keeping its title', async (t) => {
   assert.deepEqual(await thumbSize(first), [100, 150]);
 });
 
-test('upload all sends the photos one at a time', async (t) => {
+test('upload all sends the photos one at a time on one encounter', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
   const { page, widget, patient } = ctx;
@@ -473,7 +474,7 @@ test('upload all sends the photos one at a time', async (t) => {
   await fetch(`${baseUrl}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"delayMs": 400}' });
   t.after(() => fetch(`${baseUrl}/_admin/faults`, { method: 'DELETE' }));
   await uploadAll.click();
-  await waitState(await card(widget, 2), 'queued', 5_000);
+  await waitState(await card(widget, 2), 'waiting', 5_000);
   for (let i = 0; i < 3; i++) await waitState(await card(widget, i), 'done', 30_000);
   const stats = await (await fetch(`${baseUrl}/_admin/stats`)).json();
   assert.equal(stats.encounters['Encounter/eae3c8a5-a129-4960-9715-fc26da30eccc'].maxConcurrency, 1);

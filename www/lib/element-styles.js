@@ -13,6 +13,7 @@ export const styles = `
   --fmc-focus: #0b62d6;
   --fmc-error: #b42318;
   --fmc-success: #146c2e;
+  --fmc-warning: #8a4b00;
   --fmc-radius: 6px;
   --fmc-gap: 0.75rem;
   display: block;
@@ -50,7 +51,8 @@ ul { list-style: none; margin: 0; padding: 0; }
 .cards { display: grid; gap: var(--fmc-gap); grid-template-columns: repeat(auto-fill, minmax(min(100%, 18.5rem), 1fr)); }
 .card { border: 1px solid var(--fmc-border); border-radius: var(--fmc-radius); padding: 0.6rem; display: grid;
   gap: 0.5rem; align-content: start; background: var(--fmc-bg); min-width: 0; }
-.card[data-state="error"] { border-color: var(--fmc-error); }
+.card[data-state="error"], .card[data-state="failed"] { border-color: var(--fmc-error); }
+.card[data-state="needs-review"] { border-color: var(--fmc-warning); border-width: 2px; }
 .card[data-state="done"] { border-color: var(--fmc-success); }
 .thumb { width: 100%; aspect-ratio: 4 / 3; object-fit: contain; background: var(--fmc-surface);
   border-radius: 4px; display: block; }
@@ -58,7 +60,11 @@ ul { list-style: none; margin: 0; padding: 0; }
 .meta { font-size: 0.85rem; color: var(--fmc-muted); font-variant-numeric: tabular-nums; }
 .state { font-size: 0.9rem; overflow-wrap: anywhere; }
 .detail { font-size: 0.85rem; color: var(--fmc-muted); overflow-wrap: anywhere; }
-.card[data-state="error"] .state { color: var(--fmc-error); font-weight: 600; }
+.card[data-state="error"] .state, .card[data-state="failed"] .state { color: var(--fmc-error); font-weight: 600; }
+.card[data-state="needs-review"] .state { color: var(--fmc-warning); font-weight: 600; }
+.banner { border: 1px solid var(--fmc-warning); border-radius: var(--fmc-radius); padding: 0.5rem 0.75rem;
+  margin-bottom: 0.5rem; background: var(--fmc-surface); color: var(--fmc-fg); }
+.queue > .error { margin-bottom: 0.5rem; }
 .card[data-state="done"] .state { color: var(--fmc-success); font-weight: 600; }
 .progress { display: grid; gap: 0.15rem; font-size: 0.85rem; }
 progress { width: 100%; height: 0.8rem; accent-color: var(--fmc-accent); }

@@ -1,9 +1,10 @@
 // <fhir-media-capture>: photos from files, drag and drop, paste, the phone's camera app or
 // an in-page camera, prepared as FHIR Media in a Web Worker (the wasm pipeline), previewed
-// as they will be sent, given a title and a note, and uploaded one at a time with
-// MediaClient; plus a gallery of the patient's existing Media. No framework; shadow DOM;
+// as they will be sent, given a title and a note, and uploaded through UploadQueue (one at
+// a time per encounter, retried, kept in IndexedDB across reloads); plus a gallery of the
+// patient's existing Media. No framework; shadow DOM;
 // themable with --fmc-* custom properties and ::part(). See element.d.ts for the API.
-import { MediaClient, MediaError, FhirError, ready } from './index.js';
+import { MediaClient, MediaError, FhirError, ready, UploadQueue } from './index.js';
 import { Camera } from './element-camera.js';
 import { el } from './element-dom.js';
 import { Gallery } from './element-gallery.js';
@@ -42,6 +43,8 @@ const TEMPLATE = `
       <h2 id="queue-h" data-t="queueHeading"></h2>
       <button type="button" class="primary" part="button" data-action="upload-all" data-t="uploadAll"></button>
     </div>
+    <p class="banner" data-ref="offline" data-t="offline" hidden></p>
+    <p class="error" data-ref="storageError" role="alert" hidden></p>
     <p class="muted" data-ref="queueEmpty" data-t="queueEmpty"></p>
     <ul class="cards" data-ref="queue"></ul>
   </section>
@@ -66,6 +69,9 @@ function reference(value, type) {
 
 let nextKey = 1;
 
+/** Upload states in which a photo is still on its way. */
+const PENDING = new Set(['waiting', 'uploading', 'reconciling', 'retrying']);
+
 export class FhirMediaCaptureElement extends HTMLElement {
   static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'max-dimension', 'max-bytes', 'locale'];
 
@@ -80,10 +86,14 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #camera;
   #client = null;
   #clientBase = null;
-  #clientToken = null;
-  #uploadChain = Promise.resolve();
-  #uploadsPending = 0;
+  #queue = null;
+  #queueBase = null;
+  #queueOptions = {};
+  #queueSwitch = Promise.resolve();
+  #byUpload = new Map(); // upload id -> item
   #uploadedSinceRefresh = false;
+  #ticker = null;
+  #onOnline = () => this.#renderOnline(true);
   #gallery;
   #galleryTimer = null;
 
@@ -152,7 +162,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   connectedCallback() {
     // A property set before the element was defined sits on the instance, shadowing the setter.
-    for (const name of ['token', 'strings']) {
+    for (const name of ['token', 'strings', 'queueOptions']) {
       if (Object.hasOwn(this, name)) {
         const value = this[name];
         delete this[name];
@@ -164,6 +174,11 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.shadowRoot.querySelector('[data-action="native"]').hidden = !coarse;
     // Photos whose preparation was cut off by a disconnect (the worker stops then) start again.
     for (const item of this.#items) if (item.state === 'interrupted') this.#prepare(item);
+    globalThis.addEventListener('online', this.#onOnline);
+    globalThis.addEventListener('offline', this.#onOnline);
+    this.#renderOnline(false);
+    // Photos queued by an earlier page (reload, crash) come back and resume.
+    this.#syncQueue();
     this.#scheduleGallery();
   }
 
@@ -171,12 +186,16 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#closeCamera(false);
     this.#worker.terminate();
     this.#gallery.clear();
+    globalThis.removeEventListener('online', this.#onOnline);
+    globalThis.removeEventListener('offline', this.#onOnline);
+    // The upload queue goes on: photos already queued still reach the server.
   }
 
   attributeChangedCallback(name, oldValue, newValue) {
     if (oldValue === newValue) return;
     if (name === 'locale') this.#applyStrings();
     if (name === 'base-url' || name === 'patient') this.#scheduleGallery();
+    if (name === 'base-url') this.#syncQueue();
   }
 
   /** The bearer token, or a function `({ refresh }) => token | Promise<token>`. */
@@ -186,7 +205,30 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   set token(value) {
     this.#token = value;
+    this.#syncQueue();
     this.#scheduleGallery();
+  }
+
+  /**
+   * Options for the upload queue (`maxParallel`, `maxAttempts`, `baseDelayMs`, `maxDelayMs`,
+   * `createTimeoutMs`, `storage`; see UploadQueueOptions). Setting it starts a new queue
+   * with them; queued photos carry over through storage.
+   */
+  get queueOptions() {
+    return { ...this.#queueOptions };
+  }
+
+  set queueOptions(value) {
+    this.#queueOptions = { ...(value ?? {}) };
+    if (this.#queueBase !== null) {
+      this.#queueBase = null;
+      this.#syncQueue();
+    }
+  }
+
+  /** The UploadQueue the element uploads through (null until base-url is set). */
+  get queue() {
+    return this.#queue;
   }
 
   /** Overrides for any UI string (merged over the locale's). */
@@ -210,10 +252,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
   get locale() { return this.getAttribute('locale') ?? 'en'; }
   set locale(v) { this.setAttribute('locale', v); }
 
-  /** The photos in the queue, in order: `{ key, state, prepared, title, note, id, error }`. */
+  /** The photos in the queue, in order: `{ key, state, prepared, title, note, id, error, uploadId }`. */
   get items() {
-    return this.#items.map(({ key, state, prepared, title, note, createdId, error }) =>
-      ({ key, state, prepared, title, note, id: createdId, error }));
+    return this.#items.map(({ key, state, prepared, title, note, createdId, error, uploadId }) =>
+      ({ key, state, prepared, title, note, id: createdId ?? null, error: error ?? null, uploadId: uploadId ?? null }));
   }
 
   /** Add photos as if picked (Blobs or Files). */
@@ -221,10 +263,11 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#addBlobs([...files], 'file');
   }
 
-  /** Upload every photo that is ready (or failed to upload), one at a time. */
+  /** Queue every photo that is ready, and retry every one that failed to upload. */
   uploadAll() {
     for (const item of this.#items) {
-      if (item.state === 'ready' || (item.state === 'error' && item.errorPhase === 'upload')) this.#enqueueUpload(item);
+      if (item.state === 'ready' || (item.state === 'error' && item.errorPhase === 'upload')) this.#enqueue(item);
+      else if (item.state === 'failed') this.#queue?.retry(item.uploadId);
     }
   }
 
@@ -376,7 +419,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
       first = false;
       if (item) {
         this.#replaceTarget = null;
-        Object.assign(item, { source, error: null, prepared: null, createdId: null });
+        Object.assign(item, { source, error: null, prepared: null, createdId: null, resource: null });
       } else {
         item = { key: nextKey++, n: ++this.#count, source, title: '', note: '', ui: null };
         this.#items.push(item);
@@ -387,8 +430,9 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#refs.queueEmpty.hidden = this.#items.length > 0;
   }
 
-  #prepareOptions() {
-    const options = { subject: reference(this.patient, 'Patient') ?? '' };
+  #prepareOptions(uploadId) {
+    // The client id that makes the upload idempotent (Media.identifier, see UploadQueue).
+    const options = { subject: reference(this.patient, 'Patient') ?? '', identifier: `urn:uuid:${uploadId}` };
     const encounter = reference(this.encounter, 'Encounter');
     const operator = reference(this.operator, 'Practitioner');
     if (encounter) options.encounter = encounter;
@@ -403,9 +447,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
   async #prepare(item) {
     const { blob } = item;
     item.state = 'preparing';
+    item.uploadId = crypto.randomUUID();
     this.#renderCard(item);
     try {
-      const prepared = await this.#worker.prepare(blob, this.#prepareOptions());
+      const prepared = await this.#worker.prepare(blob, this.#prepareOptions(item.uploadId));
       if (item.blob !== blob || !this.#items.includes(item)) return;
       item.prepared = prepared;
       item.state = 'ready';
@@ -431,13 +476,18 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#announce(this.#say('errorAnnounce', { n: item.n, text: this.#errorText(err) }));
   }
 
-  #remove(item) {
+  #remove(item, announce = 'removed') {
+    if (this.#byUpload.get(item.uploadId) === item) {
+      // Out of the upload queue and its storage too (not while a request for it is out).
+      if (this.#queue?.item(item.uploadId) && !this.#queue.remove(item.uploadId)) return;
+      this.#byUpload.delete(item.uploadId);
+    }
     this.#items = this.#items.filter((other) => other !== item);
     item.ui?.card.remove();
     if (this.#replaceTarget === item) this.#replaceTarget = null;
     this.#refs.queueEmpty.hidden = this.#items.length > 0;
     this.#renderUploadAll();
-    this.#announce(this.#say('removed', { n: item.n }));
+    this.#announce(this.#say(announce, { n: item.n }));
     (this.#refs.queue.querySelector('button:not(:disabled):not([hidden])')
       ?? this.shadowRoot.querySelector('[data-action="choose"]')).focus();
   }
@@ -449,19 +499,28 @@ export class FhirMediaCaptureElement extends HTMLElement {
     else this.#refs.files.click();
   }
 
-  // ---- queue: upload (one at a time, in the order asked)
+  // ---- queue: upload through UploadQueue
 
-  #enqueueUpload(item) {
-    item.state = 'queued';
+  #enqueue(item) {
+    if (!this.#token || !reference(this.patient, 'Patient') || !this.baseUrl.trim()) {
+      this.#fail(item, new MediaError('invalid-options', this.#t.missingSetup), 'upload');
+      return;
+    }
+    item.state = 'waiting';
+    item.error = null;
     item.loaded = 0;
     item.total = 0;
+    // The Media as it will be sent is fixed from here on: it is what the queue stores.
+    item.resource = this.#resourceOf(item);
+    this.#byUpload.set(item.uploadId, item);
     this.#renderCard(item);
-    this.#uploadsPending++;
-    this.#uploadChain = this.#uploadChain.then(() => this.#upload(item)).finally(() => {
-      if (--this.#uploadsPending === 0 && this.#uploadedSinceRefresh) {
-        this.#uploadedSinceRefresh = false;
-        this.#gallery.load();
-      }
+    this.#syncQueue();
+    this.#queueSwitch.then(async () => {
+      if (!this.#queue) throw new MediaError('invalid-options', this.#t.missingSetup);
+      await this.#queue.add(item.resource);
+    }).catch((err) => {
+      if (this.#byUpload.get(item.uploadId) === item) this.#byUpload.delete(item.uploadId);
+      this.#fail(item, err, 'upload');
     });
   }
 
@@ -477,51 +536,172 @@ export class FhirMediaCaptureElement extends HTMLElement {
     return resource;
   }
 
-  async #upload(item) {
-    if (!this.#items.includes(item) || item.state !== 'queued') return;
-    item.state = 'uploading';
-    this.#renderCard(item);
-    this.#announce(this.#say('uploadingAnnounce', { n: item.n }));
-    try {
-      const client = await this.#clientOrThrow();
-      const resource = this.#resourceOf(item);
-      const created = await client.create(resource, {
-        onProgress: (loaded, total) => {
-          item.loaded = loaded;
-          item.total = total;
-          this.#renderProgress(item);
-          this.#emit('upload-progress', { key: item.key, loaded, total });
-        },
-      });
-      item.state = 'done';
-      item.createdId = created.id;
-      this.#renderCard(item);
-      this.#uploadedSinceRefresh = true;
-      this.#emit('media-created', { key: item.key, id: created.id, location: created.location, resource });
-      this.#announce(this.#say('uploadedAnnounce', { n: item.n, id: created.id }));
-    } catch (err) {
-      this.#fail(item, err, 'upload');
-    }
+  /** The bearer token for a request (MediaClient calls this before each one). */
+  #tokenFor(context) {
+    const token = this.#token;
+    return typeof token === 'function' ? token(context) : token;
+  }
+
+  /** One client per base URL; it asks the element for the token on every request. */
+  #clientFor(baseUrl) {
+    if (this.#client && this.#clientBase === baseUrl) return this.#client;
+    // (An older client is left to garbage collection: an upload may still be using it.)
+    this.#client = new MediaClient({ baseUrl, token: (context) => this.#tokenFor(context) });
+    this.#clientBase = baseUrl;
+    return this.#client;
   }
 
   async #ensureClient() {
     const baseUrl = this.baseUrl.trim();
     if (!baseUrl || !this.#token || !reference(this.patient, 'Patient')) return null;
-    const token = this.#token;
-    if (this.#client && this.#clientBase === baseUrl && this.#clientToken === token) return this.#client;
-    // Once the wasm is ready a bad base URL or token throws here, with a MediaError naming it.
-    // (An older client is left to garbage collection: an upload may still be using it.)
+    // Once the wasm is ready a bad base URL throws here, with a MediaError naming it.
     await ready();
-    this.#client = new MediaClient({ baseUrl, token });
-    this.#clientBase = baseUrl;
-    this.#clientToken = token;
-    return this.#client;
+    return this.#clientFor(baseUrl);
   }
 
-  async #clientOrThrow() {
-    const client = await this.#ensureClient();
-    if (!client) throw new MediaError('invalid-options', this.#t.missingSetup);
-    return client;
+  /** Follow base-url (a queue per base URL, restored from storage) and the token (paused without one). */
+  #syncQueue() {
+    if (!this.isConnected) return;
+    const baseUrl = this.baseUrl.trim();
+    if (baseUrl !== this.#queueBase) {
+      const previous = this.#queueBase;
+      this.#queueBase = baseUrl;
+      this.#switchQueue(baseUrl, previous !== null && previous !== baseUrl);
+    } else if (this.#queue) {
+      if (this.#token) this.#queue.resume();
+      else this.#queue.pause();
+    }
+  }
+
+  #switchQueue(baseUrl, otherBase) {
+    const old = this.#queue;
+    this.#queue = null;
+    this.#queueSwitch = this.#queueSwitch.then(async () => {
+      if (old) {
+        await old.close();
+        // Photos of another server leave the list; they stay stored for when it comes back.
+        if (otherBase) for (const item of [...this.#byUpload.values()]) this.#dropCard(item);
+      }
+      if (!baseUrl || this.#queueBase !== baseUrl) return;
+      await ready();
+      const queue = new UploadQueue({ ...this.#queueOptions, client: this.#clientFor(baseUrl), baseUrl });
+      this.#listen(queue);
+      this.#queue = queue;
+      if (this.#token) queue.resume();
+      else queue.pause();
+      await queue.restore();
+    }).catch((err) => {
+      this.#emit('media-error', err);
+      this.#showStorageError(err);
+    });
+  }
+
+  #listen(queue) {
+    const mine = (handler) => (event) => { if (queue === this.#queue) handler(event.detail); };
+    queue.addEventListener('change', mine((snapshot) => this.#onQueueChange(snapshot)));
+    queue.addEventListener('progress', mine(({ id, loaded, total }) => {
+      const item = this.#byUpload.get(id);
+      if (!item) return;
+      item.loaded = loaded;
+      item.total = total;
+      this.#renderProgress(item);
+      this.#emit('upload-progress', { key: item.key, loaded, total });
+    }));
+    queue.addEventListener('created', mine(({ id, mediaId, resource, reconciled }) => {
+      const item = this.#byUpload.get(id);
+      if (!item) return;
+      this.#uploadedSinceRefresh = true;
+      const location = `${queue.baseUrl}/Media/${mediaId}`;
+      this.#emit('media-created', { key: item.key, id: mediaId, location, resource, reconciled });
+      this.#announce(this.#say('uploadedAnnounce', { n: item.n, id: mediaId }));
+      this.#refreshWhenIdle();
+    }));
+    queue.addEventListener('storage-error', mine(({ id, error }) => {
+      this.#showStorageError(error);
+      this.#emit('storage-error', { key: this.#byUpload.get(id)?.key ?? null, error });
+    }));
+  }
+
+  #onQueueChange(snapshot) {
+    let item = this.#byUpload.get(snapshot.id);
+    if (!item) item = this.#restoredItem(snapshot);
+    const previous = item.state;
+    item.state = snapshot.state;
+    item.snapshot = snapshot;
+    if (snapshot.mediaId) item.createdId = snapshot.mediaId;
+    if (snapshot.state === 'uploading' && previous !== 'uploading') {
+      item.loaded = 0;
+      item.total = 0;
+      this.#announce(this.#say('uploadingAnnounce', { n: item.n }));
+    }
+    if (snapshot.state === 'failed' && previous !== 'failed') {
+      const { status = 0, text = '' } = snapshot.error ?? {};
+      item.error = this.#queue?.error(snapshot.id) ?? new FhirError(status, status ? 'exception' : 'network', text);
+      if (previous) this.#emit('media-error', item.error);
+      this.#announce(this.#say('errorAnnounce', { n: item.n, text: this.#errorText(item.error) }));
+    }
+    if (snapshot.state === 'needs-review' && previous !== 'needs-review') {
+      this.#announce(this.#say('reviewAnnounce', { n: item.n }));
+    }
+    this.#renderCard(item);
+    this.#syncTicker();
+    this.#refreshWhenIdle();
+  }
+
+  /** A card for a photo queued by an earlier page, from what the queue stored. */
+  #restoredItem(snapshot) {
+    const resource = this.#queue?.resource(snapshot.id) ?? null;
+    const item = {
+      key: nextKey++, n: ++this.#count, source: 'restored', ui: null, prepared: null, resource,
+      uploadId: snapshot.id, title: resource?.content?.title ?? '',
+      note: (resource?.note ?? []).map((n) => n.text).join('\n'),
+    };
+    this.#items.push(item);
+    this.#byUpload.set(snapshot.id, item);
+    this.#refs.queueEmpty.hidden = true;
+    return item;
+  }
+
+  /** Take a card off the list without touching the queue or storage. */
+  #dropCard(item) {
+    this.#byUpload.delete(item.uploadId);
+    this.#items = this.#items.filter((other) => other !== item);
+    item.ui?.card.remove();
+    this.#refs.queueEmpty.hidden = this.#items.length > 0;
+    this.#renderUploadAll();
+  }
+
+  /** Once nothing is left to send, reload the gallery if something arrived. */
+  #refreshWhenIdle() {
+    if (!this.#uploadedSinceRefresh || this.#items.some((item) => PENDING.has(item.state))) return;
+    this.#uploadedSinceRefresh = false;
+    this.#gallery.load();
+  }
+
+  /** A one-second tick while some card counts down to its retry. */
+  #syncTicker() {
+    const counting = this.#items.some((item) => item.state === 'retrying');
+    if (counting && !this.#ticker) {
+      this.#ticker = setInterval(() => {
+        for (const item of this.#items) if (item.state === 'retrying') this.#renderCard(item);
+      }, 1000);
+    } else if (!counting && this.#ticker) {
+      clearInterval(this.#ticker);
+      this.#ticker = null;
+    }
+  }
+
+  #renderOnline(announce) {
+    const online = navigator.onLine !== false;
+    const wasHidden = this.#refs.offline.hidden;
+    this.#refs.offline.hidden = online;
+    if (announce && wasHidden === online) this.#announce(this.#t[online ? 'backOnline' : 'offline']);
+  }
+
+  #showStorageError(error) {
+    const message = error?.name === 'QuotaExceededError' ? this.#t.storageFull : String(error?.message ?? error);
+    this.#refs.storageError.textContent = this.#say('storageError', { message });
+    this.#refs.storageError.hidden = false;
   }
 
   // ---- rendering the queue
@@ -552,7 +732,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
         b.addEventListener('click', () => this.#cardAction(item, action));
         return b;
       };
-      const buttons = { upload: button('upload', true), retry: button('retry', true), retake: button('retake'), remove: button('remove') };
+      const buttons = { upload: button('upload', true), retry: button('retry', true), send: button('send', true),
+        discard: button('discard'), retake: button('retake'), remove: button('remove') };
       const card = el('li', { className: 'card' }, heading, thumb, meta, titleLabel, noteLabel, progressBox, state, detail,
         el('div', { className: 'actions' }, ...Object.values(buttons)));
       card.setAttribute('part', 'card');
@@ -568,7 +749,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
     ui.titleInput.value = item.title;
     ui.noteInput.value = item.note;
     const prepared = item.prepared;
-    if (prepared) {
+    // What you see is what is sent: the thumbnail is the prepared bytes themselves (for a
+    // photo restored from storage, the stored Media's).
+    const shown = prepared ?? item.resource;
+    if (shown) {
       let img = ui.thumb;
       if (img.tagName !== 'IMG') {
         img = el('img', { className: 'thumb' });
@@ -576,14 +760,19 @@ export class FhirMediaCaptureElement extends HTMLElement {
         ui.thumb.replaceWith(img);
         ui.thumb = img;
       }
-      // What you see is what is sent: the thumbnail is the prepared bytes themselves.
-      // (Compared by the prepared object: reading img.src back would re-serialize a long URL.)
-      if (ui.shown !== prepared) {
-        img.src = `data:${prepared.contentType};base64,${prepared.resource.content.data}`;
-        ui.shown = prepared;
+      // (Compared by object: reading img.src back would re-serialize a long URL.)
+      if (ui.shown !== shown) {
+        const media = prepared ? prepared.resource : shown;
+        img.src = `data:${media.content.contentType};base64,${media.content.data}`;
+        ui.shown = shown;
       }
-      img.alt = this.#say('thumbnailAlt', { n: item.n, width: prepared.width, height: prepared.height });
-      ui.meta.textContent = `${this.#say('dimensions', { width: prepared.width, height: prepared.height })} · ${this.#size(prepared.bytes)}`;
+      if (prepared) {
+        img.alt = this.#say('thumbnailAlt', { n: item.n, width: prepared.width, height: prepared.height });
+        ui.meta.textContent = `${this.#say('dimensions', { width: prepared.width, height: prepared.height })} · ${this.#size(prepared.bytes)}`;
+      } else {
+        img.alt = this.#say('restoredAlt', { n: item.n });
+        ui.meta.textContent = `${t.restored} · ${this.#size(Math.floor((shown.content.data.length * 3) / 4))}`;
+      }
     } else {
       if (ui.thumb.tagName === 'IMG') {
         ui.shown = null;
@@ -594,59 +783,78 @@ export class FhirMediaCaptureElement extends HTMLElement {
       ui.thumb.textContent = item.state === 'preparing' ? t.preparing : '';
       ui.meta.textContent = '';
     }
-    const busy = item.state === 'queued' || item.state === 'uploading';
-    const locked = busy || item.state === 'done';
-    ui.titleInput.disabled = locked;
-    ui.noteInput.disabled = locked;
-    const uploadError = item.state === 'error' && item.errorPhase === 'upload';
-    ui.buttons.upload.hidden = uploadError || item.state === 'done' || (item.state === 'error');
-    ui.buttons.upload.disabled = item.state !== 'ready';
-    ui.buttons.retry.hidden = !uploadError;
-    ui.buttons.retake.hidden = item.state === 'done';
-    ui.buttons.retake.disabled = busy;
-    ui.buttons.remove.disabled = busy;
+    const state = item.state;
+    const inFlight = state === 'uploading' || state === 'reconciling';
+    // In the upload queue, the Media is fixed: it is what is (or was) sent.
+    const queued = PENDING.has(state) || ['done', 'failed', 'needs-review'].includes(state);
+    const uploadError = state === 'error' && item.errorPhase === 'upload';
+    ui.titleInput.disabled = queued;
+    ui.noteInput.disabled = queued;
+    ui.buttons.upload.hidden = !(state === 'preparing' || state === 'ready');
+    ui.buttons.upload.disabled = state !== 'ready';
+    ui.buttons.retry.hidden = !(uploadError || state === 'failed');
+    ui.buttons.send.hidden = state !== 'needs-review';
+    ui.buttons.discard.hidden = state !== 'needs-review';
+    ui.buttons.retake.hidden = queued;
+    ui.buttons.remove.hidden = state === 'needs-review';
+    ui.buttons.remove.disabled = inFlight;
     for (const [action, b] of Object.entries(ui.buttons)) b.textContent = t[action];
     ui.progressLabel.textContent = t.progressLabel;
-    ui.progressBox.hidden = !(busy || item.state === 'done' || uploadError);
+    ui.progressBox.hidden = !(queued || uploadError);
     let stateText = '';
-    if (item.state === 'preparing') stateText = t.preparing;
-    else if (item.state === 'ready') stateText = t.ready;
-    else if (item.state === 'queued') stateText = t.queued;
-    else if (item.state === 'done') stateText = this.#say('uploaded', { id: item.createdId });
-    else if (item.state === 'error') stateText = this.#errorText(item.error);
+    let detailText = '';
+    if (state === 'preparing') stateText = t.preparing;
+    else if (state === 'ready') stateText = t.ready;
+    else if (state === 'waiting') stateText = navigator.onLine === false ? t.waitingOffline : t.queued;
+    else if (state === 'reconciling') stateText = t.reconciling;
+    else if (state === 'retrying') {
+      const seconds = Math.max(0, Math.ceil(((item.snapshot?.retryAtMs ?? Date.now()) - Date.now()) / 1000));
+      stateText = this.#say(item.snapshot?.needsReconcile ? 'checkingIn' : 'retryingIn', { seconds });
+      const last = item.snapshot?.error;
+      if (last) detailText = this.#errorText(new FhirError(last.status, '', last.text));
+    } else if (state === 'done') stateText = this.#say('uploaded', { id: item.createdId });
+    else if (state === 'failed' || state === 'error') stateText = this.#errorText(item.error);
+    else if (state === 'needs-review') stateText = t.needsReview;
     ui.state.textContent = stateText;
     // A pipeline error also shows the library's own explanation (it says what to do).
-    const detailText = item.state === 'error' && item.errorPhase === 'prepare' && item.error?.message;
+    if (state === 'error' && item.errorPhase === 'prepare' && item.error?.message) detailText = item.error.message;
+    else if (state === 'needs-review') detailText = t.needsReviewDetail;
     ui.detail.textContent = detailText && detailText !== stateText ? detailText : '';
     ui.detail.hidden = !ui.detail.textContent;
-    // Without a prepared image there is nothing to preview, title or note.
-    const noImage = item.state === 'error' && item.errorPhase === 'prepare';
+    // Without an image there is nothing to preview, title or note.
+    const noImage = state === 'error' && item.errorPhase === 'prepare';
     ui.thumb.hidden = noImage;
     ui.titleLabel.hidden = noImage;
     ui.noteLabel.hidden = noImage;
-    if (item.state === 'error') ui.state.setAttribute('role', 'alert');
+    if (state === 'error' || state === 'failed' || state === 'needs-review') ui.state.setAttribute('role', 'alert');
     else ui.state.removeAttribute('role');
     this.#renderProgress(item);
     this.#renderUploadAll();
   }
 
-  /** "Upload all" is enabled while some photo can be uploaded. */
+  /** "Upload all" is enabled while some photo can be queued or retried. */
   #renderUploadAll() {
     this.shadowRoot.querySelector('[data-action="upload-all"]').disabled = !this.#items.some(
-      (item) => item.state === 'ready' || (item.state === 'error' && item.errorPhase === 'upload'));
+      (item) => item.state === 'ready' || item.state === 'failed' || (item.state === 'error' && item.errorPhase === 'upload'));
   }
 
   #renderProgress(item) {
     const { progress, state } = item.ui;
-    const fraction = item.state === 'done' ? 1 : item.total ? item.loaded / item.total : 0;
+    const fraction = item.state === 'done' ? 1 : item.state === 'uploading' && item.total ? item.loaded / item.total : 0;
     progress.value = fraction;
     progress.setAttribute('aria-valuetext', `${Math.round(fraction * 100)}%`);
     if (item.state === 'uploading') state.textContent = this.#say('uploading', { percent: Math.round(fraction * 100) });
   }
 
   #cardAction(item, action) {
-    if (action === 'upload' || action === 'retry') this.#enqueueUpload(item);
-    else if (action === 'retake') this.#retake(item);
+    if (action === 'upload' || (action === 'retry' && item.state === 'error')) this.#enqueue(item);
+    else if (action === 'retry') this.#queue?.retry(item.uploadId);
+    else if (action === 'send') this.#queue?.resolveReview(item.uploadId, 'send');
+    else if (action === 'discard') {
+      this.#queue?.resolveReview(item.uploadId, 'discard');
+      this.#byUpload.delete(item.uploadId);
+      this.#remove(item, 'discarded');
+    } else if (action === 'retake') this.#retake(item);
     else if (action === 'remove') this.#remove(item);
   }
 
