@@ -6,7 +6,8 @@
 //
 // webpack runs through its Node API from the repo's own node_modules (no second install
 // of webpack, no registry access); only the tarball is installed into the scratch
-// project, with `npm install --offline` (the package has no runtime dependencies).
+// project, with `npm install --offline`: its one runtime dependency, `idb`, comes from
+// the npm cache that the repo's own install filled.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -156,7 +157,7 @@ main().catch((err) => {
 });
 `);
 
-  // Install the tarball the way a user would; it has no dependencies, so offline works.
+  // Install the tarball the way a user would; offline, `idb` comes from the npm cache.
   await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error', tarball], {
     cwd: app,
     maxBuffer: 16 << 20,

@@ -30,6 +30,8 @@ function log(text) {
 
 capture.addEventListener('media-prepared', ({ detail: { prepared } }) =>
   log(`media-prepared: ${prepared.width} × ${prepared.height}, ${prepared.bytes} bytes, ${prepared.timings.total.toFixed(0)} ms`));
-capture.addEventListener('media-created', ({ detail }) => log(`media-created: Media/${detail.id}`));
+capture.addEventListener('media-created', ({ detail }) =>
+  log(`media-created: Media/${detail.id}${detail.reconciled ? ' (found by searching after a lost answer)' : ''}`));
+capture.addEventListener('storage-error', ({ detail }) => log(`storage-error: ${detail.error?.name ?? ''} ${detail.error?.message ?? detail.error}`));
 capture.addEventListener('media-error', ({ detail }) =>
   log(`media-error: ${detail.name} ${detail.code ?? ''} ${detail.text ?? detail.message}`));

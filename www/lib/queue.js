@@ -65,6 +65,7 @@ export class UploadQueue extends EventTarget {
   #timer = null;
   #paused = false;
   #closed = false;
+  #closing = null;
   #echoes;
   #onOnline = () => this.#setOnline();
 
@@ -236,7 +237,10 @@ export class UploadQueue extends EventTarget {
   resolveReview(id, action) {
     this.#assertReady();
     this.#core.resolveReview(id, action, Date.now());
-    if (action === 'discard') this.#forget(id);
+    if (action === 'discard') {
+      this.#core.remove(id);
+      this.#forget(id);
+    }
     this.#pump();
   }
 
@@ -261,20 +265,22 @@ export class UploadQueue extends EventTarget {
 
   /**
    * Stop: abort requests in flight (their items stay in storage in their in-flight state,
-   * so the next restore reconciles them), release the locks and the database.
+   * so the next restore reconciles them), release the locks and the database. Resolves
+   * once the pending writes are done and the locks released.
    */
   close() {
-    if (this.#closed) return;
+    if (this.#closed) return this.#closing;
     this.#closed = true;
     clearTimeout(this.#timer);
     globalThis.removeEventListener?.('online', this.#onOnline);
     globalThis.removeEventListener?.('offline', this.#onOnline);
     for (const controller of this.#inflight.values()) controller.abort(new DOMException('queue closed', 'AbortError'));
     this.#inflight.clear();
-    Promise.allSettled([...this.#writes.values()]).then(() => {
+    this.#closing = Promise.allSettled([...this.#writes.values()]).then(() => {
       for (const id of [...this.#locks.keys()]) this.#unlock(id);
       this.#store?.close();
     });
+    return this.#closing;
   }
 
   // ---- the loop
@@ -348,14 +354,14 @@ export class UploadQueue extends EventTarget {
     this.#progress.set(id, { loaded: 0, total: 0 });
     let outcome;
     try {
-      const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.#createTimeoutMs)]);
-      const created = await this.#client.create(resource, {
-        signal,
+      const post = () => this.#client.create(resource, {
+        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.#createTimeoutMs)]),
         onProgress: (loaded, total) => {
           this.#progress.set(id, { loaded, total });
           this.#emit('progress', { id, loaded, total });
         },
       });
+      const created = await this.#oneAtATime(item.encounter, controller.signal, post);
       outcome = { kind: 'created', mediaId: created.id };
       this.#errors.delete(id);
     } catch (error) {
@@ -460,6 +466,16 @@ export class UploadQueue extends EventTarget {
         return new Promise((release) => this.#locks.set(id, release));
       }).catch(() => resolve(false));
     });
+  }
+
+  /**
+   * Run `post` holding the encounter's Web Lock: the core keeps one create per encounter
+   * in this tab, the lock keeps it so across the tabs of this origin.
+   */
+  #oneAtATime(encounter, signal, post) {
+    const locks = globalThis.navigator?.locks;
+    if (!encounter || !locks) return post();
+    return locks.request(`${LOCK_PREFIX}encounter:${encounter}`, { signal }, post);
   }
 
   #unlock(id) {
