@@ -391,3 +391,89 @@ test('offline, then online: the queue waits, then resumes by itself', async (t) 
   assertExactlyOnce(counts, 4);
   report.offline = { ...counts, createAttempts: s.createAttempts, resumeMs: Date.now() - offlineMs, ms: Date.now() - started };
 });
+
+test('a server that keeps no identifiers, and a lost answer it cannot tell apart: needs review, nothing sent blindly', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, patient, widget } = ctx;
+  const started = Date.now();
+  // The server as some deployments are: searches come back without Media.identifier.
+  await page.route((url) => url.pathname === '/Media' && url.searchParams.has('patient'), async (route) => {
+    const response = await route.fetch();
+    const bundle = await response.json();
+    for (const entry of bundle.entry ?? []) delete entry.resource.identifier;
+    return route.fulfill({ response, json: bundle });
+  });
+  // Creates through Playwright's client, as in the drop test (no silent re-send by the browser).
+  await page.route(`${baseUrl}/Media`, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    let response;
+    try {
+      response = await route.fetch();
+    } catch {
+      return route.abort('connectionreset');
+    }
+    return route.fulfill({ response });
+  });
+  await addPhotos(widget, 1, null);
+  const [identifier] = await identifiersOf(widget);
+  await widget.locator('li.card').first().getByLabel('Title').fill('Left forearm');
+  // Our create is stored and its answer lost; meanwhile another client stores a Media
+  // with the same title and type: two new look-alikes, and no identifiers to tell them apart.
+  await faults({ delayMs: 800, dropNext: { count: 1, when: 'after-commit' } });
+  await uploadAll(widget);
+  await waitFor(async () => (await stats()).createAttempts >= 1, { what: 'the create at the server' });
+  const jpeg = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(40, 30);
+    canvas.getContext('2d').fillRect(0, 0, 20, 15);
+    return btoa(String.fromCharCode(...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer())));
+  });
+  const other = await fetch(`${baseUrl}/Media`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ resourceType: 'Media', status: 'completed', subject: { reference: patient },
+      content: { contentType: 'image/jpeg', data: jpeg, title: 'Left forearm' } }),
+  });
+  assert.equal(other.status, 201);
+  const card = widget.locator('li.card').first();
+  await card.locator('xpath=self::*[@data-state="needs-review"]').waitFor({ timeout: 20_000 });
+  assert.equal(await card.getByRole('alert').innerText(), 'This photo may already be in the chart.');
+  await card.getByRole('button', { name: 'Send anyway Photo 1' }).waitFor();
+  await page.screenshot({ path: path.join(shots, 'queue-needs-review.png'), fullPage: true });
+  await axe(page, 'needs review');
+  await new Promise((r) => setTimeout(r, 500));
+  const s = await stats();
+  assert.equal(s.createAttempts, 2, 'nothing was posted again: our one create and the other client\'s');
+  const counts = await countByIdentifier(patient, [identifier]);
+  assert.deepEqual({ once: counts.once, duplicates: counts.duplicates }, { once: 1, duplicates: 0 });
+  // Discard: nothing is sent, the card and the stored item go.
+  await card.getByRole('button', { name: 'Discard Photo 1' }).click();
+  await waitFor(async () => (await widget.locator('li.card[data-key]').count()) === 0, { what: 'the card gone' });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await stats()).createAttempts, 2);
+  report.review = { ...counts, createAttempts: s.createAttempts, ms: Date.now() - started };
+});
+
+test('storage full: the quota error is shown, and the upload goes on in memory', async (t) => {
+  if (skipAll) return t.skip(skipAll);
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  // Every IndexedDB write fails as a full disk makes it fail.
+  await context.addInitScript(() => {
+    IDBObjectStore.prototype.put = function put() {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
+  });
+  const ctx = await openWidget(t, { context });
+  const { page, patient, widget } = ctx;
+  const errors = page.evaluate(() => new Promise((resolve) =>
+    document.querySelector('fhir-media-capture').addEventListener('storage-error', (e) => resolve(e.detail.error.name), { once: true })));
+  await addPhotos(widget, 2, DEMO_ENCOUNTER);
+  await uploadAll(widget);
+  assert.equal(await errors, 'QuotaExceededError');
+  const alert = widget.locator('section.queue > p.error[role="alert"]');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /cannot be saved on this device \(the storage is full\)/);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'done'), 'done without storage', 30_000);
+  assertExactlyOnce(await countByIdentifier(patient, await identifiersOf(widget)), 2);
+  await axe(page, 'storage error');
+});

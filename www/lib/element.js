@@ -590,10 +590,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
       if (this.#token) queue.resume();
       else queue.pause();
       await queue.restore();
-    }).catch((err) => {
-      this.#emit('media-error', err);
-      this.#showStorageError(err);
-    });
+    }).catch((err) => this.#emit('media-error', err));
   }
 
   #listen(queue) {

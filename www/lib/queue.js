@@ -148,7 +148,7 @@ export class UploadQueue extends EventTarget {
       patient: subject,
       identifier: value,
       title: resource.content?.title ?? null,
-      notes: (resource.note ?? []).map((n) => n.text),
+      notes: (resource.note ?? []).map((n) => n?.text).filter((text) => typeof text === 'string'),
       contentType: resource.content?.contentType ?? '',
     }, Date.now());
     // Written before the first poll can send it.
