@@ -318,7 +318,7 @@ export class UploadQueue extends EventTarget {
   pause(): void;
   resume(): void;
   /** Abort requests in flight (they stay stored, to be reconciled on the next restore), release locks and storage. */
-  close(): void;
+  close(): Promise<void>;
 
   addEventListener(type: 'change', listener: (event: CustomEvent<UploadItem>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: 'progress', listener: (event: CustomEvent<UploadProgressEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
