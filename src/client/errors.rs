@@ -24,6 +24,8 @@ pub enum ClientError {
         text: String,
         /// The OperationOutcome JSON, when the body was one.
         outcome: Option<Value>,
+        /// From the `Retry-After` header, in ms from when the answer came.
+        retry_after_ms: Option<f64>,
     },
 
     /// No answer at all: offline, DNS, TLS, a dropped connection, or CORS blocking it.
@@ -92,6 +94,22 @@ impl ClientError {
             | ClientError::InvalidResponse { text, .. } => text.clone(),
             ClientError::InvalidOptions(e) => e.to_string(),
         }
+    }
+
+    /// How long the server asked us to wait (`Retry-After`), if it did.
+    pub fn retry_after_ms(&self) -> Option<f64> {
+        match self {
+            ClientError::Status { retry_after_ms, .. } => *retry_after_ms,
+            _ => None,
+        }
+    }
+
+    /// Attach the answer's `Retry-After` header (only status errors carry it).
+    pub fn with_retry_after(mut self, header: Option<&str>, now_ms: f64) -> Self {
+        if let ClientError::Status { retry_after_ms, .. } = &mut self {
+            *retry_after_ms = header.and_then(|h| super::retry_after::retry_after_ms(h, now_ms));
+        }
+        self
     }
 
     pub fn outcome(&self) -> Option<&Value> {
@@ -168,6 +186,16 @@ mod tests {
         let quiet = ClientError::network("  ");
         assert!(!quiet.text().contains("()"), "{}", quiet.text());
         assert!(quiet.text().contains("CORS"));
+    }
+
+    #[test]
+    fn retry_after_rides_on_status_errors_only() {
+        let e = super::super::response::error(503, "").with_retry_after(Some("7"), 0.0);
+        assert_eq!(e.retry_after_ms(), Some(7_000.0));
+        let e = super::super::response::error(429, "").with_retry_after(Some("later"), 0.0);
+        assert_eq!(e.retry_after_ms(), None);
+        let e = ClientError::network("x").with_retry_after(Some("7"), 0.0);
+        assert_eq!(e.retry_after_ms(), None);
     }
 
     #[test]

@@ -101,7 +101,8 @@ fn success_json(status: u16, body: &str, expected: &str) -> Result<Value, Client
     }
 }
 
-/// A status that is not success → `FhirError`. With an OperationOutcome body the code
+/// A status that is not success → `FhirError` (add `Retry-After` with
+/// [`ClientError::with_retry_after`]). With an OperationOutcome body the code
 /// and text are the server's (`issue[0]`); otherwise they come from the status, and the
 /// text says what the body was (an HTML error page from a proxy, nothing, …).
 pub fn error(status: u16, body: &str) -> ClientError {
@@ -129,6 +130,7 @@ pub fn error(status: u16, body: &str) -> ClientError {
                 code: code.to_string(),
                 text,
                 outcome: json,
+                retry_after_ms: None,
             }
         }
         None => ClientError::Status {
@@ -136,6 +138,7 @@ pub fn error(status: u16, body: &str) -> ClientError {
             code: status_code(status).to_string(),
             text: format!("{} ({})", status_meaning(status), describe_body(body)),
             outcome: None,
+            retry_after_ms: None,
         },
     }
 }
@@ -246,6 +249,7 @@ mod tests {
                     code: c,
                     text,
                     outcome,
+                    ..
                 } => {
                     assert_eq!((s, c.as_str()), (status, code));
                     assert!(text.contains(meaning), "{status}: {text}");

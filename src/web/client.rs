@@ -242,7 +242,8 @@ impl Inner {
                 answer.location.as_deref(),
                 &answer.body,
                 &self.base,
-            )?;
+            )
+            .map_err(|e| with_retry_after(e, answer.retry_after))?;
             return Ok(to_js(&created)?);
         }
     }
@@ -252,13 +253,15 @@ impl Inner {
             return Err(ClientError::invalid("id", "must be a string: the Media id").into());
         };
         let url = self.base.read(id.trim())?;
-        let (status, body) = self.get_text(&url).await?;
-        Ok(to_js(&response::media(status, &body)?)?)
+        let (status, body, retry_after) = self.get_text(&url).await?;
+        let media = response::media(status, &body).map_err(|e| with_retry_after(e, retry_after))?;
+        Ok(to_js(&media)?)
     }
 
     async fn page(&self, url: &str) -> Result<Page, Failure> {
-        let (status, body) = self.get_text(url).await?;
-        Ok(response::page(status, &body, &self.base)?)
+        let (status, body, retry_after) = self.get_text(url).await?;
+        Ok(response::page(status, &body, &self.base)
+            .map_err(|e| with_retry_after(e, retry_after))?)
     }
 
     async fn search_all(&self, first: &str) -> Result<Array, Failure> {
@@ -302,22 +305,24 @@ impl Inner {
         let resp = self.get(&url, "*/*", with_token).await?;
         let status = resp.status();
         if !(200..=299).contains(&status) {
+            let retry_after = resp.headers().get("Retry-After");
             let body = resp.text().await.unwrap_or_default();
-            return Err(response::error(status, &body).into());
+            return Err(with_retry_after(response::error(status, &body), retry_after).into());
         }
         let raw: web_sys::Response = resp.into();
         let blob = raw.blob().map_err(|e| network(&e))?;
         JsFuture::from(blob).await.map_err(|e| network(&e).into())
     }
 
-    /// GET with the token; the status and the body text.
-    async fn get_text(&self, url: &str) -> Result<(u16, String), Failure> {
+    /// GET with the token; the status, the body text and `Retry-After`.
+    async fn get_text(&self, url: &str) -> Result<(u16, String, Option<String>), Failure> {
         let resp = self.get(url, "application/json", true).await?;
+        let retry_after = resp.headers().get("Retry-After");
         let body = resp
             .text()
             .await
             .map_err(|e| ClientError::network(&e.to_string()))?;
-        Ok((resp.status(), body))
+        Ok((resp.status(), body, retry_after))
     }
 
     async fn get(&self, url: &str, accept: &str, with_token: bool) -> Result<Response, Failure> {
@@ -577,6 +582,11 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, ClientError> {
         .map_err(|e| {
             ClientError::invalid_response(200, format!("cannot hand the answer to JS: {e}"))
         })
+}
+
+/// The error with the answer's `Retry-After` (ms from now), for the upload queue.
+fn with_retry_after(e: ClientError, header: Option<String>) -> ClientError {
+    e.with_retry_after(header.as_deref(), js_sys::Date::now())
 }
 
 fn network(e: &JsValue) -> ClientError {

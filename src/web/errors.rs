@@ -19,8 +19,9 @@ pub fn media_error(e: &MediaError) -> JsValue {
     err.into()
 }
 
-/// A JS `Error` with `name = "FhirError"`, `status`, `code`, `text` and `outcome` (the
-/// OperationOutcome as a plain object, or `undefined`); its message is
+/// A JS `Error` with `name = "FhirError"`, `status`, `code`, `text`, `outcome` (the
+/// OperationOutcome as a plain object, or `undefined`) and `retryAfterMs` (the
+/// `Retry-After` header in ms, or `undefined`); its message is
 /// `"<status> <code>: <text>"`, like the package's `FhirError`. Option errors found
 /// before any request are `MediaError`s (`invalid-options`) instead.
 pub fn fhir_error(e: &ClientError) -> JsValue {
@@ -40,6 +41,8 @@ pub fn fhir_error(e: &ClientError) -> JsValue {
         })
         .unwrap_or(JsValue::UNDEFINED);
     set(&err, "outcome", &outcome);
+    let retry_after = e.retry_after_ms().map_or(JsValue::UNDEFINED, JsValue::from);
+    set(&err, "retryAfterMs", &retry_after);
     err.into()
 }
 

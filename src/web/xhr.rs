@@ -1,6 +1,6 @@
 //! `POST` through XMLHttpRequest, because fetch cannot report upload progress. Reports
 //! `xhr.upload` progress, stops on the caller's AbortSignal, and hands back the status,
-//! body text and `Location` for `client::response` to judge.
+//! body text, `Location` and `Retry-After` for `client::response` to judge.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -17,6 +17,7 @@ pub struct Answer {
     pub status: u16,
     pub body: String,
     pub location: Option<String>,
+    pub retry_after: Option<String>,
 }
 
 pub enum Outcome {
@@ -75,6 +76,7 @@ pub async fn post_json(
         status,
         body: xhr.response_text().ok().flatten().unwrap_or_default(),
         location: xhr.get_response_header("Location").ok().flatten(),
+        retry_after: xhr.get_response_header("Retry-After").ok().flatten(),
     })
 }
 
