@@ -5,6 +5,8 @@
 //! - [`pipeline`]: bytes → sniff → limits → decode → orient → resize → encode → Media.
 //! - [`fhir`]: the FHIR types and how a prepared image becomes a Media.
 //! - [`client`]: the FHIR Media client's requests, answers and errors, in plain Rust.
+//! - [`queue`]: the upload queue's scheduler as a plain state machine (order, limits,
+//!   backoff, reconciling lost answers).
 //! - `web` (wasm32 only): the wasm-bindgen edge that the JS package calls.
 
 pub mod client;
@@ -12,6 +14,7 @@ pub mod error;
 pub mod fhir;
 pub mod options;
 pub mod pipeline;
+pub mod queue;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

@@ -7,7 +7,9 @@ mod client;
 mod errors;
 mod input;
 mod prepare;
+mod queue;
 mod xhr;
 
 pub use client::{MediaClient, MediaPage};
 pub use prepare::prepare_media;
+pub use queue::QueueCore;

@@ -1,0 +1,179 @@
+//! Did a create whose answer we never got reach the server? Decided from a search of the
+//! patient's Media. Canvas documents neither conditional create nor search by
+//! identifier, so the answer comes from what the search returns:
+//!
+//! - a Media carrying our identifier → created (that is its id);
+//! - Media that carry identifiers, none ours → the server keeps identifiers, so ours
+//!   would show: not created;
+//! - no identifiers anywhere → compare title, notes and contentType (and encounter when
+//!   both sides have one). Matches that were already there before the post (the
+//!   baseline) or that belong to other queue items are not ours. None left → not
+//!   created; exactly one left, measured against a baseline → created; anything else
+//!   cannot be told apart → a person decides.
+
+use serde_json::Value;
+
+use super::item::{non_blank, Item};
+use crate::fhir::build::IDENTIFIER_SYSTEM;
+
+/// The parts of an item's Media that a search result is compared on.
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'a> {
+    pub identifier: &'a str,
+    pub title: Option<&'a str>,
+    pub notes: &'a [String],
+    pub content_type: &'a str,
+    pub encounter: Option<&'a str>,
+}
+
+impl<'a> Key<'a> {
+    pub fn of(item: &'a Item) -> Self {
+        Key {
+            identifier: &item.identifier,
+            title: item.title.as_deref(),
+            notes: &item.notes,
+            content_type: &item.content_type,
+            encounter: item.encounter.as_deref(),
+        }
+    }
+
+    /// Same content key (identifiers aside): the test for "could be the same photo".
+    pub fn same_content(&self, other: &Key<'_>) -> bool {
+        self.title == other.title
+            && self.notes == other.notes
+            && self.content_type == other.content_type
+            && self.encounter == other.encounter
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Created(String),
+    NotCreated,
+    Unsure,
+}
+
+/// What else the verdict may lean on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// Content matches seen before the post, if they were captured.
+    pub baseline: Option<&'a [String]>,
+    /// Media ids that other queue items are known to have created.
+    pub known_ids: &'a [String],
+    /// Another queue item with the same content key may have been stored without us
+    /// learning its id, so a lone new match could be that one.
+    pub twin_unresolved: bool,
+}
+
+pub fn reconcile(key: &Key<'_>, found: &[Value], cx: &Context<'_>) -> Verdict {
+    if let Some(media) = found.iter().find(|m| carries(m, key.identifier)) {
+        return match id_of(media) {
+            Some(id) => Verdict::Created(id.to_string()),
+            None => Verdict::Unsure,
+        };
+    }
+    if echoes_identifiers(found) == Some(true) {
+        return Verdict::NotCreated;
+    }
+    let baseline = cx.baseline.unwrap_or(&[]);
+    let candidates: Vec<&str> = found
+        .iter()
+        .filter(|m| matches_content(key, m))
+        .map(|m| id_of(m).unwrap_or(""))
+        .filter(|id| !baseline.iter().any(|b| b == id))
+        .filter(|id| !cx.known_ids.iter().any(|k| k == id))
+        .collect();
+    match candidates.as_slice() {
+        [] => Verdict::NotCreated,
+        [id] if cx.baseline.is_some() && !id.is_empty() && !cx.twin_unresolved => {
+            Verdict::Created(id.to_string())
+        }
+        _ => Verdict::Unsure,
+    }
+}
+
+/// What a search says about the server: `Some(true)` when any Media has an
+/// identifier, `Some(false)` when Media came back and none had one, `None` when
+/// nothing came back.
+pub fn echoes_identifiers(found: &[Value]) -> Option<bool> {
+    if found.is_empty() {
+        None
+    } else {
+        Some(found.iter().any(has_identifier))
+    }
+}
+
+/// Ids of the found Media that share the item's content key: the baseline.
+pub fn content_match_ids(key: &Key<'_>, found: &[Value]) -> Vec<String> {
+    found
+        .iter()
+        .filter(|m| matches_content(key, m))
+        .filter_map(|m| id_of(m).map(str::to_string))
+        .collect()
+}
+
+fn identifiers(media: &Value) -> impl Iterator<Item = &Value> {
+    media
+        .get("identifier")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+fn has_identifier(media: &Value) -> bool {
+    identifiers(media).any(|i| i.get("value").and_then(Value::as_str).is_some())
+}
+
+fn carries(media: &Value, value: &str) -> bool {
+    identifiers(media).any(|i| {
+        let system = i.get("system").and_then(Value::as_str);
+        let v = i.get("value").and_then(Value::as_str).map(str::trim);
+        v == Some(value) && system.is_none_or(|s| s.trim() == IDENTIFIER_SYSTEM)
+    })
+}
+
+fn id_of(media: &Value) -> Option<&str> {
+    media
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    v.and_then(Value::as_str)
+        .and_then(|s| non_blank(s.to_string()))
+}
+
+fn matches_content(key: &Key<'_>, media: &Value) -> bool {
+    let content = media.get("content");
+    let title = text(content.and_then(|c| c.get("title")));
+    let content_type = text(content.and_then(|c| c.get("contentType")));
+    let notes: Vec<String> = media
+        .get("note")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|n| text(n.get("text")))
+        .collect();
+    // The server may leave encounter out of what it returns; only a different one rules
+    // a Media out.
+    let encounter = text(media.get("encounter").and_then(|e| e.get("reference")));
+    let same_encounter = match (key.encounter, encounter.as_deref()) {
+        (Some(ours), Some(theirs)) => same_reference(ours, theirs),
+        _ => true,
+    };
+    title.as_deref() == key.title
+        && notes == key.notes
+        && content_type.as_deref() == Some(key.content_type)
+        && same_encounter
+}
+
+/// `Encounter/1` equals `https://host/Encounter/1`.
+fn same_reference(a: &str, b: &str) -> bool {
+    let suffix = |long: &str, short: &str| {
+        long.strip_suffix(short)
+            .is_some_and(|head| head.ends_with('/'))
+    };
+    a == b || suffix(a, b) || suffix(b, a)
+}

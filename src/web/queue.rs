@@ -1,0 +1,496 @@
+//! `QueueCore`: the upload queue's scheduler (`crate::queue`) for the JS driver in
+//! `www/lib/queue.js`. Values cross as plain JS objects (camelCase, `null` for absent).
+//! Bad input throws a `MediaError` 'invalid-options' naming the field, never panics.
+//!
+//! Objects are read and built field by field through `Reflect` rather than with serde:
+//! a serde-wasm-bindgen (de)serializer per type cost ~20 KB gzip of the 400 KB budget.
+//! For the same reason the helpers are `inline(never)`: the crate builds at opt-level 3
+//! for the pixel loops, which would otherwise copy them into every caller.
+
+use js_sys::{Array, Object, Reflect};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use super::errors::{media_error, set};
+use crate::error::MediaError;
+use crate::queue::scheduler::invalid;
+use crate::queue::{
+    Command, Item, ItemError, NewItem, Outcome, Queue, QueueOptions, Review, State,
+};
+
+#[wasm_bindgen(js_name = QueueCore)]
+pub struct QueueCore {
+    queue: Queue,
+}
+
+#[wasm_bindgen(js_class = QueueCore)]
+impl QueueCore {
+    /// `new QueueCore(options?)`. Without a `seed` the jitter is seeded at random, so
+    /// tabs that failed together do not retry together.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "QueueCoreOptions")] options: Option<JsValue>,
+    ) -> Result<QueueCore, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        let config = parse_options(&options)
+            .and_then(|o| o.validate(seed))
+            .map_err(|e| media_error(&e))?;
+        Ok(QueueCore {
+            queue: Queue::new(config),
+        })
+    }
+
+    /// Queue a new item at the end.
+    pub fn add(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "QueueItemInput")] item: JsValue,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    ) -> Result<(), JsValue> {
+        new_item(&item)
+            .and_then(|item| self.queue.add(item, now_ms))
+            .map_err(|e| media_error(&e))
+    }
+
+    /// Bring back a persisted item; one that was in flight is reconciled first.
+    pub fn restore(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "ItemSnapshot")] snapshot: JsValue,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    ) -> Result<(), JsValue> {
+        snapshot_item(&snapshot)
+            .and_then(|item| self.queue.restore(item, now_ms))
+            .map_err(|e| media_error(&e))
+    }
+
+    /// The commands to start now.
+    #[wasm_bindgen(unchecked_return_type = "QueueCommand[]")]
+    pub fn poll(&mut self, #[wasm_bindgen(js_name = nowMs)] now_ms: f64) -> Array {
+        self.queue
+            .poll(now_ms)
+            .iter()
+            .map(|command| {
+                let obj = Object::new();
+                let id = match command {
+                    Command::Create {
+                        id,
+                        capture_baseline,
+                    } => {
+                        set(&obj, "kind", &"create".into());
+                        set(&obj, "captureBaseline", &(*capture_baseline).into());
+                        id
+                    }
+                    Command::Reconcile { id } => {
+                        set(&obj, "kind", &"reconcile".into());
+                        id
+                    }
+                };
+                set(&obj, "id", &id.into());
+                JsValue::from(obj)
+            })
+            .collect()
+    }
+
+    /// Report how a polled command ended.
+    pub fn settle(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "QueueOutcome")] outcome: JsValue,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    ) -> Result<(), JsValue> {
+        id_of(&id)
+            .and_then(|id| Ok((id, parse_outcome(&outcome)?)))
+            .and_then(|(id, outcome)| self.queue.settle(&id, outcome, now_ms))
+            .map_err(|e| media_error(&e))
+    }
+
+    /// The patient's Media just before a `captureBaseline` create is posted.
+    #[wasm_bindgen(js_name = setBaseline)]
+    pub fn set_baseline(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Media[]")] found: JsValue,
+    ) -> Result<(), JsValue> {
+        id_of(&id)
+            .and_then(|id| Ok((id, media_list(&found, "found")?)))
+            .and_then(|(id, found)| self.queue.set_baseline(&id, &found))
+            .map_err(|e| media_error(&e))
+    }
+
+    /// `false` pauses new commands; those in flight continue.
+    #[wasm_bindgen(js_name = setOnline)]
+    pub fn set_online(&mut self, online: bool) {
+        self.queue.set_online(online);
+    }
+
+    /// A failed item goes back in line (reconciling first if needed).
+    pub fn retry(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    ) -> Result<(), JsValue> {
+        id_of(&id)
+            .and_then(|id| self.queue.retry(&id, now_ms))
+            .map_err(|e| media_error(&e))
+    }
+
+    /// 'send' creates the item again without reconciling; 'discard' removes it.
+    #[wasm_bindgen(js_name = resolveReview)]
+    pub fn resolve_review(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "'send' | 'discard'")] action: JsValue,
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let action = match action.as_string().as_deref() {
+            Some("send") => Ok(Review::Send),
+            Some("discard") => Ok(Review::Discard),
+            _ => Err(invalid("action", "must be 'send' or 'discard'")),
+        };
+        id_of(&id)
+            .and_then(|id| self.queue.resolve_review(&id, action?, now_ms))
+            .map_err(|e| media_error(&e))
+    }
+
+    /// Drop an item; `false` while it is uploading or reconciling (or unknown).
+    pub fn remove(&mut self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> bool {
+        id.as_string().is_some_and(|id| self.queue.remove(&id))
+    }
+
+    /// The earliest `retryAtMs` among retrying items.
+    #[wasm_bindgen(js_name = nextWakeMs)]
+    pub fn next_wake_ms(&self) -> Option<f64> {
+        self.queue.next_wake_ms()
+    }
+
+    /// Every item, in add order.
+    #[wasm_bindgen(unchecked_return_type = "ItemSnapshot[]")]
+    pub fn items(&self) -> Array {
+        self.queue.items().iter().map(snapshot).collect()
+    }
+
+    #[wasm_bindgen(unchecked_return_type = "ItemSnapshot | undefined")]
+    pub fn item(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> JsValue {
+        match id.as_string().and_then(|id| self.queue.item(&id)) {
+            Some(item) => snapshot(item),
+            None => JsValue::UNDEFINED,
+        }
+    }
+
+    /// Whether searches showed the server keeping client identifiers; `undefined`
+    /// until one showed anything (or the option said).
+    #[wasm_bindgen(getter, js_name = echoesIdentifiers)]
+    pub fn echoes_identifiers(&self) -> Option<bool> {
+        self.queue.echoes_identifiers()
+    }
+}
+
+#[inline(never)]
+fn parse_options(options: &JsValue) -> Result<QueueOptions, MediaError> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(QueueOptions::default());
+    }
+    let obj = object(options, "options")?;
+    for key in Object::keys(&obj).iter().filter_map(|k| k.as_string()) {
+        if !QueueOptions::NAMES.contains(&key.as_str()) {
+            return Err(invalid(
+                &key,
+                "is not an option of QueueCore (options are: maxParallel, maxAttempts, \
+                 baseDelayMs, maxDelayMs, seed, echoesIdentifiers)",
+            ));
+        }
+    }
+    Ok(QueueOptions {
+        max_parallel: count(&obj, "maxParallel")?,
+        max_attempts: count(&obj, "maxAttempts")?,
+        base_delay_ms: number(&obj, "baseDelayMs")?,
+        max_delay_ms: number(&obj, "maxDelayMs")?,
+        seed: number(&obj, "seed")?,
+        echoes_identifiers: boolean(&obj, "echoesIdentifiers")?,
+    })
+}
+
+/// `add`'s argument. Fields it does not name are ignored: the driver may keep more in
+/// the same record.
+#[inline(never)]
+fn new_item(value: &JsValue) -> Result<NewItem, MediaError> {
+    let obj = object(value, "item")?;
+    let keys = [
+        "id",
+        "encounter",
+        "patient",
+        "identifier",
+        "title",
+        "contentType",
+    ];
+    let mut fields = keys.map(|_| None);
+    for (key, slot) in keys.iter().zip(fields.iter_mut()) {
+        *slot = string(&obj, key)?;
+    }
+    let [id, encounter, patient, identifier, title, content_type] = fields;
+    Ok(NewItem {
+        id,
+        encounter,
+        patient,
+        identifier,
+        title,
+        notes: strings(&obj, "notes")?,
+        content_type,
+    })
+}
+
+/// A persisted `ItemSnapshot`, checked like a new item plus its lifecycle fields.
+#[inline(never)]
+fn snapshot_item(value: &JsValue) -> Result<Item, MediaError> {
+    let obj = object(value, "snapshot")?;
+    let state = string(&obj, "state")?
+        .as_deref()
+        .and_then(State::parse)
+        .ok_or_else(|| {
+            invalid(
+                "state",
+                "must be waiting, uploading, reconciling, retrying, done, failed or needs-review",
+            )
+        })?;
+    let error = match field(&obj, "error") {
+        None => None,
+        Some(e) => {
+            let e = object(&e, "error")?;
+            Some(ItemError {
+                status: status(&e)?,
+                text: string(&e, "text")?.unwrap_or_default(),
+            })
+        }
+    };
+    let added_at = number(&obj, "addedAtMs")?.unwrap_or(0.0);
+    let item = new_item(value)?.into_item(added_at)?;
+    Ok(Item {
+        state,
+        attempts: count(&obj, "attempts")?.unwrap_or(0),
+        retry_at_ms: number(&obj, "retryAtMs")?,
+        needs_reconcile: boolean(&obj, "needsReconcile")?.unwrap_or(false),
+        media_id: string(&obj, "mediaId")?,
+        error,
+        baseline_ids: strings(&obj, "baselineIds")?,
+        ..item
+    })
+}
+
+#[inline(never)]
+fn parse_outcome(value: &JsValue) -> Result<Outcome, MediaError> {
+    let obj = object(value, "outcome")?;
+    let failure = || -> Result<(u16, String, Option<f64>), MediaError> {
+        Ok((
+            status(&obj)?,
+            string(&obj, "text")?.unwrap_or_default(),
+            number(&obj, "retryAfterMs")?,
+        ))
+    };
+    Ok(match string(&obj, "kind")?.as_deref() {
+        Some("created") => Outcome::Created {
+            media_id: string(&obj, "mediaId")?.unwrap_or_default(),
+        },
+        Some("http") => {
+            let (status, text, retry_after_ms) = failure()?;
+            Outcome::Http {
+                status,
+                text,
+                retry_after_ms,
+            }
+        }
+        Some("reconcileFailed") => {
+            let (status, text, retry_after_ms) = failure()?;
+            Outcome::ReconcileFailed {
+                status,
+                text,
+                retry_after_ms,
+            }
+        }
+        Some("reconciled") => Outcome::Reconciled {
+            found: media_list(&field(&obj, "found").unwrap_or(JsValue::NULL), "found")?,
+        },
+        _ => {
+            return Err(invalid(
+                "kind",
+                "must be 'created', 'http', 'reconciled' or 'reconcileFailed'",
+            ))
+        }
+    })
+}
+
+/// `Media[]` from a search, as JSON values: JSON text through serde_json, whose parser
+/// the wasm carries anyway for the client's answers.
+#[inline(never)]
+fn media_list(value: &JsValue, name: &str) -> Result<Vec<Value>, MediaError> {
+    let bad = || invalid(name, "must be an array of Media objects");
+    if !Array::is_array(value) {
+        return Err(bad());
+    }
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|t| t.as_string())
+        .ok_or_else(bad)?;
+    match serde_json::from_str(&text) {
+        Ok(Value::Array(list)) if list.iter().all(Value::is_object) => Ok(list),
+        _ => Err(bad()),
+    }
+}
+
+/// The JS `ItemSnapshot`.
+#[inline(never)]
+fn snapshot(item: &Item) -> JsValue {
+    let opt_str = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    let list = |v: &[String]| -> JsValue {
+        v.iter()
+            .map(|s| JsValue::from_str(s))
+            .collect::<Array>()
+            .into()
+    };
+    let error = item.error.as_ref().map_or(JsValue::NULL, |e| {
+        object_of(
+            &["status", "text"],
+            [e.status.into(), e.text.as_str().into()],
+        )
+    });
+    object_of(
+        &SNAPSHOT_KEYS,
+        [
+            item.id.as_str().into(),
+            opt_str(&item.encounter),
+            item.patient.as_str().into(),
+            item.identifier.as_str().into(),
+            opt_str(&item.title),
+            list(&item.notes),
+            item.content_type.as_str().into(),
+            item.state.as_str().into(),
+            item.attempts.into(),
+            item.retry_at_ms.map_or(JsValue::NULL, JsValue::from),
+            item.needs_reconcile.into(),
+            opt_str(&item.media_id),
+            error,
+            item.baseline_ids.as_deref().map_or(JsValue::NULL, list),
+            item.added_at_ms.into(),
+        ],
+    )
+}
+
+const SNAPSHOT_KEYS: [&str; 15] = [
+    "id",
+    "encounter",
+    "patient",
+    "identifier",
+    "title",
+    "notes",
+    "contentType",
+    "state",
+    "attempts",
+    "retryAtMs",
+    "needsReconcile",
+    "mediaId",
+    "error",
+    "baselineIds",
+    "addedAtMs",
+];
+
+/// A plain object from keys and values (one `set` site instead of one per field).
+#[inline(never)]
+fn object_of<const N: usize>(keys: &[&str; N], values: [JsValue; N]) -> JsValue {
+    let obj = Object::new();
+    for (key, value) in keys.iter().zip(values) {
+        set(&obj, key, &value);
+    }
+    obj.into()
+}
+
+/// An item id argument: a string, else `invalid-options` naming `id`.
+#[inline(never)]
+fn id_of(id: &JsValue) -> Result<String, MediaError> {
+    id.as_string()
+        .ok_or_else(|| invalid("id", "must be a string: the item's id"))
+}
+
+#[inline(never)]
+fn object(value: &JsValue, name: &str) -> Result<Object, MediaError> {
+    if value.is_object() && !Array::is_array(value) {
+        Ok(Object::from(value.clone()))
+    } else {
+        Err(invalid(name, "must be an object"))
+    }
+}
+
+/// A property; `None` for undefined and null.
+#[inline(never)]
+fn field(obj: &Object, key: &str) -> Option<JsValue> {
+    Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+#[inline(never)]
+fn string(obj: &Object, key: &str) -> Result<Option<String>, MediaError> {
+    field(obj, key)
+        .map(|v| {
+            v.as_string()
+                .ok_or_else(|| invalid(key, "must be a string"))
+        })
+        .transpose()
+}
+
+#[inline(never)]
+fn strings(obj: &Object, key: &str) -> Result<Option<Vec<String>>, MediaError> {
+    let Some(v) = field(obj, key) else {
+        return Ok(None);
+    };
+    let bad = || invalid(key, "must be an array of strings");
+    if !Array::is_array(&v) {
+        return Err(bad());
+    }
+    Array::from(&v)
+        .iter()
+        .map(|s| s.as_string().ok_or_else(bad))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+#[inline(never)]
+fn number(obj: &Object, key: &str) -> Result<Option<f64>, MediaError> {
+    field(obj, key)
+        .map(|v| {
+            v.as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| invalid(key, "must be a finite number"))
+        })
+        .transpose()
+}
+
+#[inline(never)]
+fn count(obj: &Object, key: &str) -> Result<Option<u32>, MediaError> {
+    match number(obj, key)? {
+        Some(n) if n.fract() != 0.0 || !(0.0..=u32::MAX as f64).contains(&n) => {
+            Err(invalid(key, "must be a whole number ≥ 0"))
+        }
+        n => Ok(n.map(|n| n as u32)),
+    }
+}
+
+#[inline(never)]
+fn boolean(obj: &Object, key: &str) -> Result<Option<bool>, MediaError> {
+    field(obj, key)
+        .map(|v| {
+            v.as_bool()
+                .ok_or_else(|| invalid(key, "must be true or false"))
+        })
+        .transpose()
+}
+
+/// An HTTP status: an integer, 0 for no answer.
+#[inline(never)]
+fn status(obj: &Object) -> Result<u16, MediaError> {
+    match number(obj, "status")? {
+        Some(s) if s.fract() == 0.0 && (0.0..=999.0).contains(&s) => Ok(s as u16),
+        _ => Err(invalid(
+            "status",
+            "must be the HTTP status, an integer (0 = no answer)",
+        )),
+    }
+}
