@@ -326,3 +326,108 @@ export class UploadQueue extends EventTarget {
   addEventListener(type: 'storage-error', listener: (event: CustomEvent<UploadStorageErrorEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
 }
+
+// ---- QueueCore (src/web/queue.rs) and FhirError.retryAfterMs — begin ----------------
+// The upload queue's scheduler, a plain state machine in the wasm (`new QueueCore(…)` from
+// the wasm glue; UploadQueue above drives it). It never reads a clock: every time is a
+// `Date.now()`-style number passed in. Bad arguments throw a `MediaError`
+// 'invalid-options' whose `field` names the culprit.
+
+export interface FhirError {
+  /** The answer's `Retry-After` (delay-seconds or HTTP-date) in ms from when it came; undefined without one. */
+  retryAfterMs?: number;
+}
+
+export interface QueueCoreOptions {
+  /** Requests (creates + reconciliation searches) in flight at once. Default 3. */
+  maxParallel?: number;
+  /** Failed tries before an item is `failed`. Default 8. */
+  maxAttempts?: number;
+  /** Backoff after the n-th failed try: `baseDelayMs * 2^(n-1)`, capped, half of it random. Default 1000. */
+  baseDelayMs?: number;
+  /** Cap of the backoff (a longer Retry-After still wins). Default 300000. */
+  maxDelayMs?: number;
+  /** Jitter seed; random when left out. */
+  seed?: number;
+  /** Preset for what searches teach: does the server keep Media.identifier? */
+  echoesIdentifiers?: boolean;
+}
+
+export interface QueueItemInput {
+  id: string;
+  encounter?: string | null;
+  patient: string;
+  /** The Media's identifier value (`urn:uuid:…`, system `urn:ietf:rfc:3986`). */
+  identifier: string;
+  title?: string | null;
+  notes?: string[];
+  contentType: string;
+}
+
+export type QueueItemState = 'waiting' | 'uploading' | 'reconciling' | 'retrying' | 'done' | 'failed' | 'needs-review';
+
+export interface ItemSnapshot {
+  id: string;
+  encounter: string | null;
+  patient: string;
+  identifier: string;
+  /** Trimmed; blank is null (as prepareMedia writes it). */
+  title: string | null;
+  /** Trimmed, blanks dropped. */
+  notes: string[];
+  contentType: string;
+  state: QueueItemState;
+  /** Failed tries since it was added (or retried by hand). */
+  attempts: number;
+  retryAtMs: number | null;
+  /** The last create may have been stored: the next command is a reconcile. */
+  needsReconcile: boolean;
+  mediaId: string | null;
+  error: { status: number; text: string } | null;
+  /** Ids of same-content Media the patient had just before the last create (non-echoing servers). */
+  baselineIds: string[] | null;
+  addedAtMs: number;
+}
+
+export type QueueCommand =
+  | { kind: 'create'; id: string; /** Search the patient and call setBaseline before posting. */ captureBaseline: boolean }
+  | { kind: 'reconcile'; id: string };
+
+export type QueueOutcome =
+  | { kind: 'created'; mediaId: string }
+  /** status 0 = no answer (network, timeout). 503/429/408 retry; 0/5xx reconcile first; other 4xx fail. */
+  | { kind: 'http'; status: number; text: string; retryAfterMs?: number }
+  /** Every Media of the patient (all pages). */
+  | { kind: 'reconciled'; found: Media[] }
+  | { kind: 'reconcileFailed'; status: number; text: string; retryAfterMs?: number };
+
+/**
+ * One create or reconcile in flight per encounter, in add order; at most `maxParallel`
+ * overall; none started while offline. A create whose outcome is unknown is never
+ * followed by another create before a reconcile says "not created" (or a person says
+ * 'send').
+ */
+export interface QueueCore {
+  add(item: QueueItemInput, nowMs: number): void;
+  /** A persisted snapshot; one that was uploading/reconciling comes back `retrying`, due now, to reconcile. */
+  restore(snapshot: ItemSnapshot, nowMs: number): void;
+  /** The commands to start now; each item is then in flight until `settle`. */
+  poll(nowMs: number): QueueCommand[];
+  settle(id: string, outcome: QueueOutcome, nowMs: number): void;
+  setBaseline(id: string, found: Media[]): void;
+  setOnline(online: boolean): void;
+  /** `failed` → `waiting` with fresh attempts (a `retrying` item becomes due now). */
+  retry(id: string, nowMs: number): void;
+  /** `needs-review` only: 'send' posts without reconciling, 'discard' removes it. */
+  resolveReview(id: string, action: 'send' | 'discard', nowMs: number): void;
+  /** False (nothing removed) while uploading/reconciling or for an unknown id. */
+  remove(id: string): boolean;
+  /** The earliest `retryAtMs` among retrying items. */
+  nextWakeMs(): number | undefined;
+  /** In add order. */
+  items(): ItemSnapshot[];
+  item(id: string): ItemSnapshot | undefined;
+  readonly echoesIdentifiers: boolean | undefined;
+  free(): void;
+}
+// ---- QueueCore and FhirError.retryAfterMs — end -------------------------------------
