@@ -6,7 +6,7 @@
 //! - Media that carry identifiers, none ours → the server keeps identifiers, so ours
 //!   would show: not created;
 //! - no identifiers anywhere → compare title, notes and contentType (and encounter when
-//!   both sides have one). Matches that were already there before the post (the
+//!   the Media has one). Matches that were already there before the post (the
 //!   baseline) or that belong to other queue items are not ours. None left → not
 //!   created; exactly one left, measured against a baseline → created; anything else
 //!   cannot be told apart → a person decides.
@@ -37,12 +37,12 @@ impl<'a> Key<'a> {
         }
     }
 
-    /// Same content key (identifiers aside): the test for "could be the same photo".
+    /// Same title, notes and content type: the test for "could be taken for each
+    /// other's Media" (encounters aside, which a server may not return).
     pub fn same_content(&self, other: &Key<'_>) -> bool {
         self.title == other.title
             && self.notes == other.notes
             && self.content_type == other.content_type
-            && self.encounter == other.encounter
     }
 }
 
@@ -156,12 +156,13 @@ fn matches_content(key: &Key<'_>, media: &Value) -> bool {
         .flatten()
         .filter_map(|n| text(n.get("text")))
         .collect();
-    // The server may leave encounter out of what it returns; only a different one rules
-    // a Media out.
+    // The server may leave encounter out of what it returns, so a missing one matches;
+    // a different one, or one where ours has none, does not.
     let encounter = text(media.get("encounter").and_then(|e| e.get("reference")));
     let same_encounter = match (key.encounter, encounter.as_deref()) {
         (Some(ours), Some(theirs)) => same_reference(ours, theirs),
-        _ => true,
+        (None, Some(_)) => false,
+        (_, None) => true,
     };
     title.as_deref() == key.title
         && notes == key.notes

@@ -193,7 +193,11 @@ impl Queue {
 
     /// Queue a new item at the end.
     pub fn add(&mut self, item: NewItem, now_ms: f64) -> Result<(), MediaError> {
-        let item = item.into_item(now_ms)?;
+        // Strictly after every queued item, even within one millisecond: `restore` puts
+        // items back in `added_at_ms` order, whatever order the driver reads them in.
+        let latest = self.items.iter().map(|i| i.added_at_ms).reduce(f64::max);
+        let at = latest.map_or(now_ms, |t| now_ms.max(t + 0.001));
+        let item = item.into_item(at)?;
         self.check_unique(&item.id)?;
         self.items.push(item);
         Ok(())
@@ -231,7 +235,14 @@ impl Queue {
             return commands;
         }
         let mut in_flight = self.items.iter().filter(|i| i.state.in_flight()).count();
-        let mut held: Vec<String> = Vec::new();
+        // An encounter with a request out is held whatever its position: a failed item
+        // retried by hand sits before the one now uploading.
+        let mut held: Vec<String> = self
+            .items
+            .iter()
+            .filter(|i| i.state.in_flight())
+            .filter_map(|i| i.encounter.clone())
+            .collect();
         let capture = self.echoes == Some(false);
         for item in &mut self.items {
             if !item.state.holds_encounter() {
@@ -508,7 +519,8 @@ impl Queue {
             .filter_map(|(_, i)| i.media_id.clone())
             .collect();
         // Another item with the same content whose create may have landed unseen could
-        // own a lone new match.
+        // own a lone new match. Encounters are not compared: a server that leaves them
+        // out of search results makes every encounter look alike.
         let twin_unresolved = self.items.iter().enumerate().any(|(j, other)| {
             j != idx
                 && other.patient == item.patient
