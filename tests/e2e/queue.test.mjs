@@ -477,3 +477,32 @@ test('storage full: the quota error is shown, and the upload goes on in memory',
   assertExactlyOnce(await countByIdentifier(patient, await identifiersOf(widget)), 2);
   await axe(page, 'storage error');
 });
+
+test('two tabs: a tab never takes over photos another open tab holds; after it closes, they are sent once', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { context, page, patient, widget } = ctx;
+  // Tab A queues 3 photos but holds them (paused), as a tab busy elsewhere would.
+  await addPhotos(widget, 3, DEMO_ENCOUNTER);
+  await widget.evaluate((el) => el.queue.pause());
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued in tab A', 10_000);
+  const identifiers = await identifiersOf(widget);
+  // Tab B opens on the same origin: the stored items are there, but their locks are A's.
+  const pageB = await context.newPage();
+  await pageB.goto(`${baseUrl}/`);
+  const widgetB = pageB.locator('fhir-media-capture');
+  await pageB.waitForFunction((el) => el.queue, await widgetB.elementHandle());
+  assert.deepEqual(await widgetB.evaluate((el) => el.queue.restore()), [], 'tab B restores nothing A holds');
+  assert.equal(await widgetB.locator('li.card[data-key]').count(), 0);
+  assert.equal((await stats()).createAttempts, 0);
+  // Tab A goes away; B, opened again, takes the photos over and sends each once.
+  await page.close();
+  await pageB.reload();
+  await widgetB.locator('li.card[data-key]').nth(2).waitFor({ timeout: 15_000 });
+  await waitForItems(widgetB, (items) => items.every((i) => i.state === 'done'), 'sent from tab B', 30_000);
+  const s = await stats();
+  assertExactlyOnce(await countByIdentifier(patient, identifiers), 3);
+  assert.equal(s.createAttempts, 3);
+  report.tabs = { stored: 3, createAttempts: s.createAttempts };
+});

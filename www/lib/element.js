@@ -90,6 +90,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #queueBase = null;
   #queueOptions = {};
   #queueSwitch = Promise.resolve();
+  #heldForToken = false;
   #byUpload = new Map(); // upload id -> item
   #uploadedSinceRefresh = false;
   #ticker = null;
@@ -568,8 +569,18 @@ export class FhirMediaCaptureElement extends HTMLElement {
       this.#queueBase = baseUrl;
       this.#switchQueue(baseUrl, previous !== null && previous !== baseUrl);
     } else if (this.#queue) {
-      if (this.#token) this.#queue.resume();
-      else this.#queue.pause();
+      this.#holdWithoutToken(this.#queue);
+    }
+  }
+
+  /** No token, no requests: the queue is held until one is set (a host's own pause() stays). */
+  #holdWithoutToken(queue) {
+    if (!this.#token && !this.#heldForToken) {
+      this.#heldForToken = true;
+      queue.pause();
+    } else if (this.#token && this.#heldForToken) {
+      this.#heldForToken = false;
+      queue.resume();
     }
   }
 
@@ -587,8 +598,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
       const queue = new UploadQueue({ ...this.#queueOptions, client: this.#clientFor(baseUrl), baseUrl });
       this.#listen(queue);
       this.#queue = queue;
-      if (this.#token) queue.resume();
-      else queue.pause();
+      this.#heldForToken = false;
+      this.#holdWithoutToken(queue);
       await queue.restore();
     }).catch((err) => this.#emit('media-error', err));
   }

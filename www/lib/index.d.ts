@@ -254,13 +254,13 @@ export interface UploadQueueOptions {
   baseUrl?: string;
   /** Keep items in IndexedDB (database `fhir-media-capture`) across reloads. Default true. */
   storage?: boolean;
-  /** Creates in flight at once, over all encounters (one per encounter always). Default 3. */
+  /** Requests (creates and reconciliation searches) in flight at once, over all encounters (one per encounter always). Default 3. */
   maxParallel?: number;
-  /** Attempts before an item is `failed`. */
+  /** Failed tries before an item is `failed`. Default 8. */
   maxAttempts?: number;
-  /** First backoff delay, ms; doubled per attempt, with jitter. */
+  /** First backoff delay, ms; doubled per try, half of it random. Default 1000. */
   baseDelayMs?: number;
-  /** Longest backoff delay, ms. */
+  /** Longest backoff delay, ms (a longer Retry-After still wins). Default 300000. */
   maxDelayMs?: number;
   /** Jitter seed (tests). */
   seed?: number;
