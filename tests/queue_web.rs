@@ -1,0 +1,227 @@
+//! `QueueCore` driven with real JS values in a browser: a poll/settle round trip, the
+//! `ItemSnapshot` shape, and `MediaError`s for bad input. The rules themselves are
+//! tested natively in tests/queue.rs.
+#![cfg(target_arch = "wasm32")]
+
+use fhir_media_capture::web::QueueCore;
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(json: &str) -> JsValue {
+    JSON::parse(json).expect("json")
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn stringify(v: &JsValue) -> String {
+    JSON::stringify(v)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+fn core(options: &str) -> QueueCore {
+    QueueCore::new(Some(js(options))).expect("QueueCore")
+}
+
+fn item(id: &str, encounter: &str) -> JsValue {
+    js(&format!(
+        r#"{{"id":"{id}","encounter":{encounter},"patient":"Patient/p1",
+            "identifier":"urn:uuid:{id}","title":"Left forearm","notes":["Note #1"],
+            "contentType":"image/jpeg","extra":"kept by the driver, ignored here"}}"#
+    ))
+}
+
+fn expect_media_error(result: Result<(), JsValue>, field: &str) {
+    let err = result.expect_err("should throw");
+    assert!(err.is_instance_of::<js_sys::Error>(), "a real Error");
+    assert_eq!(get(&err, "name").as_string().as_deref(), Some("MediaError"));
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("invalid-options")
+    );
+    assert_eq!(
+        get(&err, "field").as_string().as_deref(),
+        Some(field),
+        "{}",
+        stringify(&get(&err, "message"))
+    );
+}
+
+#[wasm_bindgen_test]
+fn poll_settle_round_trip_and_snapshot_shape() {
+    let mut q = core(r#"{"seed":7,"maxParallel":2}"#);
+    assert_eq!(q.echoes_identifiers(), None);
+    q.add(item("a", r#""Encounter/1""#), 1000.0).expect("a");
+    q.add(item("b", r#""Encounter/1""#), 1001.0).expect("b");
+    q.add(item("c", "null"), 1002.0).expect("c");
+
+    let commands = q.poll(2000.0);
+    assert_eq!(
+        stringify(&commands),
+        r#"[{"kind":"create","captureBaseline":false,"id":"a"},{"kind":"create","captureBaseline":false,"id":"c"}]"#
+    );
+    q.settle(
+        "a".into(),
+        js(r#"{"kind":"created","mediaId":"m1"}"#),
+        2100.0,
+    )
+    .expect("created");
+    q.settle(
+        "c".into(),
+        js(r#"{"kind":"http","status":503,"text":"busy","retryAfterMs":5000}"#),
+        2100.0,
+    )
+    .expect("503");
+    assert_eq!(q.next_wake_ms(), Some(7100.0));
+
+    let a = q.item("a".into());
+    assert_eq!(
+        stringify(&a),
+        r#"{"id":"a","encounter":"Encounter/1","patient":"Patient/p1","identifier":"urn:uuid:a","title":"Left forearm","notes":["Note #1"],"contentType":"image/jpeg","state":"done","attempts":0,"retryAtMs":null,"needsReconcile":false,"mediaId":"m1","error":null,"baselineIds":null,"addedAtMs":1000}"#
+    );
+    let c = q.item("c".into());
+    assert_eq!(get(&c, "state").as_string().as_deref(), Some("retrying"));
+    assert_eq!(
+        stringify(&get(&c, "error")),
+        r#"{"status":503,"text":"busy"}"#
+    );
+    assert!(q.item("nope".into()).is_undefined());
+    let ids: Vec<String> = Array::from(&q.items())
+        .iter()
+        .filter_map(|i| get(&i, "id").as_string())
+        .collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+
+    // b now heads Encounter/1. Offline: nothing new.
+    q.set_online(false);
+    assert_eq!(Array::from(&q.poll(3000.0)).length(), 0);
+    q.set_online(true);
+    assert_eq!(
+        stringify(&q.poll(3000.0)),
+        r#"[{"kind":"create","captureBaseline":false,"id":"b"}]"#
+    );
+    assert!(!q.remove("b".into()), "in flight");
+    // A lost answer: reconcile, and a search that shows ours ends it.
+    q.settle(
+        "b".into(),
+        js(r#"{"kind":"http","status":0,"text":"network"}"#),
+        3000.0,
+    )
+    .expect("lost");
+    assert_eq!(
+        stringify(&q.poll(1e9)),
+        r#"[{"kind":"reconcile","id":"b"},{"kind":"create","captureBaseline":false,"id":"c"}]"#
+    );
+    let found = js(r#"[{"resourceType":"Media","id":"m2","status":"completed",
+        "identifier":[{"system":"urn:ietf:rfc:3986","value":"urn:uuid:b"}],
+        "subject":{"reference":"Patient/p1"},"content":{"contentType":"image/jpeg"}}]"#);
+    let outcome = Object::new();
+    Reflect::set(&outcome, &"kind".into(), &"reconciled".into()).expect("set");
+    Reflect::set(&outcome, &"found".into(), &found).expect("set");
+    q.settle("b".into(), outcome.into(), 1e9)
+        .expect("reconciled");
+    assert_eq!(
+        get(&q.item("b".into()), "mediaId").as_string().as_deref(),
+        Some("m2")
+    );
+    assert_eq!(q.echoes_identifiers(), Some(true));
+
+    // A snapshot goes back in as it came out; in flight becomes a reconcile.
+    let mut r = core("{}");
+    let snapshot = q.item("c".into());
+    r.restore(snapshot, 5.0).expect("restore");
+    let restored = r.item("c".into());
+    assert_eq!(
+        get(&restored, "state").as_string().as_deref(),
+        Some("retrying")
+    );
+    assert_eq!(get(&restored, "needsReconcile").as_bool(), Some(true));
+    assert_eq!(
+        stringify(&r.poll(5.0)),
+        r#"[{"kind":"reconcile","id":"c"}]"#
+    );
+}
+
+#[wasm_bindgen_test]
+fn bad_input_throws_media_errors_naming_the_field() {
+    assert!(QueueCore::new(None).is_ok(), "options are optional");
+    assert!(QueueCore::new(Some(JsValue::NULL)).is_ok());
+    for (options, field) in [
+        (r#"{"maxParalel":2}"#, "maxParalel"),
+        (r#"{"maxParallel":0}"#, "maxParallel"),
+        (r#"{"maxAttempts":1.5}"#, "maxAttempts"),
+        (r#"{"baseDelayMs":"1s"}"#, "baseDelayMs"),
+        (r#"{"maxDelayMs":10,"baseDelayMs":100}"#, "maxDelayMs"),
+        (r#"{"echoesIdentifiers":"yes"}"#, "echoesIdentifiers"),
+        ("[]", "options"),
+    ] {
+        expect_media_error(QueueCore::new(Some(js(options))).map(drop), field);
+    }
+    let mut q = core(r#"{"seed":1}"#);
+    q.add(item("a", "null"), 0.0).expect("a");
+    expect_media_error(q.add(item("a", "null"), 0.0), "id");
+    expect_media_error(
+        q.add(
+            js(r#"{"id":"x","identifier":"u:1","contentType":"image/png"}"#),
+            0.0,
+        ),
+        "patient",
+    );
+    expect_media_error(
+        q.add(js(r#"{"id":"x","patient":"Patient/p","identifier":"u:1","contentType":"image/png","notes":"n"}"#), 0.0),
+        "notes",
+    );
+    expect_media_error(q.add(JsValue::from_str("a"), 0.0), "item");
+    expect_media_error(
+        q.settle(
+            "nope".into(),
+            js(r#"{"kind":"created","mediaId":"m"}"#),
+            0.0,
+        ),
+        "id",
+    );
+    expect_media_error(
+        q.settle(
+            JsValue::from(3),
+            js(r#"{"kind":"created","mediaId":"m"}"#),
+            0.0,
+        ),
+        "id",
+    );
+    expect_media_error(
+        q.settle("a".into(), js(r#"{"kind":"created","mediaId":"m"}"#), 0.0),
+        "id",
+    );
+    q.poll(0.0);
+    expect_media_error(
+        q.settle("a".into(), js(r#"{"kind":"teleported"}"#), 0.0),
+        "kind",
+    );
+    expect_media_error(
+        q.settle("a".into(), js(r#"{"kind":"http","status":"503"}"#), 0.0),
+        "status",
+    );
+    expect_media_error(
+        q.settle("a".into(), js(r#"{"kind":"reconciled","found":[]}"#), 0.0),
+        "outcome",
+    );
+    expect_media_error(
+        q.set_baseline("a".into(), js(r#"{"not":"a list"}"#)),
+        "found",
+    );
+    expect_media_error(q.resolve_review("a".into(), "later".into(), 0.0), "action");
+    expect_media_error(q.retry("a".into(), 0.0), "id");
+    expect_media_error(q.restore(js(r#"{"id":"z","patient":"Patient/p","identifier":"u:z","contentType":"image/png","state":"lost"}"#), 0.0), "state");
+    assert!(!q.remove(JsValue::from(1)));
+    // Nothing above disturbed the item in flight.
+    assert_eq!(
+        get(&q.item("a".into()), "state").as_string().as_deref(),
+        Some("uploading")
+    );
+}
