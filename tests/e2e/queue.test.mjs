@@ -337,11 +337,12 @@ test('a reload in the middle of uploading 10 photos: restored, and all 10 stored
   // The page opens again (the demo's form is back to its defaults; the queued photos carry their patient).
   const cards = widget.locator('li.card[data-key]');
   await cards.first().waitFor({ timeout: 15_000 });
-  const restored = await cards.count();
-  assert.ok(restored >= 1 && restored <= 10 - before.creates + 1, `the unfinished photos came back (${restored})`);
   assert.match(await cards.first().locator('.meta').innerText(), /^Restored from an earlier visit/);
   await page.screenshot({ path: path.join(shots, 'queue-restored.png'), fullPage: true });
   await waitForItems(widget, (items) => items.every((i) => i.state === 'done'), 'restored photos done', 60_000);
+  // Cards stay when done: these are the photos that came back.
+  const restored = await cards.count();
+  assert.ok(restored >= 1 && restored <= 10 - before.creates + 1, `the unfinished photos came back (${restored})`);
   const s = await stats();
   const counts = await countByIdentifier(patient, identifiers);
   assertExactlyOnce(counts, 10);
