@@ -140,17 +140,25 @@ export class UploadQueue extends EventTarget {
     }
     const subject = patient ?? resource.subject?.reference;
     if (!subject) throw new MediaError('invalid-options', 'UploadQueue.add: the Media has no subject');
-    await this.#lock(id);
     this.#resources.set(id, resource);
-    this.#core.add({
-      id,
-      encounter: resource.encounter?.reference ?? null,
-      patient: subject,
-      identifier: value,
-      title: resource.content?.title ?? null,
-      notes: (resource.note ?? []).map((n) => n?.text).filter((text) => typeof text === 'string'),
-      contentType: resource.content?.contentType ?? '',
-    }, Date.now());
+    try {
+      if (!(await this.#lock(id))) {
+        throw new MediaError('invalid-options', `UploadQueue.add: ${value} is queued in another tab`);
+      }
+      this.#core.add({
+        id,
+        encounter: resource.encounter?.reference ?? null,
+        patient: subject,
+        identifier: value,
+        title: resource.content?.title ?? null,
+        notes: (resource.note ?? []).map((n) => n?.text).filter((text) => typeof text === 'string'),
+        contentType: resource.content?.contentType ?? '',
+      }, Date.now());
+    } catch (error) {
+      this.#resources.delete(id);
+      this.#unlock(id);
+      throw error;
+    }
     // Written before the first poll can send it.
     this.#announce(id);
     await this.#writes.get(id);
@@ -193,8 +201,15 @@ export class UploadQueue extends EventTarget {
         this.#unlock(id);
         continue;
       }
+      try {
+        this.#core.restore(record.snapshot, Date.now());
+      } catch (error) {
+        // A record this version cannot read: reported, left in storage, not guessed at.
+        this.#storageError(id, error);
+        this.#unlock(id);
+        continue;
+      }
       this.#resources.set(id, record.resource);
-      this.#core.restore(record.snapshot, Date.now());
       restored.push(id);
       this.#announce(id);
     }
@@ -211,7 +226,7 @@ export class UploadQueue extends EventTarget {
     return this.#core?.item(id);
   }
 
-  /** The Media as it is (or was) sent. */
+  /** The Media as it is sent (until the item is done). */
   resource(id) {
     return this.#resources.get(id);
   }
@@ -419,6 +434,9 @@ export class UploadQueue extends EventTarget {
     if (snapshot.state === 'done' && before?.state !== 'done' && snapshot.mediaId) {
       this.#emit('created', { id, mediaId: snapshot.mediaId, resource: this.#resources.get(id),
         reconciled: before?.state === 'reconciling' });
+      // The image data is on the server now; the snapshot stays in items().
+      this.#resources.delete(id);
+      this.#errors.delete(id);
     }
   }
 
