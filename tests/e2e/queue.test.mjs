@@ -507,3 +507,23 @@ test('two tabs: a tab never takes over photos another open tab holds; after it c
   assert.equal(s.createAttempts, 3);
   report.tabs = { stored: 3, createAttempts: s.createAttempts };
 });
+
+test('a create with no answer in time is aborted, searched for, then sent again: stored once', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { patient, widget } = ctx;
+  await widget.evaluate((el, options) => { el.queueOptions = options; }, { ...QUEUE_OPTIONS, createTimeoutMs: 500 });
+  await addPhotos(widget, 1, DEMO_ENCOUNTER);
+  await faults({ delayMs: 1500 });
+  await uploadAll(widget);
+  await waitFor(async () => (await stats()).createAttempts >= 1, { what: 'the first create' });
+  // The page gives up after 500 ms: outcome unknown, so it searches before sending again.
+  const card = widget.locator('li.card').first();
+  await card.locator('xpath=self::*[@data-state="retrying" or @data-state="reconciling"]').waitFor({ timeout: 5_000 });
+  await faults({});
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'done'), 'done after a timeout', 30_000);
+  const s = await stats();
+  assertExactlyOnce(await countByIdentifier(patient, await identifiersOf(widget)), 1);
+  assert.equal(s.rejections.concurrent ?? 0, 0);
+  report.timeout = { createAttempts: s.createAttempts, creates: s.creates };
+});
