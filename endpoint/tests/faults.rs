@@ -344,3 +344,35 @@ async fn admin_api_exists_only_with_dev() {
         .create(&media("p1", None, "image/jpeg", &jpeg(1)))
         .await;
 }
+
+#[tokio::test]
+async fn a_create_whose_client_left_mid_way_is_still_stored() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = TestServer::start().await;
+    server.set_faults(json!({"delayMs": 700})).await;
+    let body = media("p-left", Some("e-left"), "image/jpeg", &jpeg(1)).to_string();
+    let request = format!(
+        "POST /Media HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        server.addr,
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    drop(stream); // the page reloads while the server is still working
+    assert_eq!(total_for(&server, "p-left").await, 0, "not stored yet");
+    // Meanwhile the encounter is still busy, as it would be on Canvas.
+    server.set_faults(json!({})).await;
+    let busy = server
+        .post_media(&media("p-left", Some("e-left"), "image/jpeg", &jpeg(2)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(busy.status(), 422);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(
+        total_for(&server, "p-left").await,
+        1,
+        "stored after the client left"
+    );
+}

@@ -64,6 +64,34 @@ async fn create_media(
         .map_err(IntoResponse::into_response)?;
     let new = media::parse_create(&body).map_err(IntoResponse::into_response)?;
 
+    // Once the whole request has arrived, the create runs to its end even if the client
+    // goes away meanwhile (a page reload, a timeout), as a real server's would: the
+    // upload queue's reconciliation has to cope with a Media that shows up after the
+    // connection that sent it is gone. A spawned task is not cancelled with this future.
+    let committing = tokio::spawn(commit(state.clone(), new));
+    match committing.await {
+        Ok(Committed::Answer(response)) => Ok(response),
+        Ok(Committed::Drop(what)) => Err(drop_connection(state, abort, what).await),
+        Err(err) => Err(Outcome::internal(format!("The create failed ({err}).")).into_response()),
+    }
+}
+
+/// How a create that passed validation ended.
+enum Committed {
+    /// Answer with this (201, or an injected failure / Canvas rule refusal).
+    Answer(Response),
+    /// Close the connection without an answer (the drop fault), after logging `what`.
+    Drop(&'static str),
+}
+
+async fn commit(state: AppState, new: media::NewMedia) -> Committed {
+    match commit_media(&state, new).await {
+        Ok(done) => done,
+        Err(response) => Committed::Answer(response),
+    }
+}
+
+async fn commit_media(state: &AppState, new: media::NewMedia) -> Result<Committed, Response> {
     // Hold the encounter's slot for the whole handling, delay fault included, so a
     // client that overlaps creates on one encounter is caught as Canvas would.
     let attempt = new
@@ -89,7 +117,7 @@ async fn create_media(
         Action::Fail(failure) => return Err(failure.into_outcome().into_response()),
         Action::Drop(DropWhen::BeforeCommit) => {
             state.stats().dropped(false);
-            return Err(drop_connection(state, abort, "POST /Media before commit").await);
+            return Ok(Committed::Drop("POST /Media before commit"));
         }
         Action::Drop(DropWhen::AfterCommit) | Action::None => {}
     }
@@ -123,14 +151,16 @@ async fn create_media(
 
     if plan.action == Action::Drop(DropWhen::AfterCommit) {
         state.stats().dropped(true);
-        return Err(drop_connection(state, abort, "POST /Media after commit").await);
+        return Ok(Committed::Drop("POST /Media after commit"));
     }
     drop(attempt);
     let location = HeaderValue::from_str(&format!("/Media/{id}")).map_err(|err| {
         Outcome::internal(format!("Could not build the Location header ({err}).")).into_response()
     })?;
     // Canvas answers 201 with the id only in Location and an empty body.
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)]).into_response())
+    Ok(Committed::Answer(
+        (StatusCode::CREATED, [(header::LOCATION, location)]).into_response(),
+    ))
 }
 
 /// Reads the body up to `limit` bytes; over it, 413 (after draining what the client is
