@@ -104,10 +104,17 @@ impl ClientError {
         }
     }
 
-    /// Attach the answer's `Retry-After` header (only status errors carry it).
-    pub fn with_retry_after(mut self, header: Option<&str>, now_ms: f64) -> Self {
+    /// Attach the answer's `Retry-After` header (only status errors carry it);
+    /// `parse_date` reads an HTTP-date (see [`super::retry_after`]).
+    pub fn with_retry_after(
+        mut self,
+        header: Option<&str>,
+        now_ms: f64,
+        parse_date: impl FnOnce(&str) -> Option<f64>,
+    ) -> Self {
         if let ClientError::Status { retry_after_ms, .. } = &mut self {
-            *retry_after_ms = header.and_then(|h| super::retry_after::retry_after_ms(h, now_ms));
+            *retry_after_ms =
+                header.and_then(|h| super::retry_after::retry_after_ms(h, now_ms, parse_date));
         }
         self
     }
@@ -190,11 +197,12 @@ mod tests {
 
     #[test]
     fn retry_after_rides_on_status_errors_only() {
-        let e = super::super::response::error(503, "").with_retry_after(Some("7"), 0.0);
+        let e = super::super::response::error(503, "").with_retry_after(Some("7"), 0.0, |_| None);
         assert_eq!(e.retry_after_ms(), Some(7_000.0));
-        let e = super::super::response::error(429, "").with_retry_after(Some("later"), 0.0);
+        let e =
+            super::super::response::error(429, "").with_retry_after(Some("later"), 0.0, |_| None);
         assert_eq!(e.retry_after_ms(), None);
-        let e = ClientError::network("x").with_retry_after(Some("7"), 0.0);
+        let e = ClientError::network("x").with_retry_after(Some("7"), 0.0, |_| None);
         assert_eq!(e.retry_after_ms(), None);
     }
 

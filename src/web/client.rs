@@ -585,8 +585,11 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, ClientError> {
 }
 
 /// The error with the answer's `Retry-After` (ms from now), for the upload queue.
+/// `Date.parse` reads HTTP-dates in all three forms HTTP allows.
 fn with_retry_after(e: ClientError, header: Option<String>) -> ClientError {
-    e.with_retry_after(header.as_deref(), js_sys::Date::now())
+    e.with_retry_after(header.as_deref(), js_sys::Date::now(), |date| {
+        Some(js_sys::Date::parse(date)).filter(|t| !t.is_nan())
+    })
 }
 
 fn network(e: &JsValue) -> ClientError {
