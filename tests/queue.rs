@@ -594,7 +594,7 @@ fn reconcile_verdict_table() {
     let mut absolute_encounter = same("e1");
     absolute_encounter["encounter"] = json!({"reference": "https://h.example/Encounter/1"});
     let baseline = vec!["b1".to_string()];
-    let known = vec!["k1".to_string()];
+    let known = vec!["k1"];
     let no_base = Context::default();
     let with_base = Context {
         baseline: Some(&baseline),

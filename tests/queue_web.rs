@@ -64,34 +64,30 @@ fn poll_settle_round_trip_and_snapshot_shape() {
     let commands = q.poll(2000.0);
     assert_eq!(
         stringify(&commands),
-        r#"[{"kind":"create","captureBaseline":false,"id":"a"},{"kind":"create","captureBaseline":false,"id":"c"}]"#
+        r#"[{"kind":"create","id":"a","captureBaseline":false},{"kind":"create","id":"c","captureBaseline":false}]"#
     );
+    q.settle("a", js(r#"{"kind":"created","mediaId":"m1"}"#), 2100.0)
+        .expect("created");
     q.settle(
-        "a".into(),
-        js(r#"{"kind":"created","mediaId":"m1"}"#),
-        2100.0,
-    )
-    .expect("created");
-    q.settle(
-        "c".into(),
+        "c",
         js(r#"{"kind":"http","status":503,"text":"busy","retryAfterMs":5000}"#),
         2100.0,
     )
     .expect("503");
     assert_eq!(q.next_wake_ms(), Some(7100.0));
 
-    let a = q.item("a".into());
+    let a = q.item("a");
     assert_eq!(
         stringify(&a),
         r#"{"id":"a","encounter":"Encounter/1","patient":"Patient/p1","identifier":"urn:uuid:a","title":"Left forearm","notes":["Note #1"],"contentType":"image/jpeg","state":"done","attempts":0,"retryAtMs":null,"needsReconcile":false,"mediaId":"m1","error":null,"baselineIds":null,"addedAtMs":1000}"#
     );
-    let c = q.item("c".into());
+    let c = q.item("c");
     assert_eq!(get(&c, "state").as_string().as_deref(), Some("retrying"));
     assert_eq!(
         stringify(&get(&c, "error")),
         r#"{"status":503,"text":"busy"}"#
     );
-    assert!(q.item("nope".into()).is_undefined());
+    assert!(q.item("nope").is_undefined());
     let ids: Vec<String> = Array::from(&q.items())
         .iter()
         .filter_map(|i| get(&i, "id").as_string())
@@ -104,19 +100,19 @@ fn poll_settle_round_trip_and_snapshot_shape() {
     q.set_online(true);
     assert_eq!(
         stringify(&q.poll(3000.0)),
-        r#"[{"kind":"create","captureBaseline":false,"id":"b"}]"#
+        r#"[{"kind":"create","id":"b","captureBaseline":false}]"#
     );
-    assert!(!q.remove("b".into()), "in flight");
+    assert!(!q.remove("b"), "in flight");
     // A lost answer: reconcile, and a search that shows ours ends it.
     q.settle(
-        "b".into(),
+        "b",
         js(r#"{"kind":"http","status":0,"text":"network"}"#),
         3000.0,
     )
     .expect("lost");
     assert_eq!(
         stringify(&q.poll(1e9)),
-        r#"[{"kind":"reconcile","id":"b"},{"kind":"create","captureBaseline":false,"id":"c"}]"#
+        r#"[{"kind":"reconcile","id":"b"},{"kind":"create","id":"c","captureBaseline":false}]"#
     );
     let found = js(r#"[{"resourceType":"Media","id":"m2","status":"completed",
         "identifier":[{"system":"urn:ietf:rfc:3986","value":"urn:uuid:b"}],
@@ -124,19 +120,18 @@ fn poll_settle_round_trip_and_snapshot_shape() {
     let outcome = Object::new();
     Reflect::set(&outcome, &"kind".into(), &"reconciled".into()).expect("set");
     Reflect::set(&outcome, &"found".into(), &found).expect("set");
-    q.settle("b".into(), outcome.into(), 1e9)
-        .expect("reconciled");
+    q.settle("b", outcome.into(), 1e9).expect("reconciled");
     assert_eq!(
-        get(&q.item("b".into()), "mediaId").as_string().as_deref(),
+        get(&q.item("b"), "mediaId").as_string().as_deref(),
         Some("m2")
     );
     assert_eq!(q.echoes_identifiers(), Some(true));
 
     // A snapshot goes back in as it came out; in flight becomes a reconcile.
     let mut r = core("{}");
-    let snapshot = q.item("c".into());
+    let snapshot = q.item("c");
     r.restore(snapshot, 5.0).expect("restore");
-    let restored = r.item("c".into());
+    let restored = r.item("c");
     assert_eq!(
         get(&restored, "state").as_string().as_deref(),
         Some("retrying")
@@ -153,7 +148,6 @@ fn bad_input_throws_media_errors_naming_the_field() {
     assert!(QueueCore::new(None).is_ok(), "options are optional");
     assert!(QueueCore::new(Some(JsValue::NULL)).is_ok());
     for (options, field) in [
-        (r#"{"maxParalel":2}"#, "maxParalel"),
         (r#"{"maxParallel":0}"#, "maxParallel"),
         (r#"{"maxAttempts":1.5}"#, "maxAttempts"),
         (r#"{"baseDelayMs":"1s"}"#, "baseDelayMs"),
@@ -179,49 +173,56 @@ fn bad_input_throws_media_errors_naming_the_field() {
     );
     expect_media_error(q.add(JsValue::from_str("a"), 0.0), "item");
     expect_media_error(
-        q.settle(
-            "nope".into(),
-            js(r#"{"kind":"created","mediaId":"m"}"#),
-            0.0,
-        ),
+        q.settle("nope", js(r#"{"kind":"created","mediaId":"m"}"#), 0.0),
         "id",
     );
     expect_media_error(
-        q.settle(
-            JsValue::from(3),
-            js(r#"{"kind":"created","mediaId":"m"}"#),
-            0.0,
-        ),
-        "id",
-    );
-    expect_media_error(
-        q.settle("a".into(), js(r#"{"kind":"created","mediaId":"m"}"#), 0.0),
+        q.settle("a", js(r#"{"kind":"created","mediaId":"m"}"#), 0.0),
         "id",
     );
     q.poll(0.0);
+    expect_media_error(q.settle("a", js(r#"{"kind":"teleported"}"#), 0.0), "kind");
     expect_media_error(
-        q.settle("a".into(), js(r#"{"kind":"teleported"}"#), 0.0),
-        "kind",
-    );
-    expect_media_error(
-        q.settle("a".into(), js(r#"{"kind":"http","status":"503"}"#), 0.0),
+        q.settle("a", js(r#"{"kind":"http","status":"503"}"#), 0.0),
         "status",
     );
     expect_media_error(
-        q.settle("a".into(), js(r#"{"kind":"reconciled","found":[]}"#), 0.0),
+        q.settle("a", js(r#"{"kind":"reconciled","found":[]}"#), 0.0),
         "outcome",
     );
-    expect_media_error(
-        q.set_baseline("a".into(), js(r#"{"not":"a list"}"#)),
-        "found",
-    );
-    expect_media_error(q.resolve_review("a".into(), "later".into(), 0.0), "action");
-    expect_media_error(q.retry("a".into(), 0.0), "id");
+    expect_media_error(q.set_baseline("a", js(r#"{"not":"a list"}"#)), "found");
+    expect_media_error(q.resolve_review("a", "later", 0.0), "action");
+    expect_media_error(q.retry("a", 0.0), "id");
     expect_media_error(q.restore(js(r#"{"id":"z","patient":"Patient/p","identifier":"u:z","contentType":"image/png","state":"lost"}"#), 0.0), "state");
-    assert!(!q.remove(JsValue::from(1)));
+    assert!(!q.remove("nope"));
     // Nothing above disturbed the item in flight.
     assert_eq!(
-        get(&q.item("a".into()), "state").as_string().as_deref(),
+        get(&q.item("a"), "state").as_string().as_deref(),
         Some("uploading")
     );
+}
+
+/// `FhirError.retryAfterMs` reads HTTP-dates with the browser's `Date.parse`
+/// (src/web/client.rs): every engine we support must read all three forms.
+#[wasm_bindgen_test]
+fn the_browser_reads_every_http_date_form() {
+    for form in [
+        "Sun, 06 Nov 1994 08:49:37 GMT",
+        "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun Nov  6 08:49:37 1994",
+    ] {
+        // asctime has no zone; HTTP says GMT, engines read it as local time.
+        let local = form.ends_with("1994");
+        let offset = if local {
+            js_sys::Date::new(&JsValue::from_f64(784_111_777_000.0)).get_timezone_offset()
+                * 60_000.0
+        } else {
+            0.0
+        };
+        assert_eq!(
+            js_sys::Date::parse(form) - offset,
+            784_111_777_000.0,
+            "{form}"
+        );
+    }
 }

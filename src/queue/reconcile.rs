@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use super::item::{non_blank, Item};
+use super::item::Item;
 use crate::fhir::build::IDENTIFIER_SYSTEM;
 
 /// The parts of an item's Media that a search result is compared on.
@@ -59,7 +59,7 @@ pub struct Context<'a> {
     /// Content matches seen before the post, if they were captured.
     pub baseline: Option<&'a [String]>,
     /// Media ids that other queue items are known to have created.
-    pub known_ids: &'a [String],
+    pub known_ids: &'a [&'a str],
     /// Another queue item with the same content key may have been stored without us
     /// learning its id, so a lone new match could be that one.
     pub twin_unresolved: bool,
@@ -76,16 +76,23 @@ pub fn reconcile(key: &Key<'_>, found: &[Value], cx: &Context<'_>) -> Verdict {
         return Verdict::NotCreated;
     }
     let baseline = cx.baseline.unwrap_or(&[]);
-    let candidates: Vec<&str> = found
-        .iter()
-        .filter(|m| matches_content(key, m))
-        .map(|m| id_of(m).unwrap_or(""))
-        .filter(|id| !baseline.iter().any(|b| b == id))
-        .filter(|id| !cx.known_ids.iter().any(|k| k == id))
-        .collect();
-    match candidates.as_slice() {
-        [] => Verdict::NotCreated,
-        [id] if cx.baseline.is_some() && !id.is_empty() && !cx.twin_unresolved => {
+    // Plain loops rather than iterator chains: smaller wasm at the crate's opt-level 3.
+    let mut candidate: Option<&str> = None;
+    let mut count = 0;
+    for media in found {
+        if !matches_content(key, media) {
+            continue;
+        }
+        let id = id_of(media).unwrap_or("");
+        if baseline.iter().any(|b| b == id) || cx.known_ids.contains(&id) {
+            continue;
+        }
+        candidate = Some(id);
+        count += 1;
+    }
+    match (count, candidate) {
+        (0, _) => Verdict::NotCreated,
+        (1, Some(id)) if cx.baseline.is_some() && !id.is_empty() && !cx.twin_unresolved => {
             Verdict::Created(id.to_string())
         }
         _ => Verdict::Unsure,
@@ -105,11 +112,13 @@ pub fn echoes_identifiers(found: &[Value]) -> Option<bool> {
 
 /// Ids of the found Media that share the item's content key: the baseline.
 pub fn content_match_ids(key: &Key<'_>, found: &[Value]) -> Vec<String> {
-    found
-        .iter()
-        .filter(|m| matches_content(key, m))
-        .filter_map(|m| id_of(m).map(str::to_string))
-        .collect()
+    let mut ids = Vec::new();
+    for media in found {
+        if let Some(id) = id_of(media).filter(|_| matches_content(key, media)) {
+            ids.push(id.to_string());
+        }
+    }
+    ids
 }
 
 fn identifiers(media: &Value) -> impl Iterator<Item = &Value> {
@@ -140,34 +149,44 @@ fn id_of(media: &Value) -> Option<&str> {
         .filter(|id| !id.is_empty())
 }
 
-fn text(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str)
-        .and_then(|s| non_blank(s.to_string()))
+/// A string element, trimmed; blank is absent (our side is normalised the same way).
+fn text<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
+    let mut v = v;
+    for key in path {
+        v = v.get(key)?;
+    }
+    v.as_str().map(str::trim).filter(|s| !s.is_empty())
 }
 
 fn matches_content(key: &Key<'_>, media: &Value) -> bool {
-    let content = media.get("content");
-    let title = text(content.and_then(|c| c.get("title")));
-    let content_type = text(content.and_then(|c| c.get("contentType")));
-    let notes: Vec<String> = media
-        .get("note")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|n| text(n.get("text")))
-        .collect();
+    if text(media, &["content", "title"]) != key.title
+        || text(media, &["content", "contentType"]) != Some(key.content_type)
+    {
+        return false;
+    }
+    let notes = match media.get("note") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(_) => return false,
+    };
+    let mut ours = key.notes.iter();
+    for note in notes {
+        if let Some(t) = text(note, &["text"]) {
+            if ours.next().map(String::as_str) != Some(t) {
+                return false;
+            }
+        }
+    }
+    if ours.next().is_some() {
+        return false;
+    }
     // The server may leave encounter out of what it returns, so a missing one matches;
     // a different one, or one where ours has none, does not.
-    let encounter = text(media.get("encounter").and_then(|e| e.get("reference")));
-    let same_encounter = match (key.encounter, encounter.as_deref()) {
+    match (key.encounter, text(media, &["encounter", "reference"])) {
         (Some(ours), Some(theirs)) => same_reference(ours, theirs),
         (None, Some(_)) => false,
         (_, None) => true,
-    };
-    title.as_deref() == key.title
-        && notes == key.notes
-        && content_type.as_deref() == Some(key.content_type)
-        && same_encounter
+    }
 }
 
 /// `Encounter/1` equals `https://host/Encounter/1`.

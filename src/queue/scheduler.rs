@@ -32,15 +32,6 @@ pub struct QueueOptions {
 }
 
 impl QueueOptions {
-    pub const NAMES: &'static [&'static str] = &[
-        "maxParallel",
-        "maxAttempts",
-        "baseDelayMs",
-        "maxDelayMs",
-        "seed",
-        "echoesIdentifiers",
-    ];
-
     /// Apply defaults and check ranges. `default_seed` is used when no seed is given
     /// (the web edge passes a random one so tabs do not retry in step).
     pub fn validate(self, default_seed: u64) -> Result<Config, MediaError> {
@@ -235,35 +226,41 @@ impl Queue {
             return commands;
         }
         let mut in_flight = self.items.iter().filter(|i| i.state.in_flight()).count();
-        // An encounter with a request out is held whatever its position: a failed item
-        // retried by hand sits before the one now uploading.
-        let mut held: Vec<String> = self
-            .items
-            .iter()
-            .filter(|i| i.state.in_flight())
-            .filter_map(|i| i.encounter.clone())
-            .collect();
-        let capture = self.echoes == Some(false);
-        for item in &mut self.items {
-            if !item.state.holds_encounter() {
-                continue;
+        let mut due = Vec::new();
+        {
+            // An encounter with a request out is held whatever its position: a failed
+            // item retried by hand sits before the one now uploading.
+            let mut held: Vec<&str> = Vec::new();
+            for item in &self.items {
+                if let (true, Some(enc)) = (item.state.in_flight(), &item.encounter) {
+                    held.push(enc);
+                }
             }
-            // The first unfinished item of an encounter is its head; later ones wait.
-            if let Some(enc) = &item.encounter {
-                if held.contains(enc) {
+            for (idx, item) in self.items.iter().enumerate() {
+                if !item.state.holds_encounter() {
                     continue;
                 }
-                held.push(enc.clone());
+                // The first unfinished item of an encounter is its head; later ones wait.
+                if let Some(enc) = &item.encounter {
+                    if held.contains(&enc.as_str()) {
+                        continue;
+                    }
+                    held.push(enc);
+                }
+                let ready = match item.state {
+                    State::Waiting => true,
+                    State::Retrying => item.retry_at_ms.is_none_or(|t| t <= now_ms),
+                    _ => false,
+                };
+                if ready && in_flight < self.config.max_parallel {
+                    in_flight += 1;
+                    due.push(idx);
+                }
             }
-            let due = match item.state {
-                State::Waiting => true,
-                State::Retrying => item.retry_at_ms.is_none_or(|t| t <= now_ms),
-                _ => false,
-            };
-            if !due || in_flight >= self.config.max_parallel {
-                continue;
-            }
-            in_flight += 1;
+        }
+        let capture = self.echoes == Some(false);
+        for idx in due {
+            let item = &mut self.items[idx];
             item.retry_at_ms = None;
             let id = item.id.clone();
             if item.needs_reconcile {
@@ -289,7 +286,7 @@ impl Queue {
         match (state, outcome) {
             (State::Uploading, Outcome::Created { media_id }) => {
                 let Some(media_id) = super::item::non_blank(media_id) else {
-                    return Err(invalid("mediaId", "is required: the new Media's id"));
+                    return Err(invalid("mediaId", "is required"));
                 };
                 let item = &mut self.items[idx];
                 item.state = State::Done;
@@ -325,8 +322,7 @@ impl Queue {
             (State::Uploading | State::Reconciling, _) => {
                 return Err(invalid(
                     "outcome",
-                    "does not answer the command: a create settles with 'created' or 'http', \
-                     a reconcile with 'reconciled' or 'reconcileFailed'",
+                    "is not for this command (create: created/http; reconcile: reconciled/reconcileFailed)",
                 ))
             }
             (state, _) => {
@@ -348,7 +344,7 @@ impl Queue {
             return Err(state_error(
                 id,
                 item.state,
-                "a baseline is taken between poll's create and the post",
+                "a baseline belongs before the post",
             ));
         }
         let ids = reconcile::content_match_ids(&Key::of(item), found);
@@ -385,13 +381,7 @@ impl Queue {
                     "use resolveReview(id, 'send' | 'discard')",
                 ))
             }
-            state => {
-                return Err(state_error(
-                    id,
-                    state,
-                    "only a failed (or retrying) item can be retried",
-                ))
-            }
+            state => return Err(state_error(id, state, "only a failed item is retried")),
         }
         Ok(())
     }
@@ -509,32 +499,34 @@ impl Queue {
 
     fn reconciled(&mut self, idx: usize, found: &[Value]) {
         self.learn(found);
-        let item = &self.items[idx];
-        let key = Key::of(item);
-        let known_ids: Vec<String> = self
-            .items
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != idx)
-            .filter_map(|(_, i)| i.media_id.clone())
-            .collect();
-        // Another item with the same content whose create may have landed unseen could
-        // own a lone new match. Encounters are not compared: a server that leaves them
-        // out of search results makes every encounter look alike.
-        let twin_unresolved = self.items.iter().enumerate().any(|(j, other)| {
-            j != idx
-                && other.patient == item.patient
-                && Key::of(other).same_content(&key)
-                && (other.state == State::Uploading
-                    || other.needs_reconcile
-                    || other.state == State::NeedsReview)
-        });
-        let cx = Context {
-            baseline: item.baseline_ids.as_deref(),
-            known_ids: &known_ids,
-            twin_unresolved,
+        let verdict = {
+            let item = &self.items[idx];
+            let key = Key::of(item);
+            let mut known_ids: Vec<&str> = Vec::new();
+            // Another item with the same content whose create may have landed unseen
+            // could own a lone new match. Encounters are not compared: a server that
+            // leaves them out of search results makes every encounter look alike.
+            let mut twin_unresolved = false;
+            for (j, other) in self.items.iter().enumerate() {
+                if j == idx {
+                    continue;
+                }
+                if let Some(id) = &other.media_id {
+                    known_ids.push(id);
+                }
+                twin_unresolved |= other.patient == item.patient
+                    && Key::of(other).same_content(&key)
+                    && (other.state == State::Uploading
+                        || other.needs_reconcile
+                        || other.state == State::NeedsReview);
+            }
+            let cx = Context {
+                baseline: item.baseline_ids.as_deref(),
+                known_ids: &known_ids,
+                twin_unresolved,
+            };
+            reconcile::reconcile(&key, found, &cx)
         };
-        let verdict = reconcile::reconcile(&key, found, &cx);
         let item = &mut self.items[idx];
         match verdict {
             Verdict::Created(media_id) => {

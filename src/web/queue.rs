@@ -1,6 +1,7 @@
 //! `QueueCore`: the upload queue's scheduler (`crate::queue`) for the JS driver in
 //! `www/lib/queue.js`. Values cross as plain JS objects (camelCase, `null` for absent).
-//! Bad input throws a `MediaError` 'invalid-options' naming the field, never panics.
+//! Bad input throws a `MediaError` 'invalid-options' naming the field, never panics
+//! (ids and the review action are plain string parameters: the glue converts them).
 //!
 //! Objects are read and built field by field through `Reflect` rather than with serde:
 //! a serde-wasm-bindgen (de)serializer per type cost ~20 KB gzip of the 400 KB budget.
@@ -69,24 +70,17 @@ impl QueueCore {
         self.queue
             .poll(now_ms)
             .iter()
-            .map(|command| {
-                let obj = Object::new();
-                let id = match command {
-                    Command::Create {
-                        id,
-                        capture_baseline,
-                    } => {
-                        set(&obj, "kind", &"create".into());
-                        set(&obj, "captureBaseline", &(*capture_baseline).into());
-                        id
-                    }
-                    Command::Reconcile { id } => {
-                        set(&obj, "kind", &"reconcile".into());
-                        id
-                    }
-                };
-                set(&obj, "id", &id.into());
-                JsValue::from(obj)
+            .map(|command| match command {
+                Command::Create {
+                    id,
+                    capture_baseline,
+                } => object_of(
+                    &["kind", "id", "captureBaseline"],
+                    &["create".into(), id.into(), (*capture_baseline).into()],
+                ),
+                Command::Reconcile { id } => {
+                    object_of(&["kind", "id"], &["reconcile".into(), id.into()])
+                }
             })
             .collect()
     }
@@ -94,13 +88,12 @@ impl QueueCore {
     /// Report how a polled command ended.
     pub fn settle(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        id: &str,
         #[wasm_bindgen(unchecked_param_type = "QueueOutcome")] outcome: JsValue,
         #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
     ) -> Result<(), JsValue> {
-        id_of(&id)
-            .and_then(|id| Ok((id, parse_outcome(&outcome)?)))
-            .and_then(|(id, outcome)| self.queue.settle(&id, outcome, now_ms))
+        parse_outcome(&outcome)
+            .and_then(|outcome| self.queue.settle(id, outcome, now_ms))
             .map_err(|e| media_error(&e))
     }
 
@@ -108,12 +101,11 @@ impl QueueCore {
     #[wasm_bindgen(js_name = setBaseline)]
     pub fn set_baseline(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        id: &str,
         #[wasm_bindgen(unchecked_param_type = "Media[]")] found: JsValue,
     ) -> Result<(), JsValue> {
-        id_of(&id)
-            .and_then(|id| Ok((id, media_list(&found, "found")?)))
-            .and_then(|(id, found)| self.queue.set_baseline(&id, &found))
+        media_list(&found, "found")
+            .and_then(|found| self.queue.set_baseline(id, &found))
             .map_err(|e| media_error(&e))
     }
 
@@ -126,35 +118,33 @@ impl QueueCore {
     /// A failed item goes back in line (reconciling first if needed).
     pub fn retry(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        id: &str,
         #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
     ) -> Result<(), JsValue> {
-        id_of(&id)
-            .and_then(|id| self.queue.retry(&id, now_ms))
-            .map_err(|e| media_error(&e))
+        self.queue.retry(id, now_ms).map_err(|e| media_error(&e))
     }
 
     /// 'send' creates the item again without reconciling; 'discard' removes it.
     #[wasm_bindgen(js_name = resolveReview)]
     pub fn resolve_review(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "'send' | 'discard'")] action: JsValue,
+        id: &str,
+        #[wasm_bindgen(unchecked_param_type = "'send' | 'discard'")] action: &str,
         #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
     ) -> Result<(), JsValue> {
-        let action = match action.as_string().as_deref() {
-            Some("send") => Ok(Review::Send),
-            Some("discard") => Ok(Review::Discard),
+        let action = match action {
+            "send" => Ok(Review::Send),
+            "discard" => Ok(Review::Discard),
             _ => Err(invalid("action", "must be 'send' or 'discard'")),
         };
-        id_of(&id)
-            .and_then(|id| self.queue.resolve_review(&id, action?, now_ms))
+        action
+            .and_then(|action| self.queue.resolve_review(id, action, now_ms))
             .map_err(|e| media_error(&e))
     }
 
     /// Drop an item; `false` while it is uploading or reconciling (or unknown).
-    pub fn remove(&mut self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> bool {
-        id.as_string().is_some_and(|id| self.queue.remove(&id))
+    pub fn remove(&mut self, id: &str) -> bool {
+        self.queue.remove(id)
     }
 
     /// The earliest `retryAtMs` among retrying items.
@@ -170,8 +160,8 @@ impl QueueCore {
     }
 
     #[wasm_bindgen(unchecked_return_type = "ItemSnapshot | undefined")]
-    pub fn item(&self, #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue) -> JsValue {
-        match id.as_string().and_then(|id| self.queue.item(&id)) {
+    pub fn item(&self, id: &str) -> JsValue {
+        match self.queue.item(id) {
             Some(item) => snapshot(item),
             None => JsValue::UNDEFINED,
         }
@@ -191,15 +181,8 @@ fn parse_options(options: &JsValue) -> Result<QueueOptions, MediaError> {
         return Ok(QueueOptions::default());
     }
     let obj = object(options, "options")?;
-    for key in Object::keys(&obj).iter().filter_map(|k| k.as_string()) {
-        if !QueueOptions::NAMES.contains(&key.as_str()) {
-            return Err(invalid(
-                &key,
-                "is not an option of QueueCore (options are: maxParallel, maxAttempts, \
-                 baseDelayMs, maxDelayMs, seed, echoesIdentifiers)",
-            ));
-        }
-    }
+    // Unknown names are not looked for here: UploadQueue, the one caller, rejects them
+    // with its own option list, and the check cost ~0.4 KB gzip of the size budget.
     Ok(QueueOptions {
         max_parallel: count(&obj, "maxParallel")?,
         max_attempts: count(&obj, "maxAttempts")?,
@@ -239,39 +222,36 @@ fn new_item(value: &JsValue) -> Result<NewItem, MediaError> {
     })
 }
 
-/// A persisted `ItemSnapshot`, checked like a new item plus its lifecycle fields.
+/// A persisted `ItemSnapshot`: the item's fields are checked like `add` checks them
+/// and the state must be one; the rest, which the queue wrote itself, is read leniently
+/// (a wrong type reads as absent).
 #[inline(never)]
 fn snapshot_item(value: &JsValue) -> Result<Item, MediaError> {
-    let obj = object(value, "snapshot")?;
-    let state = string(&obj, "state")?
+    let item = new_item(value)?.into_item(get(value, "addedAtMs").as_f64().unwrap_or(0.0))?;
+    let state = get(value, "state")
+        .as_string()
         .as_deref()
         .and_then(State::parse)
-        .ok_or_else(|| {
-            invalid(
-                "state",
-                "must be waiting, uploading, reconciling, retrying, done, failed or needs-review",
-            )
-        })?;
-    let error = match field(&obj, "error") {
-        None => None,
-        Some(e) => {
-            let e = object(&e, "error")?;
-            Some(ItemError {
-                status: status(&e)?,
-                text: string(&e, "text")?.unwrap_or_default(),
-            })
-        }
-    };
-    let added_at = number(&obj, "addedAtMs")?.unwrap_or(0.0);
-    let item = new_item(value)?.into_item(added_at)?;
+        .ok_or_else(|| invalid("state", "is not an item state"))?;
+    let error = field(value, "error").map(|e| ItemError {
+        status: get(&e, "status").as_f64().map_or(0, |s| s as u16),
+        text: get(&e, "text").as_string().unwrap_or_default(),
+    });
+    let baseline = get(value, "baselineIds");
+    let baseline_ids = Array::is_array(&baseline).then(|| {
+        Array::from(&baseline)
+            .iter()
+            .filter_map(|s| s.as_string())
+            .collect()
+    });
     Ok(Item {
         state,
-        attempts: count(&obj, "attempts")?.unwrap_or(0),
-        retry_at_ms: number(&obj, "retryAtMs")?,
-        needs_reconcile: boolean(&obj, "needsReconcile")?.unwrap_or(false),
-        media_id: string(&obj, "mediaId")?,
+        attempts: get(value, "attempts").as_f64().map_or(0, |n| n as u32),
+        retry_at_ms: get(value, "retryAtMs").as_f64().filter(|t| t.is_finite()),
+        needs_reconcile: get(value, "needsReconcile").as_bool().unwrap_or(false),
+        media_id: get(value, "mediaId").as_string(),
         error,
-        baseline_ids: strings(&obj, "baselineIds")?,
+        baseline_ids,
         ..item
     })
 }
@@ -312,7 +292,7 @@ fn parse_outcome(value: &JsValue) -> Result<Outcome, MediaError> {
         _ => {
             return Err(invalid(
                 "kind",
-                "must be 'created', 'http', 'reconciled' or 'reconcileFailed'",
+                "must be created, http, reconciled or reconcileFailed",
             ))
         }
     })
@@ -349,12 +329,12 @@ fn snapshot(item: &Item) -> JsValue {
     let error = item.error.as_ref().map_or(JsValue::NULL, |e| {
         object_of(
             &["status", "text"],
-            [e.status.into(), e.text.as_str().into()],
+            &[e.status.into(), e.text.as_str().into()],
         )
     });
     object_of(
         &SNAPSHOT_KEYS,
-        [
+        &[
             item.id.as_str().into(),
             opt_str(&item.encounter),
             item.patient.as_str().into(),
@@ -394,19 +374,12 @@ const SNAPSHOT_KEYS: [&str; 15] = [
 
 /// A plain object from keys and values (one `set` site instead of one per field).
 #[inline(never)]
-fn object_of<const N: usize>(keys: &[&str; N], values: [JsValue; N]) -> JsValue {
+fn object_of(keys: &[&str], values: &[JsValue]) -> JsValue {
     let obj = Object::new();
     for (key, value) in keys.iter().zip(values) {
-        set(&obj, key, &value);
+        set(&obj, key, value);
     }
     obj.into()
-}
-
-/// An item id argument: a string, else `invalid-options` naming `id`.
-#[inline(never)]
-fn id_of(id: &JsValue) -> Result<String, MediaError> {
-    id.as_string()
-        .ok_or_else(|| invalid("id", "must be a string: the item's id"))
 }
 
 #[inline(never)]
@@ -420,10 +393,14 @@ fn object(value: &JsValue, name: &str) -> Result<Object, MediaError> {
 
 /// A property; `None` for undefined and null.
 #[inline(never)]
-fn field(obj: &Object, key: &str) -> Option<JsValue> {
-    Reflect::get(obj, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !v.is_undefined() && !v.is_null())
+fn field(obj: &JsValue, key: &str) -> Option<JsValue> {
+    Some(get(obj, key)).filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+/// A property of anything (undefined when there is none or it throws).
+#[inline(never)]
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 #[inline(never)]
@@ -441,15 +418,17 @@ fn strings(obj: &Object, key: &str) -> Result<Option<Vec<String>>, MediaError> {
     let Some(v) = field(obj, key) else {
         return Ok(None);
     };
-    let bad = || invalid(key, "must be an array of strings");
-    if !Array::is_array(&v) {
-        return Err(bad());
+    let mut out = Vec::new();
+    if Array::is_array(&v) {
+        for s in Array::from(&v).iter() {
+            match s.as_string() {
+                Some(s) => out.push(s),
+                None => return Err(invalid(key, "must be an array of strings")),
+            }
+        }
+        return Ok(Some(out));
     }
-    Array::from(&v)
-        .iter()
-        .map(|s| s.as_string().ok_or_else(bad))
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+    Err(invalid(key, "must be an array of strings"))
 }
 
 #[inline(never)]
@@ -488,9 +467,6 @@ fn boolean(obj: &Object, key: &str) -> Result<Option<bool>, MediaError> {
 fn status(obj: &Object) -> Result<u16, MediaError> {
     match number(obj, "status")? {
         Some(s) if s.fract() == 0.0 && (0.0..=999.0).contains(&s) => Ok(s as u16),
-        _ => Err(invalid(
-            "status",
-            "must be the HTTP status, an integer (0 = no answer)",
-        )),
+        _ => Err(invalid("status", "must be an HTTP status (0: no answer)")),
     }
 }
