@@ -338,6 +338,7 @@ export interface FhirError {
   retryAfterMs?: number;
 }
 
+/** Unknown names are not rejected here (UploadQueue checks its options itself). */
 export interface QueueCoreOptions {
   /** Requests (creates + reconciliation searches) in flight at once. Default 3. */
   maxParallel?: number;
@@ -408,12 +409,15 @@ export type QueueOutcome =
  * 'send').
  */
 export interface QueueCore {
+  /** Fields beyond QueueItemInput's are ignored. A duplicate id, or a missing id/patient/identifier/contentType, throws. */
   add(item: QueueItemInput, nowMs: number): void;
   /** A persisted snapshot; one that was uploading/reconciling comes back `retrying`, due now, to reconcile. */
   restore(snapshot: ItemSnapshot, nowMs: number): void;
   /** The commands to start now; each item is then in flight until `settle`. */
   poll(nowMs: number): QueueCommand[];
+  /** Only for an item in flight (uploading: created/http; reconciling: reconciled/reconcileFailed). */
   settle(id: string, outcome: QueueOutcome, nowMs: number): void;
+  /** For a `captureBaseline` create, before the post (the item is uploading). */
   setBaseline(id: string, found: Media[]): void;
   setOnline(online: boolean): void;
   /** `failed` → `waiting` with fresh attempts (a `retrying` item becomes due now). */
