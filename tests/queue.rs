@@ -5,6 +5,7 @@
 use fhir_media_capture::queue::backoff::Backoff;
 use fhir_media_capture::queue::reconcile::{self, Context, Key, Verdict};
 use fhir_media_capture::queue::rng::Rng;
+use fhir_media_capture::queue::scheduler::DEFAULT_RECONCILE_DELAY_MS;
 use fhir_media_capture::queue::{Command, Config, Item, NewItem, Outcome, Queue, Review, State};
 use serde_json::{json, Value};
 
@@ -343,15 +344,86 @@ fn restore_turns_in_flight_into_reconcile_and_keeps_add_order() {
     let order: Vec<&str> = r.items().iter().map(|i| i.id.as_str()).collect();
     assert_eq!(order, ["a", "b", "c", "d"]);
     let a = r.item("a").expect("a");
+    // The search waits out the reconcile delay: the cut-off create may still land.
+    let due = 500.0 + DEFAULT_RECONCILE_DELAY_MS;
     assert_eq!(
-        (a.state, a.needs_reconcile, a.retry_at_ms),
-        (State::Retrying, true, Some(500.0))
+        (a.state, a.needs_reconcile, a.uncertain, a.retry_at_ms),
+        (State::Retrying, true, true, Some(due))
     );
     assert_eq!(state(&r, "c"), State::Done);
     assert_eq!(r.item("c").and_then(|c| c.media_id.as_deref()), Some("mc"));
-    assert_eq!(ids(&r.poll(500.0)), ["reconcile a"]);
+    // d's search was due earlier (its answer was lost at 1.0, before the reload).
+    assert_eq!(ids(&r.poll(due - 1.0)), ["reconcile d"]);
+    assert_eq!(ids(&r.poll(due)), ["reconcile a"]);
     let e = r.restore(snapshot[1].clone(), 0.0).expect_err("duplicate");
     assert!(e.to_string().contains("already queued"), "{e}");
+}
+
+/// Drive `id` (in flight as a create) through a lost answer and a search that finds
+/// nothing yet, to the next create; returns the time then.
+fn lost_then_not_found(q: &mut Queue, id: &str) -> f64 {
+    assert_eq!(ids(&q.poll(0.0)), [format!("create {id}")]);
+    q.settle(id, http(0), 0.0).expect("lost answer");
+    // The search waits for a create the server may still be storing.
+    assert!(q.poll(DEFAULT_RECONCILE_DELAY_MS - 1.0).is_empty());
+    let t = DEFAULT_RECONCILE_DELAY_MS;
+    assert_eq!(ids(&q.poll(t)), [format!("reconcile {id}")]);
+    q.settle(id, Outcome::Reconciled { found: vec![] }, t)
+        .expect("not found yet");
+    assert_eq!(ids(&q.poll(t)), [format!("create {id}")]);
+    t
+}
+
+#[test]
+fn a_late_create_holding_the_encounter_is_searched_for_not_failed_or_sent_again() {
+    // The cut-off create lands after the search: the encounter is still busy with it,
+    // so the new create gets Canvas's 422. That is no reason to give up, nor to post.
+    let mut q = queue_with(config(), &[("a", Some("Encounter/1"))]);
+    let t = lost_then_not_found(&mut q, "a");
+    q.settle("a", http(422), t).expect("422");
+    let a = q.item("a").expect("a");
+    assert_eq!((a.state, a.needs_reconcile), (State::Retrying, true));
+    let due = a.retry_at_ms.expect("due");
+    assert!(due >= t + DEFAULT_RECONCILE_DELAY_MS);
+    assert_eq!(ids(&q.poll(due)), ["reconcile a"]);
+    let found = vec![media(
+        "m-late",
+        Some("urn:uuid:a"),
+        "Left forearm",
+        &["Note #1"],
+        "image/jpeg",
+    )];
+    q.settle("a", Outcome::Reconciled { found }, due)
+        .expect("found");
+    let a = q.item("a").expect("a");
+    assert_eq!(
+        (a.state, a.media_id.as_deref(), a.uncertain),
+        (State::Done, Some("m-late"), false)
+    );
+}
+
+#[test]
+fn a_refusal_after_a_lost_answer_is_final_only_after_a_search() {
+    // Without an encounter a 422 is just a refusal, but the first create may still land:
+    // the retry by hand searches before it posts.
+    let mut q = queue_with(config(), &[("a", None)]);
+    let t = lost_then_not_found(&mut q, "a");
+    q.settle("a", http(422), t).expect("422");
+    let a = q.item("a").expect("a");
+    assert_eq!(
+        (a.state, a.needs_reconcile, a.uncertain),
+        (State::Failed, true, true)
+    );
+    q.retry("a", t + 1.0).expect("retry");
+    assert_eq!(ids(&q.poll(t + 1.0)), ["reconcile a"]);
+    // A 422 on an item whose every create was answered stays final, with no search.
+    let mut q = queue_with(config(), &[("b", Some("Encounter/1"))]);
+    q.poll(0.0);
+    q.settle("b", http(422), 0.0).expect("422");
+    let b = q.item("b").expect("b");
+    assert_eq!((b.state, b.needs_reconcile), (State::Failed, false));
+    q.retry("b", 1.0).expect("retry");
+    assert_eq!(ids(&q.poll(1.0)), ["create b"]);
 }
 
 #[test]

@@ -79,7 +79,7 @@ fn poll_settle_round_trip_and_snapshot_shape() {
     let a = q.item("a");
     assert_eq!(
         stringify(&a),
-        r#"{"id":"a","encounter":"Encounter/1","patient":"Patient/p1","identifier":"urn:uuid:a","title":"Left forearm","notes":["Note #1"],"contentType":"image/jpeg","state":"done","attempts":0,"retryAtMs":null,"needsReconcile":false,"mediaId":"m1","error":null,"baselineIds":null,"addedAtMs":1000}"#
+        r#"{"id":"a","encounter":"Encounter/1","patient":"Patient/p1","identifier":"urn:uuid:a","title":"Left forearm","notes":["Note #1"],"contentType":"image/jpeg","state":"done","attempts":0,"retryAtMs":null,"needsReconcile":false,"uncertain":false,"mediaId":"m1","error":null,"baselineIds":null,"addedAtMs":1000}"#
     );
     let c = q.item("c");
     assert_eq!(get(&c, "state").as_string().as_deref(), Some("retrying"));
@@ -127,8 +127,9 @@ fn poll_settle_round_trip_and_snapshot_shape() {
     );
     assert_eq!(q.echoes_identifiers(), Some(true));
 
-    // A snapshot goes back in as it came out; in flight becomes a reconcile.
-    let mut r = core("{}");
+    // A snapshot goes back in as it came out; in flight becomes a reconcile, after the
+    // reconcile delay (here 0).
+    let mut r = core(r#"{"reconcileDelayMs":0}"#);
     let snapshot = q.item("c");
     r.restore(snapshot, 5.0).expect("restore");
     let restored = r.item("c");
@@ -137,6 +138,7 @@ fn poll_settle_round_trip_and_snapshot_shape() {
         Some("retrying")
     );
     assert_eq!(get(&restored, "needsReconcile").as_bool(), Some(true));
+    assert_eq!(get(&restored, "uncertain").as_bool(), Some(true));
     assert_eq!(
         stringify(&r.poll(5.0)),
         r#"[{"kind":"reconcile","id":"c"}]"#

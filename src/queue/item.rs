@@ -90,6 +90,11 @@ pub struct Item {
     pub retry_at_ms: Option<f64>,
     /// The last create may have reached the server: reconcile before creating again.
     pub needs_reconcile: bool,
+    /// Some create of this item got no clear answer and no search has found it since:
+    /// it may still land (a server finishing a request whose client left). Cleared only
+    /// once the item is known created or a person decides. While set, a refusal is not
+    /// final without a search first.
+    pub uncertain: bool,
     pub media_id: Option<String>,
     pub error: Option<ItemError>,
     /// Ids of content-key matches seen just before the latest create was posted.
@@ -113,6 +118,7 @@ impl NewItem {
             attempts: 0,
             retry_at_ms: None,
             needs_reconcile: false,
+            uncertain: false,
             media_id: None,
             error: None,
             baseline_ids: None,

@@ -19,6 +19,10 @@ pub const DEFAULT_MAX_PARALLEL: u32 = 3;
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 pub const DEFAULT_BASE_DELAY_MS: f64 = 1_000.0;
 pub const DEFAULT_MAX_DELAY_MS: f64 = 300_000.0;
+/// The least time between an unclear answer and the search that settles it: a server
+/// may still be finishing a create whose connection is gone, and a search run before it
+/// lands would send the photo again.
+pub const DEFAULT_RECONCILE_DELAY_MS: f64 = 5_000.0;
 
 /// The options exactly as a caller wrote them.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,6 +33,7 @@ pub struct QueueOptions {
     pub max_delay_ms: Option<f64>,
     pub seed: Option<f64>,
     pub echoes_identifiers: Option<bool>,
+    pub reconcile_delay_ms: Option<f64>,
 }
 
 impl QueueOptions {
@@ -54,6 +59,12 @@ impl QueueOptions {
                 "must be a finite number ≥ baseDelayMs",
             ));
         }
+        let reconcile_delay_ms = self
+            .reconcile_delay_ms
+            .unwrap_or(DEFAULT_RECONCILE_DELAY_MS);
+        if !(reconcile_delay_ms.is_finite() && reconcile_delay_ms >= 0.0) {
+            return Err(invalid("reconcileDelayMs", "must be a finite number ≥ 0"));
+        }
         let seed = match self.seed {
             None => default_seed,
             Some(s) if s.is_finite() => s as i64 as u64,
@@ -68,6 +79,7 @@ impl QueueOptions {
             },
             seed,
             echoes_identifiers: self.echoes_identifiers,
+            reconcile_delay_ms,
         })
     }
 }
@@ -80,6 +92,7 @@ pub struct Config {
     pub backoff: Backoff,
     pub seed: u64,
     pub echoes_identifiers: Option<bool>,
+    pub reconcile_delay_ms: f64,
 }
 
 impl Default for Config {
@@ -94,6 +107,7 @@ impl Default for Config {
             },
             seed: 0,
             echoes_identifiers: None,
+            reconcile_delay_ms: DEFAULT_RECONCILE_DELAY_MS,
         }
     }
 }
@@ -200,8 +214,10 @@ impl Queue {
         self.check_unique(&item.id)?;
         match item.state {
             State::Uploading | State::Reconciling => {
+                // A create cut off by the page going away may still be being stored.
+                item.uncertain |= item.state == State::Uploading;
                 item.state = State::Retrying;
-                item.retry_at_ms = Some(now_ms);
+                item.retry_at_ms = Some(now_ms + self.config.reconcile_delay_ms);
                 item.needs_reconcile = true;
             }
             State::Retrying if item.retry_at_ms.is_none() => item.retry_at_ms = Some(now_ms),
@@ -292,6 +308,7 @@ impl Queue {
                 item.state = State::Done;
                 item.media_id = Some(media_id);
                 item.needs_reconcile = false;
+                item.uncertain = false;
                 item.error = None;
             }
             (
@@ -301,7 +318,17 @@ impl Queue {
                     text,
                     retry_after_ms,
                 },
-            ) => self.fail(idx, classify(status), status, text, retry_after_ms, now_ms),
+            ) => {
+                let mut class = classify(status);
+                let item = &self.items[idx];
+                if class == Class::Fatal && item.uncertain && item.encounter.is_some() && status == 422 {
+                    // Canvas refuses a create while another on the encounter is in
+                    // progress (422): that other one may be this item's own earlier
+                    // create, still being stored. Search again later instead of failing.
+                    class = Class::Unknown;
+                }
+                self.fail(idx, class, status, text, retry_after_ms, now_ms)
+            }
             (State::Reconciling, Outcome::Reconciled { found }) => self.reconciled(idx, &found),
             (
                 State::Reconciling,
@@ -406,6 +433,7 @@ impl Queue {
             Review::Send => {
                 item.state = State::Waiting;
                 item.needs_reconcile = false;
+                item.uncertain = false;
                 item.attempts = 0;
                 item.retry_at_ms = None;
                 item.error = None;
@@ -486,14 +514,20 @@ impl Queue {
         let item = &mut self.items[idx];
         item.attempts = item.attempts.saturating_add(1);
         item.error = Some(ItemError { status, text });
-        item.needs_reconcile |= class == Class::Unknown;
+        item.uncertain |= class == Class::Unknown;
+        // Whatever this answer says, an earlier create of the item may still land: a
+        // retry by hand searches first.
+        item.needs_reconcile |= class == Class::Unknown || item.uncertain;
         if class == Class::Fatal || item.attempts >= max_attempts {
             item.state = State::Failed;
             item.retry_at_ms = None;
         } else {
+            let mut delay = backoff.delay(item.attempts, retry_after_ms, &mut self.rng);
+            if class == Class::Unknown {
+                delay = delay.max(self.config.reconcile_delay_ms);
+            }
             item.state = State::Retrying;
-            item.retry_at_ms =
-                Some(now_ms + backoff.delay(item.attempts, retry_after_ms, &mut self.rng));
+            item.retry_at_ms = Some(now_ms + delay);
         }
     }
 
@@ -533,6 +567,7 @@ impl Queue {
                 item.state = State::Done;
                 item.media_id = Some(media_id);
                 item.needs_reconcile = false;
+                item.uncertain = false;
                 item.error = None;
             }
             Verdict::NotCreated => {

@@ -190,6 +190,7 @@ fn parse_options(options: &JsValue) -> Result<QueueOptions, MediaError> {
         max_delay_ms: number(&obj, "maxDelayMs")?,
         seed: number(&obj, "seed")?,
         echoes_identifiers: boolean(&obj, "echoesIdentifiers")?,
+        reconcile_delay_ms: number(&obj, "reconcileDelayMs")?,
     })
 }
 
@@ -249,6 +250,7 @@ fn snapshot_item(value: &JsValue) -> Result<Item, MediaError> {
         attempts: get(value, "attempts").as_f64().map_or(0, |n| n as u32),
         retry_at_ms: get(value, "retryAtMs").as_f64().filter(|t| t.is_finite()),
         needs_reconcile: get(value, "needsReconcile").as_bool().unwrap_or(false),
+        uncertain: get(value, "uncertain").as_bool().unwrap_or(false),
         media_id: get(value, "mediaId").as_string(),
         error,
         baseline_ids,
@@ -346,6 +348,7 @@ fn snapshot(item: &Item) -> JsValue {
             item.attempts.into(),
             item.retry_at_ms.map_or(JsValue::NULL, JsValue::from),
             item.needs_reconcile.into(),
+            item.uncertain.into(),
             opt_str(&item.media_id),
             error,
             item.baseline_ids.as_deref().map_or(JsValue::NULL, list),
@@ -354,7 +357,7 @@ fn snapshot(item: &Item) -> JsValue {
     )
 }
 
-const SNAPSHOT_KEYS: [&str; 15] = [
+const SNAPSHOT_KEYS: [&str; 16] = [
     "id",
     "encounter",
     "patient",
@@ -366,6 +369,7 @@ const SNAPSHOT_KEYS: [&str; 15] = [
     "attempts",
     "retryAtMs",
     "needsReconcile",
+    "uncertain",
     "mediaId",
     "error",
     "baselineIds",

@@ -19,7 +19,7 @@ const shots = path.join(root, 'test-results');
 const TOKEN = 'dev-token';
 const DEMO_ENCOUNTER = 'Encounter/eae3c8a5-a129-4960-9715-fc26da30eccc';
 // Short backoffs so that retries take tenths of a second, not seconds.
-const QUEUE_OPTIONS = { baseDelayMs: 100, maxDelayMs: 1500 };
+const QUEUE_OPTIONS = { baseDelayMs: 100, maxDelayMs: 1500, reconcileDelayMs: 300 };
 
 let server;
 let baseUrl;
@@ -508,22 +508,25 @@ test('two tabs: a tab never takes over photos another open tab holds; after it c
   report.tabs = { stored: 3, createAttempts: s.createAttempts };
 });
 
-test('a create with no answer in time is aborted, searched for, then sent again: stored once', async (t) => {
+test('a create with no answer in time is aborted; the server still stores it; the search after reconcileDelayMs finds it: stored once, never sent again', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
   const { patient, widget } = ctx;
-  await widget.evaluate((el, options) => { el.queueOptions = options; }, { ...QUEUE_OPTIONS, createTimeoutMs: 500 });
+  // The server takes 1.5 s and finishes the create although the page gave up after 0.5 s;
+  // the search waits reconcileDelayMs (2 s) after the lost answer, so it sees the Media.
+  await widget.evaluate((el, options) => { el.queueOptions = options; },
+    { ...QUEUE_OPTIONS, createTimeoutMs: 500, reconcileDelayMs: 2_000 });
   await addPhotos(widget, 1, DEMO_ENCOUNTER);
   await faults({ delayMs: 1500 });
   await uploadAll(widget);
   await waitFor(async () => (await stats()).createAttempts >= 1, { what: 'the first create' });
-  // The page gives up after 500 ms: outcome unknown, so it searches before sending again.
   const card = widget.locator('li.card').first();
   await card.locator('xpath=self::*[@data-state="retrying" or @data-state="reconciling"]').waitFor({ timeout: 5_000 });
-  await faults({});
   await waitForItems(widget, (items) => items.every((i) => i.state === 'done'), 'done after a timeout', 30_000);
   const s = await stats();
   assertExactlyOnce(await countByIdentifier(patient, await identifiersOf(widget)), 1);
-  assert.equal(s.rejections.concurrent ?? 0, 0);
+  assert.equal(s.createAttempts, 1, 'found by the search, not sent again');
+  assert.equal(s.rejections.concurrent ?? 0, 0, 'never a second create while the first was still being stored');
+  await faults({});
   report.timeout = { createAttempts: s.createAttempts, creates: s.creates };
 });

@@ -266,6 +266,9 @@ export interface UploadQueueOptions {
   seed?: number;
   /** Whether the server echoes Media.identifier on search; learnt (and remembered per base URL) when left out. */
   echoesIdentifiers?: boolean;
+  /** Least wait, ms, between a create with no clear answer and the search for it: a server may still be
+   *  storing a create whose connection is gone. Default 5000. */
+  reconcileDelayMs?: number;
   /** A create with no answer after this long is aborted and treated as "outcome unknown". Default 120000. */
   createTimeoutMs?: number;
 }
@@ -352,6 +355,8 @@ export interface QueueCoreOptions {
   seed?: number;
   /** Preset for what searches teach: does the server keep Media.identifier? */
   echoesIdentifiers?: boolean;
+  /** Least wait between an unclear create answer (or a reload mid-create) and the search. Default 5000. */
+  reconcileDelayMs?: number;
 }
 
 export interface QueueItemInput {
@@ -383,6 +388,9 @@ export interface ItemSnapshot {
   retryAtMs: number | null;
   /** The last create may have been stored: the next command is a reconcile. */
   needsReconcile: boolean;
+  /** Some create got no clear answer and no search has found it yet: it may still land. A
+   *  refusal then is final only after a search, and a 422 on an encounter is retried. */
+  uncertain: boolean;
   mediaId: string | null;
   error: { status: number; text: string } | null;
   /** Ids of same-content Media the patient had just before the last create (non-echoing servers). */
@@ -411,7 +419,7 @@ export type QueueOutcome =
 export interface QueueCore {
   /** Fields beyond QueueItemInput's are ignored. A duplicate id, or a missing id/patient/identifier/contentType, throws. */
   add(item: QueueItemInput, nowMs: number): void;
-  /** A persisted snapshot; one that was uploading/reconciling comes back `retrying`, due now, to reconcile. */
+  /** A persisted snapshot; one that was uploading/reconciling comes back `retrying`, due after `reconcileDelayMs`, to reconcile. */
   restore(snapshot: ItemSnapshot, nowMs: number): void;
   /** The commands to start now; each item is then in flight until `settle`. */
   poll(nowMs: number): QueueCommand[];

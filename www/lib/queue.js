@@ -13,7 +13,7 @@ import { QueueStore } from './queue-store.js';
 
 const LOCK_PREFIX = 'fhir-media-capture:';
 const IDENTIFIER_SYSTEM = 'urn:ietf:rfc:3986';
-const CORE_OPTIONS = ['maxParallel', 'maxAttempts', 'baseDelayMs', 'maxDelayMs', 'seed', 'echoesIdentifiers'];
+const CORE_OPTIONS = ['maxParallel', 'maxAttempts', 'baseDelayMs', 'maxDelayMs', 'seed', 'echoesIdentifiers', 'reconcileDelayMs'];
 const ACTIVE = new Set(['uploading', 'reconciling']);
 
 /** The item id and the urn:uuid identifier of `resource`, adding one if it has none. */
