@@ -101,7 +101,7 @@ wasm_engine() {
   # Test binaries without wasm_bindgen_test_configure! run in the browser too.
   logged "cargo-wasm-$name" env -u CHROMEDRIVER -u GECKODRIVER -u SAFARIDRIVER -u MSEDGEDRIVER \
     "$var=$driver" WASM_BINDGEN_USE_BROWSER=1 "$@" \
-    cargo test -p fhir_media_capture --target wasm32-unknown-unknown
+    cargo test -p fhir_media_capture --target wasm32-unknown-unknown || return 1
   local log="$LOGS/cargo-wasm-$name.log"
   grep -q "^Running headless tests in $banner " "$log" \
     || { echo "wasm tests ($name): the runner did not report a $banner run"; return 1; }
@@ -120,14 +120,27 @@ wasm_engine firefox GECKODRIVER "$ROOT/.tools/bin/geckodriver" Firefox
 
 section "wasm tests (WebKitGTK under Xvfb)"
 # WebKitGTK has no headless mode; xvfb-run -a picks a free display number.
-# JSC_useWasmIPInt=false: WebKitGTK 2.50.6's in-place wasm interpreter (IPInt, the first
-# tier) now and then corrupts locals of jpeg-decoder's decode_scan ("index out of
-# bounds: the len is 3 but the index is 1668178284") while the same wasm passes in
-# Chromium and Firefox and natively. Measured with this wasm (tests/web.rs, 12 MP + o6
-# photos): ~1 failed run in 12-25 with the default tiers, with loop OSR off and with OMG
-# off; 0 in 40 with IPInt off (the older LLInt first tier, BBQ and OMG as usual).
-wasm_engine webkit SAFARIDRIVER /usr/bin/WebKitWebDriver Safari \
-  env JSC_useWasmIPInt=false xvfb-run -a
+# JSC_*: every wasm function compiled once by BBQ, no interpreter tier, no OMG, so no
+# tier-up while a test runs. WebKitGTK 2.50.6 now and then corrupts locals of a running
+# wasm function (jpeg-decoder's decode_scan "index out of bounds: the len is 3 but the
+# index is 1668178284"; jpeg-encoder's `for i in 0..64`), while the same wasm passes in
+# Chromium, Firefox and natively. Runs of tests/web.rs here (12 MP + o6 photos), failed
+# of total: default tiers 0/33 (1/~30 earlier), loop OSR off 1/12, OMG and OSR off 1/25,
+# LLInt instead of IPInt with OSR off 1/30, LLInt with OSR 0/40, BBQ only 0/40. Every
+# failing mix keeps code longer in the interpreters and tiers up at calls: tier-up is
+# the suspect; BBQ-only has none. ~3 s slower.
+# Should a run still fail, it runs once more, loudly; a second failure fails the step
+# (a bug of ours fails both: the wasm is deterministic).
+webkit_run() {
+  wasm_engine webkit SAFARIDRIVER /usr/bin/WebKitWebDriver Safari \
+    env JSC_useWasmIPInt=false JSC_useWasmLLInt=false JSC_useOMGJIT=false xvfb-run -a
+}
+if ! webkit_run; then
+  mv "$LOGS/cargo-wasm-webkit.log" "$LOGS/webkit-failed-run.log"
+  echo "wasm tests (WebKitGTK): RUN FAILED, running once more (first run kept in $LOGS/webkit-failed-run.log):"
+  grep -E 'panicked at|RuntimeError|\.\.\. FAIL' "$LOGS/webkit-failed-run.log" | head -n 8 || true
+  webkit_run
+fi
 stop_wasm_endpoint
 
 section "demo build (webpack)"
@@ -162,6 +175,7 @@ trap - EXIT
 echo "---- [$step/$STEPS] $current: $((SECONDS - step_started)) s"
 echo
 echo "test: all $STEPS steps passed in $((SECONDS - started)) s"
+[ -f "$LOGS/webkit-failed-run.log" ] && echo "note: the WebKitGTK wasm tests passed only on their second run (see $LOGS/webkit-failed-run.log)"
 # Totals over cargo's "test result:" lines (native + wasm in 3 engines) and node's TAP summaries.
 awk '
   /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i; if ($(i+1) ~ /^ignored/) s += $i } }
