@@ -25,6 +25,9 @@ struct Counters {
     rejections_by_status: BTreeMap<u16, u64>,
     dropped_before_commit: u64,
     dropped_after_commit: u64,
+    // Live: creates past validation and not yet finished; survives a reset.
+    creates_in_flight: u32,
+    max_creates_in_flight: u32,
     encounters: BTreeMap<String, EncounterCounters>,
 }
 
@@ -53,6 +56,9 @@ pub struct Snapshot {
     pub rejections: BTreeMap<String, u64>,
     /// Connections closed without a response by the drop fault.
     pub dropped: Dropped,
+    /// Most creates handled at once over all encounters (after validation, until the
+    /// answer or the commit of a create whose client left): shows a client's parallelism.
+    pub max_creates_in_flight: u32,
     pub encounters: BTreeMap<String, EncounterSnapshot>,
 }
 
@@ -97,7 +103,31 @@ impl Drop for EncounterAttempt {
     }
 }
 
+/// A validated create being handled; counted in `maxCreatesInFlight` until dropped.
+pub struct CreateInFlight {
+    stats: Arc<Stats>,
+}
+
+impl Drop for CreateInFlight {
+    fn drop(&mut self) {
+        let mut counters = self.stats.lock();
+        counters.creates_in_flight = counters.creates_in_flight.saturating_sub(1);
+    }
+}
+
 impl Stats {
+    /// Registers a validated create; see [`CreateInFlight`].
+    pub fn create_in_flight(self: &Arc<Self>) -> CreateInFlight {
+        let mut counters = self.lock();
+        counters.creates_in_flight = counters.creates_in_flight.saturating_add(1);
+        counters.max_creates_in_flight = counters
+            .max_creates_in_flight
+            .max(counters.creates_in_flight);
+        CreateInFlight {
+            stats: Arc::clone(self),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Counters> {
         // Counters stay meaningful after a panic elsewhere; keep serving them.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
@@ -178,6 +208,7 @@ impl Stats {
                 before_commit: counters.dropped_before_commit,
                 after_commit: counters.dropped_after_commit,
             },
+            max_creates_in_flight: counters.max_creates_in_flight,
             encounters: counters
                 .encounters
                 .iter()
@@ -211,6 +242,7 @@ impl Stats {
         }
         *counters = Counters {
             encounters,
+            creates_in_flight: counters.creates_in_flight,
             ..Counters::default()
         };
     }

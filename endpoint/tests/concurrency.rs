@@ -68,6 +68,7 @@ async fn creates_on_different_encounters_may_overlap() {
     let stats = server.stats().await;
     assert_eq!(stats["creates"], 3);
     assert_eq!(stats["rejections"]["concurrent"], 0);
+    assert_eq!(stats["maxCreatesInFlight"], 3, "{stats}");
     for enc in ["Encounter/enc-a", "Encounter/enc-b"] {
         assert_eq!(stats["encounters"][enc]["maxConcurrency"], 1, "{enc}");
         assert_eq!(stats["encounters"][enc]["creates"], 1, "{enc}");
@@ -88,6 +89,7 @@ async fn a_sequential_client_keeps_max_concurrency_at_one() {
     assert_eq!(encounter["creates"], 5);
     assert_eq!(encounter["maxConcurrency"], 1);
     assert_eq!(encounter["concurrentRejections"], 0);
+    assert_eq!(stats["maxCreatesInFlight"], 1);
 }
 
 #[tokio::test]

@@ -232,6 +232,8 @@ test('22 photos over 3 encounters and none: one create at a time per encounter, 
   assert.equal(s.creates, 22);
   const maxInFlight = await page.evaluate(() => window.maxCreatesInFlight);
   assert.ok(maxInFlight >= 2 && maxInFlight <= 3, `creates overlapped across encounters, at most 3 at once (saw ${maxInFlight})`);
+  // The same, as the server saw it.
+  assert.ok(s.maxCreatesInFlight >= 2 && s.maxCreatesInFlight <= 3, `server: ${s.maxCreatesInFlight} creates at once`);
   const counts = await countByIdentifier(patient, identifiers);
   assertExactlyOnce(counts, 22);
   // The media ids shown are the stored ones.
@@ -240,7 +242,7 @@ test('22 photos over 3 encounters and none: one create at a time per encounter, 
   assert.ok(shown.every((id) => ids.has(id)));
   report.ordering = { ...counts, createAttempts: s.createAttempts,
     maxConcurrencyPerEncounter: Object.fromEntries(Object.entries(perEncounter).map(([e, v]) => [e.slice(10, 18), v.maxConcurrency])),
-    maxCreatesInFlight: maxInFlight, ms: Date.now() - started };
+    maxCreatesInFlight: maxInFlight, serverMaxCreatesInFlight: s.maxCreatesInFlight, ms: Date.now() - started };
 });
 
 test('bursts of 500, of 503 with Retry-After and of 429: retried, each stored once', async (t) => {

@@ -92,6 +92,7 @@ async fn commit(state: AppState, new: media::NewMedia) -> Committed {
 }
 
 async fn commit_media(state: &AppState, new: media::NewMedia) -> Result<Committed, Response> {
+    let _in_flight = state.stats().create_in_flight();
     // Hold the encounter's slot for the whole handling, delay fault included, so a
     // client that overlaps creates on one encounter is caught as Canvas would.
     let attempt = new
