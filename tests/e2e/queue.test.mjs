@@ -119,6 +119,24 @@ async function waitFor(check, { timeout = 30_000, interval = 100, what = 'condit
   }
 }
 
+/**
+ * Creates go through Playwright's own HTTP client, which never re-sends: Chromium re-sends
+ * a POST by itself when a *reused* keep-alive connection closes without an answer, a
+ * duplicate beyond any page code. A dropped connection reaches the page as a reset.
+ */
+async function createsThroughPlaywright(page) {
+  await page.route(`${baseUrl}/Media`, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    let response;
+    try {
+      response = await route.fetch();
+    } catch {
+      return route.abort('connectionreset');
+    }
+    return route.fulfill({ response });
+  });
+}
+
 /** The demo page with a fresh patient, short queue backoffs, and a count of creates in flight. */
 async function openWidget(t, { context: shared } = {}) {
   if (skipAll) {
@@ -298,16 +316,7 @@ test('the connection dropped after commit on 5 items: reconciled, 0 duplicates, 
   // against this endpoint the duplicate would be the browser's, beyond any page code.
   // The creates go through Playwright's own HTTP client instead (which never re-sends),
   // and a dropped connection reaches the page as a connection reset: an unknown outcome.
-  await page.route(`${baseUrl}/Media`, async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
-    let response;
-    try {
-      response = await route.fetch();
-    } catch {
-      return route.abort('connectionreset');
-    }
-    return route.fulfill({ response });
-  });
+  await createsThroughPlaywright(page);
   await faults({ dropNext: { count: 5, when: 'after-commit' } });
   await uploadAll(widget);
   await waitForItems(widget, (items) => items.every((i) => i.state === 'done'), 'all done', 60_000);
@@ -408,16 +417,7 @@ test('a server that keeps no identifiers, and a lost answer it cannot tell apart
     return route.fulfill({ response, json: bundle });
   });
   // Creates through Playwright's client, as in the drop test (no silent re-send by the browser).
-  await page.route(`${baseUrl}/Media`, async (route) => {
-    if (route.request().method() !== 'POST') return route.continue();
-    let response;
-    try {
-      response = await route.fetch();
-    } catch {
-      return route.abort('connectionreset');
-    }
-    return route.fulfill({ response });
-  });
+  await createsThroughPlaywright(page);
   await addPhotos(widget, 1, null);
   const [identifier] = await identifiersOf(widget);
   await widget.locator('li.card').first().getByLabel('Title').fill('Left forearm');
