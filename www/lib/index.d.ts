@@ -247,28 +247,16 @@ export interface UploadItem {
   addedAtMs: number;
 }
 
-export interface UploadQueueOptions {
+/** QueueCore's options (maxParallel, maxAttempts, baseDelayMs, maxDelayMs, seed,
+ *  echoesIdentifiers, reconcileDelayMs; see QueueCoreOptions below) plus these. An
+ *  `echoesIdentifiers` left out is learnt and remembered per base URL. */
+export interface UploadQueueOptions extends QueueCoreOptions {
   /** The client the queue uploads and searches with (its token is never stored). */
   client: MediaClient;
   /** The FHIR base the items belong to (persisted items are per base URL). Default: `client.baseUrl`. */
   baseUrl?: string;
   /** Keep items in IndexedDB (database `fhir-media-capture`) across reloads. Default true. */
   storage?: boolean;
-  /** Requests (creates and reconciliation searches) in flight at once, over all encounters (one per encounter always). Default 3. */
-  maxParallel?: number;
-  /** Failed tries before an item is `failed`. Default 8. */
-  maxAttempts?: number;
-  /** First backoff delay, ms; doubled per try, half of it random. Default 1000. */
-  baseDelayMs?: number;
-  /** Longest backoff delay, ms (a longer Retry-After still wins). Default 300000. */
-  maxDelayMs?: number;
-  /** Jitter seed (tests). */
-  seed?: number;
-  /** Whether the server echoes Media.identifier on search; learnt (and remembered per base URL) when left out. */
-  echoesIdentifiers?: boolean;
-  /** Least wait, ms, between a create with no clear answer and the search for it: a server may still be
-   *  storing a create whose connection is gone. Default 5000. */
-  reconcileDelayMs?: number;
   /** A create with no answer after this long is aborted and treated as "outcome unknown". Default 120000. */
   createTimeoutMs?: number;
 }
