@@ -542,7 +542,12 @@ impl<W: JfifWrite> Encoder<W> {
                 return self.encode_image_internal::<_, AVX2Operations>(image);
             }
         }
-        self.encode_image_internal::<_, DefaultOperations>(image)
+        // wasm has no runtime feature detection: simd128 is either compiled in or absent.
+        #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
+        type Ops = crate::wasm_simd128::WasmSimd128Operations;
+        #[cfg(not(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128")))]
+        type Ops = DefaultOperations;
+        self.encode_image_internal::<_, Ops>(image)
     }
 
     fn encode_image_internal<I: ImageBuffer, OP: Operations>(
@@ -1350,6 +1355,11 @@ pub(crate) trait Operations {
     }
 }
 
+// Unused where wasm_simd128 replaces it.
+#[cfg_attr(
+    all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
 pub(crate) struct DefaultOperations;
 
 impl Operations for DefaultOperations {}

@@ -40,6 +40,8 @@ mod huffman;
 mod image_buffer;
 mod marker;
 mod quantization;
+#[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm_simd128;
 mod writer;
 
 pub use encoder::{ChromaSubsamplingMethod, ColorType, Encoder, JpegColorType, SamplingFactor};

@@ -184,6 +184,9 @@ static DEFAULT_CHROMA_TABLES: [[u16; 64]; 9] = [
 
 const SHIFT: u32 = 2 * 8 - 1;
 
+#[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) const QUANTIZATION_SHIFT: u32 = SHIFT;
+
 fn compute_reciprocal(divisor: u32) -> (i32, i32) {
     if divisor <= 1 {
         return (1, 0);
@@ -285,6 +288,18 @@ impl QuantizationTable {
     #[inline]
     pub fn get(&self, index: usize) -> u8 {
         (self.table[index].get() >> 3) as u8
+    }
+
+    #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline]
+    pub(crate) fn reciprocals(&self) -> &[i32; 64] {
+        &self.reciprocals
+    }
+
+    #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
+    #[inline]
+    pub(crate) fn corrections(&self) -> &[i32; 64] {
+        &self.corrections
     }
 
     #[inline]
