@@ -1299,6 +1299,11 @@ fn get_block_averaged(
     row_stride: usize,
     width: usize,
 ) -> AlignedBlock {
+    #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
+    if col_stride == 2 && row_stride == 2 {
+        return crate::wasm_simd128::get_block_averaged_2x2(data, start_x, start_y, width);
+    }
+
     let mut block = [0i16; 64];
     let n = col_stride * row_stride;
     // Alternate the rounding bias per column as libjpeg does (see jcsample.c)
@@ -1325,19 +1330,15 @@ fn get_block_averaged(
     AlignedBlock::new(block)
 }
 
-fn get_num_bits(mut value: i16) -> u8 {
-    if value < 0 {
-        value = -value;
+fn get_num_bits(value: i16) -> u8 {
+    // Bit length of |value| without a loop; like the former shift loop, 0 for i16::MIN,
+    // whose negation wraps.
+    let value = value.wrapping_abs();
+    if value <= 0 {
+        0
+    } else {
+        (16 - value.leading_zeros()) as u8
     }
-
-    let mut num_bits = 0;
-
-    while value > 0 {
-        num_bits += 1;
-        value >>= 1;
-    }
-
-    num_bits
 }
 
 pub(crate) trait Operations {
@@ -1371,6 +1372,19 @@ mod tests {
     use crate::encoder::{get_block, get_block_averaged, get_num_bits};
     use crate::writer::get_code;
     use crate::{Encoder, SamplingFactor};
+
+    #[test]
+    fn test_get_num_bits_matches_shift_loop() {
+        for value in i16::MIN..=i16::MAX {
+            let mut v = value.wrapping_abs();
+            let mut bits = 0;
+            while v > 0 {
+                bits += 1;
+                v >>= 1;
+            }
+            assert_eq!(get_num_bits(value), bits, "{value}");
+        }
+    }
 
     #[test]
     fn test_get_block_averaged_2x2() {

@@ -253,3 +253,34 @@ pub fn quantize_block_simd128(
         *out = natural[z as usize & 0x3f];
     }
 }
+
+/// `encoder::get_block_averaged` for 2x2 subsampling (4:2:0): each output row is two
+/// 16-byte input rows summed pairwise, plus the same alternating rounding bias (1 on
+/// even, 2 on odd columns), divided by 4. Touches exactly the bytes the scalar one does.
+pub fn get_block_averaged_2x2(
+    data: &[u8],
+    start_x: usize,
+    start_y: usize,
+    width: usize,
+) -> AlignedBlock {
+    let mut block = AlignedBlock::default();
+    let bias = i16x8(1, 2, 1, 2, 1, 2, 1, 2);
+    for y in 0..8 {
+        let top = (start_y + 2 * y) * width + start_x;
+        let bottom = top + width;
+        let sum = i16x8_add(
+            u16x8_extadd_pairwise_u8x16(load_u8(&data[top..top + 16])),
+            u16x8_extadd_pairwise_u8x16(load_u8(&data[bottom..bottom + 16])),
+        );
+        let average = u16x8_shr(i16x8_add(sum, bias), 2);
+        store(&mut block.data, y, i16x8_sub(average, i16x8_splat(128)));
+    }
+    block
+}
+
+#[inline(always)]
+fn load_u8(bytes: &[u8]) -> v128 {
+    let bytes: &[u8; 16] = bytes.try_into().expect("16 bytes");
+    // SAFETY: 16 bytes; v128_load has no alignment requirement.
+    unsafe { v128_load(bytes.as_ptr() as *const v128) }
+}
