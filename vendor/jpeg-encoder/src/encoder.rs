@@ -3,7 +3,7 @@ use crate::huffman::{CodingClass, HuffmanTable};
 use crate::image_buffer::*;
 use crate::marker::Marker;
 use crate::quantization::{QuantizationTable, QuantizationTableType};
-use crate::writer::{JfifWrite, JfifWriter, ZIGZAG};
+use crate::writer::{JfifWrite, JfifWriter, NonZeroCoefficients, ZIGZAG};
 use crate::{EncodingError, PixelDensity};
 
 use alloc::vec;
@@ -1212,26 +1212,20 @@ impl<W: JfifWrite> Encoder<W> {
                         }
                     } else {
                         for block in &blocks[i] {
-                            let mut zero_run = 0;
+                            let mut coefficients = NonZeroCoefficients::new(block, 1, 64);
 
-                            for &value in &block.data[1..] {
-                                if value == 0 {
-                                    zero_run += 1;
-                                } else {
-                                    while zero_run > 15 {
-                                        ac_freq[0xF0] += 1;
-                                        zero_run -= 16;
-                                    }
-                                    let num_bits = get_num_bits(value);
-                                    let symbol = (zero_run << 4) | num_bits;
-
-                                    ac_freq[symbol as usize] += 1;
-
-                                    zero_run = 0;
+                            for (mut zero_run, value) in &mut coefficients {
+                                while zero_run > 15 {
+                                    ac_freq[0xF0] += 1;
+                                    zero_run -= 16;
                                 }
+                                let num_bits = get_num_bits(value);
+                                let symbol = (zero_run << 4) | num_bits;
+
+                                ac_freq[symbol as usize] += 1;
                             }
 
-                            if zero_run > 0 {
+                            if coefficients.ends_in_zeros() {
                                 ac_freq[0] += 1;
                             }
                         }

@@ -284,3 +284,18 @@ fn load_u8(bytes: &[u8]) -> v128 {
     // SAFETY: 16 bytes; v128_load has no alignment requirement.
     unsafe { v128_load(bytes.as_ptr() as *const v128) }
 }
+
+/// Bit i set where coefficient i of `block` is non-zero.
+#[inline(always)]
+pub fn nonzero_mask(block: &AlignedBlock) -> u64 {
+    let zero = i16x8_splat(0);
+    let mut mask = 0u64;
+    for rows in 0..4 {
+        // Two rows' "is zero" lanes (-1 or 0) narrowed to bytes, one bit each.
+        let a = i16x8_eq(load(&block.data, 2 * rows), zero);
+        let b = i16x8_eq(load(&block.data, 2 * rows + 1), zero);
+        let zeros = i8x16_bitmask(i8x16_narrow_i16x8(a, b));
+        mask |= u64::from(!zeros) << (16 * rows);
+    }
+    mask
+}

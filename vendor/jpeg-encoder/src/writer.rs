@@ -360,27 +360,21 @@ impl<W: JfifWrite> JfifWriter<W> {
         end: usize,
         ac_table: &HuffmanTable,
     ) -> Result<(), EncodingError> {
-        let mut zero_run = 0;
+        let mut coefficients = NonZeroCoefficients::new(block, start, end);
 
-        for &value in &block.data[start..end] {
-            if value == 0 {
-                zero_run += 1;
-            } else {
-                while zero_run > 15 {
-                    self.huffman_encode(0xF0, ac_table)?;
-                    zero_run -= 16;
-                }
-
-                let (size, value) = get_code(value);
-                let symbol = (zero_run << 4) | size;
-
-                self.huffman_encode_value(size, symbol, value, ac_table)?;
-
-                zero_run = 0;
+        for (mut zero_run, value) in &mut coefficients {
+            while zero_run > 15 {
+                self.huffman_encode(0xF0, ac_table)?;
+                zero_run -= 16;
             }
+
+            let (size, value) = get_code(value);
+            let symbol = (zero_run << 4) | size;
+
+            self.huffman_encode_value(size, symbol, value, ac_table)?;
         }
 
-        if zero_run > 0 {
+        if coefficients.ends_in_zeros() {
             self.huffman_encode(0x00, ac_table)?;
         }
 
@@ -467,4 +461,69 @@ pub(crate) fn get_code(value: i16) -> (u8, u16) {
     let coefficient = temp & ((1 << num_bits as usize) - 1);
 
     (num_bits as u8, coefficient as u16)
+}
+
+/// The non-zero coefficients of `block.data[start..end]`, each with the number of zeros
+/// before it, found from a bit mask instead of testing all 63 AC values one by one (most
+/// are zero).
+pub(crate) struct NonZeroCoefficients<'a> {
+    data: &'a [i16; 64],
+    mask: u64,
+    next: usize,
+    end: usize,
+}
+
+impl<'a> NonZeroCoefficients<'a> {
+    #[inline]
+    pub(crate) fn new(block: &'a AlignedBlock, start: usize, end: usize) -> Self {
+        debug_assert!(start < end && end <= 64);
+        let below_end = if end >= 64 { !0 } else { (1u64 << end) - 1 };
+        let below_start = (1u64 << start) - 1;
+        NonZeroCoefficients {
+            data: &block.data,
+            mask: nonzero_mask(block) & below_end & !below_start,
+            next: start,
+            end,
+        }
+    }
+
+    /// After iterating: whether zeros followed the last non-zero coefficient (end of
+    /// block needed).
+    #[inline]
+    pub(crate) fn ends_in_zeros(&self) -> bool {
+        self.next < self.end
+    }
+}
+
+impl Iterator for NonZeroCoefficients<'_> {
+    type Item = (u8, i16);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u8, i16)> {
+        if self.mask == 0 {
+            return None;
+        }
+        let i = self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        let zero_run = (i - self.next) as u8;
+        self.next = i + 1;
+        Some((zero_run, self.data[i]))
+    }
+}
+
+/// Bit i set where coefficient i is non-zero.
+#[inline]
+fn nonzero_mask(block: &AlignedBlock) -> u64 {
+    #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        crate::wasm_simd128::nonzero_mask(block)
+    }
+    #[cfg(not(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        block
+            .data
+            .iter()
+            .enumerate()
+            .fold(0, |mask, (i, &v)| mask | (u64::from(v != 0) << i))
+    }
 }
