@@ -67,7 +67,9 @@ pub static ZIGZAG: [u8; 64] = [
     52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ];
 
-const BUFFER_SIZE: usize = core::mem::size_of::<usize>() * 8;
+// u64 rather than usize: wasm32 has native 64-bit integers but a 32-bit usize, which
+// would flush the bit buffer twice as often.
+const BUFFER_SIZE: usize = core::mem::size_of::<u64>() * 8;
 
 /// A no_std alternative for `std::io::Write`
 ///
@@ -107,7 +109,7 @@ impl<W: std::io::Write + ?Sized> JfifWrite for W {
 
 pub(crate) struct JfifWriter<W: JfifWrite> {
     w: W,
-    bit_buffer: usize,
+    bit_buffer: u64,
     free_bits: i8,
 }
 
@@ -185,7 +187,7 @@ impl<W: JfifWrite> JfifWriter<W> {
 
     pub fn write_bits(&mut self, value: u32, size: u8) -> Result<(), EncodingError> {
         let size = size as i8;
-        let value = value as usize;
+        let value = value as u64;
 
         let free_bits = self.free_bits - size;
 
