@@ -91,22 +91,26 @@ const EXPECTED: [&str; 5] = [
     "d3952cc7e8e9d54b",
 ];
 
-/// Every 24-bit colour, in rows of RGB and of RGBA, through `ycbcr_row` (the SIMD path
-/// on wasm) against jpeg-encoder's scalar `rgb_to_ycbcr`.
+/// Every 24-bit colour in rows of RGB, every fifth red value in rows of RGBA, through
+/// `ycbcr_row` (the SIMD path on wasm) against jpeg-encoder's scalar `rgb_to_ycbcr`.
+/// (CI runs this in three browsers with an unoptimised build, hence not the RGBA cube too.)
 #[test]
 fn ycbcr_row_matches_rgb_to_ycbcr_for_every_colour() {
     let (mut y, mut cb, mut cr) = (Vec::new(), Vec::new(), Vec::new());
     for channels in [3usize, 4] {
-        for r in 0..=255u8 {
+        let step = if channels == 3 { 1 } else { 5 };
+        for r in (0..=255u8).step_by(step) {
             // One row per red value: all 65536 (g, b) pairs, 16-pixel groups and no tail;
-            // then an odd-length slice of it so the scalar tail runs too.
+            // for some, also an odd-length slice of it so the scalar tail runs too.
             let mut row = Vec::with_capacity(65536 * channels);
             for g in 0..=255u8 {
                 for b in 0..=255u8 {
                     row.extend_from_slice(&[r, g, b, 255][..channels]);
                 }
             }
-            for len in [65536, 1000 + usize::from(r)] {
+            let odd = 1000 + usize::from(r);
+            let lens: &[usize] = if r % 50 == 0 { &[65536, odd] } else { &[65536] };
+            for &len in lens {
                 y.clear();
                 cb.clear();
                 cr.clear();
