@@ -1297,7 +1297,17 @@ fn get_block_averaged(
     if col_stride == 2 && row_stride == 2 {
         return crate::wasm_simd128::get_block_averaged_2x2(data, start_x, start_y, width);
     }
+    get_block_averaged_scalar(data, start_x, start_y, col_stride, row_stride, width)
+}
 
+pub(crate) fn get_block_averaged_scalar(
+    data: &[u8],
+    start_x: usize,
+    start_y: usize,
+    col_stride: usize,
+    row_stride: usize,
+    width: usize,
+) -> AlignedBlock {
     let mut block = [0i16; 64];
     let n = col_stride * row_stride;
     // Alternate the rounding bias per column as libjpeg does (see jcsample.c)

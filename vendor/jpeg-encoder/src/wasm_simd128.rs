@@ -1,10 +1,12 @@
-//! WebAssembly SIMD128 versions of the forward DCT and quantization.
+//! WebAssembly SIMD128 versions of the forward DCT, quantization, 2x2 chroma averaging
+//! and the non-zero coefficient mask.
 //!
-//! Both compute exactly what the scalar `fdct::fdct` and `QuantizationTable::quantize`
-//! compute, four 32-bit lanes at a time with the same integer operations (wrapping i32
-//! adds and multiplies, arithmetic shifts, truncation to i16), so the output is
-//! bit-identical to the scalar path. Only compiled with `target_feature = "simd128"`,
-//! which wasm has no runtime detection for.
+//! Each gives exactly what the scalar code it replaces gives (unit tests below compare
+//! them). Quantization works like the scalar code in i32 lanes (same reciprocals,
+//! wrapping arithmetic and truncation to i16). The DCT keeps its sums in i16 lanes as
+//! libjpeg-turbo's SIMD "islow" does, which is exact for the level-shifted 8-bit
+//! samples the encoder feeds it. Only compiled with `target_feature = "simd128"`, which
+//! wasm has no runtime detection for.
 
 use core::arch::wasm32::*;
 
@@ -63,11 +65,6 @@ fn store(data: &mut [i16; 64], row: usize, v: v128) {
     unsafe { v128_store(row.as_mut_ptr() as *mut v128, v) }
 }
 
-#[inline(always)]
-fn mul(v: v128, c: i32) -> v128 {
-    i32x4_mul(v, i32x4_splat(c))
-}
-
 /// `fdct::descale`: right shift with rounding.
 #[inline(always)]
 fn descale(v: v128, n: u32) -> v128 {
@@ -79,83 +76,6 @@ fn descale(v: v128, n: u32) -> v128 {
 #[inline(always)]
 fn truncate_to_i16(lo: v128, hi: v128) -> v128 {
     i8x16_shuffle::<0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29>(lo, hi)
-}
-
-/// One pass of `fdct::fdct` on four rows (or columns) at once: `v[i]` holds input sample
-/// `i` of each, the result's `[k]` output coefficient `k` of each.
-#[inline(always)]
-fn dct_1d<const FIRST: bool>(v: [v128; 8]) -> [v128; 8] {
-    let tmp0 = i32x4_add(v[0], v[7]);
-    let tmp7 = i32x4_sub(v[0], v[7]);
-    let tmp1 = i32x4_add(v[1], v[6]);
-    let tmp6 = i32x4_sub(v[1], v[6]);
-    let tmp2 = i32x4_add(v[2], v[5]);
-    let tmp5 = i32x4_sub(v[2], v[5]);
-    let tmp3 = i32x4_add(v[3], v[4]);
-    let tmp4 = i32x4_sub(v[3], v[4]);
-
-    let tmp10 = i32x4_add(tmp0, tmp3);
-    let tmp13 = i32x4_sub(tmp0, tmp3);
-    let tmp11 = i32x4_add(tmp1, tmp2);
-    let tmp12 = i32x4_sub(tmp1, tmp2);
-
-    let n = if FIRST {
-        CONST_BITS - PASS1_BITS
-    } else {
-        CONST_BITS + PASS1_BITS
-    };
-    let (out0, out4) = if FIRST {
-        (
-            i32x4_shl(i32x4_add(tmp10, tmp11), PASS1_BITS),
-            i32x4_shl(i32x4_sub(tmp10, tmp11), PASS1_BITS),
-        )
-    } else {
-        (
-            descale(i32x4_add(tmp10, tmp11), PASS1_BITS),
-            descale(i32x4_sub(tmp10, tmp11), PASS1_BITS),
-        )
-    };
-
-    let z1 = mul(i32x4_add(tmp12, tmp13), FIX_0_541196100);
-    let out2 = descale(i32x4_add(z1, mul(tmp13, FIX_0_765366865)), n);
-    let out6 = descale(i32x4_add(z1, mul(tmp12, -FIX_1_847759065)), n);
-
-    let z1 = i32x4_add(tmp4, tmp7);
-    let z2 = i32x4_add(tmp5, tmp6);
-    let z3 = i32x4_add(tmp4, tmp6);
-    let z4 = i32x4_add(tmp5, tmp7);
-    let z5 = mul(i32x4_add(z3, z4), FIX_1_175875602);
-
-    let tmp4 = mul(tmp4, FIX_0_298631336);
-    let tmp5 = mul(tmp5, FIX_2_053119869);
-    let tmp6 = mul(tmp6, FIX_3_072711026);
-    let tmp7 = mul(tmp7, FIX_1_501321110);
-    let z1 = mul(z1, -FIX_0_899976223);
-    let z2 = mul(z2, -FIX_2_562915447);
-    let z3 = i32x4_add(mul(z3, -FIX_1_961570560), z5);
-    let z4 = i32x4_add(mul(z4, -FIX_0_390180644), z5);
-
-    let out7 = descale(i32x4_add(i32x4_add(tmp4, z1), z3), n);
-    let out5 = descale(i32x4_add(i32x4_add(tmp5, z2), z4), n);
-    let out3 = descale(i32x4_add(i32x4_add(tmp6, z2), z3), n);
-    let out1 = descale(i32x4_add(i32x4_add(tmp7, z1), z4), n);
-
-    [out0, out1, out2, out3, out4, out5, out6, out7]
-}
-
-/// Transpose of the 4x4 i32 matrix whose rows are `m`.
-#[inline(always)]
-fn transpose4(m: [v128; 4]) -> [v128; 4] {
-    let a0 = i32x4_shuffle::<0, 4, 1, 5>(m[0], m[1]);
-    let a1 = i32x4_shuffle::<2, 6, 3, 7>(m[0], m[1]);
-    let a2 = i32x4_shuffle::<0, 4, 1, 5>(m[2], m[3]);
-    let a3 = i32x4_shuffle::<2, 6, 3, 7>(m[2], m[3]);
-    [
-        i64x2_shuffle::<0, 2>(a0, a2),
-        i64x2_shuffle::<1, 3>(a0, a2),
-        i64x2_shuffle::<0, 2>(a1, a3),
-        i64x2_shuffle::<1, 3>(a1, a3),
-    ]
 }
 
 /// Transpose of the 8x8 i16 matrix whose rows are `r`.
@@ -191,29 +111,145 @@ fn transpose8_i16(r: [v128; 8]) -> [v128; 8] {
     ]
 }
 
-/// `fdct::fdct` with rows 0-3 and 4-7 (pass 1), then columns 0-3 and 4-7 (pass 2), in
-/// the lanes.
+/// `a * x + b * y` in i32 lanes for the four (x, y) i16 pairs of `pair`.
+#[inline(always)]
+fn dot(pair: v128, a: i32, b: i32) -> v128 {
+    let (a, b) = (a as i16, b as i16);
+    i32x4_dot_i16x8(pair, i16x8(a, b, a, b, a, b, a, b))
+}
+
+/// `descale(x * a + y * b, n)` for the 8 lanes of `x` and `y`, narrowed back to i16
+/// (exact: every output fits), for two (a, b) at once.
+#[inline(always)]
+fn rotate2(x: v128, y: v128, (a0, b0): (i32, i32), (a1, b1): (i32, i32), n: u32) -> [v128; 2] {
+    let lo = i16x8_shuffle::<0, 8, 1, 9, 2, 10, 3, 11>(x, y);
+    let hi = i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(x, y);
+    [
+        i16x8_narrow_i32x4(descale(dot(lo, a0, b0), n), descale(dot(hi, a0, b0), n)),
+        i16x8_narrow_i32x4(descale(dot(lo, a1, b1), n), descale(dot(hi, a1, b1), n)),
+    ]
+}
+
+/// One pass of `fdct::fdct` on eight rows (or columns) at once in i16 lanes: `v[i]`
+/// holds input sample `i` of each, the result's `[k]` output coefficient `k` of each.
+///
+/// As in libjpeg-turbo's SIMD "islow" DCT, sums stay in 16 bits (for level-shifted 8-bit
+/// samples none leaves the i16 range, and neither does any output), and each product
+/// pair is one i32 dot product; `z1 * c + tmp * d` is regrouped as `x * c' + y * d'`,
+/// which is the same integer. So every output equals the scalar one.
+#[inline(always)]
+fn dct_1d_i16<const FIRST: bool>(v: [v128; 8]) -> [v128; 8] {
+    let tmp0 = i16x8_add(v[0], v[7]);
+    let tmp7 = i16x8_sub(v[0], v[7]);
+    let tmp1 = i16x8_add(v[1], v[6]);
+    let tmp6 = i16x8_sub(v[1], v[6]);
+    let tmp2 = i16x8_add(v[2], v[5]);
+    let tmp5 = i16x8_sub(v[2], v[5]);
+    let tmp3 = i16x8_add(v[3], v[4]);
+    let tmp4 = i16x8_sub(v[3], v[4]);
+
+    let tmp10 = i16x8_add(tmp0, tmp3);
+    let tmp13 = i16x8_sub(tmp0, tmp3);
+    let tmp11 = i16x8_add(tmp1, tmp2);
+    let tmp12 = i16x8_sub(tmp1, tmp2);
+
+    let n = if FIRST {
+        CONST_BITS - PASS1_BITS
+    } else {
+        CONST_BITS + PASS1_BITS
+    };
+    let (out0, out4) = if FIRST {
+        (
+            i16x8_shl(i16x8_add(tmp10, tmp11), PASS1_BITS),
+            i16x8_shl(i16x8_sub(tmp10, tmp11), PASS1_BITS),
+        )
+    } else {
+        let round = i16x8_splat(1 << (PASS1_BITS - 1));
+        (
+            i16x8_shr(i16x8_add(i16x8_add(tmp10, tmp11), round), PASS1_BITS),
+            i16x8_shr(i16x8_add(i16x8_sub(tmp10, tmp11), round), PASS1_BITS),
+        )
+    };
+
+    // out2 = (tmp12 + tmp13) * F0541 + tmp13 * F0765; out6 = ... + tmp12 * -F1847.
+    let [out2, out6] = rotate2(
+        tmp13,
+        tmp12,
+        (FIX_0_541196100 + FIX_0_765366865, FIX_0_541196100),
+        (FIX_0_541196100, FIX_0_541196100 - FIX_1_847759065),
+        n,
+    );
+
+    // z3 = (tmp4 + tmp6) * -F1961 + z5 and z4 = (tmp5 + tmp7) * -F0390 + z5, with
+    // z5 = (z3 + z4) * F1175, as products of the sums z3, z4 themselves.
+    let z3 = i16x8_add(tmp4, tmp6);
+    let z4 = i16x8_add(tmp5, tmp7);
+    let z34_lo = i16x8_shuffle::<0, 8, 1, 9, 2, 10, 3, 11>(z3, z4);
+    let z34_hi = i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(z3, z4);
+    let z3_lo = dot(z34_lo, FIX_1_175875602 - FIX_1_961570560, FIX_1_175875602);
+    let z3_hi = dot(z34_hi, FIX_1_175875602 - FIX_1_961570560, FIX_1_175875602);
+    let z4_lo = dot(z34_lo, FIX_1_175875602, FIX_1_175875602 - FIX_0_390180644);
+    let z4_hi = dot(z34_hi, FIX_1_175875602, FIX_1_175875602 - FIX_0_390180644);
+
+    // tmp4 * F0298 + (tmp4 + tmp7) * -F0899 and tmp7 * F1501 + (tmp4 + tmp7) * -F0899.
+    let t47_lo = i16x8_shuffle::<0, 8, 1, 9, 2, 10, 3, 11>(tmp4, tmp7);
+    let t47_hi = i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(tmp4, tmp7);
+    // tmp5 * F2053 + (tmp5 + tmp6) * -F2562 and tmp6 * F3072 + (tmp5 + tmp6) * -F2562.
+    let t56_lo = i16x8_shuffle::<0, 8, 1, 9, 2, 10, 3, 11>(tmp5, tmp6);
+    let t56_hi = i16x8_shuffle::<4, 12, 5, 13, 6, 14, 7, 15>(tmp5, tmp6);
+
+    let odd = |pair_lo: v128, pair_hi: v128, a: i32, b: i32, z_lo: v128, z_hi: v128| {
+        i16x8_narrow_i32x4(
+            descale(i32x4_add(dot(pair_lo, a, b), z_lo), n),
+            descale(i32x4_add(dot(pair_hi, a, b), z_hi), n),
+        )
+    };
+    let out7 = odd(
+        t47_lo,
+        t47_hi,
+        FIX_0_298631336 - FIX_0_899976223,
+        -FIX_0_899976223,
+        z3_lo,
+        z3_hi,
+    );
+    let out1 = odd(
+        t47_lo,
+        t47_hi,
+        -FIX_0_899976223,
+        FIX_1_501321110 - FIX_0_899976223,
+        z4_lo,
+        z4_hi,
+    );
+    let out5 = odd(
+        t56_lo,
+        t56_hi,
+        FIX_2_053119869 - FIX_2_562915447,
+        -FIX_2_562915447,
+        z4_lo,
+        z4_hi,
+    );
+    let out3 = odd(
+        t56_lo,
+        t56_hi,
+        -FIX_2_562915447,
+        FIX_3_072711026 - FIX_2_562915447,
+        z3_lo,
+        z3_hi,
+    );
+
+    [out0, out1, out2, out3, out4, out5, out6, out7]
+}
+
+/// `fdct::fdct`: pass 1 with the eight rows in the lanes, pass 2 with the eight columns.
 pub fn fdct_simd128(block: &mut AlignedBlock) {
     let data = &mut block.data;
     let rows: [v128; 8] = core::array::from_fn(|r| load(data, r));
-
-    // Pass 1 wants sample x of every row in one vector: transpose, then widen to i32.
-    let cols = transpose8_i16(rows);
-    let p1_lo = dct_1d::<true>(cols.map(|v| i32x4_extend_low_i16x8(v)));
-    let p1_hi = dct_1d::<true>(cols.map(|v| i32x4_extend_high_i16x8(v)));
-
-    // p1_lo[k] holds coefficient k of rows 0-3; pass 2 wants row r's coefficients 0-3 and
-    // 4-7 in one vector each: four 4x4 transposes.
-    let [a0, a1, a2, a3] = transpose4([p1_lo[0], p1_lo[1], p1_lo[2], p1_lo[3]]);
-    let [b0, b1, b2, b3] = transpose4([p1_lo[4], p1_lo[5], p1_lo[6], p1_lo[7]]);
-    let [a4, a5, a6, a7] = transpose4([p1_hi[0], p1_hi[1], p1_hi[2], p1_hi[3]]);
-    let [b4, b5, b6, b7] = transpose4([p1_hi[4], p1_hi[5], p1_hi[6], p1_hi[7]]);
-
-    let lo = dct_1d::<false>([a0, a1, a2, a3, a4, a5, a6, a7]);
-    let hi = dct_1d::<false>([b0, b1, b2, b3, b4, b5, b6, b7]);
-
-    for k in 0..8 {
-        store(data, k, truncate_to_i16(lo[k], hi[k]));
+    // Pass 1 wants sample x of every row in one vector.
+    let pass1 = dct_1d_i16::<true>(transpose8_i16(rows));
+    // pass1[k] holds coefficient k of every row; pass 2 wants row r's coefficients.
+    let pass2 = dct_1d_i16::<false>(transpose8_i16(pass1));
+    for (k, v) in pass2.into_iter().enumerate() {
+        store(data, k, v);
     }
 }
 
@@ -298,4 +334,132 @@ pub fn nonzero_mask(block: &AlignedBlock) -> u64 {
         mask |= u64::from(!zeros) << (16 * rows);
     }
     mask
+}
+
+/// Each SIMD128 function against the scalar code it replaces. Run on wasm32 with
+/// simd128: `cargo test --target wasm32-unknown-unknown --features simd` in this folder
+/// (README.vendor.md).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quantization::QuantizationTableType;
+    use alloc::vec::Vec;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// Deterministic xorshift.
+    struct Rng(u32);
+
+    impl Rng {
+        fn next(&mut self) -> u32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 17;
+            self.0 ^= self.0 << 5;
+            self.0
+        }
+    }
+
+    /// Level-shifted 8-bit blocks (what the encoder feeds the DCT): noise, noise of
+    /// small amplitude, flat blocks at both extremes, stripes and checkerboards of the
+    /// extremes (the largest coefficients), and gradients.
+    fn sample_blocks() -> Vec<[i16; 64]> {
+        let mut rng = Rng(0x9E37_79B9);
+        let mut blocks = Vec::new();
+        for _ in 0..20_000 {
+            blocks.push(core::array::from_fn(|_| (rng.next() % 256) as i16 - 128));
+        }
+        for _ in 0..5_000 {
+            let base = (rng.next() % 256) as i16 - 128;
+            blocks.push(core::array::from_fn(|_| {
+                (base + (rng.next() % 9) as i16 - 4).clamp(-128, 127)
+            }));
+        }
+        for (lo, hi) in [(-128, 127), (127, -128), (-128, -128), (127, 127), (0, 127)] {
+            blocks.push(core::array::from_fn(|i| {
+                if (i / 8 + i % 8) % 2 == 0 { lo } else { hi }
+            }));
+            blocks.push(core::array::from_fn(|i| if i % 2 == 0 { lo } else { hi }));
+            blocks.push(core::array::from_fn(
+                |i| if (i / 8) % 2 == 0 { lo } else { hi },
+            ));
+            blocks.push(core::array::from_fn(|i| if i < 32 { lo } else { hi }));
+            blocks.push(core::array::from_fn(|i| if i % 8 < 4 { lo } else { hi }));
+        }
+        blocks.push(core::array::from_fn(|i| (i as i16) * 4 - 128));
+        blocks.push(core::array::from_fn(|i| 127 - (i as i16) * 4));
+        blocks
+    }
+
+    #[wasm_bindgen_test]
+    fn fdct_matches_scalar() {
+        for data in sample_blocks() {
+            let mut scalar = AlignedBlock::new(data);
+            let mut simd = AlignedBlock::new(data);
+            crate::fdct::fdct(&mut scalar);
+            fdct_simd128(&mut simd);
+            assert_eq!(simd.data, scalar.data, "input {data:?}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn quantize_matches_scalar() {
+        let mut rng = Rng(12345);
+        for quality in [1, 10, 50, 80, 90, 100] {
+            for luma in [true, false] {
+                let table = QuantizationTable::new_with_quality(
+                    &QuantizationTableType::Default,
+                    quality,
+                    luma,
+                );
+                for data in sample_blocks().into_iter().take(3_000) {
+                    // DCT outputs, plus raw values over the whole i16 range.
+                    let mut dct = AlignedBlock::new(data);
+                    crate::fdct::fdct(&mut dct);
+                    let raw = AlignedBlock::new(core::array::from_fn(|_| rng.next() as i16));
+                    for block in [dct, raw] {
+                        let mut scalar = AlignedBlock::default();
+                        let mut simd = AlignedBlock::default();
+                        crate::encoder::DefaultOperations::quantize_block(
+                            &block,
+                            &mut scalar,
+                            &table,
+                        );
+                        quantize_block_simd128(&block, &mut simd, &table);
+                        assert_eq!(simd.data, scalar.data, "q{quality} {:?}", block.data);
+                    }
+                }
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn averaged_2x2_matches_scalar() {
+        let mut rng = Rng(777);
+        let width = 48;
+        let data: Vec<u8> = (0..width * 32).map(|_| rng.next() as u8).collect();
+        for (x, y) in [(0, 0), (16, 0), (32, 16), (0, 16)] {
+            let scalar = crate::encoder::get_block_averaged_scalar(&data, x, y, 2, 2, width);
+            let simd = get_block_averaged_2x2(&data, x, y, width);
+            assert_eq!(simd.data, scalar.data, "at {x},{y}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn nonzero_mask_matches_scalar() {
+        let mut rng = Rng(4242);
+        for _ in 0..10_000 {
+            let block = AlignedBlock::new(core::array::from_fn(|_| {
+                if rng.next().is_multiple_of(3) {
+                    rng.next() as i16
+                } else {
+                    0
+                }
+            }));
+            let want = block
+                .data
+                .iter()
+                .enumerate()
+                .fold(0u64, |m, (i, &v)| m | (u64::from(v != 0) << i));
+            assert_eq!(nonzero_mask(&block), want);
+        }
+    }
 }
