@@ -1271,6 +1271,21 @@ fn get_block(
     row_stride: usize,
     width: usize,
 ) -> AlignedBlock {
+    #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
+    if col_stride == 1 && row_stride == 1 {
+        return crate::wasm_simd128::get_block_1x1(data, start_x, start_y, width);
+    }
+    get_block_scalar(data, start_x, start_y, col_stride, row_stride, width)
+}
+
+pub(crate) fn get_block_scalar(
+    data: &[u8],
+    start_x: usize,
+    start_y: usize,
+    col_stride: usize,
+    row_stride: usize,
+    width: usize,
+) -> AlignedBlock {
     let mut block = [0i16; 64];
 
     for y in 0..8 {

@@ -314,6 +314,21 @@ pub fn get_block_averaged_2x2(
     block
 }
 
+/// `encoder::get_block` without subsampling: 8 bytes a row, widened and level-shifted.
+/// Touches exactly the bytes the scalar one does.
+pub fn get_block_1x1(data: &[u8], start_x: usize, start_y: usize, width: usize) -> AlignedBlock {
+    let mut block = AlignedBlock::default();
+    for y in 0..8 {
+        let at = (start_y + y) * width + start_x;
+        let bytes: &[u8; 8] = data[at..at + 8].try_into().expect("8 bytes");
+        // SAFETY: 8 bytes; v128_load64_zero has no alignment requirement.
+        let row = unsafe { v128_load64_zero(bytes.as_ptr() as *const u64) };
+        let row = i16x8_sub(u16x8_extend_low_u8x16(row), i16x8_splat(128));
+        store(&mut block.data, y, row);
+    }
+    block
+}
+
 #[inline(always)]
 fn load_u8(bytes: &[u8]) -> v128 {
     let bytes: &[u8; 16] = bytes.try_into().expect("16 bytes");
@@ -439,6 +454,18 @@ mod tests {
         for (x, y) in [(0, 0), (16, 0), (32, 16), (0, 16)] {
             let scalar = crate::encoder::get_block_averaged_scalar(&data, x, y, 2, 2, width);
             let simd = get_block_averaged_2x2(&data, x, y, width);
+            assert_eq!(simd.data, scalar.data, "at {x},{y}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn block_1x1_matches_scalar() {
+        let mut rng = Rng(99);
+        let width = 40;
+        let data: Vec<u8> = (0..width * 24).map(|_| rng.next() as u8).collect();
+        for (x, y) in [(0, 0), (8, 0), (32, 16), (0, 16), (5, 3)] {
+            let scalar = crate::encoder::get_block_scalar(&data, x, y, 1, 1, width);
+            let simd = get_block_1x1(&data, x, y, width);
             assert_eq!(simd.data, scalar.data, "at {x},{y}");
         }
     }
