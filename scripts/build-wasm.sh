@@ -8,7 +8,7 @@ CRATE=fhir_media_capture
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 WASM="pkg/${CRATE}_bg.wasm"
 STAMP=pkg/.build-stamp
-INPUTS=(src Cargo.toml Cargo.lock build.rs .cargo/config.toml scripts/build-wasm.sh)
+INPUTS=(src vendor Cargo.toml Cargo.lock build.rs .cargo/config.toml scripts/build-wasm.sh)
 # Binaryen features of what rustc 1.95 + wasm-bindgen emit; simd128 is ours (.cargo/config.toml).
 WASM_OPT_FEATURES=(--enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue)

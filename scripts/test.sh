@@ -67,6 +67,15 @@ section "FHIR validation of target/fhir-out"
 section "wasm build + size"
 bash scripts/build-wasm.sh
 node scripts/check-size.mjs
+# vendor/jpeg-encoder (its own workspace): upstream's tests natively, and its SIMD128 code
+# against its scalar code on wasm in Node (vendor/jpeg-encoder/README.vendor.md).
+(
+  LOGS="$ROOT/$LOGS"
+  cd vendor/jpeg-encoder
+  export CARGO_TARGET_DIR="$ROOT/target/vendor-jpeg-encoder"
+  logged cargo-vendor-native cargo test
+  logged cargo-vendor-wasm cargo test --target wasm32-unknown-unknown --features simd --lib
+)
 
 section "wasm tests: endpoint for tests/client_web.rs"
 # tests/client_web.rs talks to a real endpoint whose URL is baked in at compile time

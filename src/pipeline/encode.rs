@@ -77,12 +77,158 @@ impl ImageBuffer for Rows<'_> {
         let Some(row) = self.img.data.get(start..start + row_len) else {
             return;
         };
-        for px in row.chunks_exact(c) {
-            let (luma, cb, cr) = rgb_to_ycbcr(px[0], px[1], px[2]);
-            buffers[0].push(luma);
-            buffers[1].push(cb);
-            buffers[2].push(cr);
+        let [luma, cb, cr, _] = buffers;
+        ycbcr_row(row, c, luma, cb, cr);
+    }
+}
+
+/// Appends the YCbCr of each pixel of `row` (`channels` 3 or 4 bytes a pixel, alpha
+/// ignored) to `luma`, `cb` and `cr`, exactly as `jpeg_encoder::rgb_to_ycbcr` would.
+/// Public only so that tests/encode_exact.rs can check the wasm SIMD path against it.
+pub fn ycbcr_row(
+    row: &[u8],
+    channels: usize,
+    luma: &mut Vec<u8>,
+    cb: &mut Vec<u8>,
+    cr: &mut Vec<u8>,
+) {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let row = simd128::ycbcr_row(row, channels, luma, cb, cr);
+    for px in row.chunks_exact(channels) {
+        let (y, b, r) = rgb_to_ycbcr(px[0], px[1], px[2]);
+        luma.push(y);
+        cb.push(b);
+        cr.push(r);
+    }
+}
+
+/// `rgb_to_ycbcr` on 16 pixels at a time. Its arithmetic is done in u32/i32 lanes with
+/// the same coefficients, rounding and shifts, so results are identical: every
+/// intermediate fits (|value| < 2^25) and each final value is already in 0..=255, so the
+/// saturating narrows never clamp.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128 {
+    use core::arch::wasm32::*;
+
+    /// Converts the whole 16-pixel groups of `row`; returns the pixels left over.
+    pub(super) fn ycbcr_row<'a>(
+        row: &'a [u8],
+        channels: usize,
+        luma: &mut Vec<u8>,
+        cb: &mut Vec<u8>,
+        cr: &mut Vec<u8>,
+    ) -> &'a [u8] {
+        let group = 16 * channels;
+        let mut groups = row.chunks_exact(group);
+        for px in &mut groups {
+            let (r, g, b) = if channels == 3 {
+                deinterleave_rgb(px)
+            } else {
+                deinterleave_rgba(px)
+            };
+            let (y, u, v) = convert(r, g, b);
+            luma.extend_from_slice(&bytes(y));
+            cb.extend_from_slice(&bytes(u));
+            cr.extend_from_slice(&bytes(v));
         }
+        groups.remainder()
+    }
+
+    #[inline(always)]
+    fn load(bytes: &[u8], at: usize) -> v128 {
+        let lanes = &bytes[at..at + 16];
+        // SAFETY: `lanes` is 16 bytes; v128_load has no alignment requirement.
+        unsafe { v128_load(lanes.as_ptr() as *const v128) }
+    }
+
+    #[inline(always)]
+    fn bytes(v: v128) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        // SAFETY: `out` is 16 bytes; v128_store has no alignment requirement.
+        unsafe { v128_store(out.as_mut_ptr() as *mut v128, v) };
+        out
+    }
+
+    /// 16 RGB pixels (48 bytes) to one vector per channel.
+    #[inline(always)]
+    fn deinterleave_rgb(px: &[u8]) -> (v128, v128, v128) {
+        let (a, b, c) = (load(px, 0), load(px, 16), load(px, 32));
+        // Channel k of pixel i is byte 3i + k: pixels 0-10 (or 0-9) come from a and b,
+        // the rest from c (indices 16.. of the second shuffle).
+        let r = i8x16_shuffle::<0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 0, 0, 0, 0, 0>(a, b);
+        let r = i8x16_shuffle::<0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 20, 23, 26, 29>(r, c);
+        let g = i8x16_shuffle::<1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 0, 0, 0, 0, 0>(a, b);
+        let g = i8x16_shuffle::<0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 18, 21, 24, 27, 30>(g, c);
+        let bl = i8x16_shuffle::<2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 0, 0, 0, 0, 0, 0>(a, b);
+        let bl = i8x16_shuffle::<0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 19, 22, 25, 28, 31>(bl, c);
+        (r, g, bl)
+    }
+
+    /// 16 RGBA pixels (64 bytes) to one vector per colour channel.
+    #[inline(always)]
+    fn deinterleave_rgba(px: &[u8]) -> (v128, v128, v128) {
+        let (a, b, c, d) = (load(px, 0), load(px, 16), load(px, 32), load(px, 48));
+        // 8 R then 8 G of pixels 0-7 (a, b) and 8-15 (c, d); likewise B.
+        let rg0 = i8x16_shuffle::<0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29>(a, b);
+        let rg1 = i8x16_shuffle::<0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29>(c, d);
+        let b0 = i8x16_shuffle::<2, 6, 10, 14, 18, 22, 26, 30, 2, 6, 10, 14, 18, 22, 26, 30>(a, b);
+        let b1 = i8x16_shuffle::<2, 6, 10, 14, 18, 22, 26, 30, 2, 6, 10, 14, 18, 22, 26, 30>(c, d);
+        (
+            i64x2_shuffle::<0, 2>(rg0, rg1),
+            i64x2_shuffle::<1, 3>(rg0, rg1),
+            i64x2_shuffle::<0, 2>(b0, b1),
+        )
+    }
+
+    /// Sum of `c * x` over the (coefficient, 8 × u16) pairs, for the low (`HIGH` false)
+    /// or high four lanes, as i32 (wrapping, but nothing here comes near 2^31).
+    #[inline(always)]
+    fn dot<const HIGH: bool>(terms: [(i32, v128); 3], constant: i32) -> v128 {
+        terms.iter().fold(i32x4_splat(constant), |acc, &(c, x)| {
+            let x = if HIGH {
+                u32x4_extend_high_u16x8(x)
+            } else {
+                u32x4_extend_low_u16x8(x)
+            };
+            i32x4_add(acc, i32x4_mul(x, i32x4_splat(c)))
+        })
+    }
+
+    /// `rgb_to_ycbcr` on 8 pixels given as u16 lanes; returns Y, Cb, Cr as u16 lanes.
+    #[inline(always)]
+    fn convert8(r: v128, g: v128, b: v128) -> (v128, v128, v128) {
+        const ROUND: i32 = 0x7FFF;
+        const OFFSET: i32 = (128 << 16) + ROUND;
+        let channel = |rc: i32, gc: i32, bc: i32, k: i32| {
+            let terms = [(rc, r), (gc, g), (bc, b)];
+            let lo = i32x4_shr(dot::<false>(terms, k), 16);
+            let hi = i32x4_shr(dot::<true>(terms, k), 16);
+            u16x8_narrow_i32x4(lo, hi)
+        };
+        (
+            channel(19595, 38470, 7471, ROUND),
+            channel(-11059, -21709, 32768, OFFSET),
+            channel(32768, -27439, -5329, OFFSET),
+        )
+    }
+
+    #[inline(always)]
+    fn convert(r: v128, g: v128, b: v128) -> (v128, v128, v128) {
+        let (y0, u0, v0) = convert8(
+            u16x8_extend_low_u8x16(r),
+            u16x8_extend_low_u8x16(g),
+            u16x8_extend_low_u8x16(b),
+        );
+        let (y1, u1, v1) = convert8(
+            u16x8_extend_high_u8x16(r),
+            u16x8_extend_high_u8x16(g),
+            u16x8_extend_high_u8x16(b),
+        );
+        (
+            u8x16_narrow_i16x8(y0, y1),
+            u8x16_narrow_i16x8(u0, u1),
+            u8x16_narrow_i16x8(v0, v1),
+        )
     }
 }
 

@@ -1,0 +1,130 @@
+//! The JPEG encoder gives the same bytes on every target. Natively this runs the scalar
+//! code (jpeg-encoder's own); on wasm32 with simd128 (`cargo test --target
+//! wasm32-unknown-unknown --test encode_exact`, in Node) it runs our SIMD128 colour
+//! conversion and vendor/jpeg-encoder's SIMD128 DCT and quantisation. Both must match
+//! the hashes below, which were taken from the scalar path before any SIMD existed.
+
+use fhir_media_capture::pipeline::encode::{jpeg, ycbcr_row};
+use fhir_media_capture::pipeline::raster::Raster;
+use jpeg_encoder::rgb_to_ycbcr;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+/// FNV-1a, 64 bit: a stable digest without a hashing dependency.
+fn fnv(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Deterministic xorshift bytes.
+struct Noise(u32);
+
+impl Noise {
+    fn next(&mut self) -> u8 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        (self.0 >> 24) as u8
+    }
+}
+
+/// Rasters that reach every DCT and quantiser range: white noise (large AC
+/// coefficients), smooth gradients with a little noise, saturated hard edges, and sizes
+/// that are not multiples of 16 (edge padding) or 16 pixels (SIMD tails).
+fn rasters() -> Vec<Raster> {
+    let mut noise = Noise(0x1234_5678);
+    let mut out = Vec::new();
+    let mut make = |w: u32, h: u32, channels: usize, f: &mut dyn FnMut(u32, u32, usize) -> u8| {
+        let mut data = Vec::with_capacity((w * h) as usize * channels);
+        for y in 0..h {
+            for x in 0..w {
+                for c in 0..channels {
+                    data.push(if c == 3 { 255 } else { f(x, y, c) });
+                }
+            }
+        }
+        out.push(Raster::new(w, h, channels, data).expect("raster"));
+    };
+    make(203, 157, 3, &mut |_, _, _| noise.next());
+    make(320, 240, 3, &mut |x, y, c| {
+        let v = (x * (c as u32 + 1) + y * 2) as u8;
+        v.wrapping_add(noise.next() >> 5)
+    });
+    make(67, 45, 4, &mut |x, y, c| {
+        if ((x / 3) + (y / 5) + c as u32).is_multiple_of(2) {
+            255
+        } else {
+            0
+        }
+    });
+    make(1, 1, 3, &mut |_, _, c| [250, 3, 128][c]);
+    make(17, 3, 3, &mut |x, y, c| {
+        (x * 15 + y * 80 + c as u32 * 40) as u8
+    });
+    out
+}
+
+#[test]
+fn jpeg_bytes_match_the_scalar_encoder() {
+    let mut hashes = Vec::new();
+    for img in rasters() {
+        let mut hash = FNV_START;
+        for quality in [1, 30, 80, 95, 100] {
+            let bytes = jpeg(&img, quality, None).expect("encode");
+            hash = fnv(hash, &bytes);
+        }
+        hashes.push(format!("{hash:016x}"));
+    }
+    assert_eq!(hashes, EXPECTED);
+}
+
+/// Taken from the scalar encoder (native, jpeg-encoder 0.7.1 unmodified).
+const EXPECTED: [&str; 5] = [
+    "1824e03d02ce4368",
+    "e95efab4f5abf55f",
+    "4e1d68007fedb8fa",
+    "ceb69d24a2d14caa",
+    "d3952cc7e8e9d54b",
+];
+
+/// Every 24-bit colour in rows of RGB, every fifth red value in rows of RGBA, through
+/// `ycbcr_row` (the SIMD path on wasm) against jpeg-encoder's scalar `rgb_to_ycbcr`.
+/// (CI runs this in three browsers with an unoptimised build, hence not the RGBA cube too.)
+#[test]
+fn ycbcr_row_matches_rgb_to_ycbcr_for_every_colour() {
+    let (mut y, mut cb, mut cr) = (Vec::new(), Vec::new(), Vec::new());
+    for channels in [3usize, 4] {
+        let step = if channels == 3 { 1 } else { 5 };
+        for r in (0..=255u8).step_by(step) {
+            // One row per red value: all 65536 (g, b) pairs, 16-pixel groups and no tail;
+            // for some, also an odd-length slice of it so the scalar tail runs too.
+            let mut row = Vec::with_capacity(65536 * channels);
+            for g in 0..=255u8 {
+                for b in 0..=255u8 {
+                    row.extend_from_slice(&[r, g, b, 255][..channels]);
+                }
+            }
+            let odd = 1000 + usize::from(r);
+            let lens: &[usize] = if r % 50 == 0 { &[65536, odd] } else { &[65536] };
+            for &len in lens {
+                y.clear();
+                cb.clear();
+                cr.clear();
+                ycbcr_row(&row[..len * channels], channels, &mut y, &mut cb, &mut cr);
+                assert_eq!(y.len(), len);
+                for (i, px) in row[..len * channels].chunks_exact(channels).enumerate() {
+                    let want = rgb_to_ycbcr(px[0], px[1], px[2]);
+                    assert_eq!(
+                        (y[i], cb[i], cr[i]),
+                        want,
+                        "rgb {px:?}, {channels} channels"
+                    );
+                }
+            }
+        }
+    }
+}
