@@ -192,4 +192,4 @@ awk '
   /^# fail /    { f += $3 }
   /^# skipped / { s += $3 }
   END { printf "summary: %d passed, %d failed, %d skipped\n", p, f, s }
-' "$LOGS"/cargo-native.log "$LOGS"/cargo-wasm-*.log "$LOGS"/e2e.tap "$LOGS"/pack.tap
+' "$LOGS"/cargo-native.log "$LOGS"/cargo-vendor-*.log "$LOGS"/cargo-wasm-*.log "$LOGS"/e2e.tap "$LOGS"/pack.tap

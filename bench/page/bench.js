@@ -50,8 +50,12 @@ let nextId = 0;
 function ask(w, buffer) {
   const id = ++nextId;
   return new Promise((resolve, reject) => {
+    // A worker that failed to start (a module it imports did not load) fires its error
+    // before this listener exists: give up instead of hanging the whole bench.
+    const timer = setTimeout(() => reject(new Error('the worker did not answer within 60 s')), 60_000);
     const onMessage = ({ data }) => {
       if (data.id !== id) return;
+      clearTimeout(timer);
       w.removeEventListener('message', onMessage);
       if (data.ok) resolve(data);
       else if (data.prepared) {

@@ -1,7 +1,7 @@
 // prepareMedia in a module worker (worker.js), for <fhir-media-capture>. Only ArrayBuffers
 // cross over, transferred; the worker can be terminated (wasm memory never shrinks) and
 // starts again on the next job.
-import { MediaError } from './index.js';
+import { MediaError } from './core.js';
 
 export class PrepareWorker {
   #worker = null;

@@ -7,7 +7,7 @@
 // The rule that makes "never twice" hold across reloads and crashes: an attempt is written
 // to IndexedDB *before* its request is sent, so an item found in storage in an in-flight
 // state is reconciled (searched for) before anything is posted again.
-import { FhirError, MediaError, ready } from './index.js';
+import { FhirError, MediaError, ready } from './core.js';
 import * as wasm from '../../pkg/fhir_media_capture.js';
 import { QueueStore } from './queue-store.js';
 

@@ -2,7 +2,7 @@
 // main thread. In: { id, buffer: ArrayBuffer (transferred), options }. Out: { id, prepared }
 // or { id, error: { name, code, message } } (errors are flattened: structured clone
 // drops an Error's own fields such as `code`).
-import { prepareMedia } from './index.js';
+import { prepareMedia } from './core.js';
 
 self.addEventListener('message', async ({ data: { id, buffer, options } }) => {
   try {
