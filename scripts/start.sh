@@ -12,10 +12,5 @@ webpack --mode production --stats errors-warnings
 echo "start: building the local endpoint"
 cargo build --release --quiet -p fhir-media-endpoint
 endpoint_bin="${CARGO_TARGET_DIR:-target}/release/fhir-media-endpoint"
-if "$endpoint_bin" --help 2>/dev/null | grep -q -- '--static-dir'; then
-  echo "start: endpoint serving dist/ (Ctrl-C stops it)"
-  exec "$endpoint_bin" --static-dir dist --dev "$@"
-fi
-# The endpoint crate has no runnable main yet: serve the demo statically.
-echo "start: endpoint not runnable yet; serving dist/ with scripts/serve-static.mjs (Ctrl-C stops it)"
-exec node scripts/serve-static.mjs dist "$@"
+echo "start: endpoint serving dist/ (Ctrl-C stops it)"
+exec "$endpoint_bin" --static-dir dist --dev "$@"

@@ -157,17 +157,10 @@ webpack --mode production --stats errors-warnings
 echo "webpack: dist/ $(du -sh dist | cut -f1)"
 
 section "local endpoint"
-# Use the endpoint once its binary really serves (--static-dir); until then the
-# e2e tests fall back to scripts/serve-static.mjs.
+# The e2e and package tests start their own endpoints (free ports) from this binary.
 cargo build --quiet -p fhir-media-endpoint
-endpoint_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
-if "$endpoint_bin" --help 2>/dev/null | grep -q -- '--static-dir'; then
-  export FHIR_ENDPOINT_BIN="$endpoint_bin"
-  echo "endpoint: $FHIR_ENDPOINT_BIN"
-else
-  unset FHIR_ENDPOINT_BIN
-  echo "endpoint: no runnable main yet; e2e uses scripts/serve-static.mjs"
-fi
+export FHIR_ENDPOINT_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
+echo "endpoint: $FHIR_ENDPOINT_BIN"
 
 section "npm pack: tarball contents + a webpack 5 app using it (Chromium)"
 node --test --test-reporter=spec --test-reporter-destination=stdout \

@@ -1,5 +1,5 @@
 // End-to-end: the built demo (dist/) in headless Chromium via playwright-core,
-// served by the local endpoint (FHIR_ENDPOINT_BIN) or, until it serves, the static fallback.
+// served by the local endpoint (FHIR_ENDPOINT_BIN) as `npm start` serves it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -21,22 +21,20 @@ let baseUrl;
 let browser;
 let tmp;
 
-/** The endpoint (or, without it, the static fallback) on a free port serving dist/. */
+/** The endpoint on a free port serving dist/, as `npm start` does. */
 function startServer() {
-  const endpoint = process.env.FHIR_ENDPOINT_BIN;
-  const [cmd, args] = endpoint
-    ? [endpoint, ['--addr', '127.0.0.1:0', '--static-dir', dist, '--dev', '--data-dir', path.join(tmp, 'data')]]
-    : [process.execPath, [path.join(root, 'scripts', 'serve-static.mjs'), dist, '--port', '0']];
-  return startListening(cmd, args, { cwd: root });
+  const args = ['--addr', '127.0.0.1:0', '--static-dir', dist, '--dev', '--data-dir', path.join(tmp, 'data')];
+  return startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root });
 }
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
   assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
+  assert.ok(process.env.FHIR_ENDPOINT_BIN, 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-e2e-'));
   fs.mkdirSync(shots, { recursive: true });
   ({ child: server, url: baseUrl } = await startServer());
-  console.log(`demo served by ${process.env.FHIR_ENDPOINT_BIN ? 'the endpoint' : 'the static fallback'} at ${baseUrl}`);
+  console.log(`demo served by the endpoint at ${baseUrl}`);
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 });
 
