@@ -8,6 +8,7 @@ export class PrepareWorker {
   #jobs = new Map();
   #nextId = 1;
 
+  /** Resolves with `{ prepared, image }`: the PreparedMedia and its image as a Blob. */
   async prepare(blob, options) {
     const buffer = await blob.arrayBuffer();
     const worker = this.#ensure();
@@ -27,7 +28,7 @@ export class PrepareWorker {
       if (!job) return;
       this.#jobs.delete(data.id);
       if (data.error) job.reject(revive(data.error));
-      else job.resolve(data.prepared);
+      else job.resolve({ prepared: data.prepared, image: data.image });
     });
     worker.addEventListener('error', (event) => {
       event.preventDefault();

@@ -451,9 +451,11 @@ export class FhirMediaCaptureElement extends HTMLElement {
     item.uploadId = crypto.randomUUID();
     this.#renderCard(item);
     try {
-      const prepared = await this.#worker.prepare(blob, this.#prepareOptions(item.uploadId));
+      const { prepared, image } = await this.#worker.prepare(blob, this.#prepareOptions(item.uploadId));
       if (item.blob !== blob || !this.#items.includes(item)) return;
       item.prepared = prepared;
+      revokeImage(item);
+      item.imageUrl = URL.createObjectURL(image);
       item.state = 'ready';
       this.#renderCard(item);
       this.#emit('media-prepared', { key: item.key, prepared });
@@ -485,6 +487,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     }
     this.#items = this.#items.filter((other) => other !== item);
     item.ui?.card.remove();
+    revokeImage(item);
     if (this.#replaceTarget === item) this.#replaceTarget = null;
     this.#refs.queueEmpty.hidden = this.#items.length > 0;
     this.#renderUploadAll();
@@ -675,6 +678,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#byUpload.delete(item.uploadId);
     this.#items = this.#items.filter((other) => other !== item);
     item.ui?.card.remove();
+    revokeImage(item);
     this.#refs.queueEmpty.hidden = this.#items.length > 0;
     this.#renderUploadAll();
   }
@@ -771,7 +775,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
       // (Compared by object: reading img.src back would re-serialize a long URL.)
       if (ui.shown !== shown) {
         const media = prepared ? prepared.resource : shown;
-        img.src = `data:${media.content.contentType};base64,${media.content.data}`;
+        // A prepared photo's Blob URL (made in the worker); only a restored one's data: URL.
+        img.src = (prepared && item.imageUrl) || `data:${media.content.contentType};base64,${media.content.data}`;
         ui.shown = shown;
       }
       if (prepared) {
@@ -873,6 +878,12 @@ export class FhirMediaCaptureElement extends HTMLElement {
     clearTimeout(this.#galleryTimer);
     this.#galleryTimer = setTimeout(() => this.#gallery.load(), 0);
   }
+}
+
+/** Free a card's thumbnail Blob URL, if it has one. */
+function revokeImage(item) {
+  if (item.imageUrl) URL.revokeObjectURL(item.imageUrl);
+  item.imageUrl = null;
 }
 
 if (!customElements.get('fhir-media-capture')) customElements.define('fhir-media-capture', FhirMediaCaptureElement);
