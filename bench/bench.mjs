@@ -390,6 +390,9 @@ function render({ env, images, contenders, results, probes }) {
     'the main thread, with (e2) beside it; memory targets use the fresh bench-worker probes (one image per',
     'worker). The 48 MP input is made by the bench (the 12 MP photo upscaled in the page to 8064x6048, JPEG',
     'q0.92, cached in bench/out/); no photo is stored in the repository.', '');
+  // Hand-written size notes (what was tried, the lazily loaded codecs design), carried along.
+  const sizeNotes = path.join(here, 'SIZE.md');
+  if (fs.existsSync(sizeNotes)) L.push(fs.readFileSync(sizeNotes, 'utf8'));
   return L.join('\n');
 }
 

@@ -140,14 +140,14 @@ fn shrink_jpeg(
     mut encodes: u32,
 ) -> Result<Encoded, MediaError> {
     let q = encode::quality_percent(MIN_QUALITY);
-    let source = img;
+    let mut source = img;
     // Estimated size at the minimum quality and the current dimensions.
     let mut estimate = last.1 as f64 * (q_scale(q) / q_scale(last.0)).powf(-DEFAULT_EXPONENT);
     let (mut w, mut h) = (source.width, source.height);
     for _ in 0..MAX_SHRINKS {
         let factor = (budget as f64 * AIM * 0.95 / estimate).sqrt().min(0.95);
         (w, h) = shrunk(w, h, factor)?;
-        let small = resize::resize_to(&source, w, h)?;
+        let small = resize::resize_to(&mut source, w, h)?;
         encodes += 1;
         let bytes = encode::jpeg(&small, q, icc)?;
         if bytes.len() <= budget {
@@ -159,7 +159,7 @@ fn shrink_jpeg(
 }
 
 /// PNG is lossless: the only lever is the pixel count.
-pub fn png_within(img: Raster, max_bytes: u64) -> Result<Encoded, MediaError> {
+pub fn png_within(mut img: Raster, max_bytes: u64) -> Result<Encoded, MediaError> {
     let budget = max_bytes as usize;
     let (mut w, mut h) = (img.width, img.height);
     let mut bytes = encode::png(&img)?;
@@ -170,7 +170,7 @@ pub fn png_within(img: Raster, max_bytes: u64) -> Result<Encoded, MediaError> {
         }
         let factor = (budget as f64 * AIM / bytes.len() as f64).sqrt().min(0.95);
         (w, h) = shrunk(w, h, factor)?;
-        bytes = encode::png(&resize::resize_to(&img, w, h)?)?;
+        bytes = encode::png(&resize::resize_to(&mut img, w, h)?)?;
         encodes += 1;
     }
     Ok(Encoded {
