@@ -2,28 +2,13 @@
 // path and three JS libraries, in one headless Chromium page, interleaved with a rotating
 // order, reported as ratios to the canvas path measured in the same run.
 // Usage: node bench/bench.mjs [--quick] [--runs N] [--images name,name]   (via bench/run.sh)
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
-const out = path.join(here, 'out');
-const site = path.join(out, 'site');
-const testdata = process.env.FHIR_TESTDATA || path.join(root, '..', 'shared', 'testdata');
-const photos = path.join(testdata, 'photos');
-const chromiumPath = [process.env.CHROMIUM_PATH, '/usr/lib/chromium/chromium', '/usr/bin/chromium'].find(
-  (p) => p && fs.existsSync(p),
-);
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+import { CHROMIUM_ARGS, IMAGES, UPSCALED, assemble, chromiumPath, here, out, photos, root, serve, site } from './site.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -34,13 +19,6 @@ const WARM = 3; // warm calls in each fresh worker
 
 // The widget's worker (www/lib/worker.js) runs (e2) once it exists; the bench worker stands in before.
 const WIDGET_WORKER = fs.existsSync(path.join(root, 'www', 'lib', 'worker.js'));
-const UPSCALED = 'cam48mp_upscaled.jpg';
-const IMAGES = [
-  { name: 'cam12mp_olympus_o1.jpg', label: '12 MP' },
-  { name: 'iphone6_8mp_o1.jpg', label: '8 MP' },
-  { name: 'canon_sx60_3mp_o6.jpg', label: '3 MP o6' },
-  { name: UPSCALED, label: '48 MP' },
-];
 const selected = opt('--images')?.split(',') ?? (quick ? ['cam12mp_olympus_o1.jpg'] : IMAGES.map((i) => i.name));
 const images = IMAGES.filter((i) => selected.includes(i.name) || selected.includes(i.label));
 const LABELS = {
@@ -57,50 +35,6 @@ const f2 = (x) => (x == null ? '–' : x.toFixed(2));
 const f3 = (x) => (x == null ? '–' : x.toFixed(3));
 const f4 = (x) => (x == null ? '–' : x.toFixed(4));
 const mb = (x) => (x == null ? '–' : (x / 2 ** 20).toFixed(1));
-
-/** bench/out/site: the page, a copy of pkg/ (others may rebuild it meanwhile), the peers, the photos. */
-function assemble() {
-  fs.rmSync(site, { recursive: true, force: true });
-  fs.mkdirSync(path.join(site, 'vendor'), { recursive: true });
-  fs.mkdirSync(path.join(site, 'photos'));
-  fs.cpSync(path.join(root, 'pkg'), path.join(site, 'pkg'), { recursive: true });
-  fs.symlinkSync(path.join(here, 'page'), path.join(site, 'page'));
-  fs.symlinkSync(path.join(here, 'page', 'index.html'), path.join(site, 'index.html'));
-  fs.mkdirSync(path.join(site, 'www'));
-  fs.symlinkSync(path.join(root, 'www', 'lib'), path.join(site, 'www', 'lib')); // imports ../../pkg/
-  const nm = path.join(root, 'node_modules');
-  for (const f of [
-    'browser-image-compression/dist/browser-image-compression.mjs',
-    'browser-image-compression/dist/browser-image-compression.js', // its worker's libURL
-    'pica/dist/pica.mjs',
-    'compressorjs/dist/compressor.esm.js',
-  ]) fs.symlinkSync(path.join(nm, f), path.join(site, 'vendor', path.basename(f)));
-  for (const { name } of IMAGES) {
-    const src = name === UPSCALED ? path.join(out, name) : path.join(photos, name);
-    fs.symlinkSync(src, path.join(site, 'photos', name));
-  }
-}
-
-function serve() {
-  const child = spawn(process.execPath, [path.join(root, 'scripts', 'serve-static.mjs'), site, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`static server did not start:\n${text}`)), 30_000);
-    const onData = (chunk) => {
-      text += chunk;
-      const m = text.match(/listening on (http:\/\/\S+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1].replace(/\/$/, '') });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`static server exited with ${code}:\n${text}`)));
-  });
-}
 
 function wasmGzip() {
   const wasm = path.join(site, 'pkg', 'fhir_media_capture_bg.wasm');
@@ -362,7 +296,12 @@ function render({ env, images, contenders, results, probes }) {
     '  end in Chromium\'s encoder: Blink likely decodes an <img> that is drawn downscaled at a reduced JPEG scale,',
     '  which createImageBitmap(file) in (a) does not. The issue\'s targets are against (a).',
     '- SSIM here is not comparable with the 0.9434 in shared/testdata/photos/SOURCES.md (ImageMagick reference,',
-    '  other method): only differences within one run mean something.');
+    '  other method): only differences within one run mean something.',
+    '- Equal-SSIM comparison: `npm run bench -- --sweep` (bench/sweep.mjs) sweeps our quality, interpolates',
+    '  bytes/px at the SSIM of (a) at 0.8 (same page, reference and SSIM as here) and writes bench/out/SWEEP.md;',
+    '  `--levers DIR` adds JPEGs of other encoder settings from `cargo run --release --example jpeg_levers --',
+    '  DIR photo.jpg...` (tables, progressive, subsampling, chroma scale, AC dead zone). The SSIM is luma only:',
+    '  it cannot see chroma, so chroma levers are held at (a)\'s chroma (Annex K at the same quality, 4:2:0).');
 
   const twelve = 'cam12mp_olympus_o1.jpg';
   const eight = 'iphone6_8mp_o1.jpg';

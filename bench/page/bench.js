@@ -72,7 +72,7 @@ function ask(w, buffer) {
 
 // Every contender: File -> { b64, stages? , ...}. The timed span is the whole call.
 const CONTENDERS = {
-  async native(file) {
+  async native(file, quality = QUALITY) {
     const t0 = performance.now();
     const bmp = await createImageBitmap(file, { imageOrientation: 'from-image' });
     const t1 = performance.now();
@@ -83,7 +83,7 @@ const CONTENDERS = {
     ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(bmp, 0, 0, w, h);
     bmp.close();
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: QUALITY });
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality });
     const t2 = performance.now();
     const b64 = await blobToBase64(blob);
     const t3 = performance.now();
@@ -138,6 +138,19 @@ const CONTENDERS = {
   },
 };
 
+/** Output size and SSIM of a base64 JPEG against the reference downscale at its size. */
+async function measure(image, b64) {
+  if (!references.has(image)) {
+    const { w, h, rgba } = await decodeRGBA(files.get(image));
+    references.set(image, { w, h, y: luma(rgba, w, h), sized: new Map() });
+  }
+  const ref = references.get(image);
+  const out = await decodeRGBA(base64ToBlob(b64));
+  const key = `${out.w}x${out.h}`;
+  if (!ref.sized.has(key)) ref.sized.set(key, resizePlane(ref.y, ref.w, ref.h, out.w, out.h));
+  return { width: out.w, height: out.h, ssim: ssim(ref.sized.get(key), luma(out.rgba, out.w, out.h), out.w, out.h) };
+}
+
 async function decodeRGBA(blob, orientation = 'from-image') {
   const bmp = await createImageBitmap(blob, { imageOrientation: orientation });
   const { width: w, height: h } = bmp;
@@ -185,15 +198,24 @@ window.bench = {
 
   /** Output size and SSIM of the last output against the reference downscale at that size. */
   async quality(image, contender) {
-    if (!references.has(image)) {
-      const { w, h, rgba } = await decodeRGBA(files.get(image));
-      references.set(image, { w, h, y: luma(rgba, w, h), sized: new Map() });
+    return measure(image, outputs.get(`${image}|${contender}`));
+  },
+
+  /**
+   * bench/sweep.mjs: one encode of `image` at `quality` by the canvas path ('native') or
+   * prepareMedia ('ours'), or (contender 'file') the given base64 JPEG as is; then its
+   * size, SSIM (as quality()) and, for ours, prepared.timings.
+   */
+  async sweep(image, contender, quality, b64) {
+    let timings;
+    if (contender === 'native') {
+      b64 = (await CONTENDERS.native(files.get(image), quality)).b64;
+    } else if (contender === 'ours') {
+      const p = await prepareMedia(files.get(image), { ...OURS, quality });
+      b64 = p.resource.content.data;
+      timings = p.timings;
     }
-    const ref = references.get(image);
-    const out = await decodeRGBA(base64ToBlob(outputs.get(`${image}|${contender}`)));
-    const key = `${out.w}x${out.h}`;
-    if (!ref.sized.has(key)) ref.sized.set(key, resizePlane(ref.y, ref.w, ref.h, out.w, out.h));
-    return { width: out.w, height: out.h, ssim: ssim(ref.sized.get(key), luma(out.rgba, out.w, out.h), out.w, out.h) };
+    return { bytes: base64Bytes(b64), timings, ...(await measure(image, b64)) };
   },
 
   /** Drop the decoded reference of an image (the 48 MP one is 200 MB). */

@@ -232,6 +232,7 @@ pub struct Encoder<W: JfifWrite> {
     chroma_subsampling_method: ChromaSubsamplingMethod,
 
     progressive_scans: Option<u8>,
+    ac_rounding: [u8; 2],
 
     restart_interval: Option<u16>,
 
@@ -279,6 +280,7 @@ impl<W: JfifWrite> Encoder<W> {
             sampling_factor,
             chroma_subsampling_method: ChromaSubsamplingMethod::Nearest,
             progressive_scans: None,
+            ac_rounding: [50, 50],
             restart_interval: None,
             optimize_huffman_table: false,
             app_segments: Vec::new(),
@@ -339,6 +341,13 @@ impl<W: JfifWrite> Encoder<W> {
     /// Get configured quantization tables
     pub fn quantization_tables(&self) -> &[QuantizationTableType; 2] {
         &self.quantization_tables
+    }
+
+    /// Rounding of the quantised AC coefficients, luma and chroma, in percent of the
+    /// divisor added before truncation: 50 (the default) rounds to nearest like libjpeg;
+    /// less is a dead zone that sends more small coefficients to zero (fewer bits).
+    pub fn set_ac_rounding(&mut self, luma: u8, chroma: u8) {
+        self.ac_rounding = [luma.min(99), chroma.min(99)];
     }
 
     /// Controls if progressive encoding is used.
@@ -562,8 +571,10 @@ impl<W: JfifWrite> Encoder<W> {
         }
 
         let q_tables = [
-            QuantizationTable::new_with_quality(&self.quantization_tables[0], self.quality, true),
-            QuantizationTable::new_with_quality(&self.quantization_tables[1], self.quality, false),
+            QuantizationTable::new_with_quality(&self.quantization_tables[0], self.quality, true)
+                .with_ac_rounding(self.ac_rounding[0]),
+            QuantizationTable::new_with_quality(&self.quantization_tables[1], self.quality, false)
+                .with_ac_rounding(self.ac_rounding[1]),
         ];
 
         let jpeg_color_type = image.get_jpeg_color_type();

@@ -250,6 +250,22 @@ impl QuantizationTable {
         }
     }
 
+    /// Rounding of the AC coefficients: `percent` of the divisor is added to the
+    /// magnitude before it is truncated (50 = round to nearest, libjpeg's and the default;
+    /// less = a dead zone that zeroes more small coefficients). DC keeps 50.
+    pub(crate) fn with_ac_rounding(mut self, percent: u8) -> QuantizationTable {
+        if percent == 50 {
+            return self;
+        }
+        for i in 1..64 {
+            let divisor = self.table[i].get() as u32;
+            if divisor > 1 {
+                self.corrections[i] = (divisor * percent.min(99) as u32 / 100) as i32;
+            }
+        }
+        self
+    }
+
     fn get_user_table(table: &[u16; 64]) -> [NonZeroU16; 64] {
         let mut q_table = [NonZeroU16::new(1).unwrap(); 64];
         for (i, &v) in table.iter().enumerate() {

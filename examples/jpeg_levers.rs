@@ -1,0 +1,380 @@
+//! Encoder levers for bench/sweep.mjs: decodes, orients and resizes each photo exactly as
+//! `prepare` does, then encodes it with every lever below at a sweep of qualities and
+//! writes `<out>/<photo>/<lever>/<q>.jpg` plus `<out>/levers.json` (native encode ms).
+//! The bench then measures each JPEG's SSIM in Chromium (bench/page/ssim.js) and reports
+//! bytes/px at the SSIM of the canvas path. jpeg-encoder gives the same bytes natively
+//! and in wasm (tests/encode_exact.rs), so these files are what the wasm would write.
+//!
+//! cargo run --release --example jpeg_levers -- OUT_DIR PHOTO.jpg...
+
+use std::time::Instant;
+
+use fhir_media_capture::pipeline::encode::ycbcr_row;
+use fhir_media_capture::pipeline::raster::Raster;
+use fhir_media_capture::pipeline::{decode, orient, resize, sniff};
+use jpeg_encoder::{
+    ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType, QuantizationTableType,
+    SamplingFactor,
+};
+
+/// Base tables of vendor/jpeg-encoder/src/quantization.rs (mozjpeg jcparam.c), natural order.
+const TABLES: [(&str, [u16; 64], [u16; 64]); 9] = [
+    (
+        "annexk",
+        [
+            16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57,
+            69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55,
+            64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100,
+            103, 99,
+        ],
+        [
+            17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99,
+            99, 99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+            99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+        ],
+    ),
+    (
+        "flat",
+        [
+            16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+            16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+            16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+        ],
+        [
+            16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+            16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+            16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+        ],
+    ),
+    (
+        "msssim",
+        [
+            12, 17, 20, 21, 30, 34, 56, 63, 18, 20, 20, 26, 28, 51, 61, 55, 19, 20, 21, 26, 33, 58,
+            69, 55, 26, 26, 26, 30, 46, 87, 86, 66, 31, 33, 36, 40, 46, 96, 100, 73, 40, 35, 46,
+            62, 81, 100, 111, 91, 46, 66, 76, 86, 102, 121, 120, 101, 68, 90, 90, 96, 113, 102,
+            105, 103,
+        ],
+        [
+            8, 12, 15, 15, 86, 96, 96, 98, 13, 13, 15, 26, 90, 96, 99, 98, 12, 15, 18, 96, 99, 99,
+            99, 99, 17, 16, 90, 96, 99, 99, 99, 99, 96, 96, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+            99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+        ],
+    ),
+    (
+        "psnrhvs",
+        [
+            9, 10, 12, 14, 27, 32, 51, 62, 11, 12, 14, 19, 27, 44, 59, 73, 12, 14, 18, 25, 42, 59,
+            79, 78, 17, 18, 25, 42, 61, 92, 87, 92, 23, 28, 42, 75, 79, 112, 112, 99, 40, 42, 59,
+            84, 88, 124, 132, 111, 42, 64, 78, 95, 105, 126, 125, 99, 70, 75, 100, 102, 116, 100,
+            107, 98,
+        ],
+        [
+            9, 10, 17, 19, 62, 89, 91, 97, 12, 13, 18, 29, 84, 91, 88, 98, 14, 19, 29, 93, 95, 95,
+            98, 97, 20, 26, 84, 88, 95, 95, 98, 94, 26, 86, 91, 93, 97, 99, 98, 99, 99, 100, 98,
+            99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 97, 97, 99, 99, 99, 99, 97, 99,
+        ],
+    ),
+    (
+        "imagemagick",
+        [
+            16, 16, 16, 18, 25, 37, 56, 85, 16, 17, 20, 27, 34, 40, 53, 75, 16, 20, 24, 31, 43, 62,
+            91, 135, 18, 27, 31, 40, 53, 74, 106, 156, 25, 34, 43, 53, 69, 94, 131, 189, 37, 40,
+            62, 74, 94, 124, 169, 238, 56, 53, 91, 106, 131, 169, 226, 311, 85, 75, 135, 156, 189,
+            238, 311, 418,
+        ],
+        [
+            16, 16, 16, 18, 25, 37, 56, 85, 16, 17, 20, 27, 34, 40, 53, 75, 16, 20, 24, 31, 43, 62,
+            91, 135, 18, 27, 31, 40, 53, 74, 106, 156, 25, 34, 43, 53, 69, 94, 131, 189, 37, 40,
+            62, 74, 94, 124, 169, 238, 56, 53, 91, 106, 131, 169, 226, 311, 85, 75, 135, 156, 189,
+            238, 311, 418,
+        ],
+    ),
+    (
+        "klein",
+        [
+            10, 12, 14, 19, 26, 38, 57, 86, 12, 18, 21, 28, 35, 41, 54, 76, 14, 21, 25, 32, 44, 63,
+            92, 136, 19, 28, 32, 41, 54, 75, 107, 157, 26, 35, 44, 54, 70, 95, 132, 190, 38, 41,
+            63, 75, 95, 125, 170, 239, 57, 54, 92, 107, 132, 170, 227, 312, 86, 76, 136, 157, 190,
+            239, 312, 419,
+        ],
+        [
+            10, 12, 14, 19, 26, 38, 57, 86, 12, 18, 21, 28, 35, 41, 54, 76, 14, 21, 25, 32, 44, 63,
+            92, 136, 19, 28, 32, 41, 54, 75, 107, 157, 26, 35, 44, 54, 70, 95, 132, 190, 38, 41,
+            63, 75, 95, 125, 170, 239, 57, 54, 92, 107, 132, 170, 227, 312, 86, 76, 136, 157, 190,
+            239, 312, 419,
+        ],
+    ),
+    (
+        "watson",
+        [
+            7, 8, 10, 14, 23, 44, 95, 241, 8, 8, 11, 15, 25, 47, 102, 255, 10, 11, 13, 19, 31, 58,
+            127, 255, 14, 15, 19, 27, 44, 83, 181, 255, 23, 25, 31, 44, 72, 136, 255, 255, 44, 47,
+            58, 83, 136, 255, 255, 255, 95, 102, 127, 181, 255, 255, 255, 255, 241, 255, 255, 255,
+            255, 255, 255, 255,
+        ],
+        [
+            7, 8, 10, 14, 23, 44, 95, 241, 8, 8, 11, 15, 25, 47, 102, 255, 10, 11, 13, 19, 31, 58,
+            127, 255, 14, 15, 19, 27, 44, 83, 181, 255, 23, 25, 31, 44, 72, 136, 255, 255, 44, 47,
+            58, 83, 136, 255, 255, 255, 95, 102, 127, 181, 255, 255, 255, 255, 241, 255, 255, 255,
+            255, 255, 255, 255,
+        ],
+    ),
+    (
+        "ahumada",
+        [
+            15, 11, 11, 12, 15, 19, 25, 32, 11, 13, 10, 10, 12, 15, 19, 24, 11, 10, 14, 14, 16, 18,
+            22, 27, 12, 10, 14, 18, 21, 24, 28, 33, 15, 12, 16, 21, 26, 31, 36, 42, 19, 15, 18, 24,
+            31, 38, 45, 53, 25, 19, 22, 28, 36, 45, 55, 65, 32, 24, 27, 33, 42, 53, 65, 77,
+        ],
+        [
+            15, 11, 11, 12, 15, 19, 25, 32, 11, 13, 10, 10, 12, 15, 19, 24, 11, 10, 14, 14, 16, 18,
+            22, 27, 12, 10, 14, 18, 21, 24, 28, 33, 15, 12, 16, 21, 26, 31, 36, 42, 19, 15, 18, 24,
+            31, 38, 45, 53, 25, 19, 22, 28, 36, 45, 55, 65, 32, 24, 27, 33, 42, 53, 65, 77,
+        ],
+    ),
+    (
+        "peterson",
+        [
+            14, 10, 11, 14, 19, 25, 34, 45, 10, 11, 11, 12, 15, 20, 26, 33, 11, 11, 15, 18, 21, 25,
+            31, 38, 14, 12, 18, 24, 28, 33, 39, 47, 19, 15, 21, 28, 36, 43, 51, 59, 25, 20, 25, 33,
+            43, 54, 64, 74, 34, 26, 31, 39, 51, 64, 77, 91, 45, 33, 38, 47, 59, 74, 91, 108,
+        ],
+        [
+            14, 10, 11, 14, 19, 25, 34, 45, 10, 11, 11, 12, 15, 20, 26, 33, 11, 11, 15, 18, 21, 25,
+            31, 38, 14, 12, 18, 24, 28, 33, 39, 47, 19, 15, 21, 28, 36, 43, 51, 59, 25, 20, 25, 33,
+            43, 54, 64, 74, 34, 26, 31, 39, 51, 64, 77, 91, 45, 33, 38, 47, 59, 74, 91, 108,
+        ],
+    ),
+];
+
+/// One way of encoding: base tables (by name), chroma quality relative to luma, etc.
+#[derive(Clone)]
+struct Lever {
+    name: String,
+    luma: &'static str,
+    chroma: &'static str,
+    /// Luma quantiser scale = libjpeg's × this.
+    luma_scale: f64,
+    /// Chroma quantiser scale = luma's × this.
+    chroma_scale: f64,
+    method: ChromaSubsamplingMethod,
+    sampling: SamplingFactor,
+    scans: Option<u8>,
+    /// AC rounding, percent of the divisor (50 = nearest), luma and chroma.
+    rounding: (u8, u8),
+    /// Chroma at this fixed quality instead of the swept one (luma-only levers).
+    chroma_q: Option<u8>,
+}
+
+fn lever(name: &str) -> Lever {
+    Lever {
+        name: name.into(),
+        luma: "annexk",
+        chroma: "annexk",
+        luma_scale: 1.0,
+        chroma_scale: 1.0,
+        method: ChromaSubsamplingMethod::Average,
+        sampling: SamplingFactor::R_4_2_0,
+        scans: None,
+        rounding: (50, 50),
+        chroma_q: None,
+    }
+}
+
+fn levers() -> Vec<Lever> {
+    let mut out = vec![lever("base")];
+    for scans in [2, 4] {
+        out.push(Lever {
+            scans: Some(scans),
+            ..lever(&format!("prog{scans}"))
+        });
+    }
+    for (t, _, _) in TABLES.iter().skip(1) {
+        out.push(Lever {
+            luma: t,
+            chroma: t,
+            ..lever(&format!("tables-{t}"))
+        });
+        out.push(Lever {
+            luma: t,
+            ..lever(&format!("luma-{t}"))
+        });
+    }
+    out.push(Lever {
+        method: ChromaSubsamplingMethod::Nearest,
+        ..lever("nearest")
+    });
+    out.push(Lever {
+        sampling: SamplingFactor::R_4_4_4,
+        ..lever("444")
+    });
+    out.push(Lever {
+        sampling: SamplingFactor::R_4_2_2,
+        ..lever("422")
+    });
+    for s in [1.25, 1.5, 2.0] {
+        out.push(Lever {
+            chroma_scale: s,
+            ..lever(&format!("chroma-x{s}"))
+        });
+    }
+    for r in [45, 40, 35, 30] {
+        out.push(Lever {
+            rounding: (r, r),
+            ..lever(&format!("dz{r}"))
+        });
+    }
+    // Luma only: chroma held at the canvas path's (Annex K at quality 80), luma swept.
+    for (t, _, _) in TABLES.iter() {
+        for r in [50, 40, 33] {
+            out.push(Lever {
+                luma: t,
+                rounding: (r, 50),
+                chroma_q: Some(80),
+                ..lever(&format!(
+                    "Y-{t}{}",
+                    if r == 50 {
+                        String::new()
+                    } else {
+                        format!("-dz{r}")
+                    }
+                ))
+            });
+        }
+    }
+    // What src/pipeline/encode.rs does: luma scale 0.97, dead zone 40 on both, chroma as libjpeg.
+    out.push(Lever {
+        luma_scale: 0.97,
+        rounding: (40, 40),
+        ..lever("wired")
+    });
+    // LEVERS=a,b: only those (a trailing * matches a prefix).
+    if let Ok(only) = std::env::var("LEVERS") {
+        out.retain(|l| {
+            only.split(',').any(|n| match n.strip_suffix('*') {
+                Some(prefix) => l.name.starts_with(prefix),
+                None => n == l.name,
+            })
+        });
+    }
+    out
+}
+
+fn base(name: &str, luma: bool) -> &'static [u16; 64] {
+    let (_, l, c) = TABLES.iter().find(|t| t.0 == name).expect("table");
+    if luma {
+        l
+    } else {
+        c
+    }
+}
+
+/// libjpeg's quality scaling (as jpeg-encoder's), with the scale multiplied by `factor`.
+fn scaled(table: &[u16; 64], quality: u8, factor: f64) -> [u16; 64] {
+    let q = quality.clamp(1, 100) as u32;
+    let scale = if q < 50 { 5000 / q } else { 200 - 2 * q } as f64 * factor;
+    let mut out = [0u16; 64];
+    for (o, &v) in out.iter_mut().zip(table) {
+        *o = ((v as f64 * scale + 50.0) / 100.0)
+            .floor()
+            .clamp(1.0, 255.0) as u16;
+    }
+    out
+}
+
+struct Rows<'a>(&'a Raster);
+
+impl ImageBuffer for Rows<'_> {
+    fn get_jpeg_color_type(&self) -> JpegColorType {
+        JpegColorType::Ycbcr
+    }
+    fn width(&self) -> u16 {
+        self.0.width as u16
+    }
+    fn height(&self) -> u16 {
+        self.0.height as u16
+    }
+    fn fill_buffers(&self, y: u16, buffers: &mut [Vec<u8>; 4]) {
+        let c = self.0.channels;
+        let len = self.0.width as usize * c;
+        let row = &self.0.data[y as usize * len..(y as usize + 1) * len];
+        let [luma, cb, cr, _] = buffers;
+        ycbcr_row(row, c, luma, cb, cr);
+    }
+}
+
+fn encode(img: &Raster, l: &Lever, q: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut e = Encoder::new(&mut out, q);
+    e.set_sampling_factor(l.sampling);
+    e.set_chroma_subsampling_method(l.method);
+    e.set_optimized_huffman_tables(true);
+    let luma = scaled(base(l.luma, true), q, l.luma_scale);
+    let chroma = scaled(
+        base(l.chroma, false),
+        l.chroma_q.unwrap_or(q),
+        l.chroma_scale,
+    );
+    e.set_quantization_tables(
+        QuantizationTableType::Custom(Box::new(luma)),
+        QuantizationTableType::Custom(Box::new(chroma)),
+    );
+    e.set_ac_rounding(l.rounding.0, l.rounding.1);
+    if let Some(s) = l.scans {
+        e.set_progressive_scans(s);
+    }
+    e.encode_image(Rows(img)).expect("encode");
+    out
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (out_dir, photos) = args.split_first().expect("usage: OUT_DIR PHOTO.jpg...");
+    let step = std::env::var("STEP").map_or(4, |s| s.parse().expect("STEP"));
+    let qualities: Vec<u8> = (40..=96).step_by(step).collect();
+    let mut json = Vec::new();
+    for path in photos {
+        let bytes = std::fs::read(path).expect("read photo");
+        let format = sniff::sniff(&bytes).expect("sniff");
+        let decoded = decode::decode(&bytes, format, 2048, 100_000_000).expect("decode");
+        let oriented = orient::apply(decoded.raster, orient::read_orientation(&bytes));
+        let img = resize::fit(oriented, 2048)
+            .expect("fit")
+            .flatten_onto_white();
+        let name = std::path::Path::new(path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy();
+        for l in levers() {
+            let dir = format!("{out_dir}/{name}/{}", l.name);
+            std::fs::create_dir_all(&dir).expect("mkdir");
+            for &q in &qualities {
+                let mut best = f64::MAX;
+                let mut jpeg = Vec::new();
+                // Timed levers: best of 5; the rest once (the bench runs them for SSIM).
+                let repeats = if l.name == "base" || l.scans.is_some() {
+                    3
+                } else {
+                    1
+                };
+                for _ in 0..repeats {
+                    let t = Instant::now();
+                    jpeg = encode(&img, &l, q);
+                    best = best.min(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                std::fs::write(format!("{dir}/{q}.jpg"), &jpeg).expect("write");
+                json.push(format!(
+                    r#"{{"image":"{name}","lever":"{}","q":{q},"bytes":{},"ms":{best:.2}}}"#,
+                    l.name,
+                    jpeg.len()
+                ));
+            }
+            eprintln!("{name} {} done", l.name);
+        }
+    }
+    std::fs::write(
+        format!("{out_dir}/levers-{}.json", std::process::id()),
+        format!("[\n{}\n]\n", json.join(",\n")),
+    )
+    .expect("write json");
+}
