@@ -219,33 +219,13 @@ export class MediaClient {
 // ---- Upload queue (www/lib/queue.js). The scheduling rules are QueueCore's (below).
 
 /** Where an item is. `retrying` waits for `retryAtMs`; `failed` and `needs-review` wait for you. */
-export type UploadState = 'waiting' | 'uploading' | 'reconciling' | 'retrying' | 'done' | 'failed' | 'needs-review';
+/** An item's state (the same as QueueCore's). */
+export type UploadState = QueueItemState;
 
-/** One queued item as QueueCore sees it (persisted as is, with the resource, never the token). */
-export interface UploadItem {
-  /** The uuid of the item's `urn:uuid:` identifier. */
-  id: string;
-  encounter: string | null;
-  patient: string;
-  /** `urn:uuid:<id>`, sent as `Media.identifier` (system `urn:ietf:rfc:3986`). */
-  identifier: string;
-  title: string | null;
-  notes: string[];
-  contentType: string;
-  state: UploadState;
-  /** Creates tried so far. */
-  attempts: number;
-  /** When a `retrying` item is due (epoch ms). */
-  retryAtMs: number | null;
-  /** The last attempt's outcome is unknown: search before posting again. */
-  needsReconcile: boolean;
-  /** The created Media's id, once `done`. */
-  mediaId: string | null;
-  /** The last failure: HTTP status (0 = no answer) and the server's text. */
-  error: { status: number; text: string } | null;
-  baselineIds: string[] | null;
-  addedAtMs: number;
-}
+/** One queued item as QueueCore sees it (persisted as is, with the resource, never the
+ *  token): QueueCore's ItemSnapshot, below. `id` is the uuid of its `urn:uuid:` identifier;
+ *  `attempts` counts failed tries; `retryAtMs` is when a `retrying` item is due (epoch ms). */
+export type UploadItem = ItemSnapshot;
 
 /** QueueCore's options (maxParallel, maxAttempts, baseDelayMs, maxDelayMs, seed,
  *  echoesIdentifiers, reconcileDelayMs; see QueueCoreOptions below) plus these. An
@@ -361,6 +341,7 @@ export interface QueueItemInput {
 export type QueueItemState = 'waiting' | 'uploading' | 'reconciling' | 'retrying' | 'done' | 'failed' | 'needs-review';
 
 export interface ItemSnapshot {
+  /** The uuid of the item's `urn:uuid:` identifier (UploadQueue's ids). */
   id: string;
   encounter: string | null;
   patient: string;
@@ -373,13 +354,16 @@ export interface ItemSnapshot {
   state: QueueItemState;
   /** Failed tries since it was added (or retried by hand). */
   attempts: number;
+  /** When a `retrying` item is due (epoch ms). */
   retryAtMs: number | null;
   /** The last create may have been stored: the next command is a reconcile. */
   needsReconcile: boolean;
   /** Some create got no clear answer and no search has found it yet: it may still land. A
    *  refusal then is final only after a search, and a 422 on an encounter is retried. */
   uncertain: boolean;
+  /** The created Media's id, once `done`. */
   mediaId: string | null;
+  /** The last failure: HTTP status (0 = no answer) and the server's text. */
   error: { status: number; text: string } | null;
   /** Ids of same-content Media the patient had just before the last create (non-echoing servers). */
   baselineIds: string[] | null;
