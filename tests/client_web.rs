@@ -22,6 +22,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
+#[path = "support/js.rs"]
+mod js;
+use js::get;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const ENDPOINT: Option<&str> = option_env!("FHIR_ENDPOINT_URL");
@@ -39,12 +43,6 @@ fn endpoint() -> Option<&'static str> {
 fn unique(prefix: &str) -> String {
     let r = (js_sys::Math::random() * 1e9) as u64;
     format!("{prefix}-{}-{r}", js_sys::Date::now() as u64)
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |acc, k| {
-        Reflect::get(&acc, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-    })
 }
 
 fn text(v: &JsValue, path: &str) -> String {

@@ -8,14 +8,14 @@ use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
+#[path = "support/js.rs"]
+mod js;
+use js::get;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn js(json: &str) -> JsValue {
     JSON::parse(json).expect("json")
-}
-
-fn get(v: &JsValue, key: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn stringify(v: &JsValue) -> String {

@@ -3,9 +3,13 @@
 #![cfg(target_arch = "wasm32")]
 
 use fhir_media_capture::web::prepare_media;
-use js_sys::{Array, ArrayBuffer, Reflect, Uint8Array, JSON};
+use js_sys::{Array, ArrayBuffer, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
+
+#[path = "support/js.rs"]
+mod js;
+use js::get;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -14,12 +18,6 @@ const PATIENT: &str = "Patient/b8dfa97bdcdf4754bcd8197ca78ef0f0";
 fn options(extra: &str) -> JsValue {
     let comma = if extra.is_empty() { "" } else { "," };
     JSON::parse(&format!(r#"{{"subject":"{PATIENT}"{comma}{extra}}}"#)).expect("options json")
-}
-
-fn get(v: &JsValue, path: &str) -> JsValue {
-    path.split('.').fold(v.clone(), |acc, k| {
-        Reflect::get(&acc, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-    })
 }
 
 fn num(v: &JsValue, path: &str) -> f64 {
