@@ -329,9 +329,11 @@ function render({ env, images, contenders, results, probes }) {
     'the main thread, with (e2) beside it; memory targets use the fresh bench-worker probes (one image per',
     'worker). The 48 MP input is made by the bench (the 12 MP photo upscaled in the page to 8064x6048, JPEG',
     'q0.92, cached in bench/out/); no photo is stored in the repository.', '');
-  // Hand-written size notes (what was tried, the lazily loaded codecs design), carried along.
-  const sizeNotes = path.join(here, 'SIZE.md');
-  if (fs.existsSync(sizeNotes)) L.push(fs.readFileSync(sizeNotes, 'utf8'));
+  // Hand-written notes (size: what was tried, the codecs split; bytes: trellis, resize kernel), carried along.
+  for (const notes of ['SIZE.md', 'BYTES.md']) {
+    const file = path.join(here, notes);
+    if (fs.existsSync(file)) L.push(fs.readFileSync(file, 'utf8'));
+  }
   return L.join('\n');
 }
 

@@ -14,7 +14,7 @@ use fhir_media_capture::pipeline::raster::Raster;
 use fhir_media_capture::pipeline::{decode, orient, resize, sniff};
 use jpeg_encoder::{
     ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType, QuantizationTableType,
-    SamplingFactor,
+    SamplingFactor, Trellis,
 };
 
 /// Base tables of vendor/jpeg-encoder/src/quantization.rs (mozjpeg jcparam.c), natural order:
@@ -120,6 +120,8 @@ struct Lever {
     rounding: (u8, u8),
     /// Chroma at this fixed quality instead of the swept one (luma-only levers).
     chroma_q: Option<u8>,
+    /// Trellis quantisation (replaces the rounding).
+    trellis: Option<Trellis>,
 }
 
 fn lever(name: &str) -> Lever {
@@ -134,6 +136,7 @@ fn lever(name: &str) -> Lever {
         scans: None,
         rounding: (50, 50),
         chroma_q: None,
+        trellis: None,
     }
 }
 
@@ -204,6 +207,21 @@ fn levers() -> Vec<Lever> {
         rounding: (40, 40),
         ..lever("wired")
     });
+    // Trellis quantisation: mozjpeg's λ (14.75, 16.5), then λ₁ around it, 1 or 2 passes.
+    for passes in [1, 2] {
+        for l1 in [13.5f32, 14.0, 14.5, 14.75, 15.0, 15.5] {
+            for l2 in [15.5f32, 16.5, 17.5] {
+                out.push(Lever {
+                    trellis: Some(Trellis {
+                        lambda_log_scale1: l1,
+                        lambda_log_scale2: l2,
+                        passes,
+                    }),
+                    ..lever(&format!("trellis{passes}-{l1}-{l2}"))
+                });
+            }
+        }
+    }
     // LEVERS=a,b: only those (a trailing * matches a prefix).
     if let Ok(only) = std::env::var("LEVERS") {
         out.retain(|l| {
@@ -236,6 +254,38 @@ fn scaled(table: &[u16; 64], quality: u8, factor: f64) -> [u16; 64] {
             .clamp(1.0, 255.0) as u16;
     }
     out
+}
+
+/// RESIZE=lanczos3|mitchell|catmullrom|bilinear: another kernel than the pipeline's.
+fn resize_with(src: Raster, max: u32, filter: &str) -> Raster {
+    use fast_image_resize::images::{Image, ImageRef};
+    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+    let (w, h) = resize::fitted_size(src.width, src.height, max);
+    if (w, h) == (src.width, src.height) {
+        return src;
+    }
+    let filter = match filter {
+        "lanczos3" => FilterType::Lanczos3,
+        "mitchell" => FilterType::Mitchell,
+        "catmullrom" => FilterType::CatmullRom,
+        "bilinear" => FilterType::Bilinear,
+        other => panic!("RESIZE={other}?"),
+    };
+    let pixel = if src.channels == 4 {
+        PixelType::U8x4
+    } else {
+        PixelType::U8x3
+    };
+    let from = ImageRef::new(src.width, src.height, &src.data, pixel).expect("src");
+    let mut to = Image::new(w, h, pixel);
+    Resizer::new()
+        .resize(
+            &from,
+            &mut to,
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter)),
+        )
+        .expect("resize");
+    Raster::new(w, h, src.channels, to.into_vec()).expect("raster")
 }
 
 struct Rows<'a>(&'a Raster);
@@ -276,6 +326,7 @@ fn encode(img: &Raster, l: &Lever, q: u8) -> Vec<u8> {
         QuantizationTableType::Custom(Box::new(chroma)),
     );
     e.set_ac_rounding(l.rounding.0, l.rounding.1);
+    e.set_trellis(l.trellis);
     if let Some(s) = l.scans {
         e.set_progressive_scans(s);
     }
@@ -294,9 +345,11 @@ fn main() {
         let format = sniff::sniff(&bytes).expect("sniff");
         let decoded = decode::decode(&bytes, format, 2048, 100_000_000).expect("decode");
         let oriented = orient::apply(decoded.raster, orient::read_orientation(&bytes));
-        let img = resize::fit(oriented, 2048)
-            .expect("fit")
-            .flatten_onto_white();
+        let img = match std::env::var("RESIZE") {
+            Ok(filter) => resize_with(oriented, 2048, &filter),
+            Err(_) => resize::fit(oriented, 2048).expect("fit"),
+        }
+        .flatten_onto_white();
         let name = std::path::Path::new(path)
             .file_name()
             .unwrap()

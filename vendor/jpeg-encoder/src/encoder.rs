@@ -3,6 +3,7 @@ use crate::huffman::{CodingClass, HuffmanTable};
 use crate::image_buffer::*;
 use crate::marker::Marker;
 use crate::quantization::{QuantizationTable, QuantizationTableType};
+use crate::trellis::{self, Trellis};
 use crate::writer::{JfifWrite, JfifWriter, NonZeroCoefficients, ZIGZAG};
 use crate::{EncodingError, PixelDensity};
 
@@ -233,6 +234,7 @@ pub struct Encoder<W: JfifWrite> {
 
     progressive_scans: Option<u8>,
     ac_rounding: [u8; 2],
+    trellis: Option<Trellis>,
 
     restart_interval: Option<u16>,
 
@@ -281,6 +283,7 @@ impl<W: JfifWrite> Encoder<W> {
             chroma_subsampling_method: ChromaSubsamplingMethod::Nearest,
             progressive_scans: None,
             ac_rounding: [50, 50],
+            trellis: None,
             restart_interval: None,
             optimize_huffman_table: false,
             app_segments: Vec::new(),
@@ -389,6 +392,14 @@ impl<W: JfifWrite> Encoder<W> {
     /// Return the restart interval
     pub fn restart_interval(&self) -> Option<u16> {
         self.restart_interval
+    }
+
+    /// Trellis quantisation of the AC coefficients (rate–distortion optimised, as
+    /// mozjpeg's), instead of rounding each one; `None` (the default) rounds. Takes the
+    /// place of [set_ac_rounding](Encoder::set_ac_rounding) where it is on. Sequential
+    /// (non-progressive) encoding with optimised Huffman tables only; ignored otherwise.
+    pub fn set_trellis(&mut self, trellis: Option<Trellis>) {
+        self.trellis = trellis;
     }
 
     /// Set if optimized huffman table should be created
@@ -871,7 +882,12 @@ impl<W: JfifWrite> Encoder<W> {
         image: I,
         q_tables: &[QuantizationTable; 2],
     ) -> Result<(), EncodingError> {
-        let blocks = self.encode_blocks::<_, OP>(&image, q_tables);
+        let blocks = match self.trellis {
+            Some(t) if self.optimize_huffman_table => {
+                self.encode_blocks_trellis::<_, OP>(&image, q_tables, t)
+            }
+            _ => self.encode_blocks::<_, OP>(&image, q_tables),
+        };
 
         if self.optimize_huffman_table {
             self.optimize_huffman_table(&blocks);
@@ -1038,6 +1054,41 @@ impl<W: JfifWrite> Encoder<W> {
         image: &I,
         q_tables: &[QuantizationTable; 2],
     ) -> [Vec<AlignedBlock>; 4] {
+        let row = self.component_rows(image);
+        self.quantize_components::<_, OP>(image, &row, q_tables, None)
+    }
+
+    /// Trellis-quantised blocks: the first pass prices symbols with the default Huffman
+    /// tables, a second (if asked) with the tables optimised for the first pass's
+    /// coefficients.
+    fn encode_blocks_trellis<I: ImageBuffer, OP: Operations>(
+        &mut self,
+        image: &I,
+        q_tables: &[QuantizationTable; 2],
+        params: Trellis,
+    ) -> [Vec<AlignedBlock>; 4] {
+        let row = self.component_rows(image);
+        let mut blocks: Option<[Vec<AlignedBlock>; 4]> = None;
+        for _ in 0..params.passes.max(1) {
+            if let Some(b) = &blocks {
+                self.optimize_huffman_table(b);
+            }
+            let rates = [
+                trellis::ac_rates(&self.huffman_tables[0].1),
+                trellis::ac_rates(&self.huffman_tables[1].1),
+            ];
+            blocks = Some(self.quantize_components::<_, OP>(
+                image,
+                &row,
+                q_tables,
+                Some((&rates, params)),
+            ));
+        }
+        blocks.unwrap_or_default()
+    }
+
+    /// Each component's samples, padded to whole MCUs (one `Vec` per component).
+    fn component_rows<I: ImageBuffer>(&mut self, image: &I) -> [Vec<u8>; 4] {
         let width = image.width();
         let height = image.height();
 
@@ -1049,7 +1100,6 @@ impl<W: JfifWrite> Encoder<W> {
         debug_assert!(num_cols > 0);
         debug_assert!(num_rows > 0);
 
-        let buffer_width = num_cols * 8;
         let buffer_size = num_cols * num_rows * 64;
 
         let mut row: [Vec<_>; 4] = self.init_rows(buffer_size);
@@ -1067,9 +1117,23 @@ impl<W: JfifWrite> Encoder<W> {
                 }
             }
         }
+        row
+    }
+
+    fn quantize_components<I: ImageBuffer, OP: Operations>(
+        &mut self,
+        image: &I,
+        row: &[Vec<u8>; 4],
+        q_tables: &[QuantizationTable; 2],
+        trellis: Option<(&[[f32; 256]; 2], Trellis)>,
+    ) -> [Vec<AlignedBlock>; 4] {
+        let width = image.width();
+        let (max_h_sampling, max_v_sampling) = self.get_max_sampling_size();
+        let buffer_width = usize::from(width).div_ceil(8 * max_h_sampling) * max_h_sampling * 8;
+        let buffer_size = row[0].len();
 
         let num_cols = usize::from(width).div_ceil(8);
-        let num_rows = usize::from(height).div_ceil(8);
+        let num_rows = usize::from(image.height()).div_ceil(8);
 
         debug_assert!(num_cols > 0);
         debug_assert!(num_rows > 0);
@@ -1102,12 +1166,18 @@ impl<W: JfifWrite> Encoder<W> {
                     OP::fdct(&mut block);
 
                     let mut q_block = AlignedBlock::default();
+                    let table = &q_tables[component.quantization_table as usize];
 
-                    OP::quantize_block(
-                        &block,
-                        &mut q_block,
-                        &q_tables[component.quantization_table as usize],
-                    );
+                    match trellis {
+                        Some((rates, params)) => trellis::quantize_block(
+                            &block,
+                            &mut q_block,
+                            table,
+                            &rates[component.ac_huffman_table as usize],
+                            params,
+                        ),
+                        None => OP::quantize_block(&block, &mut q_block, table),
+                    }
 
                     blocks[i].push(q_block);
                 }

@@ -227,6 +227,12 @@ impl HuffmanTable {
         res
     }
 
+    /// (code length, code) of `value`; length 0 when the table has no code for it.
+    #[inline]
+    pub(crate) fn lookup(&self, value: u8) -> (u8, u16) {
+        self.lookup_table[value as usize]
+    }
+
     pub fn length(&self) -> &[u8; 16] {
         &self.length
     }

@@ -40,6 +40,7 @@ mod huffman;
 mod image_buffer;
 mod marker;
 mod quantization;
+mod trellis;
 #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm_simd128;
 mod writer;
@@ -48,6 +49,7 @@ pub use encoder::{ChromaSubsamplingMethod, ColorType, Encoder, JpegColorType, Sa
 pub use error::EncodingError;
 pub use image_buffer::{ImageBuffer, cmyk_to_ycck, rgb_to_ycbcr};
 pub use quantization::QuantizationTableType;
+pub use trellis::Trellis;
 pub use writer::{JfifWrite, PixelDensity, PixelDensityUnit};
 
 #[cfg(feature = "benchmark")]

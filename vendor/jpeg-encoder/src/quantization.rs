@@ -301,6 +301,12 @@ impl QuantizationTable {
         q_table
     }
 
+    /// The divisor of natural-order `index` as the quantiser applies it (table value × 8).
+    #[inline]
+    pub(crate) fn divisor(&self, index: usize) -> u16 {
+        self.table[index].get()
+    }
+
     #[inline]
     pub fn get(&self, index: usize) -> u8 {
         (self.table[index].get() >> 3) as u8
