@@ -32,6 +32,7 @@ pub struct PrepareOptions {
     pub identifier: Option<String>,
     pub max_input_bytes: Option<u64>,
     pub max_pixels: Option<u64>,
+    pub progressive: Option<bool>,
 }
 
 /// Which encoding the output uses.
@@ -81,12 +82,15 @@ pub struct Settings {
     pub identifier: Option<String>,
     pub max_input_bytes: u64,
     pub max_pixels: u64,
+    /// Progressive JPEG (the default): smaller, and shown coarse-to-fine while loading;
+    /// `false` writes baseline (sequential) JPEG for consumers that need it.
+    pub progressive: bool,
 }
 
 impl PrepareOptions {
     /// Every option name, for callers whose deserializer cannot see unknown keys
     /// (serde-wasm-bindgen only looks up declared fields). Kept in sync by a test.
-    pub const NAMES: [&'static str; 13] = [
+    pub const NAMES: [&'static str; 14] = [
         "maxDimension",
         "maxBytes",
         "quality",
@@ -100,6 +104,7 @@ impl PrepareOptions {
         "identifier",
         "maxInputBytes",
         "maxPixels",
+        "progressive",
     ];
 
     /// `invalid-options` for the first name that is not an option.
@@ -202,6 +207,7 @@ impl PrepareOptions {
             identifier,
             max_input_bytes,
             max_pixels,
+            progressive: self.progressive.unwrap_or(true),
         })
     }
 }

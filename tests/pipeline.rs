@@ -732,3 +732,46 @@ fn png_over_budget_shrinks_and_stays_lossless_png() {
     let out = image::load_from_memory(&output_bytes(&p)).expect("png");
     assert_eq!((out.width(), out.height()), (p.width, p.height));
 }
+
+/// The frame type (SOFn marker) of a JPEG, by walking its header segments.
+fn sof_marker(jpeg: &[u8]) -> u8 {
+    let mut pos = 2;
+    while pos + 4 <= jpeg.len() {
+        assert_eq!(jpeg[pos], 0xFF, "segment at {pos}");
+        let marker = jpeg[pos + 1];
+        if (0xC0..=0xCF).contains(&marker) && ![0xC4, 0xC8, 0xCC].contains(&marker) {
+            return marker;
+        }
+        pos += 2 + usize::from(u16::from_be_bytes([jpeg[pos + 2], jpeg[pos + 3]]));
+    }
+    panic!("no SOF marker");
+}
+
+#[test]
+fn progressive_by_default_and_baseline_on_request_with_the_same_pixels() {
+    let Some(bytes) = photo("canon_sx60_3mp_o6.jpg") else {
+        return;
+    };
+    let progressive = output_bytes(&prepare_ok("progressive", &bytes, &base_settings()));
+    let s =
+        settings(r#"{"subject":"Patient/b8dfa97bdcdf4754bcd8197ca78ef0f0","progressive":false}"#);
+    let baseline = output_bytes(&prepare_ok("baseline", &bytes, &s));
+    assert_eq!(sof_marker(&progressive), 0xC2, "SOF2: progressive DCT");
+    assert_eq!(sof_marker(&baseline), 0xC0, "SOF0: baseline DCT");
+    // The same coefficients in another order: identical pixels, fewer bytes.
+    assert_eq!(
+        decode_rgb(&progressive).as_raw(),
+        decode_rgb(&baseline).as_raw()
+    );
+    assert!(
+        progressive.len() * 100 < baseline.len() * 99,
+        "{} vs {}",
+        progressive.len(),
+        baseline.len()
+    );
+    let e = PrepareOptions::from_json(r#"{"subject":"Patient/1","progressive":"yes"}"#)
+        .and_then(|o| o.validate())
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid-options");
+    assert!(e.to_string().contains("progressive"), "{e}");
+}

@@ -230,3 +230,63 @@ mod photos {
 fn photo_cases_skipped() {
     console_log!("SKIPPED: ../shared/testdata is absent (set FHIR_TESTDATA); real-photo browser cases not run");
 }
+
+/// The image bytes of a prepared result (`resource.content.data`, base64).
+fn output_jpeg(r: &JsValue) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(text(r, "resource.content.data"))
+        .expect("base64")
+}
+
+/// Width and height of `bytes` as this browser's own decoder sees them.
+async fn browser_decode_size(bytes: &[u8]) -> (f64, f64) {
+    let create = js_sys::Reflect::get(&js_sys::global(), &"createImageBitmap".into())
+        .expect("createImageBitmap")
+        .unchecked_into::<js_sys::Function>();
+    let promise = create
+        .call1(&JsValue::NULL, &blob(bytes))
+        .expect("call")
+        .unchecked_into::<js_sys::Promise>();
+    let bitmap = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("the browser decodes it");
+    (num(&bitmap, "width"), num(&bitmap, "height"))
+}
+
+#[wasm_bindgen_test]
+async fn progressive_by_default_baseline_on_request_both_decode_here() {
+    let input = small_jpeg(203, 157);
+    let p = prepare_media(Uint8Array::from(&input[..]).into(), options(""))
+        .await
+        .expect("prepared");
+    let b = prepare_media(
+        Uint8Array::from(&input[..]).into(),
+        options(r#""progressive":false"#),
+    )
+    .await
+    .expect("prepared");
+    let (p, b) = (output_jpeg(&p), output_jpeg(&b));
+    // SOF2 (progressive) / SOF0 (baseline) right after SOI + APP0 (JFIF) + DQT(s).
+    let sof = |j: &[u8]| {
+        let mut pos = 2;
+        loop {
+            let marker = j[pos + 1];
+            if marker == 0xC0 || marker == 0xC2 {
+                return marker;
+            }
+            pos += 2 + usize::from(u16::from_be_bytes([j[pos + 2], j[pos + 3]]));
+        }
+    };
+    assert_eq!((sof(&p), sof(&b)), (0xC2, 0xC0));
+    let pixels = |j: &[u8]| jpeg_decoder::Decoder::new(j).decode().expect("decodes");
+    assert_eq!(pixels(&p), pixels(&b), "the same pixels");
+    assert_eq!(browser_decode_size(&p).await, (203.0, 157.0));
+    assert_eq!(browser_decode_size(&b).await, (203.0, 157.0));
+    expect_error(
+        Uint8Array::from(&input[..]).into(),
+        options(r#""progressive":"yes""#),
+        "invalid-options",
+    )
+    .await;
+}

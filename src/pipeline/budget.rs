@@ -4,7 +4,7 @@
 //! quality fits, 2-3 otherwise. Only when the quality would go below `MIN_QUALITY` is the
 //! picture made smaller instead.
 
-use super::encode;
+use super::encode::{self, JpegStyle};
 use super::raster::Raster;
 use super::resize;
 use crate::error::MediaError;
@@ -72,7 +72,7 @@ pub fn jpeg_within(
     img: Raster,
     quality: f64,
     max_bytes: u64,
-    icc: Option<&[u8]>,
+    style: JpegStyle,
 ) -> Result<Encoded, MediaError> {
     let budget = max_bytes as usize;
     let target = budget as f64 * AIM;
@@ -81,7 +81,7 @@ pub fn jpeg_within(
     let mut encodes = 0;
     let mut run = |img: &Raster, q: u8| {
         encodes += 1;
-        encode::jpeg(img, q, icc).map(|b| (q, b))
+        encode::jpeg(img, q, style).map(|b| (q, b))
     };
 
     let first = run(&img, q0)?;
@@ -90,7 +90,7 @@ pub fn jpeg_within(
     }
     let q1 = predict(q0, first.1.len(), target, DEFAULT_EXPONENT);
     if q1 < min_q {
-        return shrink_jpeg(img, (q0, first.1.len()), budget, icc, encodes);
+        return shrink_jpeg(img, (q0, first.1.len()), budget, style, encodes);
     }
     let second = run(&img, q1)?;
     let k = exponent((q0, first.1.len()), (q1, second.1.len()));
@@ -115,9 +115,9 @@ pub fn jpeg_within(
         if third.1.len() <= budget {
             return Ok(done(&img, third, encodes));
         }
-        return shrink_jpeg(img, (q2, third.1.len()), budget, icc, encodes);
+        return shrink_jpeg(img, (q2, third.1.len()), budget, style, encodes);
     }
-    shrink_jpeg(img, (q1, second.1.len()), budget, icc, encodes)
+    shrink_jpeg(img, (q1, second.1.len()), budget, style, encodes)
 }
 
 fn done(img: &Raster, (q, bytes): (u8, Vec<u8>), encodes: u32) -> Encoded {
@@ -136,7 +136,7 @@ fn shrink_jpeg(
     img: Raster,
     last: (u8, usize),
     budget: usize,
-    icc: Option<&[u8]>,
+    style: JpegStyle,
     mut encodes: u32,
 ) -> Result<Encoded, MediaError> {
     let q = encode::quality_percent(MIN_QUALITY);
@@ -149,7 +149,7 @@ fn shrink_jpeg(
         (w, h) = shrunk(w, h, factor)?;
         let small = resize::resize_to(&mut source, w, h)?;
         encodes += 1;
-        let bytes = encode::jpeg(&small, q, icc)?;
+        let bytes = encode::jpeg(&small, q, style)?;
         if bytes.len() <= budget {
             return Ok(done(&small, (q, bytes), encodes));
         }

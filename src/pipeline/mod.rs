@@ -83,9 +83,12 @@ pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError
         (budget::png_within(img, settings.max_bytes)?, "image/png")
     } else {
         let rgb = resized.flatten_onto_white();
-        let icc = decoded.icc_profile.as_deref();
+        let style = encode::JpegStyle {
+            icc_profile: decoded.icc_profile.as_deref(),
+            progressive: settings.progressive,
+        };
         (
-            budget::jpeg_within(rgb, settings.quality, settings.max_bytes, icc)?,
+            budget::jpeg_within(rgb, settings.quality, settings.max_bytes, style)?,
             "image/jpeg",
         )
     };

@@ -65,6 +65,11 @@ export interface PrepareOptions {
   maxInputBytes?: number;
   /** Inputs with more pixels than this are rejected with `too-many-pixels`. Default 100,000,000. */
   maxPixels?: number;
+  /**
+   * Progressive JPEG (successive approximation): the same pixels as baseline, fewer bytes,
+   * shown coarse-to-fine while loading. `false` writes baseline JPEG. Default true.
+   */
+  progressive?: boolean;
 }
 
 /** Milliseconds spent in each stage. */

@@ -3,6 +3,7 @@ use crate::huffman::{CodingClass, HuffmanTable};
 use crate::image_buffer::*;
 use crate::marker::Marker;
 use crate::quantization::{QuantizationTable, QuantizationTableType};
+use crate::progression;
 use crate::trellis::{self, Trellis};
 use crate::writer::{JfifWrite, JfifWriter, NonZeroCoefficients, ZIGZAG};
 use crate::{EncodingError, PixelDensity};
@@ -235,6 +236,7 @@ pub struct Encoder<W: JfifWrite> {
     progressive_scans: Option<u8>,
     ac_rounding: [u8; 2],
     trellis: Option<Trellis>,
+    standard_progression: bool,
 
     restart_interval: Option<u16>,
 
@@ -284,6 +286,7 @@ impl<W: JfifWrite> Encoder<W> {
             progressive_scans: None,
             ac_rounding: [50, 50],
             trellis: None,
+            standard_progression: false,
             restart_interval: None,
             optimize_huffman_table: false,
             app_segments: Vec::new(),
@@ -400,6 +403,15 @@ impl<W: JfifWrite> Encoder<W> {
     /// (non-progressive) encoding with optimised Huffman tables only; ignored otherwise.
     pub fn set_trellis(&mut self, trellis: Option<Trellis>) {
         self.trellis = trellis;
+    }
+
+    /// Progressive JPEG with libjpeg's standard script: spectral selection and successive
+    /// approximation, EOB runs, an optimised Huffman table per scan (smaller than
+    /// sequential, unlike [set_progressive](Encoder::set_progressive)). Takes precedence
+    /// over `set_progressive`; for grayscale and YCbCr without restart intervals only,
+    /// otherwise ignored.
+    pub fn set_standard_progression(&mut self, on: bool) {
+        self.standard_progression = on;
     }
 
     /// Set if optimized huffman table should be created
@@ -611,7 +623,10 @@ impl<W: JfifWrite> Encoder<W> {
             self.writer.write_segment(Marker::APP(*nr), data)?;
         }
 
-        if let Some(scans) = self.progressive_scans {
+        let components = jpeg_color_type.get_num_components();
+        if self.standard_progression && components <= 3 && self.restart_interval.is_none() {
+            self.encode_image_standard_progression::<_, OP>(image, &q_tables)?;
+        } else if let Some(scans) = self.progressive_scans {
             self.encode_image_progressive::<_, OP>(image, scans, &q_tables)?;
         } else if self.optimize_huffman_table || !self.sampling_factor.supports_interleaved() {
             self.encode_image_sequential::<_, OP>(image, &q_tables)?;
@@ -936,6 +951,25 @@ impl<W: JfifWrite> Encoder<W> {
         }
 
         Ok(())
+    }
+
+    fn encode_image_standard_progression<I: ImageBuffer, OP: Operations>(
+        &mut self,
+        image: I,
+        q_tables: &[QuantizationTable; 2],
+    ) -> Result<(), EncodingError> {
+        let blocks = match self.trellis {
+            Some(t) => self.encode_blocks_trellis::<_, OP>(&image, q_tables, t),
+            None => self.encode_blocks::<_, OP>(&image, q_tables),
+        };
+        self.writer
+            .write_frame_header(image.width(), image.height(), &self.components, true)?;
+        self.writer.write_quantization_segment(0, &q_tables[0])?;
+        if self.components.len() > 1 {
+            self.writer.write_quantization_segment(1, &q_tables[1])?;
+        }
+        let script = progression::standard_script(self.components.len());
+        progression::write_scans(&mut self.writer, &self.components, &blocks, &script)
     }
 
     /// Encode image in progressive mode

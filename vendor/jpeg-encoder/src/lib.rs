@@ -39,6 +39,7 @@ mod fdct;
 mod huffman;
 mod image_buffer;
 mod marker;
+mod progression;
 mod quantization;
 mod trellis;
 #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]

@@ -11,7 +11,7 @@
 use core::arch::wasm32::*;
 
 use crate::encoder::{AlignedBlock, Operations};
-use crate::quantization::{QUANTIZATION_SHIFT, QuantizationTable};
+use crate::quantization::{QuantizationTable, QUANTIZATION_SHIFT};
 use crate::writer::ZIGZAG;
 
 pub(crate) struct WasmSimd128Operations;
@@ -351,6 +351,21 @@ pub fn nonzero_mask(block: &AlignedBlock) -> u64 {
     mask
 }
 
+/// Bit k set where |block.data[k]| >> `al` is non-zero, i.e. |v| ≥ 2^al (unsigned, so
+/// i16::MIN counts as large); `progression::magnitude_mask`'s scalar fold otherwise.
+#[inline]
+pub fn magnitude_mask(block: &AlignedBlock, al: u8) -> u64 {
+    let below = u16x8_splat(((1u32 << al) - 1) as u16);
+    let mut mask = 0u64;
+    for rows in 0..4 {
+        let a = u16x8_gt(i16x8_abs(load(&block.data, 2 * rows)), below);
+        let b = u16x8_gt(i16x8_abs(load(&block.data, 2 * rows + 1)), below);
+        let big = i8x16_bitmask(i8x16_narrow_i16x8(a, b));
+        mask |= u64::from(big) << (16 * rows);
+    }
+    mask
+}
+
 /// Each SIMD128 function against the scalar code it replaces. Run on wasm32 with
 /// simd128: `cargo test --target wasm32-unknown-unknown --features simd` in this folder
 /// (README.vendor.md).
@@ -390,7 +405,11 @@ mod tests {
         }
         for (lo, hi) in [(-128, 127), (127, -128), (-128, -128), (127, 127), (0, 127)] {
             blocks.push(core::array::from_fn(|i| {
-                if (i / 8 + i % 8) % 2 == 0 { lo } else { hi }
+                if (i / 8 + i % 8) % 2 == 0 {
+                    lo
+                } else {
+                    hi
+                }
             }));
             blocks.push(core::array::from_fn(|i| if i % 2 == 0 { lo } else { hi }));
             blocks.push(core::array::from_fn(
@@ -467,6 +486,26 @@ mod tests {
             let scalar = crate::encoder::get_block_scalar(&data, x, y, 1, 1, width);
             let simd = get_block_1x1(&data, x, y, width);
             assert_eq!(simd.data, scalar.data, "at {x},{y}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn magnitude_mask_matches_scalar() {
+        let mut rng = Rng(777);
+        for _ in 0..10_000 {
+            let block = AlignedBlock::new(core::array::from_fn(|_| match rng.next() % 4 {
+                0 => 0,
+                1 => (rng.next() % 9) as i16 - 4,
+                2 => (rng.next() % 64) as i16 - 32,
+                _ => rng.next() as i16,
+            }));
+            for al in 0..14 {
+                assert_eq!(
+                    magnitude_mask(&block, al),
+                    crate::progression::magnitude_mask_scalar(&block, al),
+                    "al {al}"
+                );
+            }
         }
     }
 

@@ -448,6 +448,28 @@ impl<W: JfifWrite> JfifWriter<W> {
     }
 }
 
+impl<W: JfifWrite> JfifWriter<W> {
+    /// SOS for one component with a spectral band and successive approximation
+    /// (`ah`, `al`: the bit positions of the previous and this scan, T.81 B.2.3).
+    pub fn write_scan_header_sa(
+        &mut self,
+        component: &Component,
+        ss: u8,
+        se: u8,
+        ah: u8,
+        al: u8,
+    ) -> Result<(), EncodingError> {
+        self.write_marker(Marker::SOS)?;
+        self.write_u16(2 + 1 + 2 + 3)?;
+        self.write_u8(1)?;
+        self.write_u8(component.id)?;
+        self.write_u8((component.dc_huffman_table << 4) | component.ac_huffman_table)?;
+        self.write_u8(ss)?;
+        self.write_u8(se)?;
+        self.write_u8((ah << 4) | al)
+    }
+}
+
 #[inline]
 pub(crate) fn get_code(value: i16) -> (u8, u16) {
     let temp = value - (value.is_negative() as i16);
