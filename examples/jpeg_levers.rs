@@ -292,7 +292,7 @@ fn main() {
     for path in photos {
         let bytes = std::fs::read(path).expect("read photo");
         let format = sniff::sniff(&bytes).expect("sniff");
-        let decoded = decode::decode(&bytes, format, 2048, 100_000_000).expect("decode");
+        let decoded = decode::decode(&bytes, format, 2048, 100_000_000, None).expect("decode");
         let oriented = orient::apply(decoded.raster, orient::read_orientation(&bytes));
         let img = resize::fit(oriented, 2048)
             .expect("fit")
