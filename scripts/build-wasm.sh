@@ -27,7 +27,7 @@ build() {
   if [ -f "$wasm" ] && stamp_ok "$stamp" "$hash"; then
     echo "build-wasm: $name up to date"
   else
-    echo "build-wasm: $name: cargo build --release --target wasm32-unknown-unknown -p $crate ${cargo_args[*]}"
+    echo "build-wasm: $name: cargo build --release --target wasm32-unknown-unknown -p $crate${cargo_args[*]:+ ${cargo_args[*]}}"
     cargo build --release --target wasm32-unknown-unknown -p "$crate" --lib "${cargo_args[@]}"
     rm -f "$stamp" "pkg/$name.js" "pkg/$name.d.ts" "pkg/${name}_bg.wasm" "pkg/${name}_bg.wasm.d.ts"
     wasm-bindgen --target web --out-dir pkg --out-name "$name" \

@@ -88,7 +88,7 @@ export class FhirError extends Error {
   }
 }
 
-/** Resolves once the wasm module is instantiated (it loads on first use otherwise). */
+/** Resolves once the main wasm module is instantiated (it loads on first use otherwise). */
 export async function ready() {
   await ensureReady();
 }
