@@ -353,7 +353,7 @@ fn main() {
     for path in photos {
         let bytes = std::fs::read(path).expect("read photo");
         let format = sniff::sniff(&bytes).expect("sniff");
-        let decoded = decode::decode(&bytes, format, 2048, 100_000_000).expect("decode");
+        let decoded = decode::decode(&bytes, format, 2048, 100_000_000, None).expect("decode");
         let oriented = orient::apply(decoded.raster, orient::read_orientation(&bytes));
         let img = match std::env::var("RESIZE") {
             Ok(filter) => resize_with(oriented, 2048, &filter),

@@ -1,34 +1,46 @@
 #!/usr/bin/env bash
-# Builds the browser package into pkg/: release wasm -> wasm-bindgen (web target)
-# -> wasm-opt. Skips everything when no input changed since the last build.
+# Builds the browser package into pkg/: two wasm modules, each release wasm ->
+# wasm-bindgen (web target) -> wasm-opt, each skipped when none of its inputs changed
+# since its last build:
+#   fhir_media_capture  the main module, built without the `codecs` feature: JPEG only;
+#   fhir_media_codecs   codecs-wasm/: PNG, WebP, GIF, BMP decoding and PNG encoding, which
+#                       www/lib/core.js loads only for a photo that needs them.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-CRATE=fhir_media_capture
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-WASM="pkg/${CRATE}_bg.wasm"
-STAMP=pkg/.build-stamp
-INPUTS=(src vendor Cargo.toml Cargo.lock build.rs .cargo/config.toml scripts/build-wasm.sh)
+COMMON_INPUTS=(codecs/src codecs/Cargo.toml Cargo.toml Cargo.lock .cargo/config.toml scripts/build-wasm.sh)
 # Binaryen features of what rustc 1.95 + wasm-bindgen emit; simd128 is ours (.cargo/config.toml).
 WASM_OPT_FEATURES=(--enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue)
 
-sizes() {
-  echo "build-wasm: $WASM $(wc -c <"$WASM") bytes raw, $(gzip -9c "$WASM" | wc -c) bytes gzip"
+# build NAME CRATE STAMP CARGO_ARGS... -- INPUTS...: pkg/NAME.js and pkg/NAME_bg.wasm from
+# the cdylib of CRATE. The two crates are built by separate cargo runs: one run would
+# unify the features of fhir_media_codecs and put `image` into the main module.
+build() {
+  local name="$1" crate="$2" stamp="$3"; shift 3
+  local cargo_args=()
+  while [ "$1" != "--" ]; do cargo_args+=("$1"); shift; done
+  shift
+  local wasm="pkg/${name}_bg.wasm" hash
+  hash="$(hash_paths "$@" "${COMMON_INPUTS[@]}")"
+  if [ -f "$wasm" ] && stamp_ok "$stamp" "$hash"; then
+    echo "build-wasm: $name up to date"
+  else
+    echo "build-wasm: $name: cargo build --release --target wasm32-unknown-unknown -p $crate${cargo_args[*]:+ ${cargo_args[*]}}"
+    cargo build --release --target wasm32-unknown-unknown -p "$crate" --lib "${cargo_args[@]}"
+    rm -f "$stamp" "pkg/$name.js" "pkg/$name.d.ts" "pkg/${name}_bg.wasm" "pkg/${name}_bg.wasm.d.ts"
+    wasm-bindgen --target web --out-dir pkg --out-name "$name" \
+      "$TARGET_DIR/wasm32-unknown-unknown/release/$crate.wasm"
+    echo "build-wasm: $name: wasm-opt -O3"
+    wasm-opt -O3 "${WASM_OPT_FEATURES[@]}" "$wasm" -o "$wasm"
+    echo "$hash" > "$stamp"
+  fi
+  echo "build-wasm: $wasm $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
 }
 
-hash="$(hash_paths "${INPUTS[@]}")"
-if [ -f "$WASM" ] && stamp_ok "$STAMP" "$hash"; then
-  echo "build-wasm: up to date"
-  sizes
-  exit 0
-fi
-
-echo "build-wasm: cargo build --release --target wasm32-unknown-unknown"
-cargo build --release --target wasm32-unknown-unknown -p "$CRATE" --lib
-rm -rf pkg
-wasm-bindgen --target web --out-dir pkg "$TARGET_DIR/wasm32-unknown-unknown/release/$CRATE.wasm"
-echo "build-wasm: wasm-opt -O3"
-wasm-opt -O3 "${WASM_OPT_FEATURES[@]}" "$WASM" -o "$WASM"
-echo "$hash" > "$STAMP"
-sizes
+mkdir -p pkg
+build fhir_media_capture fhir_media_capture pkg/.build-stamp --no-default-features \
+  -- src vendor build.rs
+build fhir_media_codecs fhir_media_codecs_wasm pkg/.build-stamp-codecs \
+  -- codecs-wasm/src codecs-wasm/Cargo.toml

@@ -1,23 +1,37 @@
-// Size guard: the gzip size of every pkg/*.wasm must stay within the budget.
+// Size guard: the gzip size of each pkg/*.wasm must stay within its budget.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-// Regression guard at the measured size plus a little; issue "faster and smaller" owns
-// the 200 KB target (rare formats in a lazily loaded module, SIMD encoder, -Oz tuning).
-const LIMIT = 401_500; // bytes, gzip level 9 (measured 399,440: RGBA resize monomorphised once; bench/SIZE.md)
+// Regression guards at the measured sizes plus ~1.5 KB (bytes, gzip level 9). The main
+// module is what every photo downloads; the codecs module (PNG, WebP, GIF, BMP decoding
+// and PNG encoding) only a photo that needs it (bench/SIZE.md: "after the split").
+// Issue "faster and smaller" owns the 200 KB target for the main module.
+const LIMITS = {
+  'fhir_media_capture_bg.wasm': 251_000, // measured 249,543 (399,840 with the codecs inside)
+  'fhir_media_codecs_bg.wasm': 163_700, // measured 162,250
+};
 const dir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'pkg');
-const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.wasm')) : [];
-if (files.length === 0) {
-  console.error('check-size: no pkg/*.wasm; run scripts/build-wasm.sh first');
-  process.exit(1);
-}
+const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.wasm')).sort() : [];
 let ok = true;
+for (const file of Object.keys(LIMITS)) {
+  if (!files.includes(file)) {
+    console.error(`check-size: pkg/${file} missing; run scripts/build-wasm.sh first`);
+    ok = false;
+  }
+}
+let rawTotal = 0;
+let gzTotal = 0;
 for (const file of files) {
   const raw = fs.readFileSync(path.join(dir, file));
   const gz = zlib.gzipSync(raw, { level: 9 }).length;
-  const fits = gz <= LIMIT;
+  const limit = LIMITS[file];
+  const fits = limit !== undefined && gz <= limit;
   ok &&= fits;
-  console.log(`check-size: ${file} ${raw.length} bytes raw, ${gz} bytes gzip (limit ${LIMIT}) ${fits ? 'ok' : 'TOO BIG'}`);
+  rawTotal += raw.length;
+  gzTotal += gz;
+  const verdict = limit === undefined ? 'UNEXPECTED (no limit set)' : `(limit ${limit}) ${fits ? 'ok' : 'TOO BIG'}`;
+  console.log(`check-size: ${file} ${raw.length} bytes raw, ${gz} bytes gzip ${verdict}`);
 }
+console.log(`check-size: total ${rawTotal} bytes raw, ${gzTotal} bytes gzip (a JPEG photo loads only the main module)`);
 process.exit(ok ? 0 : 1);

@@ -56,6 +56,11 @@ cargo fmt --all -- --check
 
 section "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The browser builds as scripts/build-wasm.sh makes them: src/web (wasm32 only) without
+# the compiled-in codecs (src/web/codecs.rs), and the codecs module.
+cargo clippy --target wasm32-unknown-unknown -p fhir_media_capture --lib --no-default-features \
+  --quiet -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p fhir_media_codecs_wasm --quiet -- -D warnings
 
 section "cargo test (native)"
 rm -rf target/fhir-out

@@ -52,6 +52,26 @@ impl MediaError {
     }
 }
 
+/// The codecs' errors (PNG, WebP, GIF, BMP; native or from the codecs wasm) as ours.
+impl From<fhir_media_codecs::CodecError> for MediaError {
+    fn from(e: fhir_media_codecs::CodecError) -> Self {
+        use fhir_media_codecs::CodecError;
+        match e {
+            CodecError::Unsupported(detail) => MediaError::UnsupportedFormat { detail },
+            CodecError::Corrupt(detail) => MediaError::CorruptImage { detail },
+            CodecError::TooManyPixels {
+                width,
+                height,
+                limit,
+            } => MediaError::TooManyPixels {
+                width,
+                height,
+                limit,
+            },
+        }
+    }
+}
+
 struct Megapixels(u64);
 
 impl fmt::Display for Megapixels {

@@ -20,4 +20,6 @@ pub mod web;
 
 pub use error::MediaError;
 pub use options::{PrepareOptions, Settings};
-pub use pipeline::{prepare, Prepared};
+#[cfg(feature = "codecs")]
+pub use pipeline::prepare;
+pub use pipeline::{prepare_with, Prepared};

@@ -2,7 +2,6 @@
 //! every input kind, the result object, and each error code as a JS `MediaError`.
 #![cfg(target_arch = "wasm32")]
 
-use fhir_media_capture::web::prepare_media;
 use js_sys::{Array, ArrayBuffer, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -12,6 +11,13 @@ mod js;
 use js::get;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// The export without a codecs loader: this test build has the codecs compiled in (the
+/// default `codecs` feature); the lazily loaded codecs wasm is covered end to end by
+/// tests/e2e/codecs.test.mjs.
+async fn prepare_media(input: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    fhir_media_capture::web::prepare_media(input, options, JsValue::UNDEFINED).await
+}
 
 const PATIENT: &str = "Patient/b8dfa97bdcdf4754bcd8197ca78ef0f0";
 

@@ -4,6 +4,8 @@
 //! quality fits, 2-3 otherwise. Only when the quality would go below `MIN_QUALITY` is the
 //! picture made smaller instead.
 
+use fhir_media_codecs::Codecs;
+
 use super::encode::{self, JpegStyle};
 use super::raster::Raster;
 use super::resize;
@@ -159,10 +161,14 @@ fn shrink_jpeg(
 }
 
 /// PNG is lossless: the only lever is the pixel count.
-pub fn png_within(mut img: Raster, max_bytes: u64) -> Result<Encoded, MediaError> {
+pub fn png_within(
+    mut img: Raster,
+    max_bytes: u64,
+    codecs: &dyn Codecs,
+) -> Result<Encoded, MediaError> {
     let budget = max_bytes as usize;
     let (mut w, mut h) = (img.width, img.height);
-    let mut bytes = encode::png(&img)?;
+    let mut bytes = encode::png(&img, codecs)?;
     let mut encodes = 1;
     while bytes.len() > budget {
         if encodes > MAX_SHRINKS {
@@ -170,7 +176,7 @@ pub fn png_within(mut img: Raster, max_bytes: u64) -> Result<Encoded, MediaError
         }
         let factor = (budget as f64 * AIM / bytes.len() as f64).sqrt().min(0.95);
         (w, h) = shrunk(w, h, factor)?;
-        bytes = encode::png(&resize::resize_to(&mut img, w, h)?)?;
+        bytes = encode::png(&resize::resize_to(&mut img, w, h)?, codecs)?;
         encodes += 1;
     }
     Ok(Encoded {

@@ -1,12 +1,11 @@
 //! Decode to pixels. JPEG goes through jpeg-decoder so it can scale in the DCT domain
 //! (1/2, 1/4, 1/8): a 12 MP photo bound for 2048 px never exists at full size in memory.
-//! PNG, WebP, GIF and BMP go through `image`'s codec-level decoders. Every path reads
-//! the header first and checks the pixel limit before the pixel buffer is allocated.
+//! PNG, WebP, GIF and BMP go through the [`Codecs`] the caller passes: natively the
+//! compiled-in `fhir_media_codecs::Native`, in the browser the lazily loaded codecs wasm
+//! (`src/web/codecs.rs`). Every path reads the header first and checks the pixel limit
+//! before the pixel buffer is allocated.
 
-use std::io::Cursor;
-
-use image::codecs::{bmp::BmpDecoder, gif::GifDecoder, png::PngDecoder, webp::WebPDecoder};
-use image::{ColorType, ImageDecoder, ImageError};
+use fhir_media_codecs::Codecs;
 use jpeg_decoder::PixelFormat;
 
 use super::limits;
@@ -28,40 +27,24 @@ pub struct Decoded {
 const SCALE_SLACK: f64 = 0.975;
 
 /// Decode `bytes` of `format`. `target` is the longest side wanted after resizing;
-/// `max_pixels` is checked against the header before decoding.
+/// `max_pixels` is checked against the header before decoding. `codecs` decodes the
+/// formats other than JPEG; `None` is enough for JPEG.
 pub fn decode(
     bytes: &[u8],
     format: Format,
     target: u32,
     max_pixels: u64,
+    codecs: Option<&dyn Codecs>,
 ) -> Result<Decoded, MediaError> {
-    let image_err = |e| image_error(format, e);
     match format {
         Format::Jpeg => decode_jpeg(bytes, target, max_pixels),
         Format::Heif => Err(MediaError::HeicNotDecodable),
         Format::Tiff => Err(MediaError::UnsupportedFormat {
             detail: "TIFF scans are not supported; export the image as JPEG or PNG".into(),
         }),
-        Format::Png => decode_codec(
-            PngDecoder::new(Cursor::new(bytes)).map_err(image_err)?,
-            format,
-            max_pixels,
-        ),
-        Format::WebP => decode_codec(
-            WebPDecoder::new(Cursor::new(bytes)).map_err(image_err)?,
-            format,
-            max_pixels,
-        ),
-        Format::Gif => decode_codec(
-            GifDecoder::new(Cursor::new(bytes)).map_err(image_err)?,
-            format,
-            max_pixels,
-        ),
-        Format::Bmp => decode_codec(
-            BmpDecoder::new(Cursor::new(bytes)).map_err(image_err)?,
-            format,
-            max_pixels,
-        ),
+        Format::Png | Format::WebP | Format::Gif | Format::Bmp => {
+            decode_codec(bytes, format, max_pixels, codecs)
+        }
     }
 }
 
@@ -172,58 +155,33 @@ fn jpeg_error(e: jpeg_decoder::Error) -> MediaError {
     }
 }
 
-fn decode_codec<D: ImageDecoder>(
-    mut decoder: D,
+fn decode_codec(
+    bytes: &[u8],
     format: Format,
     max_pixels: u64,
+    codecs: Option<&dyn Codecs>,
 ) -> Result<Decoded, MediaError> {
-    let (w, h) = decoder.dimensions();
-    limits::check_pixels(w, h, max_pixels)?;
-    let mut limits = image::Limits::default();
-    // RGBA16 is the widest buffer a decoder makes, plus slack for its own state.
-    limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(64 << 20));
-    decoder
-        .set_limits(limits)
-        .map_err(|e| image_error(format, e))?;
-    let color = decoder.color_type();
-    let len = usize::try_from(decoder.total_bytes())
-        .map_err(|_| MediaError::corrupt("image too large for this device"))?;
-    let mut buf = vec![0u8; len];
-    decoder
-        .read_image(&mut buf)
-        .map_err(|e| image_error(format, e))?;
-    let channels = color.channel_count() as usize;
-    let raster = match color {
-        ColorType::L8 | ColorType::La8 | ColorType::Rgb8 | ColorType::Rgba8 => {
-            raster::from_8bit(w, h, channels, buf)
-        }
-        ColorType::L16 | ColorType::La16 | ColorType::Rgb16 | ColorType::Rgba16 => {
-            raster::from_16bit(w, h, channels, &buf)
-        }
-        other => {
-            return Err(MediaError::UnsupportedFormat {
-                detail: format!("{} with {other:?} pixels", format.name().to_uppercase()),
-            })
-        }
-    }
-    .ok_or_else(|| MediaError::corrupt("decoder returned an unexpected buffer size"))?;
+    let (Some(codec), Some(codecs)) = (format.codec(), codecs) else {
+        return Err(missing_codecs(format));
+    };
+    let img = codecs.decode(bytes, codec, max_pixels)?;
+    let stored = (img.width, img.height);
+    let raster = raster::from_8bit(img.width, img.height, img.channels.into(), img.pixels)
+        .ok_or_else(|| MediaError::corrupt("decoder returned an unexpected buffer size"))?;
     Ok(Decoded {
         raster,
-        stored: (w, h),
+        stored,
         icc_profile: None,
     })
 }
 
-fn image_error(format: Format, e: ImageError) -> MediaError {
-    let name = format.name().to_uppercase();
-    match e {
-        ImageError::Unsupported(u) => MediaError::UnsupportedFormat {
-            detail: format!("a {name} variant we cannot decode: {u}"),
-        },
-        ImageError::Limits(l) => {
-            MediaError::corrupt(format!("{name} needs more memory than allowed: {l}"))
-        }
-        other => MediaError::corrupt(format!("{name}: {other}")),
+/// A build without the codecs, called without them (a bug of the caller's, not the file's).
+pub(super) fn missing_codecs(format: Format) -> MediaError {
+    MediaError::UnsupportedFormat {
+        detail: format!(
+            "{} needs the image codecs module, which is not loaded",
+            format.name().to_uppercase()
+        ),
     }
 }
 

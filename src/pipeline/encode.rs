@@ -1,10 +1,10 @@
 //! Encoders. JPEG: jpeg-encoder with 4:2:0 (box-averaged chroma), optimised Huffman
 //! tables, Annex K quantisation tables with the luma scale a little finer than libjpeg's
-//! and a dead zone on the AC coefficients (see `jpeg`). PNG: `image`'s encoder. Neither writes EXIF, XMP, IPTC, GPS or comments; a
+//! and a dead zone on the AC coefficients (see `jpeg`). PNG: the [`Codecs`]' encoder
+//! (`image`'s, in fhir_media_codecs). Neither writes EXIF, XMP, IPTC, GPS or comments; a
 //! source ICC profile is carried into the JPEG so colours stay right.
 
-use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{ExtendedColorType, ImageEncoder};
+use fhir_media_codecs::Codecs;
 use jpeg_encoder::{
     rgb_to_ycbcr, ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType,
     QuantizationTableType, SamplingFactor,
@@ -87,19 +87,11 @@ pub fn jpeg(img: &Raster, quality: u8, style: JpegStyle) -> Result<Vec<u8>, Medi
     Ok(out)
 }
 
-pub fn png(img: &Raster) -> Result<Vec<u8>, MediaError> {
-    let mut out = Vec::new();
-    let encoder =
-        PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive);
-    let color = if img.channels == 4 {
-        ExtendedColorType::Rgba8
-    } else {
-        ExtendedColorType::Rgb8
-    };
-    encoder
-        .write_image(&img.data, img.width, img.height, color)
-        .map_err(encode_error)?;
-    Ok(out)
+/// Encode as PNG (RGB or RGBA as the raster is) with `codecs`.
+pub fn png(img: &Raster, codecs: &dyn Codecs) -> Result<Vec<u8>, MediaError> {
+    // Raster keeps `channels` at 3 or 4.
+    let channels = if img.channels == 4 { 4 } else { 3 };
+    Ok(codecs.encode_png(img.width, img.height, channels, &img.data)?)
 }
 
 /// Our raster as jpeg-encoder input. Going through `encode_image` with this one type

@@ -14,17 +14,5 @@ pub fn check_input_size(len: usize, limit: u64) -> Result<(), MediaError> {
 
 /// Header dimensions over `max_pixels` → `too-many-pixels`; zero → `corrupt-image`.
 pub fn check_pixels(width: u32, height: u32, max_pixels: u64) -> Result<(), MediaError> {
-    if width == 0 || height == 0 {
-        return Err(MediaError::corrupt(
-            "the header gives a zero width or height",
-        ));
-    }
-    if width as u64 * height as u64 > max_pixels {
-        return Err(MediaError::TooManyPixels {
-            width,
-            height,
-            limit: max_pixels,
-        });
-    }
-    Ok(())
+    Ok(fhir_media_codecs::check_pixels(width, height, max_pixels)?)
 }

@@ -10,6 +10,7 @@ pub mod raster;
 pub mod resize;
 pub mod sniff;
 
+use fhir_media_codecs::Codecs;
 use serde::Serialize;
 use web_time::Instant;
 
@@ -55,14 +56,46 @@ pub struct Prepared {
     pub timings: Timings,
 }
 
+/// [`prepare_with`] the compiled-in codecs.
+#[cfg(feature = "codecs")]
 pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError> {
+    prepare_with(bytes, settings, Some(&fhir_media_codecs::Native))
+}
+
+/// Whether [`prepare_with`] will call on the codecs for these bytes: PNG, WebP, GIF or
+/// BMP input, or PNG output. False for bytes refused before decoding (over the size
+/// limit, unknown, HEIF, TIFF), so loading the codecs never delays such an error.
+pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> bool {
+    if limits::check_input_size(bytes.len(), settings.max_input_bytes).is_err() {
+        return false;
+    }
+    match sniff::sniff(bytes) {
+        Ok(Format::Jpeg) => settings.format == OutputFormat::Png,
+        Ok(format) => format.codec().is_some(),
+        Err(_) => false,
+    }
+}
+
+/// The pipeline. `codecs` decodes PNG, WebP, GIF and BMP and encodes PNG; `None` does
+/// for inputs where [`needs_codecs`] is false.
+pub fn prepare_with(
+    bytes: &[u8],
+    settings: &Settings,
+    codecs: Option<&dyn Codecs>,
+) -> Result<Prepared, MediaError> {
     let start = Instant::now();
     limits::check_input_size(bytes.len(), settings.max_input_bytes)?;
     let format = sniff::sniff(bytes)?;
     if format == Format::Heif {
         return Err(MediaError::HeicNotDecodable);
     }
-    let decoded = decode::decode(bytes, format, settings.max_dimension, settings.max_pixels)?;
+    let decoded = decode::decode(
+        bytes,
+        format,
+        settings.max_dimension,
+        settings.max_pixels,
+        codecs,
+    )?;
     let t_decode = Instant::now();
     let decoded_stored = decoded.stored;
 
@@ -80,7 +113,11 @@ pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError
     };
     let (encoded, content_type) = if use_png {
         let img = resized.without_opaque_alpha();
-        (budget::png_within(img, settings.max_bytes)?, "image/png")
+        let codecs = codecs.ok_or_else(|| decode::missing_codecs(Format::Png))?;
+        (
+            budget::png_within(img, settings.max_bytes, codecs)?,
+            "image/png",
+        )
     } else {
         let rgb = resized.flatten_onto_white();
         let style = encode::JpegStyle {

@@ -90,19 +90,6 @@ pub fn from_8bit(width: u32, height: u32, src_channels: usize, data: Vec<u8>) ->
     }
 }
 
-/// Same as [`from_8bit`] for native-endian 16-bit samples, keeping the high byte after
-/// rounding.
-pub fn from_16bit(width: u32, height: u32, src_channels: usize, data: &[u8]) -> Option<Raster> {
-    let eight = data
-        .chunks_exact(2)
-        .map(|s| {
-            let v = u16::from_ne_bytes([s[0], s[1]]) as u32;
-            ((v * 255 + 32767) / 65535) as u8
-        })
-        .collect();
-    from_8bit(width, height, src_channels, eight)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,7 +109,5 @@ mod tests {
         let r = from_8bit(2, 1, 2, vec![10, 255, 20, 128]).unwrap();
         assert_eq!(r.data, vec![10, 10, 10, 255, 20, 20, 20, 128]);
         assert!(Raster::new(2, 2, 3, vec![0; 11]).is_none());
-        let r16 = from_16bit(1, 1, 1, &0xFFFFu16.to_ne_bytes()).unwrap();
-        assert_eq!(r16.data, vec![255, 255, 255]);
     }
 }

@@ -26,6 +26,19 @@ impl Format {
             Format::Tiff => "tiff",
         }
     }
+
+    /// The format as the codecs module knows it; `None` for those decoded here (JPEG)
+    /// or refused (HEIF, TIFF).
+    pub fn codec(self) -> Option<fhir_media_codecs::Format> {
+        use fhir_media_codecs::Format as Codec;
+        match self {
+            Format::Png => Some(Codec::Png),
+            Format::WebP => Some(Codec::WebP),
+            Format::Gif => Some(Codec::Gif),
+            Format::Bmp => Some(Codec::Bmp),
+            Format::Jpeg | Format::Heif | Format::Tiff => None,
+        }
+    }
 }
 
 /// ISO-BMFF `ftyp` brands that mean HEIC/HEIF still images or sequences.

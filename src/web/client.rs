@@ -27,7 +27,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortSignal, Blob, BlobPropertyBag};
 
 use super::abort::{race, AbortWatch};
-use super::errors::fhir_error;
+use super::errors::{fhir_error, get};
 use super::xhr::{self, Outcome};
 use crate::client::{response, Authorization, BaseUrl, ClientError, KeyedGate, Page, SearchQuery};
 
@@ -563,13 +563,6 @@ fn number_field(obj: &Object, key: &str) -> Result<Option<f64>, ClientError> {
             .map(Some)
             .ok_or_else(|| ClientError::invalid(key, "must be a number")),
     }
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    if !target.is_object() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn is_thenable(value: &JsValue) -> bool {

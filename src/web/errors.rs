@@ -46,6 +46,15 @@ pub fn fhir_error(e: &ClientError) -> JsValue {
     err.into()
 }
 
+/// `target[key]`, or `undefined` when `target` is not an object or the read throws.
+#[inline(never)]
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if !target.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
 pub fn set(target: &JsValue, key: &str, value: &JsValue) {
     // Setting a property on a fresh object we own cannot fail; ignore the Result.
     let _ = Reflect::set(target, &JsValue::from_str(key), value);

@@ -4,6 +4,8 @@
 
 mod abort;
 mod client;
+#[cfg(not(feature = "codecs"))]
+mod codecs;
 mod errors;
 mod input;
 mod prepare;

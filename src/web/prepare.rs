@@ -27,17 +27,38 @@ struct PreparedJs<'a> {
 }
 
 /// Decode, orient, downsize and encode a photo, and wrap it as a FHIR R4 Media.
+///
+/// `loadCodecs` resolves to the initialised exports of `pkg/fhir_media_codecs.js`; it is
+/// called only when the photo needs them (PNG, WebP, GIF or BMP input, or PNG output).
+/// Builds with the `codecs` feature (the wasm tests) have them compiled in and ignore it.
 #[wasm_bindgen(js_name = prepareMedia, unchecked_return_type = "Promise<PreparedMedia>")]
 pub async fn prepare_media(
     #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PrepareOptions")] options: JsValue,
+    #[wasm_bindgen(js_name = loadCodecs, unchecked_param_type = "() => Promise<object>")]
+    load_codecs: JsValue,
 ) -> Result<JsValue, JsValue> {
     let settings = parse_options(options).map_err(|e| media_error(&e))?;
     let bytes = read_bytes(&input, settings.max_input_bytes)
         .await
         .map_err(|e| media_error(&e))?;
     drop(input);
-    let prepared = pipeline::prepare(&bytes, &settings).map_err(|e| media_error(&e))?;
+    #[cfg(feature = "codecs")]
+    let prepared = {
+        drop(load_codecs);
+        pipeline::prepare(&bytes, &settings)
+    };
+    #[cfg(not(feature = "codecs"))]
+    let prepared = {
+        let codecs = if pipeline::needs_codecs(&bytes, &settings) {
+            Some(super::codecs::JsCodecs::load(&load_codecs).await?)
+        } else {
+            None
+        };
+        let codecs = codecs.as_ref().map(|c| c as &dyn fhir_media_codecs::Codecs);
+        pipeline::prepare_with(&bytes, &settings, codecs)
+    };
+    let prepared = prepared.map_err(|e| media_error(&e))?;
     drop(bytes);
     let out = PreparedJs {
         resource: &prepared.media,

@@ -8,11 +8,11 @@
 //! For the same reason the helpers are `inline(never)`: the crate builds at opt-level 3
 //! for the pixel loops, which would otherwise copy them into every caller.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::errors::{media_error, set};
+use super::errors::{get, media_error, set};
 use crate::error::MediaError;
 use crate::queue::scheduler::invalid;
 use crate::queue::{
@@ -399,12 +399,6 @@ fn object(value: &JsValue, name: &str) -> Result<Object, MediaError> {
 #[inline(never)]
 fn field(obj: &JsValue, key: &str) -> Option<JsValue> {
     Some(get(obj, key)).filter(|v| !v.is_undefined() && !v.is_null())
-}
-
-/// A property of anything (undefined when there is none or it throws).
-#[inline(never)]
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 #[inline(never)]

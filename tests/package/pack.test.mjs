@@ -75,6 +75,9 @@ test('the tarball holds the ESM entry, its declarations and the wasm build', () 
     'www/lib/index.d.ts',
     'pkg/fhir_media_capture.js',
     'pkg/fhir_media_capture_bg.wasm',
+    // The codecs module (PNG, WebP, GIF, BMP), which core.js instantiates on demand.
+    'pkg/fhir_media_codecs.js',
+    'pkg/fhir_media_codecs_bg.wasm',
   ];
   for (const extra of ['www/lib/element.js', 'www/lib/element.d.ts', 'www/lib/worker.js']) {
     if (fs.existsSync(path.join(root, extra))) wanted.push(extra);
@@ -94,7 +97,7 @@ test('the tarball holds the ESM entry, its declarations and the wasm build', () 
   const unwanted = [
     /^src\//, /^tests?\//, /(^|\/)node_modules\//, /(^|\/)\.data\//, /^target\//, /^endpoint\//,
     /^scripts\//, /^www\/demo\//, /^dist\//, /^\.tools\//, /^\.venv\//, /(^|\/)\.gitignore$/,
-    /\.(jpe?g|png|heic|heif|webp|gif|bmp|tiff?)$/i, /\.(rs|log|tgz)$/, /(^|\/)\.build-stamp$/,
+    /\.(jpe?g|png|heic|heif|webp|gif|bmp|tiff?)$/i, /\.(rs|log|tgz)$/, /(^|\/)\.build-stamp/,
   ];
   for (const f of files) {
     for (const re of unwanted) assert.ok(!re.test(f), `${f} must not be published (${re})`);
@@ -130,7 +133,8 @@ import { prepareMedia, MediaClient } from 'fhir-media-capture';
 ${hasElement ? "import 'fhir-media-capture/element';" : ''}
 
 async function main() {
-  // A small photo made in the page: a gradient with a few shapes, as a PNG blob.
+  // A small photo made in the page: a gradient with a few shapes, as a PNG blob (so it
+  // goes through the codecs module, which prepareMedia instantiates on demand).
   const canvas = new OffscreenCanvas(96, 64);
   const ctx = canvas.getContext('2d');
   const g = ctx.createLinearGradient(0, 0, 96, 64);
@@ -182,7 +186,9 @@ main().catch((err) => {
   const info = stats.toJson({ assets: true, all: false });
   const main = info.assets.find((a) => /^main\..*\.js$/.test(a.name));
   assert.ok(main, 'webpack emitted the entry chunk');
-  assert.ok(info.assets.some((a) => a.name.endsWith('.wasm')), 'webpack emitted the wasm as an asset (new URL(..., import.meta.url))');
+  // The main module and the codecs module, both found through new URL(..., import.meta.url).
+  const wasmAssets = info.assets.filter((a) => a.name.endsWith('.wasm')).map((a) => a.name);
+  assert.equal(wasmAssets.length, 2, `webpack emitted both wasm modules as assets: ${wasmAssets}`);
   fs.writeFileSync(path.join(dist, 'index.html'),
     `<!doctype html><meta charset="utf-8"><title>pack test</title><p id="out"></p><script src="${main.name}"></script>\n`);
 

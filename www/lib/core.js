@@ -1,7 +1,13 @@
 // The package's core (re-exported by index.js): prepareMedia, MediaClient, the error
 // classes, over the wasm build, which is fetched and instantiated once, on first use.
 // The worker imports this, not index.js, so it never loads the queue or IndexedDB code.
+// The codecs module (PNG, WebP, GIF, BMP; pkg/fhir_media_codecs.js and its wasm) is a
+// second wasm, fetched and instantiated only when a photo needs it: a JPEG camera photo
+// never does. Its small JS glue is imported statically: a dynamic import() would be a
+// separate chunk that bundlers load with importScripts (webpack) or cannot split at all
+// (Vite's default IIFE workers) inside the module worker that runs this file.
 import init, * as wasm from '../../pkg/fhir_media_capture.js';
+import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
 
 let loading = null;
 let initialised = false;
@@ -22,6 +28,23 @@ function ensureReady() {
   return loading;
 }
 
+let codecs = null;
+
+/**
+ * The codecs module's exports once its wasm is fetched and instantiated (once); a failed
+ * attempt (offline, say) rejects this call and is retried by the next. The main module
+ * calls this only for PNG, WebP, GIF or BMP input, or PNG output.
+ */
+function loadCodecs() {
+  if (!codecs) {
+    codecs = initCodecs().then(() => codecsWasm);
+    codecs.catch(() => {
+      codecs = null;
+    });
+  }
+  return codecs;
+}
+
 /**
  * Decode, orient, downsize and encode a photo, and wrap it as a FHIR R4 Media.
  * @param {Blob | ArrayBuffer | Uint8Array} input
@@ -30,7 +53,7 @@ function ensureReady() {
  */
 export async function prepareMedia(input, options) {
   await ensureReady();
-  return wasm.prepareMedia(input, options);
+  return wasm.prepareMedia(input, options, loadCodecs);
 }
 
 /**
@@ -65,7 +88,7 @@ export class FhirError extends Error {
   }
 }
 
-/** Resolves once the wasm module is instantiated (it loads on first use otherwise). */
+/** Resolves once the main wasm module is instantiated (it loads on first use otherwise). */
 export async function ready() {
   await ensureReady();
 }

@@ -196,7 +196,10 @@ export class MediaPage {
  * `FhirError` (status 0, code 'network' when there was no answer); bad arguments with a
  * `MediaError` 'invalid-options' naming the field.
  */
-/** Resolves once the wasm module is instantiated (otherwise it loads on first use). */
+/**
+ * Resolves once the main wasm module is instantiated (otherwise it loads on first use).
+ * The codecs module (PNG, WebP, GIF, BMP input; PNG output) loads when a photo first needs it.
+ */
 export function ready(): Promise<void>;
 
 export class MediaClient {

@@ -1,0 +1,119 @@
+//! fhir_media_codecs: the rare image formats of fhir_media_capture (PNG, WebP, GIF and
+//! BMP decoding, PNG encoding), apart from its main module so that a browser preparing a
+//! JPEG camera photo never downloads them.
+//!
+//! - [`Codecs`]: what the pipeline asks of them, with plain data in and out ([`Format`],
+//!   [`Image`], [`CodecError`]), so it can be served natively ([`Native`], feature
+//!   `image`) or by the lazily loaded wasm module `codecs-wasm` through JS.
+//! - [`Native`]: the implementation, over `image`'s codec-level decoders. Every decode
+//!   reads the header first and checks the pixel limit before the pixel buffer exists.
+
+use std::fmt;
+
+#[cfg(feature = "image")]
+mod native;
+#[cfg(feature = "image")]
+pub use native::Native;
+
+/// The formats these codecs decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    WebP,
+    Gif,
+    Bmp,
+}
+
+impl Format {
+    /// Lower-case name, as in `SourceInfo.format`; also the name across the JS boundary.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::WebP => "webp",
+            Format::Gif => "gif",
+            Format::Bmp => "bmp",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::Png, Format::WebP, Format::Gif, Format::Bmp]
+            .into_iter()
+            .find(|f| f.name() == name)
+    }
+}
+
+/// Decoded 8-bit pixels: `channels` 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA),
+/// `width * height * channels` bytes, rows top to bottom, as stored (EXIF orientation is
+/// the caller's business).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    pub channels: u8,
+    pub pixels: Vec<u8>,
+}
+
+/// Why a decode or encode failed; the caller maps each kind to its typed error code
+/// (`unsupported-format`, `corrupt-image`, `too-many-pixels`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodecError {
+    Unsupported(String),
+    Corrupt(String),
+    TooManyPixels { width: u32, height: u32, limit: u64 },
+}
+
+impl CodecError {
+    /// The stable code of the matching `MediaError`, also used across the JS boundary.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CodecError::Unsupported(_) => "unsupported-format",
+            CodecError::Corrupt(_) => "corrupt-image",
+            CodecError::TooManyPixels { .. } => "too-many-pixels",
+        }
+    }
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CodecError::Unsupported(d) | CodecError::Corrupt(d) => f.write_str(d),
+            CodecError::TooManyPixels {
+                width,
+                height,
+                limit,
+            } => write!(f, "{width}x{height} pixels, over the limit of {limit}"),
+        }
+    }
+}
+
+/// Header dimensions over `max_pixels` → `TooManyPixels`; zero → `Corrupt`.
+pub fn check_pixels(width: u32, height: u32, max_pixels: u64) -> Result<(), CodecError> {
+    if width == 0 || height == 0 {
+        return Err(CodecError::Corrupt(
+            "the header gives a zero width or height".into(),
+        ));
+    }
+    if width as u64 * height as u64 > max_pixels {
+        return Err(CodecError::TooManyPixels {
+            width,
+            height,
+            limit: max_pixels,
+        });
+    }
+    Ok(())
+}
+
+/// The codecs the pipeline needs for anything but JPEG.
+pub trait Codecs {
+    /// Decode `bytes` of `format`, refusing more than `max_pixels` from the header alone.
+    fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError>;
+
+    /// Encode 8-bit RGB (`channels` 3) or RGBA (4) pixels as PNG, writing no metadata.
+    fn encode_png(
+        &self,
+        width: u32,
+        height: u32,
+        channels: u8,
+        pixels: &[u8],
+    ) -> Result<Vec<u8>, CodecError>;
+}

@@ -1,0 +1,162 @@
+//! The codecs over `image`'s codec-level decoders and its PNG encoder.
+
+use std::io::Cursor;
+
+use image::codecs::bmp::BmpDecoder;
+use image::codecs::gif::GifDecoder;
+use image::codecs::png::{CompressionType, FilterType, PngDecoder, PngEncoder};
+use image::codecs::webp::WebPDecoder;
+use image::{ColorType, ExtendedColorType, ImageDecoder, ImageEncoder, ImageError};
+
+use crate::{check_pixels, CodecError, Codecs, Format, Image};
+
+/// The codecs, compiled in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Native;
+
+impl Codecs for Native {
+    fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError> {
+        let image_err = |e| image_error(format, e);
+        let cursor = Cursor::new(bytes);
+        match format {
+            Format::Png => decode_with(
+                PngDecoder::new(cursor).map_err(image_err)?,
+                format,
+                max_pixels,
+            ),
+            Format::WebP => decode_with(
+                WebPDecoder::new(cursor).map_err(image_err)?,
+                format,
+                max_pixels,
+            ),
+            Format::Gif => decode_with(
+                GifDecoder::new(cursor).map_err(image_err)?,
+                format,
+                max_pixels,
+            ),
+            Format::Bmp => decode_with(
+                BmpDecoder::new(cursor).map_err(image_err)?,
+                format,
+                max_pixels,
+            ),
+        }
+    }
+
+    fn encode_png(
+        &self,
+        width: u32,
+        height: u32,
+        channels: u8,
+        pixels: &[u8],
+    ) -> Result<Vec<u8>, CodecError> {
+        let color = match channels {
+            4 => ExtendedColorType::Rgba8,
+            3 => ExtendedColorType::Rgb8,
+            _ => return Err(encode_error(format!("{channels} channels"))),
+        };
+        let mut out = Vec::new();
+        PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
+            .write_image(pixels, width, height, color)
+            .map_err(encode_error)?;
+        Ok(out)
+    }
+}
+
+fn decode_with<D: ImageDecoder>(
+    mut decoder: D,
+    format: Format,
+    max_pixels: u64,
+) -> Result<Image, CodecError> {
+    let (width, height) = decoder.dimensions();
+    check_pixels(width, height, max_pixels)?;
+    let mut limits = image::Limits::default();
+    // RGBA16 is the widest buffer a decoder makes, plus slack for its own state.
+    limits.max_alloc = Some(max_pixels.saturating_mul(8).saturating_add(64 << 20));
+    decoder
+        .set_limits(limits)
+        .map_err(|e| image_error(format, e))?;
+    let color = decoder.color_type();
+    let len = usize::try_from(decoder.total_bytes())
+        .map_err(|_| CodecError::Corrupt("image too large for this device".into()))?;
+    let mut buf = vec![0u8; len];
+    decoder
+        .read_image(&mut buf)
+        .map_err(|e| image_error(format, e))?;
+    let pixels = match color {
+        ColorType::L8 | ColorType::La8 | ColorType::Rgb8 | ColorType::Rgba8 => buf,
+        ColorType::L16 | ColorType::La16 | ColorType::Rgb16 | ColorType::Rgba16 => eight_bit(&buf),
+        other => {
+            return Err(CodecError::Unsupported(format!(
+                "{} with {other:?} pixels",
+                format.name().to_uppercase()
+            )))
+        }
+    };
+    let channels = color.channel_count();
+    if pixels.len() as u64 != u64::from(width) * u64::from(height) * u64::from(channels) {
+        return Err(CodecError::Corrupt(
+            "decoder returned an unexpected buffer size".into(),
+        ));
+    }
+    Ok(Image {
+        width,
+        height,
+        channels,
+        pixels,
+    })
+}
+
+/// Native-endian 16-bit samples to 8 bits, rounding.
+fn eight_bit(data: &[u8]) -> Vec<u8> {
+    data.chunks_exact(2)
+        .map(|s| {
+            let v = u16::from_ne_bytes([s[0], s[1]]) as u32;
+            ((v * 255 + 32767) / 65535) as u8
+        })
+        .collect()
+}
+
+fn image_error(format: Format, e: ImageError) -> CodecError {
+    let name = format.name().to_uppercase();
+    match e {
+        ImageError::Unsupported(u) => {
+            CodecError::Unsupported(format!("a {name} variant we cannot decode: {u}"))
+        }
+        ImageError::Limits(l) => {
+            CodecError::Corrupt(format!("{name} needs more memory than allowed: {l}"))
+        }
+        other => CodecError::Corrupt(format!("{name}: {other}")),
+    }
+}
+
+fn encode_error(e: impl std::fmt::Display) -> CodecError {
+    // Encoding our own well-formed buffers only fails on impossible sizes.
+    CodecError::Corrupt(format!("encoding failed: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sixteen_bit_samples_round_to_eight() {
+        let data: Vec<u8> = [0xFFFFu16, 0, 0x8080]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        assert_eq!(eight_bit(&data), vec![255, 0, 128]);
+    }
+
+    #[test]
+    fn png_round_trip_and_pixel_limit() {
+        let pixels: Vec<u8> = (0..4 * 3 * 4).map(|i| i as u8).collect();
+        let png = Native.encode_png(4, 3, 4, &pixels).expect("encode");
+        let img = Native.decode(&png, Format::Png, 12).expect("decode");
+        assert_eq!((img.width, img.height, img.channels), (4, 3, 4));
+        assert_eq!(img.pixels, pixels);
+        let err = Native.decode(&png, Format::Png, 11).unwrap_err();
+        assert_eq!(err.code(), "too-many-pixels");
+        let err = Native.decode(&png[..20], Format::Png, 12).unwrap_err();
+        assert_eq!(err.code(), "corrupt-image");
+    }
+}

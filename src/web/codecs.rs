@@ -1,0 +1,106 @@
+//! The codecs wasm (`codecs-wasm/`, `pkg/fhir_media_codecs.js`) as the pipeline's
+//! [`Codecs`], in builds without the `codecs` feature (the browser build). The JS shell
+//! loads it on demand; its exports are called synchronously, pixels and errors cross as
+//! plain JS values.
+
+use fhir_media_codecs::{CodecError, Codecs, Format, Image};
+use js_sys::{Function, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::errors::get;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The initialised exports of `pkg/fhir_media_codecs.js`.
+    type CodecsModule;
+
+    #[wasm_bindgen(method, catch)]
+    fn decode(
+        this: &CodecsModule,
+        bytes: &[u8],
+        format: &str,
+        max_pixels: f64,
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = encodePng)]
+    fn encode_png(
+        this: &CodecsModule,
+        pixels: &[u8],
+        width: u32,
+        height: u32,
+        channels: u8,
+    ) -> Result<Uint8Array, JsValue>;
+}
+
+pub struct JsCodecs(CodecsModule);
+
+impl JsCodecs {
+    /// Call `load` (`() => Promise<codecs module exports>`, the JS shell's cached loader)
+    /// and wait for the module. A failed load (offline, say) rejects with its own error.
+    pub async fn load(load: &JsValue) -> Result<JsCodecs, JsValue> {
+        let load: &Function = load.dyn_ref().ok_or_else(|| {
+            JsValue::from(js_sys::Error::new(
+                "prepareMedia: this image needs the codecs module, and no loader was given",
+            ))
+        })?;
+        let module = JsFuture::from(Promise::resolve(&load.call0(&JsValue::UNDEFINED)?)).await?;
+        Ok(JsCodecs(module.unchecked_into()))
+    }
+}
+
+impl Codecs for JsCodecs {
+    fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError> {
+        let out = self
+            .0
+            .decode(bytes, format.name(), max_pixels as f64)
+            .map_err(|e| codec_error(&e, "decoder", format))?;
+        let pixels: Uint8Array = get(&out, "pixels")
+            .dyn_into()
+            .map_err(|_| CodecError::Corrupt("the codecs module returned no pixels".into()))?;
+        Ok(Image {
+            width: number(&out, "width") as u32,
+            height: number(&out, "height") as u32,
+            channels: number(&out, "channels") as u8,
+            pixels: pixels.to_vec(),
+        })
+    }
+
+    fn encode_png(
+        &self,
+        width: u32,
+        height: u32,
+        channels: u8,
+        pixels: &[u8],
+    ) -> Result<Vec<u8>, CodecError> {
+        self.0
+            .encode_png(pixels, width, height, channels)
+            .map(|png| png.to_vec())
+            .map_err(|e| codec_error(&e, "encoder", Format::Png))
+    }
+}
+
+fn number(v: &JsValue, key: &str) -> f64 {
+    get(v, key).as_f64().unwrap_or(0.0)
+}
+
+/// The codecs module's typed error back into ours; anything else (a trap: a panic in a
+/// decoder) counts as a damaged file.
+fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
+    let message = get(e, "message")
+        .as_string()
+        .unwrap_or_else(|| format!("{e:?}"));
+    match get(e, "code").as_string().as_deref() {
+        Some("unsupported-format") => CodecError::Unsupported(message),
+        Some("corrupt-image") => CodecError::Corrupt(message),
+        Some("too-many-pixels") => CodecError::TooManyPixels {
+            width: number(e, "width") as u32,
+            height: number(e, "height") as u32,
+            limit: number(e, "limit") as u64,
+        },
+        _ => CodecError::Corrupt(format!(
+            "the {} {role} failed: {message}",
+            format.name().to_uppercase()
+        )),
+    }
+}

@@ -1,0 +1,179 @@
+// End-to-end: the two wasm modules. The demo's <fhir-media-capture> prepares in its worker
+// with the main module alone for a JPEG, and fetches the codecs module (PNG, WebP, GIF,
+// BMP) only when a photo needs it, once. What was downloaded is read from the endpoint's own
+// request log, so a request from the worker counts like one from the page. Fails when
+// the codecs are back in the main module (never fetched), loaded eagerly (fetched for the
+// JPEG) or not loadable (the PNG fails). Needs FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../support/browser.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = path.join(root, 'dist');
+const CODECS = /^GET \/fhir_media_codecs_bg\.[^ ]*\.wasm 200 /;
+const MAIN = /^GET \/fhir_media_capture_bg\.[^ ]*\.wasm 200 /;
+
+let server;
+let baseUrl;
+let browser;
+let tmp;
+const served = []; // the endpoint's request log lines: "GET /path 200 3ms"
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
+  assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
+  assert.ok(process.env.FHIR_ENDPOINT_BIN, 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-codecs-'));
+  const args = ['--addr', '127.0.0.1:0', '--static-dir', dist, '--dev', '--data-dir', path.join(tmp, 'data')];
+  ({ child: server, url: baseUrl } = await startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root }));
+  let partial = '';
+  server.stderr.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop();
+    served.push(...lines);
+  });
+  browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await stopChild(server);
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A 24-bit BMP of `w` × `h` (a gradient), as the browser has no BMP encoder. */
+function bmp(w, h) {
+  const row = Math.ceil((w * 3) / 4) * 4;
+  const b = Buffer.alloc(54 + row * h);
+  b.write('BM');
+  b.writeUInt32LE(b.length, 2);
+  b.writeUInt32LE(54, 10);
+  b.writeUInt32LE(40, 14);
+  b.writeInt32LE(w, 18);
+  b.writeInt32LE(h, 22);
+  b.writeUInt16LE(1, 26);
+  b.writeUInt16LE(24, 28);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) b.set([x & 255, y & 255, 100], 54 + y * row + x * 3);
+  }
+  return b;
+}
+
+/** A 1 × 1 white GIF89a, as the browser has no GIF encoder. */
+const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=', 'base64');
+
+const count = (re) => served.filter((line) => re.test(line)).length;
+
+/** The request log lags the browser by a little: wait until `re` was served `n` times. */
+async function waitServed(re, n) {
+  for (let i = 0; i < 100 && count(re) < n; i++) await new Promise((r) => setTimeout(r, 50));
+  return count(re);
+}
+
+/** The demo with a fresh patient; `errors` collects uncaught page errors. */
+async function openDemo(context) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  await page.goto(`${baseUrl}/`);
+  await page.fill('#patient', `Patient/${crypto.randomUUID().replaceAll('-', '')}`);
+  await page.fill('#token', 'dev-token');
+  await page.locator('#settings').dispatchEvent('change');
+  const widget = page.locator('fhir-media-capture');
+  await widget.getByText('No photos for this patient yet').waitFor();
+  // What each prepared photo was and became, in order.
+  await page.evaluate(() => {
+    window.preparedLog = [];
+    document.querySelector('fhir-media-capture').addEventListener('media-prepared', ({ detail: { prepared } }) =>
+      window.preparedLog.push({ format: prepared.source.format, contentType: prepared.contentType,
+        size: `${prepared.width}x${prepared.height}` }));
+  });
+  return { page, widget, errors };
+}
+
+/** 320 × 240 pictures from the page's own encoders, opaque unless `hole` (a transparent cut-out). */
+function encodeInPage(page, specs) {
+  return page.evaluate(async (list) => {
+    const make = async ({ type, hole }) => {
+      const canvas = new OffscreenCanvas(320, 240);
+      const g = canvas.getContext('2d');
+      const grad = g.createLinearGradient(0, 0, 320, 240);
+      grad.addColorStop(0, '#c33');
+      grad.addColorStop(1, '#36c');
+      g.fillStyle = grad;
+      g.fillRect(0, 0, 320, 240);
+      if (hole) g.clearRect(100, 80, 120, 80);
+      const blob = await canvas.convertToBlob({ type, quality: 0.9 });
+      return { type: blob.type, bytes: [...new Uint8Array(await blob.arrayBuffer())] };
+    };
+    const out = [];
+    for (const spec of list) out.push(await make(spec));
+    return out;
+  }, specs);
+}
+
+/** Choose `file` in the element; wait for its card (the n-th) to reach `state`. */
+async function addFile(widget, n, { name, type, bytes }, state = 'ready') {
+  await widget.locator('input[type=file][multiple]').setInputFiles([{ name, mimeType: type, buffer: Buffer.from(bytes) }]);
+  const card = widget.locator('li.card[data-key]').nth(n);
+  await card.locator(`xpath=self::*[@data-state="${state}"]`).waitFor({ timeout: 60_000 });
+  return card;
+}
+
+test('a JPEG is prepared without the codecs module; PNG, WebP, GIF and BMP go through it, fetched once', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  try {
+    const { page, widget, errors } = await openDemo(context);
+    // An opaque JPEG, a PNG with a transparent hole (so it stays PNG: the codecs' encoder
+    // too), an opaque WebP; a GIF and a BMP made here.
+    const [jpeg, png, webp] = await encodeInPage(page, [{ type: 'image/jpeg' }, { type: 'image/png', hole: true }, { type: 'image/webp' }]);
+    assert.deepEqual([jpeg.type, png.type, webp.type], ['image/jpeg', 'image/png', 'image/webp'], "Chromium's encoders");
+    const prepared = async (n, file) => {
+      await addFile(widget, n, file);
+      return page.evaluate((i) => window.preparedLog[i], n);
+    };
+
+    assert.deepEqual(await prepared(0, { name: 'camera.jpg', ...jpeg }), { format: 'jpeg', contentType: 'image/jpeg', size: '320x240' });
+    assert.ok(await waitServed(MAIN, 1) >= 1, 'the main module was fetched (and the request log is read)');
+    assert.equal(count(CODECS), 0, `a JPEG must not fetch the codecs module; served:\n${served.join('\n')}`);
+
+    assert.deepEqual(await prepared(1, { name: 'cutout.png', ...png }), { format: 'png', contentType: 'image/png', size: '320x240' });
+    assert.equal(await waitServed(CODECS, 1), 1, 'the PNG fetched the codecs module');
+
+    assert.deepEqual(await prepared(2, { name: 'photo.webp', ...webp }), { format: 'webp', contentType: 'image/jpeg', size: '320x240' });
+    assert.deepEqual(await prepared(3, { name: 'dot.gif', type: 'image/gif', bytes: GIF }), { format: 'gif', contentType: 'image/jpeg', size: '1x1' });
+    assert.deepEqual(await prepared(4, { name: 'scan.bmp', type: 'image/bmp', bytes: bmp(320, 240) }), { format: 'bmp', contentType: 'image/jpeg', size: '320x240' });
+    assert.equal(count(CODECS), 1, 'the codecs module is instantiated once and kept');
+    assert.deepEqual(errors, [], 'uncaught errors on the page');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a failed codecs download fails that photo only; the next one downloads it again', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  let aborted = 0;
+  await context.route(/\/fhir_media_codecs_bg\.[^/]*\.wasm$/, (route) => {
+    if (aborted++ === 0) return route.abort('internetdisconnected');
+    return route.continue();
+  });
+  try {
+    const { page, widget, errors } = await openDemo(context);
+    const [png] = await encodeInPage(page, [{ type: 'image/png', hole: true }]);
+    const file = { name: 'cutout.png', ...png };
+    await addFile(widget, 0, file, 'error');
+    assert.equal(aborted, 1, 'the first codecs download was cut off');
+    await addFile(widget, 1, file, 'ready');
+    assert.equal(aborted, 2, 'the next photo downloaded the codecs module again');
+    assert.deepEqual(await page.evaluate(() => window.preparedLog), [{ format: 'png', contentType: 'image/png', size: '320x240' }]);
+    assert.deepEqual(errors, [], 'uncaught errors on the page');
+  } finally {
+    await context.close();
+  }
+});
