@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 // and PNG encoding) only a photo that needs it (bench/SIZE.md: "after the split").
 // Issue "faster and smaller" owns the 200 KB target for the main module.
 const LIMITS = {
-  'fhir_media_capture_bg.wasm': 251_000, // measured 249,543 (399,840 with the codecs inside)
+  'fhir_media_capture_bg.wasm': 254_500, // measured 252,941: 249,543 + 3.4 KB of progressive JPEG (399,840 with the codecs inside)
   'fhir_media_codecs_bg.wasm': 163_700, // measured 162,250
 };
 const dir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'pkg');

@@ -78,7 +78,7 @@ node scripts/check-size.mjs
   LOGS="$ROOT/$LOGS"
   cd vendor/jpeg-encoder
   export CARGO_TARGET_DIR="$ROOT/target/vendor-jpeg-encoder"
-  logged cargo-vendor-native cargo test
+  logged cargo-vendor-native cargo test --features trellis
   logged cargo-vendor-wasm cargo test --target wasm32-unknown-unknown --features simd --lib
 )
 

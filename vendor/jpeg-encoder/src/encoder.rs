@@ -4,7 +4,14 @@ use crate::image_buffer::*;
 use crate::marker::Marker;
 use crate::quantization::{QuantizationTable, QuantizationTableType};
 use crate::progression;
+#[cfg(feature = "trellis")]
 use crate::trellis::{self, Trellis};
+
+/// Without the `trellis` feature: no value, so `Option<Trellis>` is always `None` and
+/// the trellis paths compile away (it is a measured lever the product does not use).
+#[cfg(not(feature = "trellis"))]
+#[derive(Clone, Copy, Debug)]
+enum Trellis {}
 use crate::writer::{JfifWrite, JfifWriter, NonZeroCoefficients, ZIGZAG};
 use crate::{EncodingError, PixelDensity};
 
@@ -401,6 +408,8 @@ impl<W: JfifWrite> Encoder<W> {
     /// mozjpeg's), instead of rounding each one; `None` (the default) rounds. Takes the
     /// place of [set_ac_rounding](Encoder::set_ac_rounding) where it is on. Sequential
     /// (non-progressive) encoding with optimised Huffman tables only; ignored otherwise.
+    /// With the `trellis` feature.
+    #[cfg(feature = "trellis")]
     pub fn set_trellis(&mut self, trellis: Option<Trellis>) {
         self.trellis = trellis;
     }
@@ -898,6 +907,7 @@ impl<W: JfifWrite> Encoder<W> {
         q_tables: &[QuantizationTable; 2],
     ) -> Result<(), EncodingError> {
         let blocks = match self.trellis {
+            #[cfg(feature = "trellis")]
             Some(t) if self.optimize_huffman_table => {
                 self.encode_blocks_trellis::<_, OP>(&image, q_tables, t)
             }
@@ -959,7 +969,10 @@ impl<W: JfifWrite> Encoder<W> {
         q_tables: &[QuantizationTable; 2],
     ) -> Result<(), EncodingError> {
         let blocks = match self.trellis {
+            #[cfg(feature = "trellis")]
             Some(t) => self.encode_blocks_trellis::<_, OP>(&image, q_tables, t),
+            #[cfg(not(feature = "trellis"))]
+            Some(never) => match never {},
             None => self.encode_blocks::<_, OP>(&image, q_tables),
         };
         self.writer
@@ -1092,6 +1105,7 @@ impl<W: JfifWrite> Encoder<W> {
         self.quantize_components::<_, OP>(image, &row, q_tables, None)
     }
 
+    #[cfg(feature = "trellis")]
     /// Trellis-quantised blocks: the first pass prices symbols with the default Huffman
     /// tables, a second (if asked) with the tables optimised for the first pass's
     /// coefficients.
@@ -1203,6 +1217,9 @@ impl<W: JfifWrite> Encoder<W> {
                     let table = &q_tables[component.quantization_table as usize];
 
                     match trellis {
+                        #[cfg(not(feature = "trellis"))]
+                        Some((_, never)) => match never {},
+                        #[cfg(feature = "trellis")]
                         Some((rates, params)) => trellis::quantize_block(
                             &block,
                             &mut q_block,

@@ -228,6 +228,7 @@ impl HuffmanTable {
     }
 
     /// (code length, code) of `value`; length 0 when the table has no code for it.
+    #[cfg(feature = "trellis")]
     #[inline]
     pub(crate) fn lookup(&self, value: u8) -> (u8, u16) {
         self.lookup_table[value as usize]

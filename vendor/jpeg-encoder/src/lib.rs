@@ -41,6 +41,7 @@ mod image_buffer;
 mod marker;
 mod progression;
 mod quantization;
+#[cfg(feature = "trellis")]
 mod trellis;
 #[cfg(all(feature = "simd", target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm_simd128;
@@ -50,6 +51,7 @@ pub use encoder::{ChromaSubsamplingMethod, ColorType, Encoder, JpegColorType, Sa
 pub use error::EncodingError;
 pub use image_buffer::{ImageBuffer, cmyk_to_ycck, rgb_to_ycbcr};
 pub use quantization::QuantizationTableType;
+#[cfg(feature = "trellis")]
 pub use trellis::Trellis;
 pub use writer::{JfifWrite, PixelDensity, PixelDensityUnit};
 

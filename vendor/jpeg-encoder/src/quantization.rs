@@ -302,6 +302,7 @@ impl QuantizationTable {
     }
 
     /// The divisor of natural-order `index` as the quantiser applies it (table value × 8).
+    #[cfg(feature = "trellis")]
     #[inline]
     pub(crate) fn divisor(&self, index: usize) -> u16 {
         self.table[index].get()
