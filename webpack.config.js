@@ -1,5 +1,5 @@
-// Builds the demo page (www/demo) into dist/. The wasm file is emitted as an asset:
-// wasm-bindgen's web target loads it with `new URL(..., import.meta.url)`.
+// Builds the demo page (www/demo) into dist/. The wasm files are emitted as assets:
+// wasm-bindgen's web target loads each with `new URL(..., import.meta.url)`.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import HtmlWebpackPlugin from 'html-webpack-plugin';
@@ -20,7 +20,7 @@ export default (env, argv) => {
     },
     devtool: mode === 'development' ? 'source-map' : false,
     plugins: [new HtmlWebpackPlugin({ template: './www/demo/index.html' })],
-    // The wasm is large by web-page standards and that is expected; scripts/check-size.mjs guards it.
+    // The wasm modules are large by web-page standards and that is expected; scripts/check-size.mjs guards it.
     performance: { assetFilter: (file) => !file.endsWith('.wasm') },
   };
 };

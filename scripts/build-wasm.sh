@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Builds the browser package into pkg/: two wasm modules, each release wasm ->
+# Builds the browser package into pkg/: three wasm modules, each release wasm ->
 # wasm-bindgen (web target) -> wasm-opt, each skipped when none of its inputs changed
 # since its last build:
-#   fhir_media_capture  the main module, built without the `codecs` feature: JPEG only;
+#   fhir_media_prepare  the main crate with only its `prepare` feature: prepareMedia and
+#                       the pipeline (JPEG only), which the widget runs in its worker;
+#   fhir_media_client   the main crate with only its `client` feature: MediaClient and
+#                       QueueCore (FHIR client, queue scheduler), for the page's main thread;
 #   fhir_media_codecs   codecs-wasm/: PNG, WebP, GIF, BMP decoding and PNG encoding, which
 #                       www/lib/core.js loads only for a photo that needs them.
+# www/lib/core.js instantiates each on first use.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -15,8 +19,9 @@ WASM_OPT_FEATURES=(--enable-simd --enable-bulk-memory --enable-nontrapping-float
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue)
 
 # build NAME CRATE STAMP CARGO_ARGS... -- INPUTS...: pkg/NAME.js and pkg/NAME_bg.wasm from
-# the cdylib of CRATE. The two crates are built by separate cargo runs: one run would
-# unify the features of fhir_media_codecs and put `image` into the main module.
+# the cdylib of CRATE. Every module is its own cargo run: one run would unify the features
+# of fhir_media_codecs and put `image` into the main crate's modules, and the prepare and
+# client modules are the same crate (and output file) with different features.
 build() {
   local name="$1" crate="$2" stamp="$3"; shift 3
   local cargo_args=()
@@ -40,7 +45,12 @@ build() {
 }
 
 mkdir -p pkg
-build fhir_media_capture fhir_media_capture pkg/.build-stamp --no-default-features \
-  -- src vendor build.rs
+# Left over from before the prepare/client split.
+rm -f pkg/.build-stamp pkg/fhir_media_capture.js pkg/fhir_media_capture.d.ts \
+  pkg/fhir_media_capture_bg.wasm pkg/fhir_media_capture_bg.wasm.d.ts
+build fhir_media_prepare fhir_media_capture pkg/.build-stamp-prepare \
+  --no-default-features --features prepare -- src vendor build.rs
+build fhir_media_client fhir_media_capture pkg/.build-stamp-client \
+  --no-default-features --features client -- src vendor build.rs
 build fhir_media_codecs fhir_media_codecs_wasm pkg/.build-stamp-codecs \
   -- codecs-wasm/src codecs-wasm/Cargo.toml

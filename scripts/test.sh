@@ -57,9 +57,12 @@ cargo fmt --all -- --check
 section "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The browser builds as scripts/build-wasm.sh makes them: src/web (wasm32 only) without
-# the compiled-in codecs (src/web/codecs.rs), and the codecs module.
-cargo clippy --target wasm32-unknown-unknown -p fhir_media_capture --lib --no-default-features \
-  --quiet -- -D warnings
+# the compiled-in codecs (src/web/codecs.rs), once as the prepare module and once as the
+# client module, and the codecs module.
+for features in prepare client; do
+  cargo clippy --target wasm32-unknown-unknown -p fhir_media_capture --lib --no-default-features \
+    --features "$features" --quiet -- -D warnings
+done
 cargo clippy --target wasm32-unknown-unknown -p fhir_media_codecs_wasm --quiet -- -D warnings
 
 section "cargo test (native)"
@@ -86,7 +89,8 @@ section "wasm tests: endpoint for tests/client_web.rs"
 # tests/client_web.rs talks to a real endpoint whose URL is baked in at compile time
 # (option_env!). A fixed port keeps that URL stable, so the test crate is not rebuilt on
 # every run as it would be with a free port; a port already taken fails here, loudly.
-WASM_ENDPOINT_ADDR=127.0.0.1:18787
+# WASM_ENDPOINT_ADDR may move it, for two runs on one machine (e.g. two worktrees).
+WASM_ENDPOINT_ADDR="${WASM_ENDPOINT_ADDR:-127.0.0.1:18787}"
 cargo build --quiet -p fhir-media-endpoint
 "$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint" --dev \
   --addr "$WASM_ENDPOINT_ADDR" --data-dir "$LOGS/wasm-endpoint-data" \

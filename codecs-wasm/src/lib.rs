@@ -1,6 +1,6 @@
 //! The codecs module of the browser package (`pkg/fhir_media_codecs.js` and its wasm):
 //! fhir_media_codecs behind wasm-bindgen. The JS shell loads it only when a photo needs
-//! it (PNG, WebP, GIF or BMP input, or PNG output) and hands its exports to the main
+//! it (PNG, WebP, GIF or BMP input, or PNG output) and hands its exports to the prepare
 //! module's `prepareMedia`, which calls them synchronously (`src/web/codecs.rs`).
 //!
 //! Errors are thrown as JS `Error`s whose `code` is the `MediaError` code and whose

@@ -1,5 +1,5 @@
 //! fhir_media_codecs: the rare image formats of fhir_media_capture (PNG, WebP, GIF and
-//! BMP decoding, PNG encoding), apart from its main module so that a browser preparing a
+//! BMP decoding, PNG encoding), apart from its prepare module so that a browser preparing a
 //! JPEG camera photo never downloads them.
 //!
 //! - [`Codecs`]: what the pipeline asks of them, with plain data in and out ([`Format`],

@@ -2,9 +2,9 @@
 //! package's classes recognise through `Symbol.hasInstance`.
 
 use js_sys::{Error, Reflect};
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
+#[cfg(feature = "client")]
 use crate::client::ClientError;
 use crate::error::MediaError;
 
@@ -24,7 +24,10 @@ pub fn media_error(e: &MediaError) -> JsValue {
 /// `Retry-After` header in ms, or `undefined`); its message is
 /// `"<status> <code>: <text>"`, like the package's `FhirError`. Option errors found
 /// before any request are `MediaError`s (`invalid-options`) instead.
+#[cfg(feature = "client")]
 pub fn fhir_error(e: &ClientError) -> JsValue {
+    use serde::Serialize;
+
     if let ClientError::InvalidOptions(e) = e {
         return media_error(e);
     }
@@ -47,6 +50,7 @@ pub fn fhir_error(e: &ClientError) -> JsValue {
 }
 
 /// `target[key]`, or `undefined` when `target` is not an object or the read throws.
+#[cfg(any(feature = "client", not(feature = "codecs")))]
 #[inline(never)]
 pub fn get(target: &JsValue, key: &str) -> JsValue {
     if !target.is_object() {

@@ -2,16 +2,29 @@
 //! into bytes and options, calls the plain-Rust pipeline and client logic, and turns
 //! results and errors back into JS. Nothing below this module depends on web-sys.
 
+//!
+//! Features pick the exports, so that each browser module holds only what its JS context
+//! runs: `prepare` (`prepareMedia`) and `client` (`MediaClient`, `QueueCore`).
+
+#[cfg(feature = "client")]
 mod abort;
+#[cfg(feature = "client")]
 mod client;
-#[cfg(not(feature = "codecs"))]
+#[cfg(all(feature = "prepare", not(feature = "codecs")))]
 mod codecs;
 mod errors;
+#[cfg(feature = "prepare")]
 mod input;
+#[cfg(feature = "prepare")]
 mod prepare;
+#[cfg(feature = "client")]
 mod queue;
+#[cfg(feature = "client")]
 mod xhr;
 
+#[cfg(feature = "client")]
 pub use client::{MediaClient, MediaPage};
+#[cfg(feature = "prepare")]
 pub use prepare::prepare_media;
+#[cfg(feature = "client")]
 pub use queue::QueueCore;

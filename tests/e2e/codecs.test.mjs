@@ -1,9 +1,12 @@
-// End-to-end: the two wasm modules. The demo's <fhir-media-capture> prepares in its worker
-// with the main module alone for a JPEG, and fetches the codecs module (PNG, WebP, GIF,
-// BMP) only when a photo needs it, once. What was downloaded is read from the endpoint's own
-// request log, so a request from the worker counts like one from the page. Fails when
-// the codecs are back in the main module (never fetched), loaded eagerly (fetched for the
-// JPEG) or not loadable (the PNG fails). Needs FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
+// End-to-end: the three wasm modules. The demo's <fhir-media-capture> prepares in its
+// worker with the prepare module alone for a JPEG, and fetches the codecs module (PNG,
+// WebP, GIF, BMP) only when a photo needs it, once; its main thread (gallery, uploads)
+// runs on the client module only. What was downloaded is read from the endpoint's own
+// request log, so a request from the worker counts like one from the page, and, per JS
+// context, from the page's and the worker's resource timing. Fails when the codecs are
+// back in the prepare module (never fetched), loaded eagerly (fetched for the JPEG) or not
+// loadable (the PNG fails), and when a context fetches a module it does not run (or the
+// prepare/client split is undone). Needs FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -17,7 +20,9 @@ import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../suppo
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
 const CODECS = /^GET \/fhir_media_codecs_bg\.[^ ]*\.wasm 200 /;
-const MAIN = /^GET \/fhir_media_capture_bg\.[^ ]*\.wasm 200 /;
+const PREPARE = /^GET \/fhir_media_prepare_bg\.[^ ]*\.wasm 200 /;
+const CLIENT = /^GET \/fhir_media_client_bg\.[^ ]*\.wasm 200 /;
+const ANY_WASM = /^GET \/[^ ]*\.wasm /;
 
 let server;
 let baseUrl;
@@ -140,7 +145,7 @@ test('a JPEG is prepared without the codecs module; PNG, WebP, GIF and BMP go th
     };
 
     assert.deepEqual(await prepared(0, { name: 'camera.jpg', ...jpeg }), { format: 'jpeg', contentType: 'image/jpeg', size: '320x240' });
-    assert.ok(await waitServed(MAIN, 1) >= 1, 'the main module was fetched (and the request log is read)');
+    assert.ok(await waitServed(PREPARE, 1) >= 1, 'the prepare module was fetched (and the request log is read)');
     assert.equal(count(CODECS), 0, `a JPEG must not fetch the codecs module; served:\n${served.join('\n')}`);
 
     assert.deepEqual(await prepared(1, { name: 'cutout.png', ...png }), { format: 'png', contentType: 'image/png', size: '320x240' });
@@ -172,6 +177,52 @@ test('a failed codecs download fails that photo only; the next one downloads it 
     await addFile(widget, 1, file, 'ready');
     assert.equal(aborted, 2, 'the next photo downloaded the codecs module again');
     assert.deepEqual(await page.evaluate(() => window.preparedLog), [{ format: 'png', contentType: 'image/png', size: '320x240' }]);
+    assert.deepEqual(errors, [], 'uncaught errors on the page');
+  } finally {
+    await context.close();
+  }
+});
+
+/** The wasm files (their names without the bundler's content hash) that a JS context fetched. */
+function wasmFetched(target) {
+  return target.evaluate(() => performance.getEntriesByType('resource')
+    .map((e) => new URL(e.name).pathname.split('/').pop())
+    .filter((name) => name.endsWith('.wasm'))
+    .map((name) => name.replace(/\.[0-9a-f]+\.wasm$/, '.wasm'))
+    .sort());
+}
+
+test('a JPEG from capture to upload: the worker fetches only the prepare module, the page only the client module', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  try {
+    await new Promise((r) => setTimeout(r, 250)); // the log catches up with the tests before
+    const before = { prepare: count(PREPARE), client: count(CLIENT), all: count(ANY_WASM) };
+    const { page, widget, errors } = await openDemo(context);
+    const workers = [];
+    page.on('worker', (w) => workers.push(w));
+    // The gallery's search ran on the client module; no photo yet, so no worker either.
+    assert.deepEqual(await wasmFetched(page), ['fhir_media_client_bg.wasm'], 'the page, before any photo');
+
+    const [jpeg] = await encodeInPage(page, [{ type: 'image/jpeg' }]);
+    const card = await addFile(widget, 0, { name: 'camera.jpg', ...jpeg });
+    assert.deepEqual(await page.evaluate(() => window.preparedLog), [{ format: 'jpeg', contentType: 'image/jpeg', size: '320x240' }]);
+    const created = page.evaluate(() => new Promise((resolve) =>
+      document.querySelector('fhir-media-capture').addEventListener('media-created', (e) => resolve(e.detail), { once: true })));
+    await card.getByRole('button', { name: 'Upload Photo 1' }).click();
+    await card.locator('xpath=self::*[@data-state="done"]').waitFor({ timeout: 60_000 });
+    const { id, resource } = await created;
+    assert.match(id, /^[A-Za-z0-9.-]{1,64}$/);
+    assert.equal(resource.content.contentType, 'image/jpeg');
+    const res = await fetch(`${baseUrl}/Media/${id}`, { headers: { authorization: 'Bearer dev-token', accept: 'application/json' } });
+    assert.equal(res.status, 200, 'the uploaded Media is on the endpoint');
+
+    assert.equal(workers.length, 1, 'the photo was prepared in one worker');
+    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_prepare_bg.wasm'], 'the worker fetched the prepare module only');
+    assert.deepEqual(await wasmFetched(page), ['fhir_media_client_bg.wasm'], 'the page fetched the client module only');
+    // The same from the server's side: one of each, nothing else.
+    assert.equal(await waitServed(ANY_WASM, before.all + 2), before.all + 2, `wasm served:\n${served.join('\n')}`);
+    assert.equal(count(PREPARE) - before.prepare, 1, 'the prepare module was served once');
+    assert.equal(count(CLIENT) - before.client, 1, 'the client module was served once');
     assert.deepEqual(errors, [], 'uncaught errors on the page');
   } finally {
     await context.close();

@@ -1,38 +1,56 @@
 // The package's core (re-exported by index.js): prepareMedia, MediaClient, the error
-// classes, over the wasm build, which is fetched and instantiated once, on first use.
-// The worker imports this, not index.js, so it never loads the queue or IndexedDB code.
-// The codecs module (PNG, WebP, GIF, BMP; pkg/fhir_media_codecs.js and its wasm) is a
-// second wasm, fetched and instantiated only when a photo needs it: a JPEG camera photo
-// never does. Its small JS glue is imported statically: a dynamic import() would be a
-// separate chunk that bundlers load with importScripts (webpack) or cannot split at all
-// (Vite's default IIFE workers) inside the module worker that runs this file.
-import init, * as wasm from '../../pkg/fhir_media_capture.js';
+// classes, over the wasm build. The worker imports this, not index.js, so it never loads
+// the queue or IndexedDB code.
+// Three wasm modules, each fetched and instantiated once, on first use, so that a JS
+// context downloads only what it runs:
+// - prepare (pkg/fhir_media_prepare.js): prepareMedia, the pipeline. In the element it
+//   runs in the worker only.
+// - client (pkg/fhir_media_client.js): MediaClient and QueueCore (queue.js), and ready().
+//   In the element it runs on the main thread only.
+// - codecs (PNG, WebP, GIF, BMP; pkg/fhir_media_codecs.js): only when a photo needs it,
+//   which a JPEG camera photo never does.
+// Their small JS glue is imported statically, only the wasm is lazy: a dynamic import()
+// would be a separate chunk that bundlers load with importScripts (webpack) or cannot
+// split at all (Vite's default IIFE workers) inside the module worker that runs this file.
+import initPrepare, * as prepareWasm from '../../pkg/fhir_media_prepare.js';
+import initClient, * as clientWasm from '../../pkg/fhir_media_client.js';
 import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
 
-let loading = null;
-let initialised = false;
-
-/** Instantiate the wasm module once; a failed attempt may be retried. */
-function ensureReady() {
-  if (!loading) {
-    loading = init().then(
-      () => {
-        initialised = true;
-      },
-      (err) => {
-        loading = null;
-        throw err;
-      },
-    );
-  }
-  return loading;
+/**
+ * `init` of a wasm-bindgen module, run once: `load()` resolves once the module is
+ * instantiated (a failed attempt, offline say, rejects and is retried by the next call);
+ * `initialised()` tells whether it is.
+ */
+function lazyModule(init) {
+  let loading = null;
+  let done = false;
+  return {
+    load() {
+      if (!loading) {
+        loading = init().then(
+          () => {
+            done = true;
+          },
+          (err) => {
+            loading = null;
+            throw err;
+          },
+        );
+      }
+      return loading;
+    },
+    initialised: () => done,
+  };
 }
+
+const prepareModule = lazyModule(initPrepare);
+const clientModule = lazyModule(initClient);
 
 let codecs = null;
 
 /**
  * The codecs module's exports once its wasm is fetched and instantiated (once); a failed
- * attempt (offline, say) rejects this call and is retried by the next. The main module
+ * attempt (offline, say) rejects this call and is retried by the next. The prepare module
  * calls this only for PNG, WebP, GIF or BMP input, or PNG output.
  */
 function loadCodecs() {
@@ -52,8 +70,8 @@ function loadCodecs() {
  * @returns {Promise<import('./index.d.ts').PreparedMedia>}
  */
 export async function prepareMedia(input, options) {
-  await ensureReady();
-  return wasm.prepareMedia(input, options, loadCodecs);
+  await prepareModule.load();
+  return prepareWasm.prepareMedia(input, options, loadCodecs);
 }
 
 /**
@@ -88,27 +106,30 @@ export class FhirError extends Error {
   }
 }
 
-/** Resolves once the main wasm module is instantiated (it loads on first use otherwise). */
+/**
+ * Resolves once the client wasm module (MediaClient, the upload queue) is instantiated; it
+ * loads on first use otherwise. prepareMedia loads its own module, on its first call.
+ */
 export async function ready() {
-  await ensureReady();
+  await clientModule.load();
 }
 
 /**
  * The FHIR Media client (Rust, see `src/client`). Usable straight after `import`: until
- * the wasm module is instantiated, each method waits for it. Once it is (after `ready()`
- * or any `prepareMedia`), bad options throw from the constructor; before, they reject
- * the first call.
+ * the client wasm module is instantiated, each method waits for it. Once it is (after
+ * `ready()` or any other MediaClient's first call), bad options throw from the
+ * constructor; before, they reject the first call.
  */
 export class MediaClient {
   #inner;
   #pending;
 
   constructor(options) {
-    if (initialised) {
-      this.#inner = new wasm.MediaClient(options);
+    if (clientModule.initialised()) {
+      this.#inner = new clientWasm.MediaClient(options);
     } else {
-      this.#pending = ensureReady().then(() => {
-        this.#inner = new wasm.MediaClient(options);
+      this.#pending = clientModule.load().then(() => {
+        this.#inner = new clientWasm.MediaClient(options);
         return this.#inner;
       });
       // Reported by the first call that needs the client, not as an unhandled rejection.
@@ -120,7 +141,7 @@ export class MediaClient {
     return this.#inner ?? this.#pending;
   }
 
-  /** The normalised base URL (undefined until the wasm module is ready). */
+  /** The normalised base URL (undefined until the client wasm module is ready). */
   get baseUrl() {
     return this.#inner?.baseUrl;
   }
