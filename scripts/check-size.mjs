@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 // "after the split", "prepare and client split"). The 200 KB target holds per module, not
 // for their sum.
 const LIMITS = {
-  'fhir_media_prepare_bg.wasm': 167_400, // measured 165,919
+  'fhir_media_prepare_bg.wasm': 165_500, // measured 164,007 (with progressive JPEG; trellis left out)
   'fhir_media_client_bg.wasm': 127_450, // measured 125,952 (254,826 together with prepare)
   'fhir_media_codecs_bg.wasm': 163_700, // measured 162,250
 };
