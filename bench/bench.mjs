@@ -37,10 +37,16 @@ const f4 = (x) => (x == null ? '–' : x.toFixed(4));
 const mb = (x) => (x == null ? '–' : (x / 2 ** 20).toFixed(1));
 
 function wasmGzip() {
-  // The module prepareMedia runs on (the widget's worker downloads it and, for a JPEG, nothing else).
-  const wasm = path.join(site, 'pkg', 'fhir_media_prepare_bg.wasm');
-  const raw = fs.readFileSync(wasm);
-  return { raw: raw.length, gzip: zlib.gzipSync(raw, { level: 9 }).length };
+  // Every module, by name: prepare (the widget's worker, every photo), client (the page's main
+  // thread: MediaClient, the queue), codecs (the worker, only PNG/WebP/GIF/BMP or PNG output).
+  const size = (name) => {
+    const raw = fs.readFileSync(path.join(site, 'pkg', `fhir_media_${name}_bg.wasm`));
+    return { raw: raw.length, gzip: zlib.gzipSync(raw, { level: 9 }).length };
+  };
+  const modules = { prepare: size('prepare'), client: size('client'), codecs: size('codecs') };
+  // What the widget downloads for a JPEG photo captured and uploaded: prepare + client.
+  const jpegWidget = modules.prepare.gzip + modules.client.gzip;
+  return { ...modules.prepare, modules, jpegWidget };
 }
 
 async function main() {
@@ -167,7 +173,11 @@ function render({ env, images, contenders, results, probes }) {
   L.push(`- machine: ${env.cpu}, ${env.nproc} cores, ${env.memGiB} GiB; load average ${env.loadBefore.map(f2).join(' ')} before, ${env.loadAfter.map(f2).join(' ')} after (others build on the same 2 cores: compare ratios, not absolute times)`);
   L.push(`- browser: headless Chromium ${env.chromium} (playwright-core, --disable-gpu), ${env.userAgent}; Node ${env.node}`);
   L.push(`- runs: 1 warm-up + ${env.runs} timed runs per contender and image, contenders interleaved, order rotated every run`);
-  L.push(`- wasm: ${env.wasm.raw.toLocaleString('en-US')} B raw, ${env.wasm.gzip.toLocaleString('en-US')} B gzip (Node zlib level 9, as scripts/check-size.mjs)`);
+  const n = (x) => x.toLocaleString('en-US');
+  const m = env.wasm.modules;
+  L.push(`- wasm (gzip, Node zlib level 9, as scripts/check-size.mjs): prepare ${n(m.prepare.gzip)} B (what the runs below use; ` +
+    `the widget's worker), client ${n(m.client.gzip)} B (the page), codecs ${n(m.codecs.gzip)} B (non-JPEG only); ` +
+    `a JPEG captured and uploaded by the widget loads prepare + client = ${n(env.wasm.jpegWidget)} B`);
   L.push('');
   L.push('Every contender goes from a `File` to the base64 string of a JPEG, longest side ≤ 2048, quality 0.8.',
     'SSIM: luma (BT.601), 11x11 Gaussian window σ 1.5, K1 0.01, K2 0.03, against a reference made by the bench:',
@@ -324,7 +334,11 @@ function render({ env, images, contenders, results, probes }) {
   L.push(`| bytes/px ≤ 0.95× (a) at SSIM ≥ (a)'s, 12 MP and 8 MP | 12 MP ${r12 ? `${f3(r12.bpp)}×, ΔSSIM ${f4(r12.dssim)}` : '–'}; 8 MP ${r8 ? `${f3(r8.bpp)}×, ΔSSIM ${f4(r8.dssim)}` : '–'} | ${mark(r12 && r8 ? bppOk(r12) && bppOk(r8) : null)} |`);
   L.push(`| peak wasm memory ≤ 48 MB for 12 MP | ${mem(twelve) != null ? `${mb(mem(twelve))} MB` : '–'} | ${mark(mem(twelve) != null ? mem(twelve) <= 48 * 2 ** 20 : null)} |`);
   L.push(`| peak wasm memory ≤ 96 MB for 48 MP, and 48 MP does not fail | ${has(UPSCALED) ? (fails48 ? 'failed' : `${mb(mem(UPSCALED))} MB`) : '–'} | ${mark(has(UPSCALED) ? !fails48 && mem(UPSCALED) <= 96 * 2 ** 20 : null)} |`);
-  L.push(`| wasm ≤ 200 KB gzip | ${env.wasm.gzip.toLocaleString('en-US')} B | ${mark(env.wasm.gzip <= 200 * 1024)} |`);
+  // The issue says "the whole widget's wasm": for a JPEG that is prepare (worker) + client (page).
+  L.push(`| the whole widget's wasm ≤ 200 KB gzip | JPEG capture + upload ${env.wasm.jpegWidget.toLocaleString('en-US')} B ` +
+    `(prepare ${env.wasm.modules.prepare.gzip.toLocaleString('en-US')} B in the worker + client ` +
+    `${env.wasm.modules.client.gzip.toLocaleString('en-US')} B on the page; each module < 200 KB; codecs ` +
+    `${env.wasm.modules.codecs.gzip.toLocaleString('en-US')} B only for non-JPEG) | ${mark(env.wasm.jpegWidget <= 200 * 1024)} |`);
   L.push(`| first prepareMedia in a fresh worker ≤ 1.5× a warm one (12 MP) | ${cw12 ? `${f2(cw12.cold / cw12.warm)}× (${P[twelve].widget ? 'www/lib/worker.js' : 'bench worker'})` : '–'} | ${mark(cw12 ? cw12.cold / cw12.warm <= 1.5 : null)} |`);
   L.push('', 'MB here = 2^20 bytes; 200 KB = 204,800 B. Time targets are judged on the median ratio of (e), ours on',
     'the main thread, with (e2) beside it; memory targets use the fresh bench-worker probes (one image per',
