@@ -231,6 +231,15 @@ fn levers() -> Vec<Lever> {
         standard_progression: true,
         ..lever("wired-sa")
     });
+    // The same with another luma scale (per-path calibration of the quality mapping).
+    for scale in [0.85, 0.9, 0.93, 1.0, 1.03, 1.06, 1.09, 1.12, 1.15] {
+        out.push(Lever {
+            luma_scale: scale,
+            rounding: (40, 40),
+            standard_progression: true,
+            ..lever(&format!("wired-sa-L{scale}"))
+        });
+    }
     // LEVERS=a,b: only those (a trailing * matches a prefix).
     if let Ok(only) = std::env::var("LEVERS") {
         out.retain(|l| {

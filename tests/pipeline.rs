@@ -3,6 +3,7 @@
 
 mod support;
 
+use fhir_media_capture::pipeline::encode::ScalePath;
 use fhir_media_capture::{prepare, PrepareOptions};
 use image::{DynamicImage, ImageEncoder, Rgba, RgbaImage};
 use support::*;
@@ -158,10 +159,11 @@ fn twelve_megapixel_photo_meets_300_kb_in_three_encodes() {
 
 #[test]
 fn default_budget_and_scaled_decode_on_real_photos() {
-    for (name, dims) in [
-        ("cam12mp_olympus_o1.jpg", (2016, 1512)),
-        ("iphone6_8mp_o1.jpg", (2048, 1536)),
-        ("canon_sx60_3mp_o6.jpg", (1536, 2048)),
+    // The luma scale follows how the pixels were made smaller (encode::ScalePath).
+    for (name, dims, path) in [
+        ("cam12mp_olympus_o1.jpg", (2016, 1512), ScalePath::DctScaled),
+        ("iphone6_8mp_o1.jpg", (2048, 1536), ScalePath::Resampled),
+        ("canon_sx60_3mp_o6.jpg", (1536, 2048), ScalePath::Unscaled),
     ] {
         let Some(bytes) = photo(name) else { return };
         let p = prepare_ok(name.trim_end_matches(".jpg"), &bytes, &base_settings());
@@ -169,7 +171,50 @@ fn default_budget_and_scaled_decode_on_real_photos() {
         assert!(p.bytes <= 2_000_000);
         assert_eq!(p.encodes, 1, "{name} fits at the start quality");
         assert_eq!(p.quality, Some(0.85));
+        assert_eq!(
+            luma_table_sum(&output_bytes(&p)),
+            annex_k_luma_sum(85, path.luma_scale()),
+            "{name}: {path:?}"
+        );
     }
+}
+
+/// Sum of the 64 values of the JPEG's luma quantisation table (DQT destination 0).
+fn luma_table_sum(jpeg: &[u8]) -> u32 {
+    let mut pos = 2;
+    while pos + 4 <= jpeg.len() {
+        let len = usize::from(u16::from_be_bytes([jpeg[pos + 2], jpeg[pos + 3]]));
+        if jpeg[pos + 1] == 0xDB && jpeg[pos + 4] == 0 {
+            return jpeg[pos + 5..pos + 5 + 64]
+                .iter()
+                .map(|&v| u32::from(v))
+                .sum();
+        }
+        pos += 2 + len;
+    }
+    panic!("no luma DQT");
+}
+
+/// Sum of ITU-T T.81 Annex K's luma table at libjpeg's scale for `quality` times `factor`.
+fn annex_k_luma_sum(quality: u32, factor: f64) -> u32 {
+    const ANNEX_K_LUMA: [u32; 64] = [
+        16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69,
+        56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81,
+        104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+    ];
+    let scale = f64::from(if quality < 50 {
+        5000 / quality
+    } else {
+        200 - 2 * quality
+    }) * factor;
+    ANNEX_K_LUMA
+        .iter()
+        .map(|&v| {
+            ((f64::from(v) * scale + 50.0) / 100.0)
+                .floor()
+                .clamp(1.0, 255.0) as u32
+        })
+        .sum()
 }
 
 #[test]

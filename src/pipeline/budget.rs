@@ -151,7 +151,11 @@ fn shrink_jpeg(
         (w, h) = shrunk(w, h, factor)?;
         let small = resize::resize_to(&mut source, w, h)?;
         encodes += 1;
-        let bytes = encode::jpeg(&small, q, style)?;
+        let resampled = JpegStyle {
+            path: encode::ScalePath::Resampled,
+            ..style
+        };
+        let bytes = encode::jpeg(&small, q, resampled)?;
         if bytes.len() <= budget {
             return Ok(done(&small, (q, bytes), encodes));
         }

@@ -1,6 +1,6 @@
 //! Encoders. JPEG: jpeg-encoder with 4:2:0 (box-averaged chroma), optimised Huffman
-//! tables, Annex K quantisation tables with the luma scale a little finer than libjpeg's
-//! and a dead zone on the AC coefficients (see `jpeg`). PNG: the [`Codecs`]' encoder
+//! tables, Annex K quantisation tables with the luma scale set by how the pixels were
+//! made smaller ([`ScalePath`]) and a dead zone on the AC coefficients (see `jpeg`). PNG: the [`Codecs`]' encoder
 //! (`image`'s, in fhir_media_codecs). Neither writes EXIF, XMP, IPTC, GPS or comments; a
 //! source ICC profile is carried into the JPEG so colours stay right.
 
@@ -14,7 +14,7 @@ use super::raster::Raster;
 use crate::error::MediaError;
 
 /// How a JPEG is written, apart from its quality.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct JpegStyle<'a> {
     /// The source's ICC profile, carried over so colours stay right.
     pub icc_profile: Option<&'a [u8]>,
@@ -22,6 +22,42 @@ pub struct JpegStyle<'a> {
     /// the same coefficients as sequential, 1.6-3% fewer bytes on the bench photos at
     /// 0.8 (bench/BYTES.md), and viewers can show the photo coarse-to-fine while it loads.
     pub progressive: bool,
+    /// How the pixels were made smaller, which sets the luma quantiser scale.
+    pub path: ScalePath,
+}
+
+/// How the pixels reached the encoder. The same quality should look the same whichever
+/// way they came, and it does not at one luma scale: the bench's SSIM (against a float
+/// Lanczos-3 reference of the original, bench/BYTES.md) of our output at a quality,
+/// minus the canvas path's at that quality, is +0.0020 for a DCT-scaled photo, +0.0004
+/// for a resampled one and −0.0005 for one only re-encoded, at luma scale 0.97. Each
+/// path's scale below brings that to between +0.0002 and +0.0004 (`npm run bench --
+/// --sweep` with the lever tool's `wired-sa-L*` levers), one bench photo per path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalePath {
+    /// Decoded at 1/2, 1/4 or 1/8 in the DCT domain and not resampled after: closer to
+    /// the original than a resampling filter, so it can take a coarser luma scale.
+    DctScaled,
+    /// Resampled (fast_image_resize), whether or not DCT-scaled first.
+    Resampled,
+    /// Neither: the source already fits and is only re-encoded, so the dead zone's
+    /// loss shows most and luma needs a finer scale.
+    Unscaled,
+}
+
+impl ScalePath {
+    /// The luma quantiser scale relative to libjpeg's at the same quality. The dead zone
+    /// costs a little SSIM; these buy it back so that a quality gives at least the SSIM
+    /// of libjpeg-turbo (the browser's canvas encoder) at that quality: 12 MP photo
+    /// (DCT-scaled) +0.0004 at 0.8 with 0.932× its bytes/px; 8 MP (resampled) +0.0004,
+    /// 0.945×; 3 MP (unscaled) +0.0002, 0.906× (bench/BYTES.md).
+    pub fn luma_scale(self) -> f64 {
+        match self {
+            ScalePath::DctScaled => 1.06,
+            ScalePath::Resampled => 0.97,
+            ScalePath::Unscaled => 0.93,
+        }
+    }
 }
 
 /// JPEG quality in (0, 1] to the encoder's 1..=100 scale.
@@ -35,12 +71,6 @@ pub fn quality_percent(quality: f64) -> u8 {
 /// Measured at equal SSIM against the canvas path (bench/sweep.mjs, bench/RESULTS.md):
 /// 4-7% fewer bytes on the 12 MP and 8 MP photos; flat between 33 and 45.
 const AC_ROUNDING: u8 = 40;
-
-/// The luma quantiser scale relative to libjpeg's for the same quality. The dead zone
-/// costs a little SSIM; this buys it back so that a quality gives at least the SSIM of
-/// libjpeg-turbo (the browser's canvas encoder) at that quality on the 12 MP and 8 MP
-/// bench photos (+0.0020, +0.0004 at 0.8; the 3 MP one is 0.0005 under).
-const LUMA_SCALE: f64 = 0.97;
 
 /// ITU-T T.81 Annex K luma table, natural order (jpeg-encoder's and libjpeg's).
 const ANNEX_K_LUMA: [u16; 64] = [
@@ -63,7 +93,8 @@ fn scaled_table(base: &[u16; 64], quality: u8, factor: f64) -> [u16; 64] {
 
 /// Encode as JPEG; an alpha channel, if any, is ignored (callers flatten it first).
 /// Chroma is exactly libjpeg's at `quality` (Annex K table, 4:2:0); luma uses the Annex K
-/// table at `LUMA_SCALE` times libjpeg's scale; both with the `AC_ROUNDING` dead zone.
+/// table at the path's `luma_scale` times libjpeg's scale; both with the `AC_ROUNDING`
+/// dead zone.
 pub fn jpeg(img: &Raster, quality: u8, style: JpegStyle) -> Result<Vec<u8>, MediaError> {
     let (w, h) = dims_u16(img.width, img.height)?;
     let mut out = Vec::with_capacity(img.data.len() / 8);
@@ -71,7 +102,7 @@ pub fn jpeg(img: &Raster, quality: u8, style: JpegStyle) -> Result<Vec<u8>, Medi
     encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
     encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
     encoder.set_optimized_huffman_tables(true);
-    let luma = scaled_table(&ANNEX_K_LUMA, quality, LUMA_SCALE);
+    let luma = scaled_table(&ANNEX_K_LUMA, quality, style.path.luma_scale());
     encoder.set_quantization_tables(
         QuantizationTableType::Custom(Box::new(luma)),
         QuantizationTableType::Default,

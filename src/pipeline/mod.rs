@@ -98,13 +98,22 @@ pub fn prepare_with(
     )?;
     let t_decode = Instant::now();
     let decoded_stored = decoded.stored;
+    let dct_scaled = (decoded.raster.width, decoded.raster.height) != decoded_stored;
 
     let orientation = orient::read_orientation(bytes);
     let oriented = orient::apply(decoded.raster, orientation);
     let t_orient = Instant::now();
 
+    let oriented_size = (oriented.width, oriented.height);
     let resized = resize::fit(oriented, settings.max_dimension)?;
     let t_resize = Instant::now();
+    let path = if (resized.width, resized.height) != oriented_size {
+        encode::ScalePath::Resampled
+    } else if dct_scaled {
+        encode::ScalePath::DctScaled
+    } else {
+        encode::ScalePath::Unscaled
+    };
 
     let use_png = match settings.format {
         OutputFormat::Png => true,
@@ -123,6 +132,7 @@ pub fn prepare_with(
         let style = encode::JpegStyle {
             icc_profile: decoded.icc_profile.as_deref(),
             progressive: settings.progressive,
+            path,
         };
         (
             budget::jpeg_within(rgb, settings.quality, settings.max_bytes, style)?,
