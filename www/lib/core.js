@@ -1,78 +1,14 @@
-// The package's core (re-exported by index.js): prepareMedia, MediaClient, the error
-// classes, over the wasm build. The worker imports this, not index.js, so it never loads
-// the queue or IndexedDB code.
+// The package's core (re-exported by index.js): prepareMedia (from prepare.js),
+// MediaClient, the error classes, ready(). Nothing here loads the queue or IndexedDB code.
 // Three wasm modules, each fetched and instantiated once, on first use, so that a JS
-// context downloads only what it runs:
-// - prepare (pkg/fhir_media_prepare.js): prepareMedia, the pipeline. In the element it
-//   runs in the worker only.
-// - client (pkg/fhir_media_client.js): MediaClient and QueueCore (queue.js), and ready().
-//   In the element it runs on the main thread only.
-// - codecs (PNG, WebP, GIF, BMP; pkg/fhir_media_codecs.js): only when a photo needs it,
-//   which a JPEG camera photo never does.
-// Their small JS glue is imported statically, only the wasm is lazy: a dynamic import()
-// would be a separate chunk that bundlers load with importScripts (webpack) or cannot
-// split at all (Vite's default IIFE workers) inside the module worker that runs this file.
-import initPrepare, * as prepareWasm from '../../pkg/fhir_media_prepare.js';
+// context downloads only what it runs: prepare and codecs through prepare.js (which the
+// element's worker imports alone), client here.
 import initClient, * as clientWasm from '../../pkg/fhir_media_client.js';
-import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
+import { lazyModule, prepareMedia } from './prepare.js';
 
-/**
- * `init` of a wasm-bindgen module, run once: `load()` resolves once the module is
- * instantiated (a failed attempt, offline say, rejects and is retried by the next call);
- * `initialised()` tells whether it is.
- */
-function lazyModule(init) {
-  let loading = null;
-  let done = false;
-  return {
-    load() {
-      if (!loading) {
-        loading = init().then(
-          () => {
-            done = true;
-          },
-          (err) => {
-            loading = null;
-            throw err;
-          },
-        );
-      }
-      return loading;
-    },
-    initialised: () => done,
-  };
-}
+export { prepareMedia };
 
-const prepareModule = lazyModule(initPrepare);
 const clientModule = lazyModule(initClient);
-
-let codecs = null;
-
-/**
- * The codecs module's exports once its wasm is fetched and instantiated (once); a failed
- * attempt (offline, say) rejects this call and is retried by the next. The prepare module
- * calls this only for PNG, WebP, GIF or BMP input, or PNG output.
- */
-function loadCodecs() {
-  if (!codecs) {
-    codecs = initCodecs().then(() => codecsWasm);
-    codecs.catch(() => {
-      codecs = null;
-    });
-  }
-  return codecs;
-}
-
-/**
- * Decode, orient, downsize and encode a photo, and wrap it as a FHIR R4 Media.
- * @param {Blob | ArrayBuffer | Uint8Array} input
- * @param {import('./index.d.ts').PrepareOptions} options
- * @returns {Promise<import('./index.d.ts').PreparedMedia>}
- */
-export async function prepareMedia(input, options) {
-  await prepareModule.load();
-  return prepareWasm.prepareMedia(input, options, loadCodecs);
-}
 
 /**
  * An input or pipeline failure. The wasm side throws plain `Error`s named

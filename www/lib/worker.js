@@ -3,7 +3,7 @@
 // image } or { id, error: { name, code, message } } (errors are flattened: structured clone
 // drops an Error's own fields such as `code`). `image` is the encoded photo as a Blob, for
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
-import { prepareMedia } from './core.js';
+import { prepareMedia } from './prepare.js';
 
 self.addEventListener('message', async ({ data: { id, buffer, options } }) => {
   try {
