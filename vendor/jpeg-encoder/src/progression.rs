@@ -234,13 +234,17 @@ impl<'a> AcCoder<'a> {
     }
 
     /// EOBn for the pending run, then the correction bits held behind it.
+    #[inline]
     fn flush_eob_run(&mut self) {
-        if self.eob_run > 0 {
-            let n = 31 - self.eob_run.leading_zeros();
-            let bits = (self.eob_run & ((1 << n) - 1)) as u16;
-            self.tokens.symbol((n << 4) as u8, bits, n as u8);
-            self.eob_run = 0;
+        // Bits are held only behind a run, so no run means nothing to flush.
+        if self.eob_run == 0 {
+            debug_assert!(self.held.is_empty());
+            return;
         }
+        let n = 31 - self.eob_run.leading_zeros();
+        let bits = (self.eob_run & ((1 << n) - 1)) as u16;
+        self.tokens.symbol((n << 4) as u8, bits, n as u8);
+        self.eob_run = 0;
         for &(bits, count) in &self.held {
             self.tokens.correction_bits(bits, count);
         }
@@ -321,9 +325,16 @@ impl<'a> AcCoder<'a> {
                     continue;
                 }
                 self.flush_eob_run();
-                self.tokens
-                    .symbol(((run as u8) << 4) | 1, u16::from(v > 0), 1);
-                self.tokens.correction_bits(pending, pending_count);
+                let symbol = ((run as u8) << 4) | 1;
+                let sign = u64::from(v > 0);
+                if pending_count < 16 {
+                    // The sign bit and up to 15 correction bits in the symbol's token.
+                    let bits = (sign << pending_count | pending) as u16;
+                    self.tokens.symbol(symbol, bits, 1 + pending_count as u8);
+                } else {
+                    self.tokens.symbol(symbol, sign as u16, 1);
+                    self.tokens.correction_bits(pending, pending_count);
+                }
                 (pending, pending_count) = (0, 0);
                 run = 0;
             }
