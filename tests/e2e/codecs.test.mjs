@@ -228,3 +228,23 @@ test('a JPEG from capture to upload: the worker fetches only the prepare module,
     await context.close();
   }
 });
+
+/** Every file a module reaches through static `import … from '…'` (relative specifiers). */
+function importGraph(file, seen = new Set()) {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = fs.readFileSync(file, 'utf8');
+  for (const [, spec] of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+    importGraph(path.resolve(path.dirname(file), spec), seen);
+  }
+  return seen;
+}
+
+test('the worker imports no client glue; the package entry reaches all three', () => {
+  const rel = (set) => [...set].map((f) => path.relative(root, f)).sort();
+  const worker = rel(importGraph(path.join(root, 'www/lib/worker.js')));
+  assert.ok(worker.includes('pkg/fhir_media_prepare.js'), worker.join(', '));
+  assert.ok(!worker.includes('pkg/fhir_media_client.js'), `the worker reaches the client glue: ${worker.join(', ')}`);
+  const entry = rel(importGraph(path.join(root, 'www/lib/index.js')));
+  for (const glue of ['prepare', 'client', 'codecs']) assert.ok(entry.includes(`pkg/fhir_media_${glue}.js`), glue);
+});
