@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Builds the browser package into pkg/: three wasm modules, each release wasm ->
+# Builds the browser package into pkg/: two wasm modules, each release wasm ->
 # wasm-bindgen (web target) -> wasm-opt, each skipped when none of its inputs changed
 # since its last build:
-#   fhir_media_prepare  the main crate with only its `prepare` feature: prepareMedia and
-#                       the pipeline (JPEG only), which the widget runs in its worker;
-#   fhir_media_client   the main crate with only its `client` feature: MediaClient and
-#                       QueueCore (FHIR client, queue scheduler), for the page's main thread;
+#   fhir_media_capture  the main crate with its `prepare` and `client` features and without
+#                       the compiled-in codecs: prepareMedia and the JPEG pipeline (run in
+#                       the widget's worker), MediaClient and QueueCore (run on the page).
+#                       One module for both, fetched once: shared std, allocator and glue
+#                       made two modules 37 KB gzip bigger in sum (bench/SIZE.md);
 #   fhir_media_codecs   codecs-wasm/: PNG, WebP, GIF, BMP decoding and PNG encoding, which
-#                       www/lib/core.js loads only for a photo that needs them.
-# www/lib/core.js instantiates each on first use.
+#                       www/lib/prepare.js loads only for a photo that needs them.
+# www/lib/prepare.js instantiates each on first use.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -20,8 +21,7 @@ WASM_OPT_FEATURES=(--enable-simd --enable-bulk-memory --enable-nontrapping-float
 
 # build NAME CRATE STAMP CARGO_ARGS... -- INPUTS...: pkg/NAME.js and pkg/NAME_bg.wasm from
 # the cdylib of CRATE. Every module is its own cargo run: one run would unify the features
-# of fhir_media_codecs and put `image` into the main crate's modules, and the prepare and
-# client modules are the same crate (and output file) with different features.
+# of fhir_media_codecs and put `image` into the main crate's module.
 build() {
   local name="$1" crate="$2" stamp="$3"; shift 3
   local cargo_args=()
@@ -45,12 +45,12 @@ build() {
 }
 
 mkdir -p pkg
-# Left over from before the prepare/client split.
-rm -f pkg/.build-stamp pkg/fhir_media_capture.js pkg/fhir_media_capture.d.ts \
-  pkg/fhir_media_capture_bg.wasm pkg/fhir_media_capture_bg.wasm.d.ts
-build fhir_media_prepare fhir_media_capture pkg/.build-stamp-prepare \
-  --no-default-features --features prepare -- src vendor build.rs
-build fhir_media_client fhir_media_capture pkg/.build-stamp-client \
-  --no-default-features --features client -- src vendor build.rs
+# Left over from the prepare/client split (two modules of the main crate).
+for old in prepare client; do
+  rm -f "pkg/.build-stamp-$old" "pkg/fhir_media_$old.js" "pkg/fhir_media_$old.d.ts" \
+    "pkg/fhir_media_${old}_bg.wasm" "pkg/fhir_media_${old}_bg.wasm.d.ts"
+done
+build fhir_media_capture fhir_media_capture pkg/.build-stamp-main \
+  --no-default-features --features prepare,client -- src vendor build.rs
 build fhir_media_codecs fhir_media_codecs_wasm pkg/.build-stamp-codecs \
   -- codecs-wasm/src codecs-wasm/Cargo.toml

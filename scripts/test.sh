@@ -57,12 +57,9 @@ cargo fmt --all -- --check
 section "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The browser builds as scripts/build-wasm.sh makes them: src/web (wasm32 only) without
-# the compiled-in codecs (src/web/codecs.rs), once as the prepare module and once as the
-# client module, and the codecs module.
-for features in prepare client; do
-  cargo clippy --target wasm32-unknown-unknown -p fhir_media_capture --lib --no-default-features \
-    --features "$features" --quiet -- -D warnings
-done
+# the compiled-in codecs (src/web/codecs.rs) as the main module, and the codecs module.
+cargo clippy --target wasm32-unknown-unknown -p fhir_media_capture --lib --no-default-features \
+  --features prepare,client --quiet -- -D warnings
 cargo clippy --target wasm32-unknown-unknown -p fhir_media_codecs_wasm --quiet -- -D warnings
 
 section "cargo test (native)"

@@ -4,7 +4,7 @@
 import imageCompression from '/vendor/browser-image-compression.mjs';
 import Pica from '/vendor/pica.mjs';
 import Compressor from '/vendor/compressor.esm.js';
-import init, { prepareMedia } from '/pkg/fhir_media_prepare.js';
+import init, { prepareMedia } from '/pkg/fhir_media_capture.js';
 import { luma, resizePlane, ssim } from './ssim.js';
 
 const MAX = 2048;

@@ -1,7 +1,7 @@
 // Bench worker for contender (e2): prepareMedia off the main thread. Stands in for the
 // widget's www/lib/worker.js until that exists. Receives {id, buffer, options} (the buffer
 // transferred), answers {id, ok, data (base64), width, height, bytes, timings, memory}.
-import init, { prepareMedia } from '/pkg/fhir_media_prepare.js';
+import init, { prepareMedia } from '/pkg/fhir_media_capture.js';
 
 let ready = null;
 

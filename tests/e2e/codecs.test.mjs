@@ -1,12 +1,11 @@
-// End-to-end: the three wasm modules. The demo's <fhir-media-capture> prepares in its
-// worker with the prepare module alone for a JPEG, and fetches the codecs module (PNG,
-// WebP, GIF, BMP) only when a photo needs it, once; its main thread (gallery, uploads)
-// runs on the client module only. What was downloaded is read from the endpoint's own
-// request log, so a request from the worker counts like one from the page, and, per JS
-// context, from the page's and the worker's resource timing. Fails when the codecs are
-// back in the prepare module (never fetched), loaded eagerly (fetched for the JPEG) or not
-// loadable (the PNG fails), and when a context fetches a module it does not run (or the
-// prepare/client split is undone). Needs FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
+// End-to-end: the two wasm modules. The demo's <fhir-media-capture> prepares a JPEG in its
+// worker and uploads it from the page with the main module alone, and fetches the codecs
+// module (PNG, WebP, GIF, BMP) only when a photo needs it, once. What was downloaded is
+// read from the endpoint's own request log, so a request from the worker counts like one
+// from the page, and, per JS context, from the page's and the worker's resource timing.
+// Fails when the codecs are back in the main module (never fetched), loaded eagerly
+// (fetched for the JPEG) or not loadable (the PNG fails), and when a context fetches a
+// wasm file other than the main module for a JPEG. Needs FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -20,8 +19,7 @@ import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../suppo
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
 const CODECS = /^GET \/fhir_media_codecs_bg\.[^ ]*\.wasm 200 /;
-const PREPARE = /^GET \/fhir_media_prepare_bg\.[^ ]*\.wasm 200 /;
-const CLIENT = /^GET \/fhir_media_client_bg\.[^ ]*\.wasm 200 /;
+const MAIN = /^GET \/fhir_media_capture_bg\.[^ ]*\.wasm 200 /;
 const ANY_WASM = /^GET \/[^ ]*\.wasm /;
 
 let server;
@@ -145,7 +143,7 @@ test('a JPEG is prepared without the codecs module; PNG, WebP, GIF and BMP go th
     };
 
     assert.deepEqual(await prepared(0, { name: 'camera.jpg', ...jpeg }), { format: 'jpeg', contentType: 'image/jpeg', size: '320x240' });
-    assert.ok(await waitServed(PREPARE, 1) >= 1, 'the prepare module was fetched (and the request log is read)');
+    assert.ok(await waitServed(MAIN, 1) >= 1, 'the main module was fetched (and the request log is read)');
     assert.equal(count(CODECS), 0, `a JPEG must not fetch the codecs module; served:\n${served.join('\n')}`);
 
     assert.deepEqual(await prepared(1, { name: 'cutout.png', ...png }), { format: 'png', contentType: 'image/png', size: '320x240' });
@@ -192,16 +190,16 @@ function wasmFetched(target) {
     .sort());
 }
 
-test('a JPEG from capture to upload: the worker fetches only the prepare module, the page only the client module', { timeout: 120_000 }, async () => {
+test('a JPEG from capture to upload: the worker and the page fetch the main module only', { timeout: 120_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   try {
     await new Promise((r) => setTimeout(r, 250)); // the log catches up with the tests before
-    const before = { prepare: count(PREPARE), client: count(CLIENT), all: count(ANY_WASM) };
+    const before = { main: count(MAIN), all: count(ANY_WASM) };
     const { page, widget, errors } = await openDemo(context);
     const workers = [];
     page.on('worker', (w) => workers.push(w));
-    // The gallery's search ran on the client module; no photo yet, so no worker either.
-    assert.deepEqual(await wasmFetched(page), ['fhir_media_client_bg.wasm'], 'the page, before any photo');
+    // The gallery's search ran on the main module; no photo yet, so no worker either.
+    assert.deepEqual(await wasmFetched(page), ['fhir_media_capture_bg.wasm'], 'the page, before any photo');
 
     const [jpeg] = await encodeInPage(page, [{ type: 'image/jpeg' }]);
     const card = await addFile(widget, 0, { name: 'camera.jpg', ...jpeg });
@@ -217,12 +215,15 @@ test('a JPEG from capture to upload: the worker fetches only the prepare module,
     assert.equal(res.status, 200, 'the uploaded Media is on the endpoint');
 
     assert.equal(workers.length, 1, 'the photo was prepared in one worker');
-    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_prepare_bg.wasm'], 'the worker fetched the prepare module only');
-    assert.deepEqual(await wasmFetched(page), ['fhir_media_client_bg.wasm'], 'the page fetched the client module only');
-    // The same from the server's side: one of each, nothing else.
-    assert.equal(await waitServed(ANY_WASM, before.all + 2), before.all + 2, `wasm served:\n${served.join('\n')}`);
-    assert.equal(count(PREPARE) - before.prepare, 1, 'the prepare module was served once');
-    assert.equal(count(CLIENT) - before.client, 1, 'the client module was served once');
+    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'the worker fetched the main module only');
+    assert.deepEqual(await wasmFetched(page), ['fhir_media_capture_bg.wasm'], 'the page fetched the main module only');
+    // The same from the server's side: the main module (the worker's request may come from
+    // the HTTP cache), nothing else.
+    await waitServed(MAIN, before.main + 1);
+    await new Promise((r) => setTimeout(r, 250));
+    const main = count(MAIN) - before.main;
+    assert.ok(main === 1 || main === 2, `the main module served ${main} times`);
+    assert.equal(count(ANY_WASM) - before.all, main, `only the main module was served:\n${served.join('\n')}`);
     assert.deepEqual(errors, [], 'uncaught errors on the page');
   } finally {
     await context.close();
@@ -240,11 +241,9 @@ function importGraph(file, seen = new Set()) {
   return seen;
 }
 
-test('the worker imports no client glue; the package entry reaches all three', () => {
+test('the worker imports the main and codecs glue only; the package entry reaches both', () => {
   const rel = (set) => [...set].map((f) => path.relative(root, f)).sort();
-  const worker = rel(importGraph(path.join(root, 'www/lib/worker.js')));
-  assert.ok(worker.includes('pkg/fhir_media_prepare.js'), worker.join(', '));
-  assert.ok(!worker.includes('pkg/fhir_media_client.js'), `the worker reaches the client glue: ${worker.join(', ')}`);
-  const entry = rel(importGraph(path.join(root, 'www/lib/index.js')));
-  for (const glue of ['prepare', 'client', 'codecs']) assert.ok(entry.includes(`pkg/fhir_media_${glue}.js`), glue);
+  const glue = (set) => rel(set).filter((f) => f.startsWith('pkg/'));
+  assert.deepEqual(glue(importGraph(path.join(root, 'www/lib/worker.js'))), ['pkg/fhir_media_capture.js', 'pkg/fhir_media_codecs.js']);
+  assert.deepEqual(glue(importGraph(path.join(root, 'www/lib/index.js'))), ['pkg/fhir_media_capture.js', 'pkg/fhir_media_codecs.js']);
 });

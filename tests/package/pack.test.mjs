@@ -47,7 +47,7 @@ function startEndpoint(bin, staticDir, dataDir) {
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-pack-'));
-  assert.ok(fs.existsSync(path.join(root, 'pkg', 'fhir_media_prepare_bg.wasm')), 'pkg/ missing: run scripts/build-wasm.sh first');
+  assert.ok(fs.existsSync(path.join(root, 'pkg', 'fhir_media_capture_bg.wasm')), 'pkg/ missing: run scripts/build-wasm.sh first');
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], {
     cwd: root,
     maxBuffer: 16 << 20,
@@ -73,12 +73,10 @@ test('the tarball holds the ESM entry, its declarations and the wasm build', () 
     'package.json',
     'www/lib/index.js',
     'www/lib/index.d.ts',
-    // prepareMedia's module and MediaClient/QueueCore's, each instantiated on first use.
-    'pkg/fhir_media_prepare.js',
-    'pkg/fhir_media_prepare_bg.wasm',
-    'pkg/fhir_media_client.js',
-    'pkg/fhir_media_client_bg.wasm',
-    // The codecs module (PNG, WebP, GIF, BMP), which core.js instantiates on demand.
+    // The main module (prepareMedia, MediaClient, QueueCore), instantiated on first use.
+    'pkg/fhir_media_capture.js',
+    'pkg/fhir_media_capture_bg.wasm',
+    // The codecs module (PNG, WebP, GIF, BMP), which prepare.js instantiates on demand.
     'pkg/fhir_media_codecs.js',
     'pkg/fhir_media_codecs_bg.wasm',
   ];
@@ -189,9 +187,9 @@ main().catch((err) => {
   const info = stats.toJson({ assets: true, all: false });
   const main = info.assets.find((a) => /^main\..*\.js$/.test(a.name));
   assert.ok(main, 'webpack emitted the entry chunk');
-  // The prepare, client and codecs modules, all found through new URL(..., import.meta.url).
+  // The main and codecs modules, both found through new URL(..., import.meta.url).
   const wasmAssets = info.assets.filter((a) => a.name.endsWith('.wasm')).map((a) => a.name);
-  assert.equal(wasmAssets.length, 3, `webpack emitted the three wasm modules as assets: ${wasmAssets}`);
+  assert.equal(wasmAssets.length, 2, `webpack emitted the two wasm modules (main, codecs) as assets: ${wasmAssets}`);
   fs.writeFileSync(path.join(dist, 'index.html'),
     `<!doctype html><meta charset="utf-8"><title>pack test</title><p id="out"></p><script src="${main.name}"></script>\n`);
 

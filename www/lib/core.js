@@ -1,14 +1,10 @@
 // The package's core (re-exported by index.js): prepareMedia (from prepare.js),
 // MediaClient, the error classes, ready(). Nothing here loads the queue or IndexedDB code.
-// Three wasm modules, each fetched and instantiated once, on first use, so that a JS
-// context downloads only what it runs: prepare and codecs through prepare.js (which the
-// element's worker imports alone), client here.
-import initClient, * as clientWasm from '../../pkg/fhir_media_client.js';
-import { lazyModule, prepareMedia } from './prepare.js';
+// The wasm modules are loaded by prepare.js, on first use (see there).
+import * as mainWasm from '../../pkg/fhir_media_capture.js';
+import { mainModule, prepareMedia } from './prepare.js';
 
 export { prepareMedia };
-
-const clientModule = lazyModule(initClient);
 
 /**
  * An input or pipeline failure. The wasm side throws plain `Error`s named
@@ -43,16 +39,16 @@ export class FhirError extends Error {
 }
 
 /**
- * Resolves once the client wasm module (MediaClient, the upload queue) is instantiated; it
- * loads on first use otherwise. prepareMedia loads its own module, on its first call.
+ * Resolves once the main wasm module (MediaClient, the upload queue, prepareMedia) is instantiated; it
+ * loads on first use otherwise.
  */
 export async function ready() {
-  await clientModule.load();
+  await mainModule.load();
 }
 
 /**
  * The FHIR Media client (Rust, see `src/client`). Usable straight after `import`: until
- * the client wasm module is instantiated, each method waits for it. Once it is (after
+ * the main wasm module is instantiated, each method waits for it. Once it is (after
  * `ready()` or any other MediaClient's first call), bad options throw from the
  * constructor; before, they reject the first call.
  */
@@ -61,11 +57,11 @@ export class MediaClient {
   #pending;
 
   constructor(options) {
-    if (clientModule.initialised()) {
-      this.#inner = new clientWasm.MediaClient(options);
+    if (mainModule.initialised()) {
+      this.#inner = new mainWasm.MediaClient(options);
     } else {
-      this.#pending = clientModule.load().then(() => {
-        this.#inner = new clientWasm.MediaClient(options);
+      this.#pending = mainModule.load().then(() => {
+        this.#inner = new mainWasm.MediaClient(options);
         return this.#inner;
       });
       // Reported by the first call that needs the client, not as an unhandled rejection.
@@ -77,7 +73,7 @@ export class MediaClient {
     return this.#inner ?? this.#pending;
   }
 
-  /** The normalised base URL (undefined until the client wasm module is ready). */
+  /** The normalised base URL (undefined until the main wasm module is ready). */
   get baseUrl() {
     return this.#inner?.baseUrl;
   }

@@ -197,21 +197,21 @@ export class MediaPage {
  * `MediaError` 'invalid-options' naming the field.
  */
 /**
- * Resolves once the client wasm module (MediaClient, UploadQueue) is instantiated
- * (otherwise it loads on first use). prepareMedia's module loads on its first call, and the
- * codecs module (PNG, WebP, GIF, BMP input; PNG output) when a photo first needs it.
+ * Resolves once the main wasm module (prepareMedia, MediaClient, UploadQueue) is
+ * instantiated (otherwise it loads on first use). The codecs module (PNG, WebP, GIF, BMP
+ * input; PNG output) loads when a photo first needs it.
  */
 export function ready(): Promise<void>;
 
 export class MediaClient {
   /**
-   * Usable at once; methods wait for the client wasm module. Bad options (`MediaError`
+   * Usable at once; methods wait for the main wasm module. Bad options (`MediaError`
    * 'invalid-options', `field` 'baseUrl' or 'token') throw here once the module is
-   * ready (after `ready()` or any MediaClient or UploadQueue has used it), else they
+   * ready (after `ready()`, `prepareMedia`, or any MediaClient or UploadQueue has used it), else they
    * reject the first call.
    */
   constructor(options: MediaClientOptions);
-  /** The normalised base URL; undefined until the client wasm module is ready. */
+  /** The normalised base URL; undefined until the main wasm module is ready. */
   readonly baseUrl: string | undefined;
   /** `POST /Media`; resolves on 201 Created. */
   create(resource: Media, options?: CreateOptions): Promise<CreatedMedia>;

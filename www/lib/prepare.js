@@ -1,18 +1,16 @@
-// prepareMedia over the prepare wasm module (and, on demand, the codecs module). Kept apart
-// from core.js so that the element's worker, which imports only this, does not load the
-// client module's glue (MediaClient, QueueCore) it never runs.
-// The three wasm modules, each fetched and instantiated once, on first use, so that a JS
-// context downloads only what it runs:
-// - prepare (pkg/fhir_media_prepare.js): prepareMedia, the pipeline. In the element it
-//   runs in the worker only.
-// - client (pkg/fhir_media_client.js): MediaClient and QueueCore (queue.js), and ready().
-//   In the element it runs on the main thread only; core.js loads it.
+// prepareMedia over the main wasm module (and, on demand, the codecs module). The element's
+// worker imports only this file; core.js and queue.js share its `mainModule`, so a JS
+// context instantiates the main module once whichever it calls first.
+// The two wasm modules, each fetched and instantiated once, on first use:
+// - main (pkg/fhir_media_capture.js): prepareMedia and the JPEG pipeline, MediaClient and
+//   QueueCore. In the element the worker runs prepareMedia and the page the client; both
+//   fetch the same file, which the HTTP cache serves the second time.
 // - codecs (PNG, WebP, GIF, BMP; pkg/fhir_media_codecs.js): only when a photo needs it,
 //   which a JPEG camera photo never does.
 // Their small JS glue is imported statically, only the wasm is lazy: a dynamic import()
 // would be a separate chunk that bundlers load with importScripts (webpack) or cannot
 // split at all (Vite's default IIFE workers) inside the module worker that runs this file.
-import initPrepare, * as prepareWasm from '../../pkg/fhir_media_prepare.js';
+import initMain, * as mainWasm from '../../pkg/fhir_media_capture.js';
 import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
 
 /**
@@ -42,13 +40,14 @@ export function lazyModule(init) {
   };
 }
 
-const prepareModule = lazyModule(initPrepare);
+/** The main module (prepareMedia, MediaClient, QueueCore), instantiated once per JS context. */
+export const mainModule = lazyModule(initMain);
 
 let codecs = null;
 
 /**
  * The codecs module's exports once its wasm is fetched and instantiated (once); a failed
- * attempt (offline, say) rejects this call and is retried by the next. The prepare module
+ * attempt (offline, say) rejects this call and is retried by the next. The main module
  * calls this only for PNG, WebP, GIF or BMP input, or PNG output.
  */
 function loadCodecs() {
@@ -68,7 +67,7 @@ function loadCodecs() {
  * @returns {Promise<import('./index.d.ts').PreparedMedia>}
  */
 export async function prepareMedia(input, options) {
-  await prepareModule.load();
-  return prepareWasm.prepareMedia(input, options, loadCodecs);
+  await mainModule.load();
+  return mainWasm.prepareMedia(input, options, loadCodecs);
 }
 

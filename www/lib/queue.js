@@ -8,7 +8,7 @@
 // to IndexedDB *before* its request is sent, so an item found in storage in an in-flight
 // state is reconciled (searched for) before anything is posted again.
 import { FhirError, MediaError, ready } from './core.js';
-import * as wasm from '../../pkg/fhir_media_client.js';
+import * as wasm from '../../pkg/fhir_media_capture.js';
 import { QueueStore } from './queue-store.js';
 
 const LOCK_PREFIX = 'fhir-media-capture:';
