@@ -1,8 +1,11 @@
 //! Options for `prepareMedia`: parsed once at the edge into [`PrepareOptions`], then
 //! checked into [`Settings`], the plain values the pipeline runs on. Unknown names are
 //! rejected so that a typo (`maxDimenson`) fails loudly instead of being ignored.
-
-use serde::Deserialize;
+//!
+//! The reading is by hand, one name at a time through [`OptionSource`], rather than with
+//! serde's derive: in the browser wasm the derive, serde_path_to_error and serde's
+//! float-formatting messages cost ~20 KB. The same reader serves JS objects (src/web)
+//! and JSON (native callers and tests), so both give the same errors.
 
 use crate::error::MediaError;
 use crate::fhir::reference::{self, ReferenceKind};
@@ -16,8 +19,7 @@ pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 pub const MIN_QUALITY: f64 = 0.5;
 
 /// The options exactly as a caller wrote them (JS object or JSON).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct PrepareOptions {
     pub max_dimension: Option<u32>,
     pub max_bytes: Option<u64>,
@@ -36,8 +38,7 @@ pub struct PrepareOptions {
 }
 
 /// Which encoding the output uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OutputFormat {
     /// JPEG, unless the image has real transparency (then PNG).
     #[default]
@@ -49,8 +50,7 @@ pub enum OutputFormat {
 }
 
 /// Media.status values Canvas accepts on create.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Status {
     #[default]
     Completed,
@@ -88,8 +88,7 @@ pub struct Settings {
 }
 
 impl PrepareOptions {
-    /// Every option name, for callers whose deserializer cannot see unknown keys
-    /// (serde-wasm-bindgen only looks up declared fields). Kept in sync by a test.
+    /// Every option name, in the order they are read (the first bad one is reported).
     pub const NAMES: [&'static str; 14] = [
         "maxDimension",
         "maxBytes",
@@ -128,8 +127,76 @@ impl PrepareOptions {
 
     /// Parse from JSON text (native callers and tests); errors name the offending field.
     pub fn from_json(text: &str) -> Result<Self, MediaError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(path_error)
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| MediaError::invalid("options", format!("is not JSON: {e}")))?;
+        match value {
+            serde_json::Value::Null => Ok(Self::default()),
+            serde_json::Value::Object(map) => {
+                Self::reject_unknown(map.keys())?;
+                Self::read(&map)
+            }
+            _ => Err(MediaError::invalid("options", "must be an object")),
+        }
+    }
+
+    /// Read every option from `source` (unknown names already rejected).
+    pub fn read(source: &impl OptionSource) -> Result<Self, MediaError> {
+        let [max_dimension, max_bytes, quality, format, subject, encounter, operator, status, title, notes, identifier, max_input_bytes, max_pixels, progressive] =
+            Self::NAMES;
+        Ok(PrepareOptions {
+            max_dimension: whole(source, max_dimension, U32_MAX, U32_MAX, U32_MESSAGE)?
+                .map(|v| v as u32),
+            max_bytes: whole(source, max_bytes, MAX_SAFE, u64::MAX, U64_MESSAGE)?,
+            quality: match source.get(quality)? {
+                OptionValue::Absent | OptionValue::Null => None,
+                OptionValue::Number(v) => Some(v),
+                OptionValue::Whole(v) => Some(v as f64),
+                _ => return Err(MediaError::invalid(quality, "must be a number")),
+            },
+            format: match string(source, format)?.as_deref() {
+                None => None,
+                Some("auto") => Some(OutputFormat::Auto),
+                Some("jpeg") => Some(OutputFormat::Jpeg),
+                Some("png") => Some(OutputFormat::Png),
+                Some(_) => return Err(MediaError::invalid(format, FORMAT_MESSAGE)),
+            },
+            subject: string(source, subject)?,
+            encounter: string(source, encounter)?,
+            operator: string(source, operator)?,
+            status: match string(source, status)?.as_deref() {
+                None => None,
+                Some("completed") => Some(Status::Completed),
+                Some("entered-in-error") => Some(Status::EnteredInError),
+                Some(_) => return Err(MediaError::invalid(status, STATUS_MESSAGE)),
+            },
+            title: string(source, title)?,
+            notes: match source.get(notes)? {
+                OptionValue::Absent | OptionValue::Null => None,
+                OptionValue::List(items) => Some(
+                    items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, item)| match item {
+                            OptionValue::String(s) => Ok(s),
+                            // The element's path, as serde_path_to_error gave it.
+                            _ => Err(MediaError::invalid(
+                                &format!("{notes}[{i}]"),
+                                "must be a string",
+                            )),
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+                _ => return Err(MediaError::invalid(notes, "must be a list of strings")),
+            },
+            identifier: string(source, identifier)?,
+            max_input_bytes: whole(source, max_input_bytes, MAX_SAFE, u64::MAX, U64_MESSAGE)?,
+            max_pixels: whole(source, max_pixels, MAX_SAFE, u64::MAX, U64_MESSAGE)?,
+            progressive: match source.get(progressive)? {
+                OptionValue::Absent | OptionValue::Null => None,
+                OptionValue::Bool(b) => Some(b),
+                _ => return Err(MediaError::invalid(progressive, "must be true or false")),
+            },
+        })
     }
 
     /// Apply defaults and check every value.
@@ -152,7 +219,8 @@ impl PrepareOptions {
         if !(quality > 0.0 && quality <= 1.0) {
             return Err(MediaError::invalid(
                 "quality",
-                format!("must be a number greater than 0 and at most 1, got {quality}"),
+                // No `got {quality}`: formatting an f64 links ~14 KB of float printing.
+                "must be a number greater than 0 and at most 1",
             ));
         }
         let subject = match self.subject {
@@ -212,25 +280,90 @@ impl PrepareOptions {
     }
 }
 
-/// Turn a serde error with its path into an `invalid-options` error naming the field.
-pub fn path_error<E: std::fmt::Display>(err: serde_path_to_error::Error<E>) -> MediaError {
-    let path = err.path().to_string();
-    let inner = err.inner().to_string();
-    // Unknown fields are reported by serde at the parent; the message names them.
-    if let Some(name) = inner
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next())
-    {
-        if let Err(e) = PrepareOptions::reject_unknown([name]) {
-            return e;
-        }
+/// One option's value as the caller wrote it, whatever the source.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    /// Missing, or `undefined`.
+    Absent,
+    /// `null`: treated as absent, as serde treated it for the `Option` fields.
+    Null,
+    Bool(bool),
+    /// A JS number, or a JSON number that is not a non-negative integer.
+    Number(f64),
+    /// A JSON non-negative integer, or a JS BigInt within u64.
+    Whole(u64),
+    String(String),
+    /// An array (or, from JS, another iterable object).
+    List(Vec<OptionValue>),
+    /// Anything else (an object, a function, a symbol, an out-of-range BigInt).
+    Other,
+}
+
+/// Where options come from: a JS object in the browser, JSON natively.
+pub trait OptionSource {
+    /// The value under `name`; `Err` only when the source itself fails (a throwing getter).
+    fn get(&self, name: &str) -> Result<OptionValue, MediaError>;
+}
+
+impl OptionSource for serde_json::Map<String, serde_json::Value> {
+    fn get(&self, name: &str) -> Result<OptionValue, MediaError> {
+        Ok(self.get(name).map_or(OptionValue::Absent, json_value))
     }
-    let field = if path == "." {
-        "options".to_string()
-    } else {
-        path
+}
+
+fn json_value(v: &serde_json::Value) -> OptionValue {
+    use serde_json::Value;
+    match v {
+        Value::Null => OptionValue::Null,
+        Value::Bool(b) => OptionValue::Bool(*b),
+        Value::Number(n) => match n.as_u64() {
+            Some(w) => OptionValue::Whole(w),
+            None => OptionValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => OptionValue::String(s.clone()),
+        Value::Array(items) => OptionValue::List(items.iter().map(json_value).collect()),
+        Value::Object(_) => OptionValue::Other,
+    }
+}
+
+/// The largest integer a JS number holds exactly (Number.MAX_SAFE_INTEGER): above it
+/// serde-wasm-bindgen refused numbers for the u64 options, and so do we.
+const MAX_SAFE: u64 = (1 << 53) - 1;
+const U32_MAX: u64 = u32::MAX as u64;
+const U32_MESSAGE: &str = "must be a whole number from 0 to 4294967295";
+const U64_MESSAGE: &str = "must be a whole number from 0 to 9007199254740991";
+const FORMAT_MESSAGE: &str = "must be one of auto, jpeg, png";
+const STATUS_MESSAGE: &str = "must be one of completed, entered-in-error";
+
+/// A whole number: a number up to `max_number`, or an exact integer (JSON, BigInt) up to
+/// `max_exact`.
+fn whole(
+    source: &impl OptionSource,
+    name: &str,
+    max_number: u64,
+    max_exact: u64,
+    message: &'static str,
+) -> Result<Option<u64>, MediaError> {
+    let v = match source.get(name)? {
+        OptionValue::Absent | OptionValue::Null => return Ok(None),
+        OptionValue::Whole(v) if v <= max_exact => Some(v),
+        // -0 is a whole number too; both maxima are exact in f64, and so is the cast once
+        // the range is checked (NaN and infinities fail it).
+        OptionValue::Number(v) if v.fract() == 0.0 && (0.0..=max_number as f64).contains(&v) => {
+            Some(v as u64)
+        }
+        _ => None,
     };
-    MediaError::invalid(&field, inner)
+    v.map(Some)
+        .ok_or_else(|| MediaError::invalid(name, message))
+}
+
+fn string(source: &impl OptionSource, name: &str) -> Result<Option<String>, MediaError> {
+    match source.get(name)? {
+        OptionValue::Absent | OptionValue::Null => Ok(None),
+        OptionValue::String(s) => Ok(Some(s)),
+        _ => Err(MediaError::invalid(name, "must be a string")),
+    }
 }
 
 fn non_blank(s: String) -> Option<String> {

@@ -151,7 +151,18 @@ fn jpeg_error(e: jpeg_decoder::Error) -> MediaError {
         jpeg_decoder::Error::Unsupported(f) => MediaError::UnsupportedFormat {
             detail: format!("a JPEG variant we cannot decode: {f:?}"),
         },
-        other => MediaError::corrupt(format!("JPEG: {other}")),
+        // The same texts as jpeg-decoder's Display, without calling it: its io::Error
+        // arm links every io::ErrorKind's description into the wasm.
+        jpeg_decoder::Error::Format(desc) => {
+            MediaError::corrupt(format!("JPEG: invalid JPEG format: {desc}"))
+        }
+        // Read from a slice, the only io error is running out of data
+        // ("failed to fill whole buffer").
+        jpeg_decoder::Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            MediaError::corrupt("JPEG: the data ends too soon")
+        }
+        jpeg_decoder::Error::Io(_) => MediaError::corrupt("JPEG: the data could not be read"),
+        jpeg_decoder::Error::Internal(e) => MediaError::corrupt(format!("JPEG: {e}")),
     }
 }
 
@@ -180,7 +191,8 @@ pub(super) fn missing_codecs(format: Format) -> MediaError {
     MediaError::UnsupportedFormat {
         detail: format!(
             "{} needs the image codecs module, which is not loaded",
-            format.name().to_uppercase()
+            // ASCII: the names are; to_uppercase would link Unicode case tables.
+            format.name().to_ascii_uppercase()
         ),
     }
 }

@@ -100,7 +100,8 @@ fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
         },
         _ => CodecError::Corrupt(format!(
             "the {} {role} failed: {message}",
-            format.name().to_uppercase()
+            // ASCII: the names are; to_uppercase would link Unicode case tables.
+            format.name().to_ascii_uppercase()
         )),
     }
 }

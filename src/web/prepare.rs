@@ -8,7 +8,7 @@ use super::errors::media_error;
 use super::input::read_bytes;
 use crate::error::MediaError;
 use crate::fhir::Media;
-use crate::options::{path_error, PrepareOptions, Settings};
+use crate::options::{OptionSource, OptionValue, PrepareOptions, Settings};
 use crate::pipeline::{self, SourceInfo, Timings};
 
 /// The JS result object.
@@ -84,8 +84,45 @@ pub fn parse_options(options: JsValue) -> Result<Settings, MediaError> {
     } else {
         let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
         PrepareOptions::reject_unknown(keys.iter().filter_map(|k| k.as_string()))?;
-        serde_path_to_error::deserialize(serde_wasm_bindgen::Deserializer::from(options))
-            .map_err(path_error)?
+        PrepareOptions::read(&JsOptions(options))?
     };
     raw.validate()
+}
+
+/// The options object, read one name at a time through `Reflect.get` (no serde: see
+/// src/options.rs).
+struct JsOptions(JsValue);
+
+impl OptionSource for JsOptions {
+    fn get(&self, name: &str) -> Result<OptionValue, MediaError> {
+        js_sys::Reflect::get(&self.0, &JsValue::from_str(name))
+            .map(js_value)
+            .map_err(|_| MediaError::invalid(name, "could not be read (its getter threw)"))
+    }
+}
+
+fn js_value(v: JsValue) -> OptionValue {
+    if v.is_undefined() {
+        OptionValue::Absent
+    } else if v.is_null() {
+        OptionValue::Null
+    } else if let Some(b) = v.as_bool() {
+        OptionValue::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        OptionValue::Number(n)
+    } else if let Some(s) = v.as_string() {
+        OptionValue::String(s)
+    } else if v.is_bigint() {
+        u64::try_from(v).map_or(OptionValue::Other, OptionValue::Whole)
+    } else if let Some(a) = v.dyn_ref::<js_sys::Array>() {
+        OptionValue::List(a.iter().map(js_value).collect())
+    } else if let Ok(Some(items)) = js_sys::try_iter(&v) {
+        // serde-wasm-bindgen took any iterable as a sequence (a Set of notes, say).
+        match items.collect::<Result<Vec<_>, _>>() {
+            Ok(items) => OptionValue::List(items.into_iter().map(js_value).collect()),
+            Err(_) => OptionValue::Other,
+        }
+    } else {
+        OptionValue::Other
+    }
 }
