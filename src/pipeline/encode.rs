@@ -319,7 +319,22 @@ fn dims_u16(w: u32, h: u32) -> Result<(u16, u16), MediaError> {
     }
 }
 
-fn encode_error(e: impl std::fmt::Display) -> MediaError {
-    // Encoding our own well-formed buffers only fails on impossible sizes.
-    MediaError::corrupt(format!("encoding failed: {e}"))
+fn encode_error(e: jpeg_encoder::EncodingError) -> MediaError {
+    use jpeg_encoder::EncodingError as E;
+    // Encoding our own well-formed buffers only fails on impossible sizes. Each variant is
+    // spelled out: the crate's Display would link std::io::Error's formatting (~0.8 KB wasm).
+    MediaError::corrupt(match e {
+        E::IccTooLarge(n) => format!("encoding failed: the ICC profile is too large ({n} bytes)"),
+        E::AppSegmentTooLarge(n) => {
+            format!("encoding failed: an app segment is too large ({n} bytes)")
+        }
+        E::InvalidAppSegment(n) => format!("encoding failed: invalid app segment {n}"),
+        E::BadImageData { length, required } => {
+            format!("encoding failed: {length} bytes of pixels, {required} needed")
+        }
+        E::ZeroImageDimensions { width, height } => {
+            format!("encoding failed: zero image size {width}x{height}")
+        }
+        E::IoError(_) | E::Write(_) => "encoding failed: could not write the output".to_string(),
+    })
 }
