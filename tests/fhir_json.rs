@@ -72,7 +72,7 @@ fn every_canvas_example_media_round_trips() {
     for name in ["error-400.json", "error-422.json"] {
         let body = fs::read_to_string(dir.join(name)).expect(name);
         let v: Value = serde_json::from_str(&body).expect("json");
-        let oo = OperationOutcome::from_json(&v).expect("an OperationOutcome");
+        let oo = OperationOutcome::from_json(v.clone()).expect("an OperationOutcome");
         assert_eq!(serde_json::to_value(&oo).expect("write"), v, "{name}");
     }
 }
@@ -254,13 +254,13 @@ fn bundles_read_total_links_and_entries() {
 #[test]
 fn outcomes_of_the_wrong_shape_are_not_used() {
     let oo = |issue: Value| json!({"resourceType": "OperationOutcome", "issue": issue});
-    let good = OperationOutcome::from_json(&oo(
+    let good = OperationOutcome::from_json(oo(
         json!([{"code": "invalid", "details": {"text": "t"}, "x": 1}]),
     ))
     .expect("outcome");
     assert_eq!(good.issue[0].message(), Some("t"));
     assert!(
-        OperationOutcome::from_json(&json!({"resourceType": "OperationOutcome"}))
+        OperationOutcome::from_json(json!({"resourceType": "OperationOutcome"}))
             .expect("no issues")
             .issue
             .is_empty()
@@ -273,7 +273,7 @@ fn outcomes_of_the_wrong_shape_are_not_used() {
     ] {
         let body = oo(bad.clone());
         let body = if bad.is_object() { bad.clone() } else { body };
-        assert!(OperationOutcome::from_json(&body).is_err(), "{body}");
+        assert!(OperationOutcome::from_json(body.clone()).is_err(), "{body}");
         // The error answer then reads as a body that is not an OperationOutcome.
         let e = response::error(400, &body.to_string());
         assert_eq!(e.code(), "invalid");

@@ -110,7 +110,7 @@ pub fn error(status: u16, body: &str) -> ClientError {
     let outcome = json.as_ref().and_then(|v| {
         let is_outcome = v.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome");
         is_outcome
-            .then(|| OperationOutcome::from_json(v).ok())
+            .then(|| OperationOutcome::from_json(v.clone()).ok())
             .flatten()
     });
     match outcome {

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::json::{list, object, opt_string, optional, required, string, unsigned, JsonError};
+use super::json::{Fields, JsonError};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -51,23 +51,27 @@ impl<R> Bundle<R> {
 impl Bundle<Value> {
     /// Read a Bundle, its entries' resources left as JSON.
     pub fn from_json(value: Value) -> Result<Self, JsonError> {
-        let o = &mut object(value, "")?;
+        let mut f = Fields::new(
+            value,
+            "",
+            &["resourceType", "type", "total", "link", "entry"],
+        )?;
         Ok(Bundle {
-            resource_type: required(o, "", "resourceType", string)?,
-            kind: required(o, "", "type", string)?,
-            total: optional(o, "", "total", unsigned)?,
-            link: list(o, "", "link", |v, at| {
-                let o = &mut object(v, at)?;
+            resource_type: f.string("resourceType")?,
+            kind: f.string("type")?,
+            total: f.opt_unsigned("total")?,
+            link: f.list("link", |v, at| {
+                let mut f = Fields::new(v, at, &["relation", "url"])?;
                 Ok(BundleLink {
-                    relation: required(o, at, "relation", string)?,
-                    url: required(o, at, "url", string)?,
+                    relation: f.string("relation")?,
+                    url: f.string("url")?,
                 })
             })?,
-            entry: list(o, "", "entry", |v, at| {
-                let o = &mut object(v, at)?;
+            entry: f.list("entry", |v, at| {
+                let mut f = Fields::new(v, at, &["fullUrl", "resource"])?;
                 Ok(BundleEntry {
-                    full_url: opt_string(o, at, "fullUrl")?,
-                    resource: super::json::take(o, "resource"),
+                    full_url: f.opt_string("fullUrl")?,
+                    resource: f.opt_value("resource"),
                 })
             })?,
         })

@@ -58,85 +58,135 @@ fn wrong(path: String, expected: &'static str, value: &Value) -> JsonError {
     }
 }
 
-/// The value as an object (`at` names it in the error).
-pub fn object(value: Value, at: &str) -> Result<Map<String, Value>, JsonError> {
-    match value {
-        Value::Object(map) => Ok(map),
-        other => Err(wrong(at.to_string(), "an object", &other)),
+/// An object's fields split into the ones a type reads (`names`) and the rest. The
+/// readers below are plain functions, not one generic copy per field, which keeps the
+/// wasm small.
+pub struct Fields<'a> {
+    at: &'a str,
+    names: &'static [&'static str],
+    values: Vec<Option<Value>>,
+    /// The fields not in `names`, in the map's order.
+    pub rest: Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    /// `value` must be an object; `at` is its path in errors ("" at the top).
+    #[inline(never)]
+    pub fn new(
+        value: Value,
+        at: &'a str,
+        names: &'static [&'static str],
+    ) -> Result<Self, JsonError> {
+        let map = match value {
+            Value::Object(map) => map,
+            other => return Err(wrong(at.to_string(), "an object", &other)),
+        };
+        let mut values = vec![None; names.len()];
+        let mut rest = Map::new();
+        for (key, value) in map {
+            match names.iter().position(|n| *n == key) {
+                Some(i) => values[i] = Some(value),
+                None => {
+                    rest.insert(key, value);
+                }
+            }
+        }
+        Ok(Fields {
+            at,
+            names,
+            values,
+            rest,
+        })
     }
-}
 
-/// Takes `key` out of `obj`: `None` when absent or `null`.
-pub fn take(obj: &mut Map<String, Value>, key: &str) -> Option<Value> {
-    obj.remove(key).filter(|v| !v.is_null())
-}
-
-/// A required field, taken out of `obj` and read with `read`.
-pub fn required<T>(
-    obj: &mut Map<String, Value>,
-    parent: &str,
-    key: &str,
-    read: impl FnOnce(Value, &str) -> Result<T, JsonError>,
-) -> Result<T, JsonError> {
-    let path = join(parent, key);
-    match obj.remove(key) {
-        None => Err(JsonError::Missing { path }),
-        Some(v) => read(v, &path),
+    /// The path of a field, for errors and for reading what is inside it.
+    pub fn path(&self, key: &str) -> String {
+        join(self.at, key)
     }
-}
 
-/// An optional field (absent or `null` → `None`), taken out of `obj`.
-pub fn optional<T>(
-    obj: &mut Map<String, Value>,
-    parent: &str,
-    key: &str,
-    read: impl FnOnce(Value, &str) -> Result<T, JsonError>,
-) -> Result<Option<T>, JsonError> {
-    take(obj, key)
-        .map(|v| read(v, &join(parent, key)))
-        .transpose()
-}
+    /// The path of a list item: `key[i]`.
+    pub fn item(&self, key: &str, i: usize) -> String {
+        format!("{}[{i}]", self.path(key))
+    }
 
-/// A list field: absent → empty; each element read with `read` at `key[i]`.
-pub fn list<T>(
-    obj: &mut Map<String, Value>,
-    parent: &str,
-    key: &str,
-    mut read: impl FnMut(Value, &str) -> Result<T, JsonError>,
-) -> Result<Vec<T>, JsonError> {
-    let path = join(parent, key);
-    match obj.remove(key) {
-        None => Ok(Vec::new()),
-        Some(Value::Array(items)) => items
+    /// Takes the field out, `null` included (`None` when absent).
+    fn slot(&mut self, key: &str) -> Option<Value> {
+        let i = self.names.iter().position(|n| *n == key)?;
+        self.values.get_mut(i)?.take()
+    }
+
+    /// A required field of any type (`null` is left to the type's reader to refuse).
+    #[inline(never)]
+    pub fn value(&mut self, key: &str) -> Result<Value, JsonError> {
+        self.slot(key).ok_or_else(|| JsonError::Missing {
+            path: self.path(key),
+        })
+    }
+
+    /// An optional field: absent or `null` → `None`.
+    #[inline(never)]
+    pub fn opt_value(&mut self, key: &str) -> Option<Value> {
+        self.slot(key).filter(|v| !v.is_null())
+    }
+
+    /// A required string.
+    #[inline(never)]
+    pub fn string(&mut self, key: &str) -> Result<String, JsonError> {
+        let value = self.value(key)?;
+        self.as_string(key, value)
+    }
+
+    /// An optional string.
+    #[inline(never)]
+    pub fn opt_string(&mut self, key: &str) -> Result<Option<String>, JsonError> {
+        match self.opt_value(key) {
+            None => Ok(None),
+            Some(value) => self.as_string(key, value).map(Some),
+        }
+    }
+
+    fn as_string(&self, key: &str, value: Value) -> Result<String, JsonError> {
+        match value {
+            Value::String(s) => Ok(s),
+            other => Err(wrong(self.path(key), "a string", &other)),
+        }
+    }
+
+    /// An optional whole number ≥ 0 (as serde reads a `u64`: `1.0` is not one).
+    #[inline(never)]
+    pub fn opt_unsigned(&mut self, key: &str) -> Result<Option<u64>, JsonError> {
+        match self.opt_value(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| wrong(self.path(key), "a whole number of at least 0", &v)),
+        }
+    }
+
+    /// A list: absent → empty, `null` or another type → error.
+    #[inline(never)]
+    pub fn array(&mut self, key: &str) -> Result<Vec<Value>, JsonError> {
+        match self.slot(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => Ok(items),
+            Some(other) => Err(wrong(self.path(key), "an array", &other)),
+        }
+    }
+
+    /// A list of objects, each read by `read` at its `key[i]` path.
+    pub fn list<T>(
+        &mut self,
+        key: &str,
+        read: fn(Value, &str) -> Result<T, JsonError>,
+    ) -> Result<Vec<T>, JsonError> {
+        let items = self.array(key)?;
+        items
             .into_iter()
             .enumerate()
-            .map(|(i, v)| read(v, &format!("{path}[{i}]")))
-            .collect(),
-        Some(other) => Err(wrong(path, "an array", &other)),
+            .map(|(i, v)| read(v, &self.item(key, i)))
+            .collect()
     }
-}
-
-pub fn string(value: Value, at: &str) -> Result<String, JsonError> {
-    match value {
-        Value::String(s) => Ok(s),
-        other => Err(wrong(at.to_string(), "a string", &other)),
-    }
-}
-
-/// A whole number ≥ 0 (as serde reads a `u64`: `1.0` is not one).
-pub fn unsigned(value: Value, at: &str) -> Result<u64, JsonError> {
-    value
-        .as_u64()
-        .ok_or_else(|| wrong(at.to_string(), "a whole number of at least 0", &value))
-}
-
-/// An optional string field.
-pub fn opt_string(
-    obj: &mut Map<String, Value>,
-    parent: &str,
-    key: &str,
-) -> Result<Option<String>, JsonError> {
-    optional(obj, parent, key, string)
 }
 
 #[cfg(test)]
@@ -146,11 +196,13 @@ mod tests {
 
     #[test]
     fn fields_follow_serdes_rules() {
-        let mut obj = object(json!({"a": null, "b": "x", "c": 5, "l": null}), "").expect("obj");
-        assert_eq!(opt_string(&mut obj, "p", "a"), Ok(None));
-        assert_eq!(opt_string(&mut obj, "p", "b"), Ok(Some("x".into())));
+        const NAMES: &[&str] = &["a", "b", "c", "l", "n", "gone", "absent"];
+        let v = json!({"a": null, "b": "x", "c": 5, "l": null, "n": 1.0, "other": [1]});
+        let mut f = Fields::new(v, "p", NAMES).expect("obj");
+        assert_eq!(f.opt_string("a"), Ok(None));
+        assert_eq!(f.opt_string("b"), Ok(Some("x".into())));
         assert_eq!(
-            opt_string(&mut obj, "p", "c"),
+            f.opt_string("c"),
             Err(JsonError::WrongType {
                 path: "p.c".into(),
                 expected: "a string",
@@ -158,22 +210,22 @@ mod tests {
             })
         );
         assert_eq!(
-            required(&mut obj, "", "gone", string),
+            f.string("gone"),
             Err(JsonError::Missing {
-                path: "gone".into()
+                path: "p.gone".into()
             })
         );
-        let e = list(&mut obj, "", "l", string).expect_err("null list");
-        assert_eq!(e.to_string(), "`l` must be an array, got null");
-        assert_eq!(list(&mut obj, "", "absent", string), Ok(vec![]));
-        assert!(obj.is_empty(), "every read field is taken out");
+        let e = f.array("l").expect_err("null list");
+        assert_eq!(e.to_string(), "`p.l` must be an array, got null");
+        assert_eq!(f.array("absent"), Ok(vec![]));
         assert_eq!(
-            unsigned(json!(1.0), "total")
-                .expect_err("float")
-                .to_string(),
-            "`total` must be a whole number of at least 0, got a number"
+            f.opt_unsigned("n").expect_err("float").to_string(),
+            "`p.n` must be a whole number of at least 0, got a number"
         );
-        assert_eq!(unsigned(json!(-1), "t").ok(), None);
-        assert_eq!(unsigned(json!(7), "t"), Ok(7));
+        assert_eq!(f.rest, *json!({"other": [1]}).as_object().expect("obj"));
+        let e = Fields::new(json!(3), "", NAMES)
+            .err()
+            .expect("not an object");
+        assert_eq!(e.to_string(), "the JSON must be an object, got a number");
     }
 }

@@ -7,7 +7,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::json::{list, object, opt_string, optional, required, string, JsonError};
+use super::json::{Fields, JsonError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Media {
@@ -31,22 +31,32 @@ impl Media {
 
     /// As [`Media::from_json`], with error paths under `at` (`entry[2].resource`).
     pub fn read(value: Value, at: &str) -> Result<Media, JsonError> {
-        let mut obj = object(value, at)?;
-        let o = &mut obj;
+        const NAMES: &[&str] = &[
+            "resourceType",
+            "id",
+            "identifier",
+            "status",
+            "subject",
+            "encounter",
+            "operator",
+            "content",
+            "note",
+        ];
+        let mut f = Fields::new(value, at, NAMES)?;
         let media = Media {
-            resource_type: required(o, at, "resourceType", string)?,
-            id: opt_string(o, at, "id")?,
-            identifier: list(o, at, "identifier", Identifier::read)?,
-            status: required(o, at, "status", string)?,
-            subject: required(o, at, "subject", Reference::read)?,
-            encounter: optional(o, at, "encounter", Reference::read)?,
-            operator: optional(o, at, "operator", Reference::read)?,
-            content: required(o, at, "content", Attachment::read)?,
-            note: list(o, at, "note", Annotation::read)?,
+            resource_type: f.string("resourceType")?,
+            id: f.opt_string("id")?,
+            identifier: f.list("identifier", Identifier::read)?,
+            status: f.string("status")?,
+            subject: Reference::read(f.value("subject")?, &f.path("subject"))?,
+            encounter: Reference::read_opt(&mut f, "encounter")?,
+            operator: Reference::read_opt(&mut f, "operator")?,
+            content: Attachment::read(f.value("content")?, &f.path("content"))?,
+            note: f.list("note", Annotation::read)?,
             extra: Map::new(),
         };
         Ok(Media {
-            extra: obj,
+            extra: f.rest,
             ..media
         })
     }
@@ -106,11 +116,18 @@ impl Reference {
     }
 
     fn read(value: Value, at: &str) -> Result<Self, JsonError> {
-        let o = &mut object(value, at)?;
+        let mut f = Fields::new(value, at, &["reference", "type"])?;
         Ok(Reference {
-            reference: opt_string(o, at, "reference")?,
-            kind: opt_string(o, at, "type")?,
+            reference: f.opt_string("reference")?,
+            kind: f.opt_string("type")?,
         })
+    }
+
+    fn read_opt(media: &mut Fields, key: &str) -> Result<Option<Self>, JsonError> {
+        media
+            .opt_value(key)
+            .map(|v| Reference::read(v, &media.path(key)))
+            .transpose()
     }
 }
 
@@ -130,12 +147,12 @@ pub struct Attachment {
 
 impl Attachment {
     fn read(value: Value, at: &str) -> Result<Self, JsonError> {
-        let o = &mut object(value, at)?;
+        let mut f = Fields::new(value, at, &["contentType", "data", "url", "title"])?;
         Ok(Attachment {
-            content_type: opt_string(o, at, "contentType")?,
-            data: opt_string(o, at, "data")?,
-            url: opt_string(o, at, "url")?,
-            title: opt_string(o, at, "title")?,
+            content_type: f.opt_string("contentType")?,
+            data: f.opt_string("data")?,
+            url: f.opt_string("url")?,
+            title: f.opt_string("title")?,
         })
     }
 }
@@ -147,9 +164,9 @@ pub struct Annotation {
 
 impl Annotation {
     fn read(value: Value, at: &str) -> Result<Self, JsonError> {
-        let o = &mut object(value, at)?;
+        let mut f = Fields::new(value, at, &["text"])?;
         Ok(Annotation {
-            text: required(o, at, "text", string)?,
+            text: f.string("text")?,
         })
     }
 }
@@ -164,10 +181,10 @@ pub struct Identifier {
 
 impl Identifier {
     fn read(value: Value, at: &str) -> Result<Self, JsonError> {
-        let o = &mut object(value, at)?;
+        let mut f = Fields::new(value, at, &["system", "value"])?;
         Ok(Identifier {
-            system: opt_string(o, at, "system")?,
-            value: opt_string(o, at, "value")?,
+            system: f.opt_string("system")?,
+            value: f.opt_string("value")?,
         })
     }
 }

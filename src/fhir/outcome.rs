@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::json::{kind_of, list, object, opt_string, optional, required, string, JsonError};
+use super::json::{Fields, JsonError};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -33,26 +33,12 @@ pub struct CodeableConcept {
 }
 
 impl OperationOutcome {
-    /// Read an OperationOutcome (the JSON is borrowed: the caller hands it on whole).
-    pub fn from_json(value: &Value) -> Result<Self, JsonError> {
-        let Value::Object(map) = value else {
-            return Err(JsonError::WrongType {
-                path: String::new(),
-                expected: "an object",
-                found: kind_of(value),
-            });
-        };
-        // Only the small fields are copied, not the whole body.
-        let mut o = serde_json::Map::new();
-        for key in ["resourceType", "issue"] {
-            if let Some(v) = map.get(key) {
-                o.insert(key.to_string(), v.clone());
-            }
-        }
-        let o = &mut o;
+    /// Read an OperationOutcome.
+    pub fn from_json(value: Value) -> Result<Self, JsonError> {
+        let mut f = Fields::new(value, "", &["resourceType", "issue"])?;
         Ok(OperationOutcome {
-            resource_type: required(o, "", "resourceType", string)?,
-            issue: list(o, "", "issue", Issue::read)?,
+            resource_type: f.string("resourceType")?,
+            issue: f.list("issue", Issue::read)?,
         })
     }
 }
@@ -60,24 +46,29 @@ impl OperationOutcome {
 /// Through [`OperationOutcome::from_json`].
 impl<'de> Deserialize<'de> for OperationOutcome {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        OperationOutcome::from_json(&Value::deserialize(deserializer)?)
+        OperationOutcome::from_json(Value::deserialize(deserializer)?)
             .map_err(serde::de::Error::custom)
     }
 }
 
 impl Issue {
     fn read(value: Value, at: &str) -> Result<Self, JsonError> {
-        let o = &mut object(value, at)?;
-        Ok(Issue {
-            severity: opt_string(o, at, "severity")?,
-            code: opt_string(o, at, "code")?,
-            details: optional(o, at, "details", |v, at| {
-                let o = &mut object(v, at)?;
-                Ok(CodeableConcept {
-                    text: opt_string(o, at, "text")?,
+        let mut f = Fields::new(value, at, &["severity", "code", "details", "diagnostics"])?;
+        let details = match f.opt_value("details") {
+            None => None,
+            Some(v) => {
+                let at = f.path("details");
+                let mut d = Fields::new(v, &at, &["text"])?;
+                Some(CodeableConcept {
+                    text: d.opt_string("text")?,
                 })
-            })?,
-            diagnostics: opt_string(o, at, "diagnostics")?,
+            }
+        };
+        Ok(Issue {
+            severity: f.opt_string("severity")?,
+            code: f.opt_string("code")?,
+            details,
+            diagnostics: f.opt_string("diagnostics")?,
         })
     }
 
