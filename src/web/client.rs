@@ -321,7 +321,7 @@ impl Inner {
         let body = resp
             .text()
             .await
-            .map_err(|e| ClientError::network(&e.to_string()))?;
+            .map_err(|e| gloo_failure(&e))?;
         Ok((resp.status(), body, retry_after))
     }
 
@@ -336,7 +336,7 @@ impl Inner {
             let resp = request
                 .send()
                 .await
-                .map_err(|e| ClientError::network(&e.to_string()))?;
+                .map_err(|e| gloo_failure(&e))?;
             if with_token && resp.status() == 401 && self.retry_after_401(refresh) {
                 refresh = true;
                 continue;
@@ -583,6 +583,16 @@ fn with_retry_after(e: ClientError, header: Option<String>) -> ClientError {
     e.with_retry_after(header.as_deref(), js_sys::Date::now(), |date| {
         Some(js_sys::Date::parse(date)).filter(|t| !t.is_nan())
     })
+}
+
+/// A failed fetch or body read. gloo-net's error `Display` would link serde_json's and
+/// std::io's error texts (~2 KB) for a variant only `.json()` makes, which we never call.
+fn gloo_failure(e: &gloo_net::Error) -> ClientError {
+    match e {
+        gloo_net::Error::JsError(js) => ClientError::network(&js.to_string()),
+        gloo_net::Error::GlooError(text) => ClientError::network(text),
+        gloo_net::Error::SerdeError(_) => ClientError::network(""),
+    }
 }
 
 fn network(e: &JsValue) -> ClientError {
