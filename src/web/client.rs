@@ -20,7 +20,6 @@ use std::rc::Rc;
 
 use gloo_net::http::{Request, Response};
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -244,7 +243,10 @@ impl Inner {
                 &self.base,
             )
             .map_err(|e| with_retry_after(e, answer.retry_after))?;
-            return Ok(to_js(&created)?);
+            let out = Object::new();
+            super::errors::set(&out, "id", &JsValue::from_str(&created.id));
+            super::errors::set(&out, "location", &JsValue::from_str(&created.location));
+            return Ok(out.into());
         }
     }
 
@@ -318,10 +320,7 @@ impl Inner {
     async fn get_text(&self, url: &str) -> Result<(u16, String, Option<String>), Failure> {
         let resp = self.get(url, "application/json", true).await?;
         let retry_after = resp.headers().get("Retry-After");
-        let body = resp
-            .text()
-            .await
-            .map_err(|e| gloo_failure(&e))?;
+        let body = resp.text().await.map_err(|e| gloo_failure(&e))?;
         Ok((resp.status(), body, retry_after))
     }
 
@@ -333,10 +332,7 @@ impl Inner {
                 let auth = self.authorization(refresh).await?;
                 request = request.header("Authorization", auth.header_value());
             }
-            let resp = request
-                .send()
-                .await
-                .map_err(|e| gloo_failure(&e))?;
+            let resp = request.send().await.map_err(|e| gloo_failure(&e))?;
             if with_token && resp.status() == 401 && self.retry_after_401(refresh) {
                 refresh = true;
                 continue;
@@ -569,12 +565,9 @@ fn is_thenable(value: &JsValue) -> bool {
     get(value, "then").is_function()
 }
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, ClientError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            ClientError::invalid_response(200, format!("cannot hand the answer to JS: {e}"))
-        })
+fn to_js(media: &crate::fhir::Media) -> Result<JsValue, ClientError> {
+    super::errors::json_to_js(media)
+        .ok_or_else(|| ClientError::invalid_response(200, "cannot hand the answer to JS"))
 }
 
 /// The error with the answer's `Retry-After` (ms from now), for the upload queue.

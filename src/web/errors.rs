@@ -26,8 +26,6 @@ pub fn media_error(e: &MediaError) -> JsValue {
 /// before any request are `MediaError`s (`invalid-options`) instead.
 #[cfg(feature = "client")]
 pub fn fhir_error(e: &ClientError) -> JsValue {
-    use serde::Serialize;
-
     if let ClientError::InvalidOptions(e) = e {
         return media_error(e);
     }
@@ -38,15 +36,20 @@ pub fn fhir_error(e: &ClientError) -> JsValue {
     set(&err, "text", &JsValue::from_str(&e.text()));
     let outcome = e
         .outcome()
-        .and_then(|o| {
-            o.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-                .ok()
-        })
+        .and_then(json_to_js)
         .unwrap_or(JsValue::UNDEFINED);
     set(&err, "outcome", &outcome);
     let retry_after = e.retry_after_ms().map_or(JsValue::UNDEFINED, JsValue::from);
     set(&err, "retryAfterMs", &retry_after);
     err.into()
+}
+
+/// A JSON value (a Media, an OperationOutcome) as a plain JS object: JSON text through
+/// serde_json, whose writer is smaller than a serde-wasm-bindgen serializer per type.
+#[cfg(feature = "client")]
+pub fn json_to_js<T: serde::Serialize + ?Sized>(value: &T) -> Option<JsValue> {
+    let text = serde_json::to_string(value).ok()?;
+    js_sys::JSON::parse(&text).ok()
 }
 
 /// `target[key]`, or `undefined` when `target` is not an object or the read throws.
