@@ -27,6 +27,7 @@ use web_sys::{AbortSignal, Blob, BlobPropertyBag};
 
 use super::abort::{race, AbortWatch};
 use super::errors::{fhir_error, get};
+use super::json::media_to_js;
 use super::xhr::{self, Outcome};
 use crate::client::{response, Authorization, BaseUrl, ClientError, KeyedGate, Page, SearchQuery};
 
@@ -257,7 +258,7 @@ impl Inner {
         let url = self.base.read(id.trim())?;
         let (status, body, retry_after) = self.get_text(&url).await?;
         let media = response::media(status, &body).map_err(|e| with_retry_after(e, retry_after))?;
-        Ok(to_js(&media)?)
+        Ok(media_to_js(&media))
     }
 
     async fn page(&self, url: &str) -> Result<Page, Failure> {
@@ -280,7 +281,7 @@ impl Inner {
             }
             let page = self.page(&current).await?;
             for media in &page.entries {
-                all.push(&to_js(media)?);
+                all.push(&media_to_js(media));
             }
             url = page.next;
         }
@@ -387,7 +388,7 @@ impl MediaPage {
     fn new(client: Rc<Inner>, page: Page) -> Result<Self, JsValue> {
         let entries = Array::new();
         for media in &page.entries {
-            entries.push(&to_js(media).map_err(|e| fhir_error(&e))?);
+            entries.push(&media_to_js(media));
         }
         Ok(MediaPage {
             client,
@@ -563,11 +564,6 @@ fn number_field(obj: &Object, key: &str) -> Result<Option<f64>, ClientError> {
 
 fn is_thenable(value: &JsValue) -> bool {
     get(value, "then").is_function()
-}
-
-fn to_js(media: &crate::fhir::Media) -> Result<JsValue, ClientError> {
-    super::errors::json_to_js(media)
-        .ok_or_else(|| ClientError::invalid_response(200, "cannot hand the answer to JS"))
 }
 
 /// The error with the answer's `Retry-After` (ms from now), for the upload queue.

@@ -36,20 +36,11 @@ pub fn fhir_error(e: &ClientError) -> JsValue {
     set(&err, "text", &JsValue::from_str(&e.text()));
     let outcome = e
         .outcome()
-        .and_then(json_to_js)
-        .unwrap_or(JsValue::UNDEFINED);
+        .map_or(JsValue::UNDEFINED, super::json::value_to_js);
     set(&err, "outcome", &outcome);
     let retry_after = e.retry_after_ms().map_or(JsValue::UNDEFINED, JsValue::from);
     set(&err, "retryAfterMs", &retry_after);
     err.into()
-}
-
-/// A JSON value (a Media, an OperationOutcome) as a plain JS object: JSON text through
-/// serde_json, whose writer is smaller than a serde-wasm-bindgen serializer per type.
-#[cfg(feature = "client")]
-pub fn json_to_js<T: serde::Serialize + ?Sized>(value: &T) -> Option<JsValue> {
-    let text = serde_json::to_string(value).ok()?;
-    js_sys::JSON::parse(&text).ok()
 }
 
 /// `target[key]`, or `undefined` when `target` is not an object or the read throws.
