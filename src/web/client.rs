@@ -470,10 +470,11 @@ fn search_query(options: &JsValue, what: &str) -> Result<SearchQuery, JsValue> {
     let parse = || -> Result<SearchQuery, ClientError> {
         let obj = options_object(options, what, &["patient", "count", "offset"])?;
         let obj = obj.unwrap_or_default();
-        SearchQuery::new(
+        SearchQuery::new_showing(
             string_field(&obj, "patient")?.as_deref(),
             number_field(&obj, "count")?,
             number_field(&obj, "offset")?,
+            js_number_text,
         )
     };
     parse().map_err(|e| fhir_error(&e))
@@ -562,6 +563,14 @@ fn number_field(obj: &Object, key: &str) -> Result<Option<f64>, ClientError> {
     }
 }
 
+/// A number as JS writes it (`String(2.5)`), for errors that echo one.
+fn js_number_text(value: f64) -> String {
+    js_sys::Number::from(value)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 fn is_thenable(value: &JsValue) -> bool {
     get(value, "then").is_function()
 }
@@ -590,4 +599,17 @@ fn network(e: &JsValue) -> ClientError {
         .map(|e| String::from(e.message()))
         .unwrap_or_default();
     ClientError::network(&detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// JS writes fractional numbers with the digits Rust's `{}` does.
+    #[wasm_bindgen_test]
+    fn fractions_in_errors_read_as_in_rust() {
+        for v in [2.5, -2.5, 0.1, 1e-3, 123.456, 99.99999999999999, 1.0 / 3.0] {
+            assert_eq!(super::js_number_text(v), format!("{v}"));
+        }
+    }
 }
