@@ -109,9 +109,12 @@ pub fn error(status: u16, body: &str) -> ClientError {
     let json: Option<Value> = serde_json::from_str(body).ok();
     let outcome = json.as_ref().and_then(|v| {
         let is_outcome = v.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome");
+        // Parsed again rather than cloned: a deep Value clone is code the wasm needs
+        // nowhere else, and error bodies are small.
         is_outcome
-            .then(|| OperationOutcome::from_json(v.clone()).ok())
+            .then(|| serde_json::from_str(body).ok())
             .flatten()
+            .and_then(|v| OperationOutcome::from_json(v).ok())
     });
     match outcome {
         Some(oo) => {
