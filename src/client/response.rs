@@ -60,14 +60,14 @@ pub fn created(
 /// `GET /Media/{id}`: 200 with a Media.
 pub fn media(status: u16, body: &str) -> Result<Media, ClientError> {
     let value = success_json(status, body, "Media")?;
-    serde_json::from_value(value)
+    Media::from_json(value)
         .map_err(|e| ClientError::invalid_response(status, format!("the Media is malformed: {e}")))
 }
 
 /// `GET /Media?…`: 200 with a searchset Bundle.
 pub fn page(status: u16, body: &str, base: &BaseUrl) -> Result<Page, ClientError> {
     let value = success_json(status, body, "Bundle")?;
-    let bundle: Bundle<Value> = serde_json::from_value(value).map_err(|e| {
+    let bundle = Bundle::from_json(value).map_err(|e| {
         ClientError::invalid_response(status, format!("the Bundle is malformed: {e}"))
     })?;
     Page::from_bundle(bundle, base)
@@ -109,9 +109,12 @@ pub fn error(status: u16, body: &str) -> ClientError {
     let json: Option<Value> = serde_json::from_str(body).ok();
     let outcome = json.as_ref().and_then(|v| {
         let is_outcome = v.get("resourceType").and_then(Value::as_str) == Some("OperationOutcome");
+        // Parsed again rather than cloned: a deep Value clone is code the wasm needs
+        // nowhere else, and error bodies are small.
         is_outcome
-            .then(|| serde_json::from_value::<OperationOutcome>(v.clone()).ok())
+            .then(|| serde_json::from_str(body).ok())
             .flatten()
+            .and_then(|v| OperationOutcome::from_json(v).ok())
     });
     match outcome {
         Some(oo) => {

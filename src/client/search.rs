@@ -25,6 +25,18 @@ impl SearchQuery {
         count: Option<f64>,
         offset: Option<f64>,
     ) -> Result<Self, ClientError> {
+        Self::new_showing(patient, count, offset, |v| v.to_string())
+    }
+
+    /// [`SearchQuery::new`], with the host's text for a fractional number in errors: the
+    /// wasm edge passes JS's own `String(n)` (the same digits as Rust's `{}`), since
+    /// linking a shortest float printer costs the browser module ~2 KB gzip.
+    pub fn new_showing(
+        patient: Option<&str>,
+        count: Option<f64>,
+        offset: Option<f64>,
+        show_fraction: fn(f64) -> String,
+    ) -> Result<Self, ClientError> {
         let patient = match patient.map(str::trim) {
             None | Some("") => {
                 return Err(ClientError::invalid(
@@ -44,10 +56,13 @@ impl SearchQuery {
             }
         };
         let count = count
-            .map(|c| whole("count", c, 1, MAX_COUNT, "between 1 and 100"))
+            .map(|c| whole("count", c, 1, MAX_COUNT, "between 1 and 100", show_fraction))
             .transpose()?;
         let offset = offset
-            .map(|o| whole("offset", o, 0, u32::MAX, "a whole number of at least 0"))
+            .map(|o| {
+                let want = "a whole number of at least 0";
+                whole("offset", o, 0, u32::MAX, want, show_fraction)
+            })
             .transpose()?;
         Ok(SearchQuery {
             patient,
@@ -72,15 +87,37 @@ impl SearchQuery {
     }
 }
 
-fn whole(field: &str, value: f64, min: u32, max: u32, want: &str) -> Result<u32, ClientError> {
+fn whole(
+    field: &str,
+    value: f64,
+    min: u32,
+    max: u32,
+    want: &str,
+    show_fraction: fn(f64) -> String,
+) -> Result<u32, ClientError> {
     let ok = value.fract() == 0.0 && value >= f64::from(min) && value <= f64::from(max);
     if ok {
         Ok(value as u32)
     } else {
         Err(ClientError::invalid(
             field,
-            format!("must be {want}, got {value}"),
+            format!("must be {want}, got {}", show_number(value, show_fraction)),
         ))
+    }
+}
+
+/// A number as `{}` shows an f64, with only fractional (or huge) ones left to
+/// `show_fraction`: NaN, infinities and whole numbers are written with integers.
+fn show_number(value: f64, show_fraction: fn(f64) -> String) -> String {
+    if value.is_nan() {
+        "NaN".to_string()
+    } else if value.is_infinite() {
+        if value > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else if value.fract() == 0.0 && value.abs() < 1e18 {
+        let sign = if value.is_sign_negative() { "-" } else { "" };
+        format!("{sign}{}", value.abs() as u64)
+    } else {
+        show_fraction(value)
     }
 }
 
@@ -114,9 +151,10 @@ impl Page {
         let entries = bundle
             .entry
             .into_iter()
-            .filter_map(|e| e.resource)
-            .filter(|r| r.get("resourceType").and_then(Value::as_str) == Some("Media"))
-            .map(serde_json::from_value::<Media>)
+            .enumerate()
+            .filter_map(|(i, e)| Some((i, e.resource?)))
+            .filter(|(_, r)| r.get("resourceType").and_then(Value::as_str) == Some("Media"))
+            .map(|(i, r)| Media::read(r, &format!("entry[{i}].resource")))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| {
                 ClientError::invalid_response(
@@ -179,5 +217,36 @@ mod tests {
             assert_eq!(field_of(err), field, "{patient:?} {count:?} {offset:?}");
         }
         assert!(SearchQuery::new(Some("p1"), Some(100.0), Some(0.0)).is_ok());
+    }
+
+    #[test]
+    fn numbers_in_errors_read_as_before() {
+        let whole_or_special = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            101.0,
+            4e15,
+            1e17,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for v in whole_or_special {
+            assert_eq!(
+                show_number(v, |_| "fraction".into()),
+                format!("{v}"),
+                "{v:?}"
+            );
+        }
+        for v in [2.5, -2.5, 0.1, 1e-3, 123.456, 1e20] {
+            assert_eq!(show_number(v, |_| "fraction".into()), "fraction", "{v:?}");
+        }
+        let err = SearchQuery::new(Some("p1"), Some(2.5), None).expect_err("2.5");
+        assert_eq!(
+            err.text(),
+            "Invalid option `count`: must be between 1 and 100, got 2.5"
+        );
     }
 }

@@ -2,11 +2,13 @@
 
 pub mod build;
 pub mod bundle;
+pub mod json;
 pub mod media;
 pub mod outcome;
 pub mod reference;
 
 pub use build::build_media;
 pub use bundle::{Bundle, BundleEntry, BundleLink};
+pub use json::JsonError;
 pub use media::{Annotation, Attachment, Identifier, Media, Reference};
 pub use outcome::{Issue, OperationOutcome};

@@ -20,7 +20,6 @@ use std::rc::Rc;
 
 use gloo_net::http::{Request, Response};
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
@@ -28,6 +27,7 @@ use web_sys::{AbortSignal, Blob, BlobPropertyBag};
 
 use super::abort::{race, AbortWatch};
 use super::errors::{fhir_error, get};
+use super::json::media_to_js;
 use super::xhr::{self, Outcome};
 use crate::client::{response, Authorization, BaseUrl, ClientError, KeyedGate, Page, SearchQuery};
 
@@ -244,7 +244,10 @@ impl Inner {
                 &self.base,
             )
             .map_err(|e| with_retry_after(e, answer.retry_after))?;
-            return Ok(to_js(&created)?);
+            let out = Object::new();
+            super::errors::set(&out, "id", &JsValue::from_str(&created.id));
+            super::errors::set(&out, "location", &JsValue::from_str(&created.location));
+            return Ok(out.into());
         }
     }
 
@@ -255,7 +258,7 @@ impl Inner {
         let url = self.base.read(id.trim())?;
         let (status, body, retry_after) = self.get_text(&url).await?;
         let media = response::media(status, &body).map_err(|e| with_retry_after(e, retry_after))?;
-        Ok(to_js(&media)?)
+        Ok(media_to_js(&media))
     }
 
     async fn page(&self, url: &str) -> Result<Page, Failure> {
@@ -278,7 +281,7 @@ impl Inner {
             }
             let page = self.page(&current).await?;
             for media in &page.entries {
-                all.push(&to_js(media)?);
+                all.push(&media_to_js(media));
             }
             url = page.next;
         }
@@ -318,10 +321,7 @@ impl Inner {
     async fn get_text(&self, url: &str) -> Result<(u16, String, Option<String>), Failure> {
         let resp = self.get(url, "application/json", true).await?;
         let retry_after = resp.headers().get("Retry-After");
-        let body = resp
-            .text()
-            .await
-            .map_err(|e| ClientError::network(&e.to_string()))?;
+        let body = resp.text().await.map_err(|e| gloo_failure(&e))?;
         Ok((resp.status(), body, retry_after))
     }
 
@@ -333,10 +333,7 @@ impl Inner {
                 let auth = self.authorization(refresh).await?;
                 request = request.header("Authorization", auth.header_value());
             }
-            let resp = request
-                .send()
-                .await
-                .map_err(|e| ClientError::network(&e.to_string()))?;
+            let resp = request.send().await.map_err(|e| gloo_failure(&e))?;
             if with_token && resp.status() == 401 && self.retry_after_401(refresh) {
                 refresh = true;
                 continue;
@@ -391,7 +388,7 @@ impl MediaPage {
     fn new(client: Rc<Inner>, page: Page) -> Result<Self, JsValue> {
         let entries = Array::new();
         for media in &page.entries {
-            entries.push(&to_js(media).map_err(|e| fhir_error(&e))?);
+            entries.push(&media_to_js(media));
         }
         Ok(MediaPage {
             client,
@@ -473,10 +470,11 @@ fn search_query(options: &JsValue, what: &str) -> Result<SearchQuery, JsValue> {
     let parse = || -> Result<SearchQuery, ClientError> {
         let obj = options_object(options, what, &["patient", "count", "offset"])?;
         let obj = obj.unwrap_or_default();
-        SearchQuery::new(
+        SearchQuery::new_showing(
             string_field(&obj, "patient")?.as_deref(),
             number_field(&obj, "count")?,
             number_field(&obj, "offset")?,
+            js_number_text,
         )
     };
     parse().map_err(|e| fhir_error(&e))
@@ -565,16 +563,16 @@ fn number_field(obj: &Object, key: &str) -> Result<Option<f64>, ClientError> {
     }
 }
 
-fn is_thenable(value: &JsValue) -> bool {
-    get(value, "then").is_function()
+/// A number as JS writes it (`String(2.5)`), for errors that echo one.
+fn js_number_text(value: f64) -> String {
+    js_sys::Number::from(value)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
 }
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, ClientError> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            ClientError::invalid_response(200, format!("cannot hand the answer to JS: {e}"))
-        })
+fn is_thenable(value: &JsValue) -> bool {
+    get(value, "then").is_function()
 }
 
 /// The error with the answer's `Retry-After` (ms from now), for the upload queue.
@@ -585,10 +583,33 @@ fn with_retry_after(e: ClientError, header: Option<String>) -> ClientError {
     })
 }
 
+/// A failed fetch or body read. gloo-net's error `Display` would link serde_json's and
+/// std::io's error texts (~2 KB) for a variant only `.json()` makes, which we never call.
+fn gloo_failure(e: &gloo_net::Error) -> ClientError {
+    match e {
+        gloo_net::Error::JsError(js) => ClientError::network(&js.to_string()),
+        gloo_net::Error::GlooError(text) => ClientError::network(text),
+        gloo_net::Error::SerdeError(_) => ClientError::network(""),
+    }
+}
+
 fn network(e: &JsValue) -> ClientError {
     let detail = e
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .unwrap_or_default();
     ClientError::network(&detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// JS writes fractional numbers with the digits Rust's `{}` does.
+    #[wasm_bindgen_test]
+    fn fractions_in_errors_read_as_in_rust() {
+        for v in [2.5, -2.5, 0.1, 1e-3, 123.456, 99.99999999999999, 1.0 / 3.0] {
+            assert_eq!(super::js_number_text(v), format!("{v}"));
+        }
+    }
 }

@@ -26,8 +26,6 @@ pub fn media_error(e: &MediaError) -> JsValue {
 /// before any request are `MediaError`s (`invalid-options`) instead.
 #[cfg(feature = "client")]
 pub fn fhir_error(e: &ClientError) -> JsValue {
-    use serde::Serialize;
-
     if let ClientError::InvalidOptions(e) = e {
         return media_error(e);
     }
@@ -38,11 +36,7 @@ pub fn fhir_error(e: &ClientError) -> JsValue {
     set(&err, "text", &JsValue::from_str(&e.text()));
     let outcome = e
         .outcome()
-        .and_then(|o| {
-            o.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-                .ok()
-        })
-        .unwrap_or(JsValue::UNDEFINED);
+        .map_or(JsValue::UNDEFINED, super::json::value_to_js);
     set(&err, "outcome", &outcome);
     let retry_after = e.retry_after_ms().map_or(JsValue::UNDEFINED, JsValue::from);
     set(&err, "retryAfterMs", &retry_after);

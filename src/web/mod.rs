@@ -15,6 +15,7 @@ mod codecs;
 mod errors;
 #[cfg(feature = "prepare")]
 mod input;
+mod json;
 #[cfg(feature = "prepare")]
 mod prepare;
 #[cfg(feature = "client")]

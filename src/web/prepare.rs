@@ -1,30 +1,16 @@
 //! `prepareMedia(input, options)`.
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::errors::media_error;
-use super::input::read_bytes;
-use crate::error::MediaError;
-use crate::fhir::Media;
-use crate::options::{OptionSource, OptionValue, PrepareOptions, Settings};
-use crate::pipeline::{self, SourceInfo, Timings};
+use js_sys::Object;
 
-/// The JS result object.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PreparedJs<'a> {
-    resource: &'a Media,
-    content_type: &'a str,
-    width: u32,
-    height: u32,
-    bytes: usize,
-    quality: Option<f64>,
-    encodes: u32,
-    source: &'a SourceInfo,
-    timings: &'a Timings,
-}
+use super::errors::{media_error, set};
+use super::input::read_bytes;
+use super::json::media_to_js;
+use crate::error::MediaError;
+use crate::options::{OptionSource, OptionValue, PrepareOptions, Settings};
+use crate::pipeline::{self, Prepared};
 
 /// Decode, orient, downsize and encode a photo, and wrap it as a FHIR R4 Media.
 ///
@@ -60,19 +46,49 @@ pub async fn prepare_media(
     };
     let prepared = prepared.map_err(|e| media_error(&e))?;
     drop(bytes);
-    let out = PreparedJs {
-        resource: &prepared.media,
-        content_type: prepared.content_type,
-        width: prepared.width,
-        height: prepared.height,
-        bytes: prepared.bytes,
-        quality: prepared.quality,
-        encodes: prepared.encodes,
-        source: &prepared.source,
-        timings: &prepared.timings,
-    };
-    out.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+    Ok(prepared_js(prepared))
+}
+
+/// The JS `PreparedMedia`, built property by property (the field order is the d.ts's).
+fn prepared_js(prepared: Prepared) -> JsValue {
+    let num = |n: f64| JsValue::from_f64(n);
+    let out = Object::new();
+    set(&out, "resource", &media_to_js(&prepared.media));
+    set(
+        &out,
+        "contentType",
+        &JsValue::from_str(prepared.content_type),
+    );
+    set(&out, "width", &num(prepared.width.into()));
+    set(&out, "height", &num(prepared.height.into()));
+    set(&out, "bytes", &num(prepared.bytes as f64));
+    set(
+        &out,
+        "quality",
+        &prepared.quality.map_or(JsValue::NULL, num),
+    );
+    set(&out, "encodes", &num(prepared.encodes.into()));
+    let s = &prepared.source;
+    let source = Object::new();
+    set(&source, "format", &JsValue::from_str(s.format));
+    set(&source, "width", &num(s.width.into()));
+    set(&source, "height", &num(s.height.into()));
+    set(&source, "bytes", &num(s.bytes as f64));
+    set(&source, "orientation", &num(s.orientation.into()));
+    set(&out, "source", &source);
+    let t = &prepared.timings;
+    let timings = Object::new();
+    for (key, ms) in [
+        ("decode", t.decode),
+        ("orient", t.orient),
+        ("resize", t.resize),
+        ("encode", t.encode),
+        ("total", t.total),
+    ] {
+        set(&timings, key, &num(ms));
+    }
+    set(&out, "timings", &timings);
+    out.into()
 }
 
 /// Parse once into the typed struct; a missing options object means "all defaults".
