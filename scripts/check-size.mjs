@@ -8,9 +8,12 @@ import zlib from 'node:zlib';
 // the wasm a JPEG capture and upload loads; the codecs module (PNG, WebP, GIF, BMP decoding
 // and PNG encoding) only a photo that needs it (bench/SIZE.md).
 const LIMITS = {
-  'fhir_media_capture_bg.wasm': 254_500, // measured 252,941
+  'fhir_media_capture_bg.wasm': 196_250, // measured 194,724
   'fhir_media_codecs_bg.wasm': 163_700, // measured 162,250
 };
+// The issue's target for the whole widget, judged strictly (200 KB as 200,000 B): what a JPEG
+// capture and upload loads, i.e. the main module.
+const WIDGET_TARGET = 200_000;
 const dir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'pkg');
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.wasm')).sort() : [];
 let ok = true;
@@ -36,5 +39,9 @@ for (const file of files) {
   console.log(`check-size: ${file} ${raw.length} bytes raw, ${gz} bytes gzip ${verdict}`);
 }
 console.log(`check-size: total ${rawTotal} bytes raw, ${gzTotal} bytes gzip`);
-console.log(`check-size: a JPEG photo captured and uploaded by the widget loads the main module: ${gzip['fhir_media_capture_bg.wasm'] ?? 0} bytes gzip`);
+const widget = gzip['fhir_media_capture_bg.wasm'] ?? 0;
+const widgetOk = widget > 0 && widget <= WIDGET_TARGET;
+ok &&= widgetOk;
+console.log(`check-size: a JPEG photo captured and uploaded by the widget loads the main module: ${widget} bytes gzip ` +
+  `(target ${WIDGET_TARGET}) ${widgetOk ? 'ok' : 'TOO BIG'}`);
 process.exit(ok ? 0 : 1);

@@ -71,8 +71,11 @@ async fn js_values() {
     )
     .await;
     // A String object is not a string (neither was it for serde-wasm-bindgen).
-    let boxed = js_sys::JsString::from("png");
-    let boxed: JsValue = js_sys::Object::from(JsValue::from(boxed)).into();
+    let string_ctor: js_sys::Function = Reflect::get(&js_sys::global(), &"String".into())
+        .unwrap()
+        .into();
+    let boxed = Reflect::construct(&string_ctor, &js_sys::Array::of1(&"png".into())).unwrap();
+    assert!(boxed.is_object(), "new String('png') is an object");
     refused(with("format", boxed), "format", "must be a string").await;
     // Any iterable serves as the notes list, as it did.
     let set = js_sys::Set::new(&JsValue::UNDEFINED);
