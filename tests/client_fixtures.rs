@@ -11,24 +11,10 @@ use fhir_media_capture::client::{BaseUrl, ClientError};
 use fhir_media_capture::fhir::{Bundle, Media};
 use serde_json::Value;
 
+mod support;
+
 fn examples() -> Option<PathBuf> {
-    let dir = std::env::var_os("FHIR_CANVAS_EXAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/canvas-examples"
-            ))
-        });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: {} is absent (set FHIR_CANVAS_EXAMPLES)",
-            dir.display()
-        );
-        None
-    }
+    support::canvas_examples()
 }
 
 fn canvas() -> BaseUrl {

@@ -3,12 +3,13 @@
 //! say where. Every Canvas example Media must round-trip to the same JSON.
 
 use std::fs;
-use std::path::PathBuf;
 
 use fhir_media_capture::client::response;
 use fhir_media_capture::client::BaseUrl;
 use fhir_media_capture::fhir::{Bundle, JsonError, Media, OperationOutcome};
 use serde_json::{json, Value};
+
+mod support;
 
 fn minimal() -> Value {
     json!({
@@ -35,18 +36,10 @@ fn err(v: Value) -> String {
 
 #[test]
 fn every_canvas_example_media_round_trips() {
-    let dir = std::env::var_os("FHIR_CANVAS_EXAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/canvas-examples"
-            ))
-        });
-    let Ok(read) = fs::read_to_string(dir.join("read-200.json")) else {
-        eprintln!("SKIPPED: no canvas examples");
+    let Some(dir) = support::canvas_examples() else {
         return;
     };
+    let read = fs::read_to_string(dir.join("read-200.json")).expect("read-200");
     let create = fs::read_to_string(dir.join("create-request.json")).expect("create-request");
     let search = fs::read_to_string(dir.join("search-200.json")).expect("search-200");
     let search: Value = serde_json::from_str(&search).expect("json");

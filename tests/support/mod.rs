@@ -15,6 +15,28 @@ pub fn testdata() -> PathBuf {
         })
 }
 
+/// `../shared/canvas-examples` or `$FHIR_CANVAS_EXAMPLES` (Canvas's documented bodies), or
+/// `None` (with a message saying the case is skipped).
+pub fn canvas_examples() -> Option<PathBuf> {
+    let dir = std::env::var_os("FHIR_CANVAS_EXAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../shared/canvas-examples"
+            ))
+        });
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent (set FHIR_CANVAS_EXAMPLES)",
+            dir.display()
+        );
+        None
+    }
+}
+
 /// Bytes of a shared photo, or `None` (with a message saying the case is skipped).
 pub fn photo(name: &str) -> Option<Vec<u8>> {
     let path = testdata().join("photos").join(name);
