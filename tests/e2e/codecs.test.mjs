@@ -230,6 +230,35 @@ test('a JPEG from capture to upload: the worker and the page fetch the main modu
   }
 });
 
+test('opening the file picker starts the worker and its wasm before a photo is chosen; that worker prepares it', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  try {
+    const { page, widget, errors } = await openDemo(context);
+    const workers = [];
+    page.on('worker', (w) => workers.push(w));
+    assert.equal(workers.length, 0, 'no worker before a photo is coming');
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      widget.getByRole('button', { name: 'Choose photos' }).click(),
+    ]);
+    // While the picker is open, the worker fetches the main module.
+    for (let i = 0; i < 100 && (workers.length === 0 || (await wasmFetched(workers[0])).length === 0); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(workers.length, 1, 'the worker started when the picker opened');
+    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'and loaded the main module');
+
+    const [jpeg] = await encodeInPage(page, [{ type: 'image/jpeg' }]);
+    await chooser.setFiles([{ name: 'picked.jpg', mimeType: jpeg.type, buffer: Buffer.from(jpeg.bytes) }]);
+    await widget.locator('li.card[data-key]').nth(0).locator('xpath=self::*[@data-state="ready"]').waitFor({ timeout: 60_000 });
+    assert.equal(workers.length, 1, 'the warmed worker prepared the photo');
+    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'without fetching anything more');
+    assert.deepEqual(errors, [], 'uncaught errors on the page');
+  } finally {
+    await context.close();
+  }
+});
+
 /** Every file a module reaches through static `import … from '…'` (relative specifiers). */
 function importGraph(file, seen = new Set()) {
   if (seen.has(file)) return seen;

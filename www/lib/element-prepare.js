@@ -19,6 +19,15 @@ export class PrepareWorker {
     });
   }
 
+  /**
+   * Start the worker and its wasm ahead of the first photo (the user is opening the camera
+   * or the file picker): the first photo then does not wait for the module's download,
+   * compile and instantiate. A failure here is left to that photo's own attempt to report.
+   */
+  warm() {
+    this.#ensure().postMessage({ warm: true });
+  }
+
   #ensure() {
     if (this.#worker) return this.#worker;
     // This exact form lets webpack (and other bundlers) emit the worker as its own chunk.

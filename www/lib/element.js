@@ -330,9 +330,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   #onAction(action) {
     switch (action) {
-      case 'choose': this.#refs.files.click(); break;
-      case 'native': this.#refs.native.click(); break;
-      case 'open-camera': this.#openCamera(); break;
+      // Each of these means a photo is coming: the worker loads the wasm meanwhile.
+      case 'choose': this.#worker.warm(); this.#refs.files.click(); break;
+      case 'native': this.#worker.warm(); this.#refs.native.click(); break;
+      case 'open-camera': this.#worker.warm(); this.#openCamera(); break;
       case 'take': this.#takePhoto(); break;
       case 'switch': this.#switchCamera(); break;
       case 'close-camera': this.#closeCamera(true); break;

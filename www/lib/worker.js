@@ -3,9 +3,15 @@
 // image } or { id, error: { name, code, message } } (errors are flattened: structured clone
 // drops an Error's own fields such as `code`). `image` is the encoded photo as a Blob, for
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
-import { prepareMedia } from './prepare.js';
+// In: { warm: true } loads the wasm ahead of the first photo, and answers nothing.
+import { mainModule, prepareMedia } from './prepare.js';
 
-self.addEventListener('message', async ({ data: { id, buffer, options } }) => {
+self.addEventListener('message', async ({ data: { id, buffer, options, warm } }) => {
+  if (warm) {
+    // A failed load (offline, say) is retried, and reported, by the first photo.
+    mainModule.load().catch(() => {});
+    return;
+  }
   try {
     const prepared = await prepareMedia(new Uint8Array(buffer), options);
     const { contentType, data } = prepared.resource.content;
