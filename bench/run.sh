@@ -2,11 +2,18 @@
 # npm run bench [-- --quick | --runs N | --images a,b]: set up, build the wasm (both fast
 # when up to date), then the in-browser benchmark (bench/bench.mjs). See bench/RESULTS.md.
 # npm run bench -- --sweep [sweep options]: the equal-SSIM quality sweep (bench/sweep.mjs).
+# npm run bench -- --first-photo: the widget's first photo with and without its worker
+# warm-up (bench/first-photo.mjs), on the demo build served by the release endpoint.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 bash scripts/setup.sh
 bash scripts/build-wasm.sh
 for a in "$@"; do
   if [ "$a" = --sweep ]; then exec node bench/sweep.mjs "$@"; fi
+  if [ "$a" = --first-photo ]; then
+    webpack --mode production --stats errors-warnings
+    cargo build --release --quiet -p fhir-media-endpoint
+    exec node bench/first-photo.mjs
+  fi
 done
 exec node bench/bench.mjs "$@"

@@ -21,8 +21,9 @@ export class PrepareWorker {
 
   /**
    * Start the worker and its wasm ahead of the first photo (the user is opening the camera
-   * or the file picker): the first photo then does not wait for the module's download,
-   * compile and instantiate. A failure here is left to that photo's own attempt to report.
+   * or the file picker): the first photo then waits neither for the module's download,
+   * compile and instantiate nor for the browser to optimise it (worker.js, warmUp). A
+   * failure here is left to that photo's own attempt to report.
    */
   warm() {
     this.#ensure().postMessage({ warm: true });
