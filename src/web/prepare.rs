@@ -68,27 +68,19 @@ fn prepared_js(prepared: Prepared) -> JsValue {
         &prepared.quality.map_or(JsValue::NULL, num),
     );
     set(&out, "encodes", &num(prepared.encodes.into()));
-    let s = &prepared.source;
-    let source = Object::new();
-    set(&source, "format", &JsValue::from_str(s.format));
-    set(&source, "width", &num(s.width.into()));
-    set(&source, "height", &num(s.height.into()));
-    set(&source, "bytes", &num(s.bytes as f64));
-    set(&source, "orientation", &num(s.orientation.into()));
-    set(&out, "source", &source);
-    let t = &prepared.timings;
-    let timings = Object::new();
-    for (key, ms) in [
-        ("decode", t.decode),
-        ("orient", t.orient),
-        ("resize", t.resize),
-        ("encode", t.encode),
-        ("total", t.total),
-    ] {
-        set(&timings, key, &num(ms));
-    }
-    set(&out, "timings", &timings);
+    // The two plain records go through serde-wasm-bindgen (their derived `Serialize`); the
+    // Media above is built by hand, since its serializer would cost several KB.
+    set(&out, "source", &plain_to_js(&prepared.source));
+    set(&out, "timings", &plain_to_js(&prepared.timings));
     out.into()
+}
+
+/// A small record of numbers and strings as a JS object.
+fn plain_to_js(value: &impl serde::Serialize) -> JsValue {
+    // Numbers and strings cannot fail to serialize; `null` would still leave the result usable.
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
 }
 
 /// Parse once into the typed struct; a missing options object means "all defaults".
