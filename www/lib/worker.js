@@ -3,13 +3,19 @@
 // image } or { id, error: { name, code, message } } (errors are flattened: structured clone
 // drops an Error's own fields such as `code`). `image` is the encoded photo as a Blob, for
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
-// In: { warm: true } loads the wasm ahead of the first photo, and answers nothing.
+// In: { warm: true } loads the wasm and runs the pipeline on a small picture of its own
+// ahead of the first photo (once per worker), and answers nothing.
 import { mainModule, prepareMedia } from './prepare.js';
+
+let warming = null;
 
 self.addEventListener('message', async ({ data: { id, buffer, options, warm } }) => {
   if (warm) {
-    // A failed load (offline, say) is retried, and reported, by the first photo.
-    warmUp().catch(() => {});
+    // Once per worker (the picker or the camera may open many times). A failed load
+    // (offline, say) is retried, and reported, by the first photo; the next warm tries again.
+    warming ??= warmUp().catch(() => {
+      warming = null;
+    });
     return;
   }
   try {
