@@ -18,8 +18,10 @@ import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../suppo
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
-const CODECS = /^GET \/fhir_media_codecs_bg\.[^ ]*\.wasm 200 /;
-const MAIN = /^GET \/fhir_media_capture_bg\.[^ ]*\.wasm 200 /;
+// A fetch the server answered, in full (200) or by revalidating the browser's copy (304): a
+// second request for a module in the same context may be either, depending on the HTTP cache.
+const CODECS = /^GET \/fhir_media_codecs_bg\.[^ ]*\.wasm (200|304) /;
+const MAIN = /^GET \/fhir_media_capture_bg\.[^ ]*\.wasm (200|304) /;
 const ANY_WASM = /^GET \/[^ ]*\.wasm /;
 
 let server;
