@@ -226,6 +226,7 @@ async fn static_dir_is_served_without_auth_beside_the_api() {
     )
     .unwrap();
     std::fs::write(site.path().join("app.js"), "console.log(1)").unwrap();
+    std::fs::write(site.path().join("app.0123abcd.js"), "console.log(2)").unwrap();
     let data = TempDir::new("data");
     let config = fhir_media_endpoint::Config {
         static_dir: Some(site.path().to_owned()),
@@ -234,11 +235,28 @@ async fn static_dir_is_served_without_auth_beside_the_api() {
     let server = TestServer::start_with(config, Some(data)).await;
     let response = server.client.get(server.url("/")).send().await.unwrap();
     assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "no-cache",
+        "the page is revalidated, so a rebuilt demo shows at once"
+    );
     assert!(response
         .text()
         .await
         .unwrap()
         .contains("<title>demo</title>"));
+    let response = server
+        .client
+        .get(server.url("/app.0123abcd.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable",
+        "a content-hashed file is kept for good"
+    );
     let response = server
         .client
         .get(server.url("/app.js"))
@@ -250,6 +268,18 @@ async fn static_dir_is_served_without_auth_beside_the_api() {
         .to_str()
         .unwrap()
         .contains("javascript"));
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    let response = server
+        .client
+        .get(server.url("/nothing.0123abcd.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(
+        response.headers().get("cache-control").is_none(),
+        "a miss is not cached for good"
+    );
     let response = server
         .client
         .get(server.url("/Media?patient=p1"))

@@ -5,8 +5,9 @@ mod media;
 mod storage;
 
 use axum::extract::MatchedPath;
-use axum::http::{header, HeaderMap, Method, Uri};
-use axum::middleware;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -47,7 +48,11 @@ pub fn app(state: AppState) -> Router {
         router = router.merge(admin::router());
     }
     router = match &state.config().static_dir {
-        Some(dir) => router.fallback_service(ServeDir::new(dir)),
+        Some(dir) => router.fallback_service(
+            Router::new()
+                .fallback_service(ServeDir::new(dir))
+                .layer(middleware::from_fn(static_cache_policy)),
+        ),
         None => router.fallback(no_such_path),
     };
     router
@@ -57,6 +62,36 @@ pub fn app(state: AppState) -> Router {
             request_log::log_requests,
         ))
         .with_state(state)
+}
+
+/// The static files' `Cache-Control`. A bundler's content-hashed file never changes under its
+/// name, so the browser keeps it for good: the widget's worker then takes the wasm the page
+/// already fetched from the HTTP cache instead of asking again. Anything else (index.html)
+/// is revalidated on every load, so a rebuilt demo shows at once.
+async fn static_cache_policy(request: Request, next: Next) -> Response {
+    let immutable = is_content_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        let policy = if immutable {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+/// `name.0123abcd.ext`: webpack's `[name].[contenthash:8][ext]`, a hash of at least 8 hex digits
+/// between the name and the extension.
+fn is_content_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = file.rsplit('.');
+    let (_ext, hash, name) = (parts.next(), parts.next(), parts.next());
+    matches!((hash, name), (Some(hash), Some(name))
+        if !name.is_empty() && hash.len() >= 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// 405 for a known path with the wrong method, listing the allowed ones.
@@ -131,7 +166,28 @@ pub(crate) async fn drop_connection(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+
+    #[test]
+    fn content_hashed_names_are_the_bundlers_only() {
+        for hashed in [
+            "/demo.ce3a8399.js",
+            "/fhir_media_capture_bg.f13a0745.wasm",
+            "/a/717.326c4f65.js",
+        ] {
+            assert!(is_content_hashed(hashed), "{hashed}");
+        }
+        for plain in [
+            "/",
+            "/index.html",
+            "/app.js",
+            "/.ce3a8399.js",
+            "/ce3a8399.js",
+            "/x.ce3a83.js",
+            "/x.ce3a839z.js",
+        ] {
+            assert!(!is_content_hashed(plain), "{plain}");
+        }
+    }
 
     #[test]
     fn base_url_uses_a_sane_host_only() {
