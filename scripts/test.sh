@@ -85,24 +85,39 @@ node scripts/check-size.mjs
 section "wasm tests: endpoint for tests/client_web.rs"
 # tests/client_web.rs talks to a real endpoint whose URL is baked in at compile time
 # (option_env!). A fixed port keeps that URL stable, so the test crate is not rebuilt on
-# every run as it would be with a free port; a port already taken fails here, loudly.
-# WASM_ENDPOINT_ADDR may move it, for two runs on one machine (e.g. two worktrees).
+# every run as it would be with a free port. If that port is taken (another run, another
+# program), a free one is used instead: that run recompiles the test crate, and says so.
+# WASM_ENDPOINT_ADDR sets the preferred address (e.g. for two worktrees on one machine).
 WASM_ENDPOINT_ADDR="${WASM_ENDPOINT_ADDR:-127.0.0.1:18787}"
 cargo build --quiet -p fhir-media-endpoint
-"$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint" --dev \
-  --addr "$WASM_ENDPOINT_ADDR" --data-dir "$LOGS/wasm-endpoint-data" \
-  >"$LOGS/wasm-endpoint.out" 2>"$LOGS/wasm-endpoint.log" &
-wasm_endpoint_pid=$!
-for _ in $(seq 100); do
-  [ -s "$LOGS/wasm-endpoint.out" ] || ! kill -0 "$wasm_endpoint_pid" 2>/dev/null && break
-  sleep 0.1
-done
-if [ "$(head -n1 "$LOGS/wasm-endpoint.out")" != "listening on http://$WASM_ENDPOINT_ADDR" ]; then
-  echo "wasm tests: the endpoint did not start on $WASM_ENDPOINT_ADDR (port taken by another run?)"
-  cat "$LOGS/wasm-endpoint.log"
-  exit 1
+wasm_endpoint_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
+# start_wasm_endpoint ADDR: starts it, and sets FHIR_ENDPOINT_URL to where it listens.
+start_wasm_endpoint() {
+  : >"$LOGS/wasm-endpoint.out"
+  "$wasm_endpoint_bin" --dev --addr "$1" --data-dir "$LOGS/wasm-endpoint-data" \
+    >"$LOGS/wasm-endpoint.out" 2>"$LOGS/wasm-endpoint.log" &
+  wasm_endpoint_pid=$!
+  for _ in $(seq 100); do
+    [ -s "$LOGS/wasm-endpoint.out" ] || ! kill -0 "$wasm_endpoint_pid" 2>/dev/null && break
+    sleep 0.1
+  done
+  local first
+  first="$(head -n1 "$LOGS/wasm-endpoint.out")"
+  if [[ "$first" != "listening on http://"* ]]; then
+    stop_wasm_endpoint
+    return 1
+  fi
+  export FHIR_ENDPOINT_URL="${first#listening on }"
+}
+if ! start_wasm_endpoint "$WASM_ENDPOINT_ADDR"; then
+  echo "wasm tests: $WASM_ENDPOINT_ADDR is not free ($(tail -n1 "$LOGS/wasm-endpoint.log")); using a free port, so tests/client_web.rs is rebuilt"
+  if ! start_wasm_endpoint "127.0.0.1:0"; then
+    echo "wasm tests: the endpoint did not start:"
+    cat "$LOGS/wasm-endpoint.log"
+    exit 1
+  fi
 fi
-export FHIR_ENDPOINT_URL="http://$WASM_ENDPOINT_ADDR"
+echo "wasm tests: endpoint at $FHIR_ENDPOINT_URL"
 # The same endpoint serves the three engine runs below; the first one compiles the tests.
 cargo test -p fhir_media_capture --target wasm32-unknown-unknown --no-run --quiet
 
