@@ -9,6 +9,7 @@
 
 use crate::error::MediaError;
 use crate::fhir::reference::{self, ReferenceKind};
+use crate::fhir::text;
 
 pub const DEFAULT_MAX_DIMENSION: u32 = 2048;
 pub const DEFAULT_MAX_BYTES: u64 = 2_000_000;
@@ -106,25 +107,6 @@ impl PrepareOptions {
         "progressive",
     ];
 
-    /// `invalid-options` for the first name that is not an option.
-    pub fn reject_unknown<S: AsRef<str>>(
-        names: impl IntoIterator<Item = S>,
-    ) -> Result<(), MediaError> {
-        match names
-            .into_iter()
-            .find(|n| !Self::NAMES.contains(&n.as_ref()))
-        {
-            Some(name) => Err(MediaError::invalid(
-                name.as_ref(),
-                format!(
-                    "is not an option of prepareMedia (options are: {})",
-                    Self::NAMES.join(", ")
-                ),
-            )),
-            None => Ok(()),
-        }
-    }
-
     /// Parse from JSON text (native callers and tests); errors name the offending field.
     pub fn from_json(text: &str) -> Result<Self, MediaError> {
         let value: serde_json::Value = serde_json::from_str(text)
@@ -132,7 +114,7 @@ impl PrepareOptions {
         match value {
             serde_json::Value::Null => Ok(Self::default()),
             serde_json::Value::Object(map) => {
-                Self::reject_unknown(map.keys())?;
+                reject_unknown("prepareMedia", &Self::NAMES, map.keys())?;
                 Self::read(&map)
             }
             _ => Err(MediaError::invalid("options", "must be an object")),
@@ -178,7 +160,7 @@ impl PrepareOptions {
                         .enumerate()
                         .map(|(i, item)| match item {
                             OptionValue::String(s) => Ok(s),
-                            // The element's path, as serde_path_to_error gave it.
+                            // The failing element's path: `notes[1]`.
                             _ => Err(MediaError::invalid(
                                 &format!("{notes}[{i}]"),
                                 "must be a string",
@@ -265,13 +247,8 @@ impl PrepareOptions {
             operator,
             status: self.status.unwrap_or_default(),
             // FHIR strings may not be empty: blank text is treated as absent.
-            title: self.title.and_then(non_blank),
-            notes: self
-                .notes
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(non_blank)
-                .collect(),
+            title: self.title.and_then(text::non_blank),
+            notes: text::notes(self.notes.unwrap_or_default()),
             identifier,
             max_input_bytes,
             max_pixels,
@@ -280,12 +257,31 @@ impl PrepareOptions {
     }
 }
 
+/// `invalid-options` for the first of `keys` that is not one of `names`, the options of
+/// `what`: the one check of every options object, JSON or JS.
+pub fn reject_unknown<S: AsRef<str>>(
+    what: &str,
+    names: &[&str],
+    keys: impl IntoIterator<Item = S>,
+) -> Result<(), MediaError> {
+    match keys.into_iter().find(|n| !names.contains(&n.as_ref())) {
+        Some(name) => Err(MediaError::invalid(
+            name.as_ref(),
+            format!(
+                "is not an option of {what} (options are: {})",
+                names.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// One option's value as the caller wrote it, whatever the source.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OptionValue {
     /// Missing, or `undefined`.
     Absent,
-    /// `null`: treated as absent, as serde treated it for the `Option` fields.
+    /// `null`: treated as absent.
     Null,
     Bool(bool),
     /// A JS number, or a JSON number that is not a non-negative integer.
@@ -326,8 +322,8 @@ fn json_value(v: &serde_json::Value) -> OptionValue {
     }
 }
 
-/// The largest integer a JS number holds exactly (Number.MAX_SAFE_INTEGER): above it
-/// serde-wasm-bindgen refused numbers for the u64 options, and so do we.
+/// The largest integer a JS number holds exactly (Number.MAX_SAFE_INTEGER): a number
+/// above it may not be the one the caller wrote, so it is refused.
 const MAX_SAFE: u64 = (1 << 53) - 1;
 const U32_MAX: u64 = u32::MAX as u64;
 const U32_MESSAGE: &str = "must be a whole number from 0 to 4294967295";
@@ -364,11 +360,6 @@ fn string(source: &impl OptionSource, name: &str) -> Result<Option<String>, Medi
         OptionValue::String(s) => Ok(Some(s)),
         _ => Err(MediaError::invalid(name, "must be a string")),
     }
-}
-
-fn non_blank(s: String) -> Option<String> {
-    let trimmed = s.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
 }
 
 /// A client-chosen identifier must be an absolute URI (we use `urn:uuid:…`).

@@ -228,3 +228,110 @@ fn the_browser_reads_every_http_date_form() {
         );
     }
 }
+
+/// Unknown options are refused by the same reader as prepareMedia's and MediaClient's.
+#[wasm_bindgen_test]
+fn unknown_queue_options_are_refused_in_rust() {
+    expect_media_error(
+        QueueCore::new(Some(js(r#"{"maxParalel":2}"#))).map(drop),
+        "maxParalel",
+    );
+}
+
+/// What a state means to a view comes from the core's `State`, for every state.
+#[wasm_bindgen_test]
+fn state_flags_follow_the_core() {
+    use fhir_media_capture::web::state_flags;
+    for (state, want) in [
+        (
+            "waiting",
+            r#"{"queued":true,"inFlight":false,"pending":true,"retryable":false}"#,
+        ),
+        (
+            "uploading",
+            r#"{"queued":true,"inFlight":true,"pending":true,"retryable":false}"#,
+        ),
+        (
+            "reconciling",
+            r#"{"queued":true,"inFlight":true,"pending":true,"retryable":false}"#,
+        ),
+        (
+            "retrying",
+            r#"{"queued":true,"inFlight":false,"pending":true,"retryable":false}"#,
+        ),
+        (
+            "done",
+            r#"{"queued":true,"inFlight":false,"pending":false,"retryable":false}"#,
+        ),
+        (
+            "failed",
+            r#"{"queued":true,"inFlight":false,"pending":false,"retryable":true}"#,
+        ),
+        (
+            "needs-review",
+            r#"{"queued":true,"inFlight":false,"pending":false,"retryable":false}"#,
+        ),
+        (
+            "preparing",
+            r#"{"queued":false,"inFlight":false,"pending":false,"retryable":false}"#,
+        ),
+    ] {
+        assert_eq!(stringify(&state_flags(state)), want, "{state}");
+    }
+}
+
+/// `finishMedia` sets title and notes by prepareMedia's rules (trimmed, blanks dropped)
+/// and adds the client identifier only where there is none; `uploadIdentifier` reads it.
+#[wasm_bindgen_test]
+fn finish_media_edits_a_copy_by_the_prepare_rules() {
+    use fhir_media_capture::web::{finish_media, upload_identifier};
+    let uuid = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let prepared = js(r#"{"resourceType":"Media","status":"completed",
+        "subject":{"reference":"Patient/p"},
+        "content":{"contentType":"image/jpeg","data":"AAEC","title":"old"},"note":[{"text":"old"}]}"#);
+    let done = finish_media(
+        prepared.clone(),
+        js(&format!(
+            r#"{{"title":"  Left arm ","notes":[" a ","  ","b"],"uploadId":"{uuid}"}}"#
+        )),
+    )
+    .expect("finished");
+    assert_eq!(
+        stringify(&done),
+        format!(
+            r#"{{"resourceType":"Media","status":"completed","subject":{{"reference":"Patient/p"}},"content":{{"contentType":"image/jpeg","data":"AAEC","title":"Left arm"}},"note":[{{"text":"a"}},{{"text":"b"}}],"identifier":[{{"system":"urn:ietf:rfc:3986","value":"urn:uuid:{uuid}"}}]}}"#
+        )
+    );
+    assert!(
+        stringify(&prepared).contains(r#""title":"old""#),
+        "the input is not edited"
+    );
+    let ids = upload_identifier(done.clone());
+    assert_eq!(
+        stringify(&ids),
+        format!(r#"{{"id":"{uuid}","value":"urn:uuid:{uuid}"}}"#)
+    );
+    // Blank title and notes remove them; an existing urn:uuid identifier is kept.
+    let again = finish_media(
+        done,
+        js(r#"{"title":" ","notes":[""],"uploadId":"11111111-2222-3333-4444-555555555555"}"#),
+    )
+    .expect("finished");
+    assert_eq!(
+        stringify(&again),
+        format!(
+            r#"{{"resourceType":"Media","status":"completed","subject":{{"reference":"Patient/p"}},"content":{{"contentType":"image/jpeg","data":"AAEC"}},"identifier":[{{"system":"urn:ietf:rfc:3986","value":"urn:uuid:{uuid}"}}]}}"#
+        )
+    );
+    assert!(upload_identifier(js(r#"{"identifier":[{"value":"urn:oid:1"}]}"#)).is_undefined());
+    let refused = finish_media(prepared.clone(), js(r#"{"titel":"x"}"#)).map(drop);
+    expect_media_error(refused, "titel");
+    expect_media_error(
+        finish_media(prepared, js(r#"{"uploadId":"1"}"#)).map(drop),
+        "uploadId",
+    );
+    expect_media_error(
+        finish_media(js("{}"), JsValue::UNDEFINED).map(drop),
+        "resource",
+    );
+}

@@ -2,11 +2,9 @@
 
 use base64::Engine as _;
 
-use super::media::{Annotation, Attachment, Identifier, Media, Reference};
+use super::identifier::client_identifier;
+use super::media::{Annotation, Attachment, Media, Reference};
 use crate::options::Settings;
-
-/// `system` for client-chosen identifiers: RFC 3986 URIs such as `urn:uuid:…`.
-pub const IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
 
 /// Build the Media for an encoded image. `data` is base64-encoded here, once.
 pub fn build_media(settings: &Settings, content_type: &str, image: &[u8]) -> Media {
@@ -16,10 +14,7 @@ pub fn build_media(settings: &Settings, content_type: &str, image: &[u8]) -> Med
         identifier: settings
             .identifier
             .iter()
-            .map(|value| Identifier {
-                system: Some(IDENTIFIER_SYSTEM.to_string()),
-                value: Some(value.clone()),
-            })
+            .map(|value| client_identifier(value.clone()))
             .collect(),
         status: settings.status.as_str().to_string(),
         subject: Reference::to(&settings.subject),

@@ -3,6 +3,7 @@
 //! snapshot the JS driver stores in IndexedDB and hands back to `restore`.
 
 use crate::error::MediaError;
+use crate::fhir::text::{self, non_blank};
 
 /// Where an item is. `Done`, `Failed` and `NeedsReview` release the item's encounter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,12 +48,18 @@ impl State {
         matches!(self, State::Uploading | State::Reconciling)
     }
 
-    /// The item still holds its encounter: later items of it wait.
+    /// The item still holds its encounter: later items of it wait. For a view, it is
+    /// still on its way to the server.
     pub fn holds_encounter(self) -> bool {
         matches!(
             self,
             State::Waiting | State::Uploading | State::Reconciling | State::Retrying
         )
+    }
+
+    /// Stopped until a person retries it (`retry`).
+    pub fn retryable(self) -> bool {
+        self == State::Failed
     }
 }
 
@@ -112,7 +119,7 @@ impl NewItem {
             patient: required("patient", self.patient)?,
             identifier: required("identifier", self.identifier)?,
             title: self.title.and_then(non_blank),
-            notes: normalise_notes(self.notes.unwrap_or_default()),
+            notes: text::notes(self.notes.unwrap_or_default()),
             content_type: required("contentType", self.content_type)?,
             state: State::Waiting,
             attempts: 0,
@@ -131,15 +138,6 @@ fn required(field: &str, value: Option<String>) -> Result<String, MediaError> {
     value
         .and_then(non_blank)
         .ok_or_else(|| MediaError::invalid(field, "is required (a non-blank string)"))
-}
-
-pub(crate) fn non_blank(s: String) -> Option<String> {
-    let trimmed = s.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
-}
-
-fn normalise_notes(notes: Vec<String>) -> Vec<String> {
-    notes.into_iter().filter_map(non_blank).collect()
 }
 
 fn finite(t: f64) -> f64 {

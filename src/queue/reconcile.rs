@@ -14,7 +14,7 @@
 use serde_json::Value;
 
 use super::item::Item;
-use crate::fhir::build::IDENTIFIER_SYSTEM;
+use crate::fhir::IDENTIFIER_SYSTEM;
 
 /// The parts of an item's Media that a search result is compared on.
 #[derive(Debug, Clone, Copy)]

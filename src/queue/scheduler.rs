@@ -301,7 +301,7 @@ impl Queue {
         let state = self.items[idx].state;
         match (state, outcome) {
             (State::Uploading, Outcome::Created { media_id }) => {
-                let Some(media_id) = super::item::non_blank(media_id) else {
+                let Some(media_id) = crate::fhir::text::non_blank(media_id) else {
                     return Err(invalid("mediaId", "is required"));
                 };
                 let item = &mut self.items[idx];

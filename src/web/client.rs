@@ -26,7 +26,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortSignal, Blob, BlobPropertyBag};
 
 use super::abort::{race, AbortWatch};
-use super::errors::{fhir_error, get};
+use super::errors::fhir_error;
+use super::js::{self, get, set};
 use super::json::media_to_js;
 use super::xhr::{self, Outcome};
 use crate::client::{response, Authorization, BaseUrl, ClientError, KeyedGate, Page, SearchQuery};
@@ -162,13 +163,19 @@ impl MediaClient {
 
 impl MediaClient {
     fn parse(options: &JsValue) -> Result<Inner, ClientError> {
-        let Some(obj) = options_object(options, "MediaClient", &["baseUrl", "token"])? else {
+        let Some(obj) = js::object(
+            options,
+            "options",
+            "MediaClient",
+            Some(&["baseUrl", "token"]),
+        )?
+        else {
             return Err(ClientError::invalid(
                 "options",
                 "are required: new MediaClient({ baseUrl, token })",
             ));
         };
-        let base = match string_field(&obj, "baseUrl")? {
+        let base = match js::string(&obj, "baseUrl")? {
             Some(url) => BaseUrl::parse(&url)?,
             None => BaseUrl::parse("")?,
         };
@@ -245,8 +252,8 @@ impl Inner {
             )
             .map_err(|e| with_retry_after(e, answer.retry_after))?;
             let out = Object::new();
-            super::errors::set(&out, "id", &JsValue::from_str(&created.id));
-            super::errors::set(&out, "location", &JsValue::from_str(&created.location));
+            set(&out, "id", &JsValue::from_str(&created.id));
+            set(&out, "location", &JsValue::from_str(&created.location));
             return Ok(out.into());
         }
     }
@@ -441,7 +448,13 @@ struct CreateOptions {
 
 impl CreateOptions {
     fn parse(options: &JsValue) -> Result<Self, ClientError> {
-        let Some(obj) = options_object(options, "create", &["onProgress", "signal"])? else {
+        let Some(obj) = js::object(
+            options,
+            "options",
+            "create",
+            Some(&["onProgress", "signal"]),
+        )?
+        else {
             return Ok(CreateOptions {
                 on_progress: None,
                 signal: None,
@@ -468,12 +481,17 @@ impl CreateOptions {
 
 fn search_query(options: &JsValue, what: &str) -> Result<SearchQuery, JsValue> {
     let parse = || -> Result<SearchQuery, ClientError> {
-        let obj = options_object(options, what, &["patient", "count", "offset"])?;
+        let obj = js::object(
+            options,
+            "options",
+            what,
+            Some(&["patient", "count", "offset"]),
+        )?;
         let obj = obj.unwrap_or_default();
         SearchQuery::new_showing(
-            string_field(&obj, "patient")?.as_deref(),
-            number_field(&obj, "count")?,
-            number_field(&obj, "offset")?,
+            js::string(&obj, "patient")?.as_deref(),
+            js::number(&obj, "count", false)?,
+            js::number(&obj, "offset", false)?,
             js_number_text,
         )
     };
@@ -514,55 +532,6 @@ fn encounter_of(resource: &JsValue) -> Option<String> {
         .filter(|r| !r.is_empty())
 }
 
-/// `undefined`/`null` → `None`; an object → its keys checked against `names`.
-fn options_object(
-    value: &JsValue,
-    what: &str,
-    names: &[&str],
-) -> Result<Option<Object>, ClientError> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    let Some(obj) = value.dyn_ref::<Object>().filter(|_| value.is_object()) else {
-        return Err(ClientError::invalid(
-            "options",
-            format!("of {what} must be an object"),
-        ));
-    };
-    for key in Object::keys(obj).iter().filter_map(|k| k.as_string()) {
-        if !names.contains(&key.as_str()) {
-            return Err(ClientError::invalid(
-                &key,
-                format!(
-                    "is not an option of {what} (options are: {})",
-                    names.join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(Some(obj.clone()))
-}
-
-fn string_field(obj: &Object, key: &str) -> Result<Option<String>, ClientError> {
-    match get(obj, key) {
-        v if v.is_undefined() || v.is_null() => Ok(None),
-        v => v
-            .as_string()
-            .map(Some)
-            .ok_or_else(|| ClientError::invalid(key, "must be a string")),
-    }
-}
-
-fn number_field(obj: &Object, key: &str) -> Result<Option<f64>, ClientError> {
-    match get(obj, key) {
-        v if v.is_undefined() || v.is_null() => Ok(None),
-        v => v
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| ClientError::invalid(key, "must be a number")),
-    }
-}
-
 /// A number as JS writes it (`String(2.5)`), for errors that echo one.
 fn js_number_text(value: f64) -> String {
     js_sys::Number::from(value)
@@ -594,11 +563,7 @@ fn gloo_failure(e: &gloo_net::Error) -> ClientError {
 }
 
 fn network(e: &JsValue) -> ClientError {
-    let detail = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_default();
-    ClientError::network(&detail)
+    ClientError::network(&js::error_message(e))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::errors::get;
+use super::js::get;
 
 #[wasm_bindgen]
 extern "C" {

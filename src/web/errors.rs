@@ -1,9 +1,10 @@
 //! Rust errors → JS `Error`s named `MediaError` / `FhirError` with a `code`, which the
 //! package's classes recognise through `Symbol.hasInstance`.
 
-use js_sys::{Error, Reflect};
+use js_sys::Error;
 use wasm_bindgen::JsValue;
 
+use super::js::set;
 #[cfg(feature = "client")]
 use crate::client::ClientError;
 use crate::error::MediaError;
@@ -41,19 +42,4 @@ pub fn fhir_error(e: &ClientError) -> JsValue {
     let retry_after = e.retry_after_ms().map_or(JsValue::UNDEFINED, JsValue::from);
     set(&err, "retryAfterMs", &retry_after);
     err.into()
-}
-
-/// `target[key]`, or `undefined` when `target` is not an object or the read throws.
-#[cfg(any(feature = "client", not(feature = "codecs")))]
-#[inline(never)]
-pub fn get(target: &JsValue, key: &str) -> JsValue {
-    if !target.is_object() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-pub fn set(target: &JsValue, key: &str, value: &JsValue) {
-    // Setting a property on a fresh object we own cannot fail; ignore the Result.
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
 }

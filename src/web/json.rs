@@ -6,7 +6,7 @@ use js_sys::{Array, Object};
 use serde_json::Value;
 use wasm_bindgen::JsValue;
 
-use super::errors::set;
+use super::js::set;
 use crate::fhir::{Annotation, Attachment, Identifier, Media, Reference};
 
 /// A JSON value as JS: numbers become doubles, as `JSON.parse` makes them.

@@ -13,8 +13,11 @@ mod client;
 #[cfg(all(feature = "prepare", not(feature = "codecs")))]
 mod codecs;
 mod errors;
+#[cfg(feature = "client")]
+mod finish;
 #[cfg(feature = "prepare")]
 mod input;
+mod js;
 mod json;
 #[cfg(feature = "prepare")]
 mod prepare;
@@ -25,7 +28,9 @@ mod xhr;
 
 #[cfg(feature = "client")]
 pub use client::{MediaClient, MediaPage};
+#[cfg(feature = "client")]
+pub use finish::{finish_media, upload_identifier};
 #[cfg(feature = "prepare")]
 pub use prepare::prepare_media;
 #[cfg(feature = "client")]
-pub use queue::QueueCore;
+pub use queue::{state_flags, QueueCore};

@@ -5,8 +5,9 @@ use wasm_bindgen::JsCast;
 
 use js_sys::Object;
 
-use super::errors::{media_error, set};
+use super::errors::media_error;
 use super::input::read_bytes;
+use super::js::{object, set};
 use super::json::media_to_js;
 use crate::error::MediaError;
 use crate::options::{OptionSource, OptionValue, PrepareOptions, Settings};
@@ -85,14 +86,14 @@ fn plain_to_js(value: &impl serde::Serialize) -> JsValue {
 
 /// Parse once into the typed struct; a missing options object means "all defaults".
 pub fn parse_options(options: JsValue) -> Result<Settings, MediaError> {
-    let raw: PrepareOptions = if options.is_undefined() || options.is_null() {
-        PrepareOptions::default()
-    } else if !options.is_object() {
-        return Err(MediaError::invalid("options", "must be an object"));
-    } else {
-        let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
-        PrepareOptions::reject_unknown(keys.iter().filter_map(|k| k.as_string()))?;
-        PrepareOptions::read(&JsOptions(options))?
+    let raw = match object(
+        &options,
+        "options",
+        "prepareMedia",
+        Some(&PrepareOptions::NAMES),
+    )? {
+        Some(obj) => PrepareOptions::read(&JsOptions(obj.into()))?,
+        None => PrepareOptions::default(),
     };
     raw.validate()
 }

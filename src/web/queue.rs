@@ -2,17 +2,14 @@
 //! `www/lib/queue.js`. Values cross as plain JS objects (camelCase, `null` for absent).
 //! Bad input throws a `MediaError` 'invalid-options' naming the field, never panics
 //! (ids and the review action are plain string parameters: the glue converts them).
-//!
-//! Objects are read and built field by field through `Reflect` rather than with serde:
-//! a serde-wasm-bindgen (de)serializer per type cost ~20 KB gzip of the 400 KB budget.
-//! For the same reason the helpers are `inline(never)`: the crate builds at opt-level 3
-//! for the pixel loops, which would otherwise copy them into every caller.
+//! Objects are read and built through [`super::js`].
 
 use js_sys::{Array, Object};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::errors::{get, media_error, set};
+use super::errors::media_error;
+use super::js::{boolean, field, get, number, object, object_of, required_object, string, strings};
 use crate::error::MediaError;
 use crate::queue::scheduler::invalid;
 use crate::queue::{
@@ -175,22 +172,48 @@ impl QueueCore {
     }
 }
 
+/// What a state means to a view: `queued` (a queue state: the Media is fixed), `inFlight`
+/// (a request is out: the item cannot be removed), `pending` (still on its way) and
+/// `retryable` (stopped until `retry`). All false for a state that is not the queue's.
+#[wasm_bindgen(js_name = stateFlags, unchecked_return_type = "{ queued: boolean; inFlight: boolean; pending: boolean; retryable: boolean }")]
+pub fn state_flags(state: &str) -> JsValue {
+    let state = State::parse(state);
+    object_of(
+        &["queued", "inFlight", "pending", "retryable"],
+        &[
+            state.is_some().into(),
+            state.is_some_and(State::in_flight).into(),
+            state.is_some_and(State::holds_encounter).into(),
+            state.is_some_and(State::retryable).into(),
+        ],
+    )
+}
+
+/// The options `UploadQueue` hands on (its own, `client`, `baseUrl`, `storage` and
+/// `createTimeoutMs`, it keeps).
+const OPTION_NAMES: [&str; 7] = [
+    "maxParallel",
+    "maxAttempts",
+    "baseDelayMs",
+    "maxDelayMs",
+    "seed",
+    "echoesIdentifiers",
+    "reconcileDelayMs",
+];
+
 #[inline(never)]
 fn parse_options(options: &JsValue) -> Result<QueueOptions, MediaError> {
-    if options.is_undefined() || options.is_null() {
+    let Some(obj) = object(options, "options", "UploadQueue", Some(&OPTION_NAMES))? else {
         return Ok(QueueOptions::default());
-    }
-    let obj = object(options, "options")?;
-    // Unknown names are not looked for here: UploadQueue, the one caller, rejects them
-    // with its own option list, and the check cost ~0.4 KB gzip of the size budget.
+    };
     Ok(QueueOptions {
         max_parallel: count(&obj, "maxParallel")?,
         max_attempts: count(&obj, "maxAttempts")?,
-        base_delay_ms: number(&obj, "baseDelayMs")?,
-        max_delay_ms: number(&obj, "maxDelayMs")?,
-        seed: number(&obj, "seed")?,
+        base_delay_ms: number(&obj, "baseDelayMs", true)?,
+        max_delay_ms: number(&obj, "maxDelayMs", true)?,
+        seed: number(&obj, "seed", true)?,
         echoes_identifiers: boolean(&obj, "echoesIdentifiers")?,
-        reconcile_delay_ms: number(&obj, "reconcileDelayMs")?,
+        reconcile_delay_ms: number(&obj, "reconcileDelayMs", true)?,
     })
 }
 
@@ -198,7 +221,7 @@ fn parse_options(options: &JsValue) -> Result<QueueOptions, MediaError> {
 /// the same record.
 #[inline(never)]
 fn new_item(value: &JsValue) -> Result<NewItem, MediaError> {
-    let obj = object(value, "item")?;
+    let obj = required_object(value, "item")?;
     let keys = [
         "id",
         "encounter",
@@ -260,12 +283,12 @@ fn snapshot_item(value: &JsValue) -> Result<Item, MediaError> {
 
 #[inline(never)]
 fn parse_outcome(value: &JsValue) -> Result<Outcome, MediaError> {
-    let obj = object(value, "outcome")?;
+    let obj = required_object(value, "outcome")?;
     let failure = || -> Result<(u16, String, Option<f64>), MediaError> {
         Ok((
             status(&obj)?,
             string(&obj, "text")?.unwrap_or_default(),
-            number(&obj, "retryAfterMs")?,
+            number(&obj, "retryAfterMs", true)?,
         ))
     };
     Ok(match string(&obj, "kind")?.as_deref() {
@@ -376,73 +399,9 @@ const SNAPSHOT_KEYS: [&str; 16] = [
     "addedAtMs",
 ];
 
-/// A plain object from keys and values (one `set` site instead of one per field).
-#[inline(never)]
-fn object_of(keys: &[&str], values: &[JsValue]) -> JsValue {
-    let obj = Object::new();
-    for (key, value) in keys.iter().zip(values) {
-        set(&obj, key, value);
-    }
-    obj.into()
-}
-
-#[inline(never)]
-fn object(value: &JsValue, name: &str) -> Result<Object, MediaError> {
-    if value.is_object() && !Array::is_array(value) {
-        Ok(Object::from(value.clone()))
-    } else {
-        Err(invalid(name, "must be an object"))
-    }
-}
-
-/// A property; `None` for undefined and null.
-#[inline(never)]
-fn field(obj: &JsValue, key: &str) -> Option<JsValue> {
-    Some(get(obj, key)).filter(|v| !v.is_undefined() && !v.is_null())
-}
-
-#[inline(never)]
-fn string(obj: &Object, key: &str) -> Result<Option<String>, MediaError> {
-    field(obj, key)
-        .map(|v| {
-            v.as_string()
-                .ok_or_else(|| invalid(key, "must be a string"))
-        })
-        .transpose()
-}
-
-#[inline(never)]
-fn strings(obj: &Object, key: &str) -> Result<Option<Vec<String>>, MediaError> {
-    let Some(v) = field(obj, key) else {
-        return Ok(None);
-    };
-    let mut out = Vec::new();
-    if Array::is_array(&v) {
-        for s in Array::from(&v).iter() {
-            match s.as_string() {
-                Some(s) => out.push(s),
-                None => return Err(invalid(key, "must be an array of strings")),
-            }
-        }
-        return Ok(Some(out));
-    }
-    Err(invalid(key, "must be an array of strings"))
-}
-
-#[inline(never)]
-fn number(obj: &Object, key: &str) -> Result<Option<f64>, MediaError> {
-    field(obj, key)
-        .map(|v| {
-            v.as_f64()
-                .filter(|n| n.is_finite())
-                .ok_or_else(|| invalid(key, "must be a finite number"))
-        })
-        .transpose()
-}
-
 #[inline(never)]
 fn count(obj: &Object, key: &str) -> Result<Option<u32>, MediaError> {
-    match number(obj, key)? {
+    match number(obj, key, true)? {
         Some(n) if n.fract() != 0.0 || !(0.0..=u32::MAX as f64).contains(&n) => {
             Err(invalid(key, "must be a whole number ≥ 0"))
         }
@@ -450,20 +409,10 @@ fn count(obj: &Object, key: &str) -> Result<Option<u32>, MediaError> {
     }
 }
 
-#[inline(never)]
-fn boolean(obj: &Object, key: &str) -> Result<Option<bool>, MediaError> {
-    field(obj, key)
-        .map(|v| {
-            v.as_bool()
-                .ok_or_else(|| invalid(key, "must be true or false"))
-        })
-        .transpose()
-}
-
 /// An HTTP status: an integer, 0 for no answer.
 #[inline(never)]
 fn status(obj: &Object) -> Result<u16, MediaError> {
-    match number(obj, "status")? {
+    match number(obj, "status", true)? {
         Some(s) if s.fract() == 0.0 && (0.0..=999.0).contains(&s) => Ok(s as u16),
         _ => Err(invalid("status", "must be an HTTP status (0: no answer)")),
     }

@@ -39,7 +39,7 @@ pub async fn post_json(
 ) -> Outcome {
     let xhr = match open(url, authorization) {
         Ok(xhr) => xhr,
-        Err(e) => return Outcome::Failed(js_message(&e)),
+        Err(e) => return Outcome::Failed(super::js::error_message(&e)),
     };
     let mut resolve: Option<Function> = None;
     let done = Promise::new(&mut |res, _| resolve = Some(res));
@@ -58,7 +58,7 @@ pub async fn post_json(
     }
     if let Err(e) = xhr.send_with_opt_blob(Some(body)) {
         detach(&xhr, upload.as_ref());
-        return Outcome::Failed(js_message(&e));
+        return Outcome::Failed(super::js::error_message(&e));
     }
     let finished = race(abort, JsFuture::from(done)).await;
     if let Err(reason) = finished {
@@ -96,12 +96,6 @@ fn detach(xhr: &XmlHttpRequest, upload: Option<&web_sys::XmlHttpRequestUpload>) 
         upload.set_onprogress(None);
         upload.set_onload(None);
     }
-}
-
-fn js_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .unwrap_or_default()
 }
 
 /// The caller's progress callback, fed monotonically. Exceptions it throws are ignored:

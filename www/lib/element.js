@@ -11,6 +11,8 @@ import { Gallery } from './element-gallery.js';
 import { PrepareWorker } from './element-prepare.js';
 import { styles } from './element-styles.js';
 import { format, stringsFor } from './i18n.js';
+import { mainModule } from './prepare.js';
+import * as wasm from '../../pkg/fhir_media_capture.js';
 
 const TEMPLATE = `
 <style>${styles}</style>
@@ -69,8 +71,20 @@ function reference(value, type) {
 
 let nextKey = 1;
 
-/** Upload states in which a photo is still on its way. */
-const PENDING = new Set(['waiting', 'uploading', 'reconciling', 'retrying']);
+const NOT_QUEUED = { queued: false, inFlight: false, pending: false, retryable: false };
+
+/**
+ * What a card's state means (QueueCore's rule, `stateFlags`). A card takes a queue state
+ * only once the main module is ready; before, every state is the element's own.
+ */
+function flagsOf(state) {
+  return mainModule.initialised() ? wasm.stateFlags(state) : NOT_QUEUED;
+}
+
+/** A photo whose upload stopped until someone retries it. */
+function retryable(item) {
+  return (item.state === 'error' && item.errorPhase === 'upload') || flagsOf(item.state).retryable;
+}
 
 export class FhirMediaCaptureElement extends HTMLElement {
   static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'max-dimension', 'max-bytes', 'locale'];
@@ -94,7 +108,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #byUpload = new Map(); // upload id -> item
   #uploadedSinceRefresh = false;
   #ticker = null;
-  #onOnline = () => this.#renderOnline(true);
+  #onConnectivity = () => this.#renderOnline(true);
   #gallery;
   #galleryTimer = null;
 
@@ -175,8 +189,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.shadowRoot.querySelector('[data-action="native"]').hidden = !coarse;
     // Photos whose preparation was cut off by a disconnect (the worker stops then) start again.
     for (const item of this.#items) if (item.state === 'interrupted') this.#prepare(item);
-    globalThis.addEventListener('online', this.#onOnline);
-    globalThis.addEventListener('offline', this.#onOnline);
+    globalThis.addEventListener('online', this.#onConnectivity);
+    globalThis.addEventListener('offline', this.#onConnectivity);
     this.#renderOnline(false);
     // Photos queued by an earlier page (reload, crash) come back and resume.
     this.#syncQueue();
@@ -187,8 +201,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#closeCamera(false);
     this.#worker.terminate();
     this.#gallery.clear();
-    globalThis.removeEventListener('online', this.#onOnline);
-    globalThis.removeEventListener('offline', this.#onOnline);
+    globalThis.removeEventListener('online', this.#onConnectivity);
+    globalThis.removeEventListener('offline', this.#onConnectivity);
     // The upload queue goes on: photos already queued still reach the server.
   }
 
@@ -268,7 +282,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   uploadAll() {
     for (const item of this.#items) {
       if (item.state === 'ready' || (item.state === 'error' && item.errorPhase === 'upload')) this.#enqueue(item);
-      else if (item.state === 'failed') this.#queue?.retry(item.uploadId);
+      else if (retryable(item)) this.#queue?.retry(item.uploadId);
     }
   }
 
@@ -511,34 +525,23 @@ export class FhirMediaCaptureElement extends HTMLElement {
       this.#fail(item, new MediaError('invalid-options', this.#t.missingSetup), 'upload');
       return;
     }
-    item.state = 'waiting';
-    item.error = null;
-    item.loaded = 0;
-    item.total = 0;
-    // The Media as it will be sent is fixed from here on: it is what the queue stores.
-    item.resource = this.#resourceOf(item);
-    this.#byUpload.set(item.uploadId, item);
-    this.#renderCard(item);
     this.#syncQueue();
-    this.#queueSwitch.then(async () => {
+    ready().then(async () => {
+      // The Media as it will be sent is fixed from here on: it is what the queue stores.
+      item.resource = wasm.finishMedia(item.prepared.resource, { title: item.title, notes: [item.note] });
+      item.state = 'waiting';
+      item.error = null;
+      item.loaded = 0;
+      item.total = 0;
+      this.#byUpload.set(item.uploadId, item);
+      this.#renderCard(item);
+      await this.#queueSwitch;
       if (!this.#queue) throw new MediaError('invalid-options', this.#t.missingSetup);
       await this.#queue.add(item.resource);
     }).catch((err) => {
       if (this.#byUpload.get(item.uploadId) === item) this.#byUpload.delete(item.uploadId);
       this.#fail(item, err, 'upload');
     });
-  }
-
-  /** The Media as it will be sent: the prepared one with this card's title and note. */
-  #resourceOf(item) {
-    const resource = { ...item.prepared.resource, content: { ...item.prepared.resource.content } };
-    const title = item.title.trim();
-    const note = item.note.trim();
-    if (title) resource.content.title = title;
-    else delete resource.content.title;
-    if (note) resource.note = [{ text: note }];
-    else delete resource.note;
-    return resource;
   }
 
   /** The bearer token for a request (MediaClient calls this before each one). */
@@ -686,7 +689,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   /** Once nothing is left to send, reload the gallery if something arrived. */
   #refreshWhenIdle() {
-    if (!this.#uploadedSinceRefresh || this.#items.some((item) => PENDING.has(item.state))) return;
+    if (!this.#uploadedSinceRefresh || this.#items.some((item) => flagsOf(item.state).pending)) return;
     this.#uploadedSinceRefresh = false;
     this.#gallery.load();
   }
@@ -798,15 +801,14 @@ export class FhirMediaCaptureElement extends HTMLElement {
       ui.meta.textContent = '';
     }
     const state = item.state;
-    const inFlight = state === 'uploading' || state === 'reconciling';
     // In the upload queue, the Media is fixed: it is what is (or was) sent.
-    const queued = PENDING.has(state) || ['done', 'failed', 'needs-review'].includes(state);
+    const { queued, inFlight } = flagsOf(state);
     const uploadError = state === 'error' && item.errorPhase === 'upload';
     ui.titleInput.disabled = queued;
     ui.noteInput.disabled = queued;
     ui.buttons.upload.hidden = !(state === 'preparing' || state === 'ready');
     ui.buttons.upload.disabled = state !== 'ready';
-    ui.buttons.retry.hidden = !(uploadError || state === 'failed');
+    ui.buttons.retry.hidden = !retryable(item);
     ui.buttons.send.hidden = state !== 'needs-review';
     ui.buttons.discard.hidden = state !== 'needs-review';
     ui.buttons.retake.hidden = queued;
@@ -849,7 +851,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   /** "Upload all" is enabled while some photo can be queued or retried. */
   #renderUploadAll() {
     this.shadowRoot.querySelector('[data-action="upload-all"]').disabled = !this.#items.some(
-      (item) => item.state === 'ready' || item.state === 'failed' || (item.state === 'error' && item.errorPhase === 'upload'));
+      (item) => item.state === 'ready' || retryable(item));
   }
 
   #renderProgress(item) {

@@ -239,7 +239,8 @@ export type UploadItem = ItemSnapshot;
 
 /** QueueCore's options (maxParallel, maxAttempts, baseDelayMs, maxDelayMs, seed,
  *  echoesIdentifiers, reconcileDelayMs; see QueueCoreOptions below) plus these. An
- *  `echoesIdentifiers` left out is learnt and remembered per base URL. */
+ *  `echoesIdentifiers` left out is learnt and remembered per base URL. Any other name is
+ *  refused (MediaError 'invalid-options'): `add()` and `restore()` reject with it. */
 export interface UploadQueueOptions extends QueueCoreOptions {
   /** The client the queue uploads and searches with (its token is never stored). */
   client: MediaClient;
@@ -319,7 +320,7 @@ export interface FhirError {
   retryAfterMs?: number;
 }
 
-/** Unknown names are not rejected here (UploadQueue checks its options itself). */
+/** Unknown names are refused (MediaError 'invalid-options' naming it). */
 export interface QueueCoreOptions {
   /** Requests (creates + reconciliation searches) in flight at once. Default 3. */
   maxParallel?: number;

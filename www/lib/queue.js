@@ -12,19 +12,6 @@ import * as wasm from '../../pkg/fhir_media_capture.js';
 import { QueueStore } from './queue-store.js';
 
 const LOCK_PREFIX = 'fhir-media-capture:';
-const IDENTIFIER_SYSTEM = 'urn:ietf:rfc:3986';
-const CORE_OPTIONS = ['maxParallel', 'maxAttempts', 'baseDelayMs', 'maxDelayMs', 'seed', 'echoesIdentifiers', 'reconcileDelayMs'];
-const ACTIVE = new Set(['uploading', 'reconciling']);
-
-/** The item id and the urn:uuid identifier of `resource`, adding one if it has none. */
-function clientIdentifier(resource) {
-  const found = (resource.identifier ?? []).find((i) => /^urn:uuid:[0-9a-f-]{36}$/i.test(i?.value ?? ''));
-  if (found) return { id: found.value.slice('urn:uuid:'.length).toLowerCase(), value: found.value };
-  const uuid = crypto.randomUUID();
-  const value = `urn:uuid:${uuid}`;
-  resource.identifier = [...(resource.identifier ?? []), { system: IDENTIFIER_SYSTEM, value }];
-  return { id: uuid, value };
-}
 
 /** How a failed request reads to QueueCore. */
 function failure(err) {
@@ -67,7 +54,7 @@ export class UploadQueue extends EventTarget {
   #closed = false;
   #closing = null;
   #echoes;
-  #onOnline = () => this.#setOnline();
+  #onConnectivity = () => this.#setOnline();
 
   /**
    * @param {import('./index.d.ts').UploadQueueOptions} options
@@ -78,9 +65,6 @@ export class UploadQueue extends EventTarget {
     this.#client = client;
     this.#baseUrl = String(baseUrl ?? client.baseUrl ?? '').replace(/\/+$/, '');
     if (!this.#baseUrl) throw new MediaError('invalid-options', 'UploadQueue: `baseUrl` is required');
-    for (const key of Object.keys(rest)) {
-      if (!CORE_OPTIONS.includes(key)) throw new MediaError('invalid-options', `UploadQueue: unknown option \`${key}\``);
-    }
     this.#options = rest;
     this.#createTimeoutMs = createTimeoutMs;
     if (storage) {
@@ -92,8 +76,8 @@ export class UploadQueue extends EventTarget {
     }
     this.#init = this.#start();
     this.#init.catch(() => {});
-    globalThis.addEventListener?.('online', this.#onOnline);
-    globalThis.addEventListener?.('offline', this.#onOnline);
+    globalThis.addEventListener?.('online', this.#onConnectivity);
+    globalThis.addEventListener?.('offline', this.#onConnectivity);
   }
 
   async #start() {
@@ -131,10 +115,11 @@ export class UploadQueue extends EventTarget {
   async add(preparedOrResource, { patient } = {}) {
     const source = preparedOrResource?.resourceType === 'Media' ? preparedOrResource : preparedOrResource?.resource;
     if (source?.resourceType !== 'Media') throw new MediaError('invalid-options', 'UploadQueue.add: expected a prepared Media or a Media resource');
-    const resource = structuredClone(source);
-    const { id, value } = clientIdentifier(resource);
     await this.#init;
     this.#assertOpen();
+    // Its client identifier (one is added when it has none) names the item.
+    const resource = wasm.finishMedia(structuredClone(source), { uploadId: crypto.randomUUID() });
+    const { id, value } = wasm.uploadIdentifier(resource);
     if (this.#core.item(id) || this.#resources.has(id)) {
       throw new MediaError('invalid-options', `UploadQueue.add: ${value} is already in the queue`);
     }
@@ -287,8 +272,8 @@ export class UploadQueue extends EventTarget {
     if (this.#closed) return this.#closing;
     this.#closed = true;
     clearTimeout(this.#timer);
-    globalThis.removeEventListener?.('online', this.#onOnline);
-    globalThis.removeEventListener?.('offline', this.#onOnline);
+    globalThis.removeEventListener?.('online', this.#onConnectivity);
+    globalThis.removeEventListener?.('offline', this.#onConnectivity);
     for (const controller of this.#inflight.values()) controller.abort(new DOMException('queue closed', 'AbortError'));
     this.#inflight.clear();
     this.#closing = Promise.allSettled([...this.#writes.values()]).then(() => {
@@ -429,7 +414,7 @@ export class UploadQueue extends EventTarget {
     } else {
       this.#save(id, snapshot);
     }
-    if (!ACTIVE.has(snapshot.state)) this.#progress.delete(id);
+    if (!wasm.stateFlags(snapshot.state).inFlight) this.#progress.delete(id);
     this.#emit('change', snapshot);
     if (snapshot.state === 'done' && before?.state !== 'done' && snapshot.mediaId) {
       this.#emit('created', { id, mediaId: snapshot.mediaId, resource: this.#resources.get(id),
