@@ -177,8 +177,7 @@ export interface SearchOptions {
 }
 
 /** One page of search results. */
-export class MediaPage {
-  private constructor();
+export interface MediaPage {
   /** Matches in all (Bundle.total), when the server says. */
   readonly total: number | undefined;
   /** The Media on this page; reads carry `content.url`, never `content.data`. */
