@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -47,11 +47,10 @@ after(async () => {
 /** A fresh page on the demo that fails the test on any uncaught page error. */
 async function openDemo(t) {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err));
+  const watch = watchPage(page);
   t.after(async () => {
     await page.close();
-    assert.deepEqual(errors.map(String), [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   });
   await page.goto(`${baseUrl}/`);
   await page.getByLabel('Patient', { exact: true }).waitFor();

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -163,12 +163,11 @@ async function openWidget(t, { context: shared } = {}) {
     };
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err));
+  const watch = watchPage(page);
   t.after(async () => {
     await faults({});
     await context.close();
-    assert.deepEqual(errors.map(String), [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   });
   await page.goto(`${baseUrl}/`);
   const patient = `Patient/${crypto.randomUUID().replaceAll('-', '')}`;
@@ -177,7 +176,7 @@ async function openWidget(t, { context: shared } = {}) {
   const widget = page.locator('fhir-media-capture');
   await widget.getByText('No photos for this patient yet').waitFor();
   await widget.evaluate((el, options) => { el.queueOptions = options; }, QUEUE_OPTIONS);
-  return { context, page, patient, widget };
+  return { context, page, patient, widget, watch };
 }
 
 /** Add `n` small, distinct JPEGs (on `encounter`, or none with null) and wait until they are ready. */
@@ -266,7 +265,8 @@ test('22 photos over 3 encounters and none: one create at a time per encounter, 
 test('bursts of 500, of 503 with Retry-After and of 429: retried, each stored once', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
-  const { page, patient, widget } = ctx;
+  const { page, patient, widget, watch } = ctx;
+  watch.allow(500, 503, 429); // Chromium logs each provoked status itself
   const started = Date.now();
   const phases = {};
   for (const [status, extra] of [[500, {}], [503, { retryAfter: 1 }], [429, { retryAfter: 1 }]]) {
@@ -300,7 +300,8 @@ test('bursts of 500, of 503 with Retry-After and of 429: retried, each stored on
 test('the connection dropped after commit on 5 items: reconciled, 0 duplicates, 0 lost', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
-  const { page, patient, widget } = ctx;
+  const { page, patient, widget, watch } = ctx;
+  watch.allow(/^net::ERR_CONNECTION_RESET$/); // Chromium's line for each provoked drop
   const started = Date.now();
   await addPhotos(widget, 4, DEMO_ENCOUNTER);
   await addPhotos(widget, 2, null);
@@ -377,7 +378,8 @@ test('a reload in the middle of uploading 10 photos: restored, and all 10 stored
 test('offline, then online: the queue waits, then resumes by itself', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
-  const { context, page, patient, widget } = ctx;
+  const { context, page, patient, widget, watch } = ctx;
+  watch.allow(/^net::ERR_INTERNET_DISCONNECTED$/); // a request the browser refused while offline
   const started = Date.now();
   // Prepared while online (the worker and its wasm load over the network).
   await addPhotos(widget, 3, DEMO_ENCOUNTER);
@@ -407,7 +409,8 @@ test('offline, then online: the queue waits, then resumes by itself', async (t) 
 test('a server that keeps no identifiers, and a lost answer it cannot tell apart: needs review, nothing sent blindly', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
-  const { page, patient, widget } = ctx;
+  const { page, patient, widget, watch } = ctx;
+  watch.allow(/^net::ERR_CONNECTION_RESET$/); // the provoked lost answer
   const started = Date.now();
   // The server as some deployments are: searches come back without Media.identifier.
   await page.route((url) => url.pathname === '/Media' && url.searchParams.has('patient'), async (route) => {
@@ -493,6 +496,7 @@ test('two tabs: a tab never takes over photos another open tab holds; after it c
   const identifiers = await identifiersOf(widget);
   // Tab B opens on the same origin: the stored items are there, but their locks are A's.
   const pageB = await context.newPage();
+  const watchB = watchPage(pageB);
   await pageB.goto(`${baseUrl}/`);
   const widgetB = pageB.locator('fhir-media-capture');
   await pageB.waitForFunction((el) => el.queue, await widgetB.elementHandle());
@@ -508,6 +512,7 @@ test('two tabs: a tab never takes over photos another open tab holds; after it c
   assertExactlyOnce(await countByIdentifier(patient, identifiers), 3);
   assert.equal(s.createAttempts, 3);
   report.tabs = { stored: 3, createAttempts: s.createAttempts };
+  assert.deepEqual(watchB.problems(), [], 'tab B: uncaught errors, console errors or warnings');
 });
 
 test('a create with no answer in time is aborted; the server still stores it; the search after reconcileDelayMs finds it: stored once, never sent again', async (t) => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, startListening, stopChild } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
 import { AxeBuilder } from '@axe-core/playwright';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -63,11 +63,10 @@ async function openWidget(t, { viewport = { width: 1200, height: 900 }, phone = 
   }
   const context = await browser.newContext({ viewport, permissions: ['camera'], isMobile: phone, hasTouch: phone });
   const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err));
+  const watch = watchPage(page);
   t.after(async () => {
     await context.close();
-    assert.deepEqual(errors.map(String), [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   });
   await page.goto(`${baseUrl}/`);
   const patient = `Patient/${crypto.randomUUID().replaceAll('-', '')}`;
@@ -76,7 +75,7 @@ async function openWidget(t, { viewport = { width: 1200, height: 900 }, phone = 
   if (locale) await page.selectOption('#locale', locale);
   await page.locator('#settings').dispatchEvent('change');
   await page.locator('fhir-media-capture').getByText(/No photos for this patient yet|Este paciente/).waitFor();
-  return { page, patient, widget: page.locator('fhir-media-capture') };
+  return { page, patient, widget: page.locator('fhir-media-capture'), watch };
 }
 
 async function snap(page, name) {
@@ -270,7 +269,8 @@ test('drag and drop adds a photo', async (t) => {
 test('clear errors: a corrupt file, and a 403 upload with a retry button', async (t) => {
   const ctx = await openWidget(t, { token: 'dev-read-only-token' });
   if (!ctx) return;
-  const { page, widget } = ctx;
+  const { page, widget, watch } = ctx;
+  watch.allow(403); // Chromium's own line for the read-only token's refused create
   const broken = path.join(tmp, 'broken.jpg');
   fs.writeFileSync(broken, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(8192)]));
   const good = path.join(tmp, 'good.png');

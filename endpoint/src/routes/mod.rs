@@ -56,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         None => router.fallback(no_such_path),
     };
     router
-        .layer(cors::layer())
+        .layer(cors::layer(&state.config().expose_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_log::log_requests,
