@@ -46,7 +46,7 @@ test('the modules export exactly the declared names, and the element observes th
   page.on('console', (m) => ['error', 'warning'].includes(m.type()) && problems.push(`${m.type()}: ${m.text()}`));
   // The package's one bare import, as a bundler would resolve it.
   const idb = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/idb/package.json'), 'utf8'));
-  const idbEntry = idb.exports?.['.']?.default ?? idb.module;
+  const idbEntry = idb.exports?.['.']?.import ?? idb.module;
   const html = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>exports</title>
 <script type="importmap">${JSON.stringify({ imports: { idb: `/node_modules/idb/${idbEntry.replace(/^\.\//, '')}` } })}</script>`;
   await page.route('**/exports.html', (route) => route.fulfill({ contentType: 'text/html', body: html }));
