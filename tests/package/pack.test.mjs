@@ -6,8 +6,8 @@
 //
 // webpack runs through its Node API from the repo's own node_modules (no second install
 // of webpack, no registry access); only the tarball is installed into the scratch
-// project, with `npm install --offline`: its one runtime dependency, `idb`, comes from
-// the npm cache that the repo's own install filled.
+// project, with `npm install --offline` and an empty cache of its own: its one runtime
+// dependency, `idb`, is packed from the repo's node_modules and installed beside it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -162,11 +162,14 @@ main().catch((err) => {
 });
 `);
 
-  // Install the tarball the way a user would; offline, `idb` comes from the npm cache.
-  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error', tarball], {
-    cwd: app,
-    maxBuffer: 16 << 20,
-  });
+  // Install the tarball the way a user would, with its one dependency, `idb`, packed from
+  // the repo's own install: offline, from an empty cache of its own, so nothing depends on
+  // what this machine's npm cache happens to hold.
+  const { stdout: idbPack } = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--loglevel=error',
+    path.join(root, 'node_modules', 'idb')], { cwd: root, maxBuffer: 16 << 20 });
+  const idbTarball = path.join(tmp, JSON.parse(idbPack)[0].filename);
+  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error',
+    '--cache', path.join(tmp, 'npm-cache'), tarball, idbTarball], { cwd: app, maxBuffer: 16 << 20 });
   const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'fhir-media-capture', 'package.json'), 'utf8'));
   assert.equal(installed.version, pkgJson.version);
 
