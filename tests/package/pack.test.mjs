@@ -10,20 +10,15 @@
 // dependency, `idb`, is packed from the repo's node_modules and installed beside it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import webpack from 'webpack';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS } from '../support/browser.mjs';
+import { TOKEN, endpointBin, pack, root, scratchApp, startEndpoint, storedMedia } from './scratch.mjs';
 
-const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkgJson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const TOKEN = 'dev-token';
 
 let tmp;
 let tarball;
@@ -31,29 +26,11 @@ let packed; // npm pack --json: { filename, size, unpackedSize, files: [{ path, 
 let endpoint;
 let browser;
 
-function endpointBin() {
-  const candidates = [
-    process.env.FHIR_ENDPOINT_BIN,
-    path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', 'fhir-media-endpoint'),
-  ];
-  return candidates.find((p) => p && fs.existsSync(p));
-}
-
-/** Start the endpoint on a free port serving `staticDir`; resolve with its URL. */
-function startEndpoint(bin, staticDir, dataDir) {
-  const args = ['--addr', '127.0.0.1:0', '--static-dir', staticDir, '--data-dir', dataDir, '--token', TOKEN];
-  return startListening(bin, args, { name: 'endpoint' });
-}
-
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-pack-'));
   assert.ok(fs.existsSync(path.join(root, 'pkg', 'fhir_media_capture_bg.wasm')), 'pkg/ missing: run scripts/build-wasm.sh first');
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], {
-    cwd: root,
-    maxBuffer: 16 << 20,
-  });
-  [packed] = JSON.parse(stdout);
-  tarball = path.join(tmp, packed.filename);
+  packed = await pack(tmp);
+  tarball = packed.tarball;
   console.log(`npm pack: ${packed.filename} ${(packed.size / 1024).toFixed(0)} KB packed, ` +
     `${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked, ${packed.files.length} files:\n  ` +
     packed.files.map((f) => `${f.path} (${f.size} B)`).join('\n  '));
@@ -118,16 +95,13 @@ test('the tarball holds the ESM entry, its declarations and the wasm build', () 
 });
 
 test('a webpack 5 app using the installed tarball prepares and uploads a Media', { timeout: 180_000 }, async () => {
-  const bin = endpointBin();
-  assert.ok(bin, 'endpoint binary not found (scripts/test.sh exports FHIR_ENDPOINT_BIN)');
+  assert.ok(endpointBin(), 'endpoint binary not found (scripts/test.sh exports FHIR_ENDPOINT_BIN)');
   assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
 
   // The scratch project, as a user would write it.
   const app = path.join(tmp, 'app');
-  fs.mkdirSync(path.join(app, 'src'), { recursive: true });
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
-    name: 'pack-test-app', version: '0.0.0', private: true, type: 'module',
-  }, null, 2));
+  const installed = await scratchApp(app, tarball);
+  assert.equal(installed.version, pkgJson.version);
   const hasElement = Boolean(pkgJson.exports['./element']);
   fs.writeFileSync(path.join(app, 'src', 'index.js'), `
 import { prepareMedia, MediaClient } from 'fhir-media-capture';
@@ -162,17 +136,6 @@ main().catch((err) => {
 });
 `);
 
-  // Install the tarball the way a user would, with its one dependency, `idb`, packed from
-  // the repo's own install: offline, from an empty cache of its own, so nothing depends on
-  // what this machine's npm cache happens to hold.
-  const { stdout: idbPack } = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--loglevel=error',
-    path.join(root, 'node_modules', 'idb')], { cwd: root, maxBuffer: 16 << 20 });
-  const idbTarball = path.join(tmp, JSON.parse(idbPack)[0].filename);
-  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error',
-    '--cache', path.join(tmp, 'npm-cache'), tarball, idbTarball], { cwd: app, maxBuffer: 16 << 20 });
-  const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'fhir-media-capture', 'package.json'), 'utf8'));
-  assert.equal(installed.version, pkgJson.version);
-
   // webpack from the repo, building the scratch project; modules resolve from the scratch
   // node_modules only, so a file the tarball lacks fails the build here.
   const dist = path.join(app, 'dist');
@@ -196,7 +159,7 @@ main().catch((err) => {
   fs.writeFileSync(path.join(dist, 'index.html'),
     `<!doctype html><meta charset="utf-8"><title>pack test</title><p id="out"></p><script src="${main.name}"></script>\n`);
 
-  endpoint = await startEndpoint(bin, dist, path.join(tmp, 'data'));
+  endpoint = await startEndpoint(dist, path.join(tmp, 'data'));
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   const page = await browser.newPage();
   const pageErrors = [];
@@ -215,11 +178,7 @@ main().catch((err) => {
     assert.ok(info.assets.length >= 3, `entry, worker chunk and wasm emitted: ${info.assets.map((a) => a.name)}`);
   }
 
-  const res = await fetch(`${endpoint.url}/Media/${out.id}`, {
-    headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' },
-  });
-  assert.equal(res.status, 200);
-  const media = await res.json();
+  const media = await storedMedia(endpoint.url, out.id);
   assert.equal(media.resourceType, 'Media');
   assert.equal(media.id, out.id);
   assert.equal(media.subject.reference, 'Patient/pack-test');
