@@ -15,6 +15,8 @@ use clap::Parser;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 30_000_000;
 /// How long a signed storage URL stays valid (presigned S3 URLs behave the same way).
 pub const DEFAULT_SIGNED_URL_TTL: Duration = Duration::from_secs(5 * 60);
+/// How long a dev SMART access token lasts (SMART servers commonly give an hour).
+pub const DEFAULT_SMART_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
 
 /// A local Canvas-compatible FHIR R4 Media endpoint for demos and end-to-end tests.
 #[derive(Debug, Parser)]
@@ -62,6 +64,10 @@ pub struct Cli {
     /// comma-separated; `--expose-headers ''` exposes none, as many real servers do.
     #[arg(long, value_delimiter = ',', default_value = "Location,Retry-After")]
     pub expose_headers: Vec<String>,
+
+    /// Lifetime in seconds of the access tokens the dev SMART server (`--dev`) issues.
+    #[arg(long, default_value_t = DEFAULT_SMART_TOKEN_TTL.as_secs())]
+    pub smart_token_ttl: u64,
 }
 
 /// Everything the server needs to run. `Debug` never prints the tokens.
@@ -80,6 +86,8 @@ pub struct Config {
     pub request_log: bool,
     /// Headers listed in Access-Control-Expose-Headers.
     pub expose_headers: Vec<String>,
+    /// Lifetime of the dev SMART server's access tokens.
+    pub smart_token_ttl: Duration,
 }
 
 impl Default for Config {
@@ -95,6 +103,7 @@ impl Default for Config {
             signed_url_ttl: DEFAULT_SIGNED_URL_TTL,
             request_log: true,
             expose_headers: vec!["Location".into(), "Retry-After".into()],
+            smart_token_ttl: DEFAULT_SMART_TOKEN_TTL,
         }
     }
 }
@@ -117,6 +126,7 @@ impl From<Cli> for Config {
                 .map(|h| h.trim().to_owned())
                 .filter(|h| !h.is_empty())
                 .collect(),
+            smart_token_ttl: Duration::from_secs(cli.smart_token_ttl),
         }
     }
 }
@@ -171,6 +181,7 @@ impl fmt::Debug for Config {
             .field("signed_url_ttl", &self.signed_url_ttl)
             .field("request_log", &self.request_log)
             .field("expose_headers", &self.expose_headers)
+            .field("smart_token_ttl", &self.smart_token_ttl)
             .finish()
     }
 }
