@@ -120,3 +120,39 @@ for (const name of ['react', 'vue']) {
     assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings');
   });
 }
+
+test('smart: EHR launch through the SMART JS client; the element uploads with its token, and after expiry with a refreshed one', { timeout: 120_000 }, async (t) => {
+  if (skipAll) return t.skip(skipAll);
+  await buildExample('smart');
+  const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const watch = watchPage(page);
+  const patientId = crypto.randomUUID().replaceAll('-', '');
+  // The EHR's launch: iss and the launch id (this dev server's launch id is the patient).
+  const launch = new URLSearchParams({ iss: server.url, launch: patientId });
+  await page.goto(`${server.url}/smart/launch.html?${launch}`);
+  await page.waitForURL(/\/smart\/index\.html\?code=/);
+  await page.locator('#patient', { hasText: `Patient/${patientId}` }).waitFor();
+  const widget = page.locator('fhir-media-capture');
+  await widget.getByText('No photos for this patient yet').waitFor();
+  assert.equal(await widget.getAttribute('base-url'), server.url);
+
+  const createdIds = () => page.locator('#created').textContent().then((s) => s.trim().split(/\s+/).filter(Boolean));
+  await addAndUpload(page);
+  await page.waitForFunction(() => document.getElementById('created').textContent.trim().split(/\s+/).length === 1);
+
+  // The access token expires: the next create is answered 401, the element asks the
+  // token function again with { refresh: true }, the SMART client refreshes, the retry works.
+  const expired = await (await fetch(`${server.url}/_admin/smart/expire`, { method: 'POST' })).json();
+  assert.ok(expired.expired >= 1);
+  watch.allow(401); // Chromium's own line for the expired token's answer
+  await addAndUpload(page);
+  await page.waitForFunction(() => document.getElementById('created').textContent.trim().split(/\s+/).length === 2, null, { timeout: 30_000 });
+  const { refreshes } = await (await fetch(`${server.url}/_admin/smart`)).json();
+  assert.equal(refreshes, 1, 'the SMART client refreshed once');
+  const media = await stored(`Patient/${patientId}`);
+  assert.deepEqual((await createdIds()).sort(), media.map((m) => m.id).sort());
+  assert.equal(await page.locator('#error').isHidden(), true);
+  assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings');
+});
