@@ -3,6 +3,7 @@
 //! [`ClientError`] (with `Retry-After`), the search page model, and the per-encounter create gate. The web
 //! edge (`web::client`) only moves requests and answers between the browser and these.
 
+pub mod content;
 pub mod errors;
 pub mod gate;
 pub mod headers;

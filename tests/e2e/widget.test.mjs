@@ -430,6 +430,43 @@ test('gallery: 10 per page, "load more" for the rest; server text stays text', a
   await axe(page, 'gallery, 2 pages');
 });
 
+test('gallery: content that is not a JPEG, PNG or HEIC never renders, whatever type the server gives it', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget, patient } = ctx;
+  const jpeg = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(40, 30);
+    canvas.getContext('2d').fillRect(0, 0, 20, 15);
+    return btoa(String.fromCharCode(...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer())));
+  });
+  const ids = [];
+  for (const title of ['svg', 'jpeg sent as text/html']) {
+    const res = await fetch(`${baseUrl}/Media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceType: 'Media', status: 'completed', subject: { reference: patient },
+        content: { contentType: 'image/jpeg', data: jpeg, title } }),
+    });
+    assert.equal(res.status, 201);
+    ids.push(res.headers.get('location').split('/').pop());
+  }
+  // A hostile or broken server: an SVG with script for the first, and the second's JPEG
+  // labelled text/html. The first must never become an image; the second shows, as JPEG.
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30" onload="window.pwned=1">' +
+    '<script>window.pwned=1</script><rect width="40" height="30" fill="red"/></svg>';
+  await page.route(`**/Media/${ids[0]}/files/content`, (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: svg }));
+  await page.route(`**/Media/${ids[1]}/files/content`, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: Buffer.from(jpeg, 'base64') }));
+  await widget.getByRole('button', { name: 'Refresh' }).click();
+  await widget.getByText('2 of 2 photos', { exact: true }).waitFor();
+  const item = (id) => widget.locator(`li[part="gallery-item"][data-id="${id}"] img`);
+  await page.waitForFunction((img) => img.complete && img.naturalWidth === 40, await item(ids[1]).elementHandle(), { timeout: 20_000 });
+  const shown = await item(ids[1]).evaluate(async (img) => (await (await fetch(img.src)).blob()).type);
+  assert.equal(shown, 'image/jpeg', 'the blob is typed by its bytes');
+  assert.equal(await item(ids[0]).getAttribute('src'), null, 'the SVG is never given to an <img>');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+});
+
 test('retake replaces the photo in place, keeping its title', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;

@@ -220,7 +220,11 @@ export class MediaClient {
   search(options: SearchOptions): Promise<MediaPage>;
   /** Every page of a search, as one list. */
   searchAll(options: SearchOptions): Promise<Media[]>;
-  /** The image behind `media.content.url` (the token is sent only to the base URL's origin). */
+  /**
+   * The image behind `media.content.url` (the token is sent only to the base URL's origin),
+   * typed by its bytes as image/jpeg, image/png or image/heic whatever the server said;
+   * anything else (an SVG, HTML) rejects with a FhirError and never reaches the page.
+   */
   fetchContent(media: Media): Promise<Blob>;
   free(): void;
 }
