@@ -346,7 +346,9 @@ test('a reload in the middle of uploading 10 photos: restored, and all 10 stored
   await waitFor(async () => (await stats()).creates >= 3, { what: '3 creates' });
   const before = await stats();
   await page.reload();
-  // The page opens again (the demo's form is back to its defaults; the queued photos carry their patient).
+  // The page opens again on the same patient's chart (the demo's form is back to its
+  // defaults): the photos queued for that patient, by the same user, come back.
+  await openPatient(page, patient);
   const cards = widget.locator('li.card[data-key]');
   await cards.first().waitFor({ timeout: 15_000 });
   assert.match(await cards.first().locator('.meta').innerText(), /^Restored from an earlier visit/);
@@ -373,6 +375,55 @@ test('a reload in the middle of uploading 10 photos: restored, and all 10 stored
   assert.equal(left, 0, 'nothing left in IndexedDB');
   report.reload = { ...counts, createAttempts: s.createAttempts, createsBeforeReload: before.creates, restoredCards: restored,
     maxConcurrency: s.encounters[DEMO_ENCOUNTER].maxConcurrency, ms: Date.now() - started };
+});
+
+/** The demo page on `patient`'s chart: only that patient's stored photos are restored. */
+async function openPatient(page, patient) {
+  await page.fill('#patient', patient);
+  await page.locator('#settings').dispatchEvent('change');
+}
+
+/** Sign the demo page in as `owner` on `patient` with `token`, as a host app would on a user switch. */
+async function signIn(page, { owner, patient, token }) {
+  await page.fill('#owner', owner);
+  await page.fill('#patient', patient);
+  await page.fill('#token', token);
+  await page.locator('#settings').dispatchEvent('change');
+}
+
+test('a shared workstation: photos queued by one user are neither shown nor sent for the next user; back as that user, they are sent once', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, patient, widget } = ctx;
+  const userA = { owner: 'Practitioner/user-a', patient, token: TOKEN };
+  await signIn(page, userA);
+  await widget.getByText('No photos for this patient yet').waitFor();
+  await addPhotos(widget, 2, DEMO_ENCOUNTER);
+  // Queued, and held back (as offline would), so they are still in storage at the reload.
+  await widget.evaluate((el) => el.queue.pause());
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  const identifiers = await identifiersOf(widget);
+
+  // The next user of this browser, on another patient, with their own token.
+  await page.reload();
+  const patientB = `Patient/${crypto.randomUUID().replaceAll('-', '')}`;
+  await signIn(page, { owner: 'Practitioner/user-b', patient: patientB, token: 'dev-read-only-token' });
+  await widget.getByText('No photos for this patient yet').waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await widget.locator('li.card[data-key]').count(), 0, "user B sees none of user A's photos");
+  assert.deepEqual(await widget.evaluate((el) => el.queue.items()), [], "user B's queue holds none of them");
+  assert.equal((await stats()).createAttempts, 0, 'nothing was sent under user B');
+  // User A's photos are not restored for A's other patients either.
+  await signIn(page, { ...userA, patient: `Patient/${crypto.randomUUID().replaceAll('-', '')}` });
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await widget.locator('li.card[data-key]').count(), 0, 'not shown on another patient of the same user');
+
+  // Back as user A on the patient: restored and sent, each once.
+  await signIn(page, userA);
+  await waitForItems(widget, (items) => items.length === 2 && items.every((i) => i.state === 'done'), 'sent as user A', 30_000);
+  assertExactlyOnce(await countByIdentifier(patient, identifiers), 2);
+  assert.equal((await stats()).createAttempts, 2);
 });
 
 test('offline, then online: the queue waits, then resumes by itself', async (t) => {
@@ -506,6 +557,7 @@ test('two tabs: a tab never takes over photos another open tab holds; after it c
   // Tab A goes away; B, opened again, takes the photos over and sends each once.
   await page.close();
   await pageB.reload();
+  await openPatient(pageB, patient);
   await widgetB.locator('li.card[data-key]').nth(2).waitFor({ timeout: 15_000 });
   await waitForItems(widgetB, (items) => items.every((i) => i.state === 'done'), 'sent from tab B', 30_000);
   const s = await stats();

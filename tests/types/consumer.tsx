@@ -104,6 +104,7 @@ async function useApi(file: Blob): Promise<void> {
     ...coreOptions,
     client,
     baseUrl: 'https://fhir.example',
+    owner: 'Practitioner/3',
     storage: true,
     createTimeoutMs: 120_000,
   };
@@ -112,7 +113,7 @@ async function useApi(file: Blob): Promise<void> {
   queue.addEventListener('progress', (e) => void (e.detail satisfies UploadProgressEventDetail));
   queue.addEventListener('created', (e) => void (e.detail satisfies UploadCreatedEventDetail));
   queue.addEventListener('storage-error', (e) => void (e.detail satisfies UploadStorageErrorEventDetail));
-  const restored: string[] = await queue.restore();
+  const restored: string[] = [...(await queue.restore()), ...(await queue.restore({ patient: 'Patient/1' }))];
   const id = await queue.add(prepared, { patient: 'Patient/1' });
   const item: UploadItem | undefined = queue.item(id);
   const state: UploadState | undefined = item?.state;
@@ -124,7 +125,7 @@ async function useApi(file: Blob): Promise<void> {
   const removed: boolean = queue.remove(id);
   queue.pause();
   queue.resume();
-  const running: boolean = queue.running && queue.baseUrl.length > 0;
+  const running: boolean = queue.running && queue.baseUrl.length > 0 && queue.owner !== '';
   await queue.close();
   void [sizes, quality, created.location, next, all, blob, restored, queue.items(), state, resource, progress, error, removed, running];
 
@@ -166,6 +167,7 @@ function useElement(): void {
     patient: 'Patient/1',
     encounter: 'Encounter/2',
     operator: 'Practitioner/3',
+    owner: 'Practitioner/3',
     'max-dimension': '1600',
     'max-bytes': '1500000',
     locale: 'es',
@@ -182,6 +184,7 @@ function useElement(): void {
   el.patient = 'Patient/1';
   el.encounter = 'Encounter/2';
   el.operator = 'Practitioner/3';
+  el.owner = 'Practitioner/3';
   el.locale = 'en';
   const queueOptions: Required<ElementQueueOptions> = { ...coreOptions, storage: false, createTimeoutMs: 60_000 };
   el.queueOptions = queueOptions;

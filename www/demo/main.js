@@ -10,7 +10,8 @@ form.elements['base-url'].value = window.location.origin;
 
 /** Copy the form into the element: attributes, and the token property. */
 function apply() {
-  for (const name of ['base-url', 'patient', 'encounter', 'operator', 'locale']) {
+  // owner first: the element keeps one queue per base URL and owner.
+  for (const name of ['owner', 'base-url', 'patient', 'encounter', 'operator', 'locale']) {
     const value = form.elements[name].value.trim();
     if (value) capture.setAttribute(name, value);
     else capture.removeAttribute(name);

@@ -30,8 +30,8 @@ export interface MediaCreatedDetail {
 }
 export interface StorageErrorDetail { key: number | null; error: unknown }
 
-/** The element's queue options: UploadQueueOptions without the client and base URL it supplies. */
-export type ElementQueueOptions = Omit<UploadQueueOptions, 'client' | 'baseUrl'>;
+/** The element's queue options: UploadQueueOptions without the client, base URL and owner it supplies. */
+export type ElementQueueOptions = Omit<UploadQueueOptions, 'client' | 'baseUrl' | 'owner'>;
 
 /** The element's own events (all bubble and are composed), by name. */
 export interface FhirMediaCaptureEvents {
@@ -57,6 +57,11 @@ export interface FhirMediaCaptureAttributes {
   encounter?: string;
   /** `Practitioner/<id>`, `Patient/<id>` or a bare Practitioner id, shown as Originator. */
   operator?: string;
+  /**
+   * The signed-in user or session (e.g. `Practitioner/<id>`): queued photos belong to it,
+   * and only its own are restored from storage (the upload queue's `owner`).
+   */
+  owner?: string;
   /** Longest side after orientation, px (prepareMedia's `maxDimension`). */
   'max-dimension'?: string;
   /** Encoded image bytes (prepareMedia's `maxBytes`). */
@@ -66,7 +71,7 @@ export interface FhirMediaCaptureAttributes {
 }
 
 /**
- * `<fhir-media-capture base-url patient encounter operator max-dimension max-bytes locale>`.
+ * `<fhir-media-capture base-url patient encounter operator owner max-dimension max-bytes locale>`.
  * `patient` and `encounter` accept `Type/<id>` or a bare id; `operator` a bare id means a Practitioner.
  * Theme with --fmc-font, --fmc-fg, --fmc-muted, --fmc-bg, --fmc-surface, --fmc-border, --fmc-accent,
  * --fmc-accent-fg, --fmc-focus, --fmc-error, --fmc-success, --fmc-warning, --fmc-radius, --fmc-gap; parts: root, inputs,
@@ -83,6 +88,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
   patient: string;
   encounter: string;
   operator: string;
+  /** The `owner` attribute. */
+  owner: string;
   locale: string;
   /** Options for the upload queue (e.g. `{ baseDelayMs: 100 }`); setting it starts a new queue, queued photos carry over. */
   queueOptions: ElementQueueOptions;

@@ -73,7 +73,7 @@ let nextKey = 1;
 const PENDING = new Set(['waiting', 'uploading', 'reconciling', 'retrying']);
 
 export class FhirMediaCaptureElement extends HTMLElement {
-  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'max-dimension', 'max-bytes', 'locale'];
+  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'locale'];
 
   #token = null;
   #strings = {};
@@ -196,7 +196,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
     if (oldValue === newValue) return;
     if (name === 'locale') this.#applyStrings();
     if (name === 'base-url' || name === 'patient') this.#scheduleGallery();
-    if (name === 'base-url') this.#syncQueue();
+    if (name === 'base-url' || name === 'owner') this.#syncQueue();
+    if (name === 'patient') this.#restorePatient();
   }
 
   /** The bearer token, or a function `({ refresh }) => token | Promise<token>`. */
@@ -250,6 +251,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
   set encounter(v) { this.setAttribute('encounter', v); }
   get operator() { return this.getAttribute('operator') ?? ''; }
   set operator(v) { this.setAttribute('operator', v); }
+  get owner() { return this.getAttribute('owner') ?? ''; }
+  set owner(v) { this.setAttribute('owner', v); }
   get locale() { return this.getAttribute('locale') ?? 'en'; }
   set locale(v) { this.setAttribute('locale', v); }
 
@@ -564,14 +567,18 @@ export class FhirMediaCaptureElement extends HTMLElement {
     return this.#clientFor(baseUrl);
   }
 
-  /** Follow base-url (a queue per base URL, restored from storage) and the token (paused without one). */
+  /**
+   * Follow base-url and owner (a queue per base URL and owner, restored from storage) and
+   * the token (paused without one).
+   */
   #syncQueue() {
     if (!this.isConnected) return;
     const baseUrl = this.baseUrl.trim();
-    if (baseUrl !== this.#queueBase) {
+    const key = `${baseUrl} ${this.owner.trim()}`;
+    if (key !== this.#queueBase) {
       const previous = this.#queueBase;
-      this.#queueBase = baseUrl;
-      this.#switchQueue(baseUrl, previous !== null && previous !== baseUrl);
+      this.#queueBase = key;
+      this.#switchQueue(baseUrl, key, previous !== null && previous !== key);
     } else if (this.#queue) {
       this.#holdWithoutToken(this.#queue);
     }
@@ -588,24 +595,37 @@ export class FhirMediaCaptureElement extends HTMLElement {
     }
   }
 
-  #switchQueue(baseUrl, otherBase) {
+  #switchQueue(baseUrl, key, otherBase) {
     const old = this.#queue;
     this.#queue = null;
     this.#queueSwitch = this.#queueSwitch.then(async () => {
       if (old) {
         await old.close();
-        // Photos of another server leave the list; they stay stored for when it comes back.
+        // Photos of another server or owner leave the list; they stay stored for when
+        // that server and owner come back.
         if (otherBase) for (const item of [...this.#byUpload.values()]) this.#dropCard(item);
       }
-      if (!baseUrl || this.#queueBase !== baseUrl) return;
+      if (!baseUrl || this.#queueBase !== key) return;
       await ready();
-      const queue = new UploadQueue({ ...this.#queueOptions, client: this.#clientFor(baseUrl), baseUrl });
+      const owner = this.owner.trim() || null;
+      const queue = new UploadQueue({ ...this.#queueOptions, client: this.#clientFor(baseUrl), baseUrl, owner });
       this.#listen(queue);
       this.#queue = queue;
       this.#heldForToken = false;
       this.#holdWithoutToken(queue);
-      await queue.restore();
+      await this.#restorePatient();
     }).catch((err) => this.#emit('media-error', err));
+  }
+
+  /** Take over this owner's stored photos of the patient on show (none without a patient). */
+  async #restorePatient() {
+    const patient = reference(this.patient, 'Patient');
+    if (!this.#queue || !patient) return;
+    try {
+      await this.#queue.restore({ patient });
+    } catch (err) {
+      this.#emit('media-error', err);
+    }
   }
 
   #listen(queue) {

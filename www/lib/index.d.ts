@@ -248,6 +248,12 @@ export interface UploadQueueOptions extends QueueCoreOptions {
   client: MediaClient;
   /** The FHIR base the items belong to (persisted items are per base URL). Default: `client.baseUrl`. */
   baseUrl?: string;
+  /**
+   * The user or session the queued photos belong to (e.g. the signed-in practitioner's id):
+   * stored with each item, and `restore()` takes only this owner's items, so on a shared
+   * workstation one user's photos are never shown to, or sent by, the next. Default null.
+   */
+  owner?: string | null;
   /** Keep items in IndexedDB (database `fhir-media-capture`) across reloads. Default true. */
   storage?: boolean;
   /** A create with no answer after this long is aborted and treated as "outcome unknown". Default 120000. */
@@ -278,12 +284,17 @@ export interface UploadStorageErrorEventDetail {
 export class UploadQueue extends EventTarget {
   constructor(options: UploadQueueOptions);
   readonly baseUrl: string;
+  /** The user or session this queue's items belong to (null: none set). */
+  readonly owner: string | null;
   /** False while offline or paused. */
   readonly running: boolean;
   /** Queue a prepared photo or a Media; resolves with the item id once it is queued and stored. */
   add(media: PreparedMedia | Media, options?: { patient?: string }): Promise<string>;
-  /** Take over this base URL's persisted items (not those another tab holds) and resume them. */
-  restore(): Promise<string[]>;
+  /**
+   * Take over the persisted items of this base URL and owner (and, with `patient`, of that
+   * patient), not those another tab holds, and resume them.
+   */
+  restore(options?: { patient?: string }): Promise<string[]>;
   items(): UploadItem[];
   item(id: string): UploadItem | undefined;
   /** The Media as it is sent. */

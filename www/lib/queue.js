@@ -50,6 +50,7 @@ function failure(err) {
 export class UploadQueue extends EventTarget {
   #client;
   #baseUrl;
+  #owner;
   #options;
   #createTimeoutMs;
   #core = null;
@@ -72,12 +73,16 @@ export class UploadQueue extends EventTarget {
   /**
    * @param {import('./index.d.ts').UploadQueueOptions} options
    */
-  constructor({ client, baseUrl, storage = true, createTimeoutMs = 120_000, ...rest } = {}) {
+  constructor({ client, baseUrl, owner = null, storage = true, createTimeoutMs = 120_000, ...rest } = {}) {
     super();
     if (!client) throw new MediaError('invalid-options', 'UploadQueue: `client` (a MediaClient) is required');
     this.#client = client;
     this.#baseUrl = String(baseUrl ?? client.baseUrl ?? '').replace(/\/+$/, '');
     if (!this.#baseUrl) throw new MediaError('invalid-options', 'UploadQueue: `baseUrl` is required');
+    if (owner !== null && (typeof owner !== 'string' || !owner.trim())) {
+      throw new MediaError('invalid-options', 'UploadQueue: `owner` must be a non-empty string (the user or session the photos belong to) or null');
+    }
+    this.#owner = owner === null ? null : owner.trim();
     for (const key of Object.keys(rest)) {
       if (!CORE_OPTIONS.includes(key)) throw new MediaError('invalid-options', `UploadQueue: unknown option \`${key}\``);
     }
@@ -116,6 +121,11 @@ export class UploadQueue extends EventTarget {
   /** The base URL this queue's items belong to. */
   get baseUrl() {
     return this.#baseUrl;
+  }
+
+  /** The user or session this queue's items belong to (null: none set). */
+  get owner() {
+    return this.#owner;
   }
 
   /** False while the browser is offline or the queue is paused: nothing is sent then. */
@@ -167,11 +177,12 @@ export class UploadQueue extends EventTarget {
   }
 
   /**
-   * Take over this base URL's items left in storage by an earlier page (reload, crash,
-   * browser restart) and resume them; items another tab is working on are skipped.
-   * Resolves with the ids restored.
+   * Take over the items an earlier page left in storage (reload, crash, browser restart)
+   * and resume them: only those of this base URL and this owner, and, with `patient`,
+   * of that patient. Another user's photos on a shared workstation are neither shown nor
+   * sent; items another tab is working on are skipped. Resolves with the ids restored.
    */
-  async restore() {
+  async restore({ patient } = {}) {
     await this.#init;
     this.#assertOpen();
     if (!this.#store) return [];
@@ -183,7 +194,9 @@ export class UploadQueue extends EventTarget {
       return [];
     }
     const restored = [];
-    for (const { id } of records) {
+    const mine = (record) => (record.owner ?? null) === this.#owner
+      && (patient === undefined || record.snapshot?.patient === patient);
+    for (const { id } of records.filter(mine)) {
       if (this.#closed || this.#core.item(id) || !(await this.#lock(id))) continue;
       // Read again under the lock: the tab that held it may have finished the item meanwhile.
       let record;
@@ -192,7 +205,7 @@ export class UploadQueue extends EventTarget {
       } catch (error) {
         this.#storageError(id, error);
       }
-      if (!record || this.#core.item(id)) {
+      if (!record || !mine(record) || this.#core.item(id)) {
         this.#unlock(id);
         continue;
       }
@@ -446,7 +459,7 @@ export class UploadQueue extends EventTarget {
     const resource = this.#resources.get(id);
     const previous = this.#writes.get(id) ?? Promise.resolve();
     const write = previous.then(() => (snapshot
-      ? this.#store.put({ id, baseUrl: this.#baseUrl, resource, snapshot, savedAt: Date.now() })
+      ? this.#store.put({ id, baseUrl: this.#baseUrl, owner: this.#owner, resource, snapshot, savedAt: Date.now() })
       : this.#store.delete(id)))
       .catch((error) => this.#storageError(id, error));
     this.#writes.set(id, write);
