@@ -426,6 +426,76 @@ test('a shared workstation: photos queued by one user are neither shown nor sent
   assert.equal((await stats()).createAttempts, 2);
 });
 
+/** How many items IndexedDB holds (-1: no database at all). */
+function storedCount(page) {
+  return page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'fhir-media-capture')) return -1;
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open('fhir-media-capture');
+      open.onsuccess = () => {
+        const req = open.result.transaction('uploads').objectStore('uploads').count();
+        req.onsuccess = () => { resolve(req.result); open.result.close(); };
+        req.onerror = () => reject(req.error);
+      };
+      open.onerror = () => reject(open.error);
+    });
+  });
+}
+
+test('wipe: queue.clear() forgets every queued photo, UploadQueue.clearAll() deletes the database', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  await addPhotos(widget, 2, DEMO_ENCOUNTER);
+  await widget.evaluate((el) => el.queue.pause());
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  assert.equal(await storedCount(page), 2);
+  assert.deepEqual(await widget.evaluate((el) => el.queue.clear()), [], 'nothing was in flight');
+  assert.deepEqual(await widget.evaluate((el) => el.queue.items()), []);
+  assert.equal(await storedCount(page), 0, 'nothing left in IndexedDB');
+  // Logout: the element goes, then the whole database.
+  await addPhotos(widget, 1, DEMO_ENCOUNTER);
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.at(-1).state === 'waiting', 'queued and held', 10_000);
+  assert.equal(await storedCount(page), 1);
+  await widget.evaluate(async (el) => {
+    const { queue } = el;
+    el.remove();
+    await queue.close();
+    await queue.constructor.clearAll();
+  });
+  assert.equal(await storedCount(page), -1, 'the database is gone');
+  assert.equal((await stats()).createAttempts, 0);
+});
+
+test('expiry: stored photos queued too long ago are reported before removal; the host keeps one, the other is deleted unsent', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, patient, widget } = ctx;
+  await addPhotos(widget, 2, DEMO_ENCOUNTER);
+  await widget.evaluate((el) => el.queue.pause());
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  const [keep, drop] = await identifiersOf(widget);
+  await page.reload();
+  // The next visit, with a 1 ms expiry: both are expired; the host keeps the first.
+  await widget.evaluate((el, [keep, options]) => {
+    window.expired = [];
+    el.addEventListener('media-expired', (e) => {
+      window.expired.push(`urn:uuid:${e.detail.id}`);
+      if (`urn:uuid:${e.detail.id}` === keep) e.preventDefault();
+    });
+    el.queueOptions = options;
+  }, [keep, { ...QUEUE_OPTIONS, expireAfterMs: 1 }]);
+  await openPatient(page, patient);
+  await waitForItems(widget, (items) => items.length === 1 && items[0].state === 'done', 'the kept one sent', 30_000);
+  assert.deepEqual((await page.evaluate(() => window.expired)).sort(), [keep, drop].sort(), 'both reported before removal');
+  const counts = await countByIdentifier(patient, [keep, drop]);
+  assert.deepEqual(counts, { total: 1, once: 1, lost: 1, duplicates: 0, extra: 0 }, 'the kept one stored once, the other never sent');
+  assert.equal(await storedCount(page), 0, 'the expired one was deleted from storage');
+});
+
 test('offline, then online: the queue waits, then resumes by itself', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;

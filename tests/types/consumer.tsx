@@ -29,6 +29,7 @@ import {
   type Timings,
   type TokenSource,
   type UploadCreatedEventDetail,
+  type UploadExpiredEventDetail,
   type UploadItem,
   type UploadProgressEventDetail,
   type UploadQueueOptions,
@@ -41,6 +42,7 @@ import {
   type FhirMediaCaptureAttributes,
   type FhirMediaCaptureEvents,
   type FhirMediaCaptureStrings,
+  type MediaExpiredDetail,
   type MediaCreatedDetail,
   type MediaPreparedDetail,
   type QueuedPhoto,
@@ -107,12 +109,16 @@ async function useApi(file: Blob): Promise<void> {
     owner: 'Practitioner/3',
     storage: true,
     createTimeoutMs: 120_000,
+    expireAfterMs: 7 * 24 * 60 * 60 * 1000,
   };
   const queue = new UploadQueue(queueOptions);
   queue.addEventListener('change', (e) => void (e.detail satisfies UploadItem));
   queue.addEventListener('progress', (e) => void (e.detail satisfies UploadProgressEventDetail));
   queue.addEventListener('created', (e) => void (e.detail satisfies UploadCreatedEventDetail));
   queue.addEventListener('storage-error', (e) => void (e.detail satisfies UploadStorageErrorEventDetail));
+  queue.addEventListener('expired', (e) => {
+    if ((e.detail satisfies UploadExpiredEventDetail).snapshot.patient === 'Patient/1') e.preventDefault();
+  });
   const restored: string[] = [...(await queue.restore()), ...(await queue.restore({ patient: 'Patient/1' }))];
   const id = await queue.add(prepared, { patient: 'Patient/1' });
   const item: UploadItem | undefined = queue.item(id);
@@ -126,8 +132,10 @@ async function useApi(file: Blob): Promise<void> {
   queue.pause();
   queue.resume();
   const running: boolean = queue.running && queue.baseUrl.length > 0 && queue.owner !== '';
+  const inFlight: string[] = await queue.clear();
   await queue.close();
-  void [sizes, quality, created.location, next, all, blob, restored, queue.items(), state, resource, progress, error, removed, running];
+  await UploadQueue.clearAll();
+  void [sizes, quality, created.location, next, all, blob, restored, queue.items(), state, resource, progress, error, removed, running, inFlight];
 
   try {
     await prepareMedia(new Uint8Array(), { subject: 'Patient/1' });
@@ -186,7 +194,7 @@ function useElement(): void {
   el.operator = 'Practitioner/3';
   el.owner = 'Practitioner/3';
   el.locale = 'en';
-  const queueOptions: Required<ElementQueueOptions> = { ...coreOptions, storage: false, createTimeoutMs: 60_000 };
+  const queueOptions: Required<ElementQueueOptions> = { ...coreOptions, storage: false, createTimeoutMs: 60_000, expireAfterMs: Infinity };
   el.queueOptions = queueOptions;
   const queue: UploadQueue | null = el.queue;
   const photos: QueuedPhoto[] = el.items;
@@ -201,12 +209,14 @@ function useElement(): void {
     'media-created': (e) => void (e.detail satisfies MediaCreatedDetail),
     'media-error': (e) => void (e.detail satisfies MediaError | FhirError | Error),
     'storage-error': (e) => void (e.detail satisfies StorageErrorDetail),
+    'media-expired': (e) => void (e.detail satisfies MediaExpiredDetail),
   };
   el.addEventListener('media-prepared', listeners['media-prepared']);
   el.addEventListener('upload-progress', listeners['upload-progress']);
   el.addEventListener('media-created', listeners['media-created']);
   el.addEventListener('media-error', listeners['media-error']);
   el.addEventListener('storage-error', listeners['storage-error']);
+  el.addEventListener('media-expired', listeners['media-expired']);
   el.removeEventListener('media-created', listeners['media-created']);
   el.addEventListener('click', (e) => void (e satisfies MouseEvent));
   void [found, observed, queue, photos];
@@ -232,6 +242,7 @@ export function Capture({ onCreated }: { onCreated: (id: string) => void }) {
       onmedia-created={(e) => onCreated(e.detail.id)}
       onmedia-error={(e) => void (e.detail.message satisfies string)}
       onstorage-error={(e) => void (e.detail.key satisfies number | null)}
+      onmedia-expired={(e) => e.preventDefault()}
     />
   );
 }

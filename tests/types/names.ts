@@ -16,7 +16,7 @@ export const indexExports = ['FhirError', 'MediaClient', 'MediaError', 'UploadQu
 export const elementExports = ['FhirMediaCaptureElement'] as const;
 export const reactExports = [] as const;
 export const attributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'locale'] as const;
-export const events = ['media-prepared', 'upload-progress', 'media-created', 'media-error', 'storage-error'] as const;
+export const events = ['media-prepared', 'upload-progress', 'media-created', 'media-error', 'storage-error', 'media-expired'] as const;
 
 // `typeof import(...)` holds a module's values only, so types and interfaces do not count.
 same<keyof typeof api, (typeof indexExports)[number]>(true);

@@ -29,6 +29,12 @@ export interface MediaCreatedDetail {
   reconciled: boolean;
 }
 export interface StorageErrorDetail { key: number | null; error: unknown }
+export interface MediaExpiredDetail {
+  /** The upload queue's id of the photo. */
+  id: string;
+  /** The Media that was never sent. */
+  resource: Media;
+}
 
 /** The element's queue options: UploadQueueOptions without the client, base URL and owner it supplies. */
 export type ElementQueueOptions = Omit<UploadQueueOptions, 'client' | 'baseUrl' | 'owner'>;
@@ -42,6 +48,12 @@ export interface FhirMediaCaptureEvents {
   'media-error': CustomEvent<MediaError | FhirError | Error>;
   /** IndexedDB refused a write (e.g. QuotaExceededError): shown in the element, the upload goes on in memory. */
   'storage-error': CustomEvent<StorageErrorDetail>;
+  /**
+   * A photo stored by an earlier page, queued longer ago than the queue's `expireAfterMs`
+   * (default 7 days), is about to be deleted unsent. Cancelable: `preventDefault()` keeps
+   * and resumes it.
+   */
+  'media-expired': CustomEvent<MediaExpiredDetail>;
 }
 
 /** Every event the element dispatches: its own and HTMLElement's. */

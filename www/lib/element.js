@@ -325,8 +325,9 @@ export class FhirMediaCaptureElement extends HTMLElement {
     return bytes >= 1e6 ? `${nf.format(bytes / 1e6)} MB` : `${nf.format(Math.max(1, Math.round(bytes / 1e3)))} KB`;
   }
 
-  #emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  /** Dispatch `type`; false when a cancelable one was canceled (preventDefault). */
+  #emit(type, detail, { cancelable = false } = {}) {
+    return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
   }
 
   // ---- actions
@@ -648,6 +649,12 @@ export class FhirMediaCaptureElement extends HTMLElement {
       this.#announce(this.#say('uploadedAnnounce', { n: item.n, id: mediaId }));
       this.#refreshWhenIdle();
     }));
+    // A stored photo queued too long ago: the host decides (preventDefault keeps it).
+    queue.addEventListener('expired', (event) => {
+      if (queue !== this.#queue) return;
+      const { id, resource } = event.detail;
+      if (!this.#emit('media-expired', { id, resource }, { cancelable: true })) event.preventDefault();
+    });
     queue.addEventListener('storage-error', mine(({ id, error }) => {
       this.#showStorageError(error);
       this.#emit('storage-error', { key: this.#byUpload.get(id)?.key ?? null, error });

@@ -258,6 +258,12 @@ export interface UploadQueueOptions extends QueueCoreOptions {
   storage?: boolean;
   /** A create with no answer after this long is aborted and treated as "outcome unknown". Default 120000. */
   createTimeoutMs?: number;
+  /**
+   * A stored item queued longer ago than this (ms) is reported by a cancelable `expired`
+   * event when restored, and deleted unless the listener calls preventDefault().
+   * Default 7 days; Infinity keeps items for ever.
+   */
+  expireAfterMs?: number;
 }
 
 export interface UploadProgressEventDetail { id: string; loaded: number; total: number }
@@ -267,6 +273,11 @@ export interface UploadCreatedEventDetail {
   resource: Media;
   /** True when the Media was found by reconciliation (the create's answer was lost). */
   reconciled: boolean;
+}
+export interface UploadExpiredEventDetail {
+  id: string;
+  snapshot: UploadItem;
+  resource: Media;
 }
 export interface UploadStorageErrorEventDetail {
   /** The item whose write failed, or null. */
@@ -312,6 +323,13 @@ export class UploadQueue extends EventTarget {
   /** Hold back every request until `resume()` (offline does the same by itself). */
   pause(): void;
   resume(): void;
+  /** Remove every item not in flight, from memory and storage; resolves with the ids in flight, which stay. */
+  clear(): Promise<string[]>;
+  /**
+   * Logout on a shared device: delete every stored photo of every user and server (the
+   * IndexedDB database). Close the page's queues first.
+   */
+  static clearAll(): Promise<void>;
   /** Abort requests in flight (they stay stored, to be reconciled on the next restore), release locks and storage. */
   close(): Promise<void>;
 
@@ -319,6 +337,8 @@ export class UploadQueue extends EventTarget {
   addEventListener(type: 'progress', listener: (event: CustomEvent<UploadProgressEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: 'created', listener: (event: CustomEvent<UploadCreatedEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: 'storage-error', listener: (event: CustomEvent<UploadStorageErrorEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+  /** Cancelable: preventDefault() keeps the expired item. */
+  addEventListener(type: 'expired', listener: (event: CustomEvent<UploadExpiredEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
 }
 

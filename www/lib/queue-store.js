@@ -70,4 +70,17 @@ export class QueueStore {
     this.#db?.then((db) => db.close(), () => {});
     this.#db = null;
   }
+
+  /**
+   * Delete the whole database: every queued photo of every user and server in this
+   * browser profile. Open QueueStores close when asked (`blocking`); resolves once it is gone.
+   */
+  static deleteAll() {
+    return new Promise((resolve, reject) => {
+      if (!globalThis.indexedDB) return resolve();
+      const request = indexedDB.deleteDatabase(DB_NAME);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    });
+  }
 }

@@ -14,6 +14,7 @@ import { QueueStore } from './queue-store.js';
 const LOCK_PREFIX = 'fhir-media-capture:';
 const IDENTIFIER_SYSTEM = 'urn:ietf:rfc:3986';
 const CORE_OPTIONS = ['maxParallel', 'maxAttempts', 'baseDelayMs', 'maxDelayMs', 'seed', 'echoesIdentifiers', 'reconcileDelayMs'];
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 const ACTIVE = new Set(['uploading', 'reconciling']);
 
 /** The item id and the urn:uuid identifier of `resource`, adding one if it has none. */
@@ -45,12 +46,14 @@ function failure(err) {
 /**
  * A persistent upload queue for prepared Media. See README "Upload queue" and index.d.ts.
  * Events: `change` (detail: the item's snapshot), `progress` ({ id, loaded, total }),
- * `created` ({ id, mediaId, resource, reconciled }), `storage-error` ({ id, error }).
+ * `created` ({ id, mediaId, resource, reconciled }), `storage-error` ({ id, error }),
+ * `expired` ({ id, snapshot, resource }; cancelable: preventDefault() keeps the item).
  */
 export class UploadQueue extends EventTarget {
   #client;
   #baseUrl;
   #owner;
+  #expireAfterMs;
   #options;
   #createTimeoutMs;
   #core = null;
@@ -73,7 +76,7 @@ export class UploadQueue extends EventTarget {
   /**
    * @param {import('./index.d.ts').UploadQueueOptions} options
    */
-  constructor({ client, baseUrl, owner = null, storage = true, createTimeoutMs = 120_000, ...rest } = {}) {
+  constructor({ client, baseUrl, owner = null, storage = true, createTimeoutMs = 120_000, expireAfterMs = WEEK_MS, ...rest } = {}) {
     super();
     if (!client) throw new MediaError('invalid-options', 'UploadQueue: `client` (a MediaClient) is required');
     this.#client = client;
@@ -83,6 +86,10 @@ export class UploadQueue extends EventTarget {
       throw new MediaError('invalid-options', 'UploadQueue: `owner` must be a non-empty string (the user or session the photos belong to) or null');
     }
     this.#owner = owner === null ? null : owner.trim();
+    if (!(typeof expireAfterMs === 'number' && expireAfterMs > 0)) {
+      throw new MediaError('invalid-options', 'UploadQueue: `expireAfterMs` must be a positive number of milliseconds (Infinity: never)');
+    }
+    this.#expireAfterMs = expireAfterMs;
     for (const key of Object.keys(rest)) {
       if (!CORE_OPTIONS.includes(key)) throw new MediaError('invalid-options', `UploadQueue: unknown option \`${key}\``);
     }
@@ -209,7 +216,7 @@ export class UploadQueue extends EventTarget {
         this.#unlock(id);
         continue;
       }
-      if (record.snapshot.state === 'done') {
+      if (record.snapshot.state === 'done' || this.#expired(record)) {
         this.#save(id, null);
         this.#unlock(id);
         continue;
@@ -228,6 +235,43 @@ export class UploadQueue extends EventTarget {
     }
     this.#pump();
     return restored;
+  }
+
+  /**
+   * A stored item queued longer ago than `expireAfterMs` is reported, before it is
+   * removed, by a cancelable `expired` event: an unsent photo is never dropped unseen, and
+   * the host decides (preventDefault() keeps and resumes it).
+   */
+  #expired(record) {
+    const addedAt = record.snapshot?.addedAtMs ?? record.savedAt ?? 0;
+    if (!(Date.now() - addedAt > this.#expireAfterMs)) return false;
+    const event = new CustomEvent('expired', {
+      detail: { id: record.id, snapshot: record.snapshot, resource: record.resource },
+      cancelable: true,
+    });
+    return this.dispatchEvent(event);
+  }
+
+  /**
+   * Remove every item that is not in flight, from the queue and from storage (as remove()
+   * does). Resolves, once storage is written, with the ids that were in flight and stay.
+   */
+  async clear() {
+    await this.#init;
+    this.#assertReady();
+    const kept = this.#core.items().map(({ id }) => id).filter((id) => !this.remove(id));
+    await Promise.allSettled([...this.#writes.values()]);
+    return kept;
+  }
+
+  /**
+   * For logout on a shared device: delete every queued photo of every user and server that
+   * this browser profile holds for this origin (the IndexedDB database). Close the page's
+   * queues first (remove the element, or `await queue.close()`): an open one would store
+   * its items again.
+   */
+  static clearAll() {
+    return QueueStore.deleteAll();
   }
 
   /** Snapshots of every item, in the order they were added. */
