@@ -1,11 +1,13 @@
 // Shared by the package tests: the tarball as `npm pack` makes it, a scratch app that
-// installs it as a user would, and the local endpoint serving that app's build.
+// installs it as a user would, the local endpoint serving that app's builds, and a visit
+// of a built page in Chromium that records what a user's browser would fetch and log.
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startListening } from '../support/browser.mjs';
+import { startListening, watchPage } from '../support/browser.mjs';
 
 export const run = promisify(execFile);
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -62,4 +64,53 @@ export async function storedMedia(url, id) {
   });
   if (res.status !== 200) throw new Error(`GET /Media/${id}: ${res.status}`);
   return res.json();
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Which of the package's wasm modules `bytes` is ('fhir_media_capture', 'fhir_media_codecs'),
+ * told by content since bundlers rename (and hash) the files; null for anything else.
+ */
+export function wasmModuleOf(app) {
+  const known = new Map(['fhir_media_capture', 'fhir_media_codecs'].map((m) => [
+    sha256(fs.readFileSync(path.join(app, 'node_modules/fhir-media-capture/pkg', `${m}_bg.wasm`))), m,
+  ]));
+  return (bytes) => known.get(sha256(bytes)) ?? null;
+}
+
+/**
+ * Open `url` in a fresh context of `browser` and wait until the page's `#out` has
+ * `data-<doneKey>` or `data-error`. Resolves with its dataset, the wasm modules fetched
+ * (by the page and its workers, in order, named by `moduleOf`), the workers' script URLs,
+ * and the page's uncaught errors and console errors or warnings.
+ */
+export async function visit(browser, url, { doneKey, moduleOf }) {
+  const context = await browser.newContext();
+  try {
+    const wasm = [];
+    await context.route(/\.wasm(\?|$)/, async (route) => {
+      const response = await route.fetch();
+      wasm.push(moduleOf(await response.body()) ?? `unknown ${route.request().url()}`);
+      await route.fulfill({ response });
+    });
+    const page = await context.newPage();
+    const workers = [];
+    page.on('worker', (w) => workers.push(w.url()));
+    const watch = watchPage(page);
+    await page.goto(url);
+    const attr = doneKey.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    await page.waitForSelector(`#out[data-${attr}], #out[data-error]`, { timeout: 60_000 });
+    const out = await page.$eval('#out', (el) => ({ ...el.dataset }));
+    return { out, wasm, workers, problems: watch.problems() };
+  } finally {
+    await context.close();
+  }
+}
+
+/** Bytes of the .js and of the .wasm files under `dir`. */
+export function outputSizes(dir) {
+  const files = fs.readdirSync(dir, { recursive: true }).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile());
+  const sum = (re) => files.filter((f) => re.test(f)).reduce((n, f) => n + fs.statSync(f).size, 0);
+  return { js: sum(/\.m?js$/), wasm: sum(/\.wasm$/), wasmFiles: files.filter((f) => f.endsWith('.wasm')) };
 }

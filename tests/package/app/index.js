@@ -1,12 +1,14 @@
 // The scratch app every bundler builds (tests/package/bundlers.test.mjs), as a user writes
 // it: the API and the element from the installed package. It prepares a JPEG made in the
 // page and uploads it with MediaClient, then has the element prepare (in its worker) and
-// upload another, and reports both ids in #out (or the error in data-error).
+// upload another, and reports both ids in #out (or the error in data-error). The FHIR
+// server is the page's origin unless #out names another (the Vite dev server's page).
 import { prepareMedia, MediaClient } from 'fhir-media-capture';
 import 'fhir-media-capture/element';
 
 const out = document.getElementById('out');
 const TOKEN = out.dataset.token;
+const BASE_URL = out.dataset.baseUrl ?? location.origin;
 const PATIENT = 'Patient/bundler-test';
 
 async function jpeg(color) {
@@ -28,11 +30,11 @@ function once(target, type) {
 
 async function main() {
   const prepared = await prepareMedia(await jpeg('#c33'), { subject: PATIENT, title: 'bundler api', maxDimension: 64 });
-  const client = new MediaClient({ baseUrl: location.origin, token: TOKEN });
+  const client = new MediaClient({ baseUrl: BASE_URL, token: TOKEN });
   const { id: apiId } = await client.create(prepared.resource);
 
   const el = document.createElement('fhir-media-capture');
-  el.setAttribute('base-url', location.origin);
+  el.setAttribute('base-url', BASE_URL);
   el.setAttribute('patient', PATIENT);
   el.token = TOKEN;
   document.body.append(el);
