@@ -20,6 +20,7 @@ import {
   TOKEN, endpointBin, outputSizes, pack, root, scratchApp, startEndpoint, storedMedia, visit, wasmModuleOf,
 } from './scratch.mjs';
 import { builds, html, viteDevServer } from './builds.mjs';
+import { importMetaUrlFiles } from './rollup-import-meta-url.mjs';
 
 const pkgJson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const PATIENT = 'Patient/bundler-test';
@@ -111,6 +112,12 @@ test('the tarball holds the ESM entries, their declarations and the wasm build, 
     if (key === './package.json') continue;
     assert.ok(typeof value === 'object' && value.types, `exports["${key}"] has "types"`);
   }
+});
+
+test("README's Rollup plugin is the one the Rollup build runs", () => {
+  const words = (text) => text.replace(/\s+/g, ' ').trim();
+  const readme = words(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+  assert.ok(readme.includes(words(importMetaUrlFiles.toString())), 'README.md ("Bundlers") has importMetaUrlFiles() as tests/package/rollup-import-meta-url.mjs');
 });
 
 /**

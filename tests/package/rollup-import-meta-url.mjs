@@ -1,8 +1,8 @@
-// The Rollup plugin README.md ("Bundlers") gives users, as the test uses it: Rollup has no
-// built-in handling of `new URL('…', import.meta.url)`, which the package uses for its
-// worker and its wasm files. A .js file so named becomes a chunk of its own (the worker,
-// bundled with what it imports); anything else an asset (the wasm). Either way the URL is
-// rewritten to where Rollup writes the file.
+// The Rollup plugin README.md ("Bundlers") gives users, word for word (pack.test.mjs
+// checks): Rollup has no built-in handling of `new URL('…', import.meta.url)`, which the
+// package uses for its worker and its wasm files. A .js file so named becomes a chunk of
+// its own (the worker, bundled with what it imports); anything else an asset (the wasm).
+// Either way the URL is rewritten to where Rollup writes the file.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -12,7 +12,7 @@ export function importMetaUrlFiles() {
     name: 'import-meta-url-files',
     transform(code, id) {
       if (!code.includes('import.meta.url')) return null;
-      const rewritten = code.replace(pattern, (match, _quote, rel) => {
+      const out = code.replace(pattern, (match, _quote, rel) => {
         const file = path.resolve(path.dirname(id), rel);
         if (!fs.existsSync(file)) return match;
         const ref = file.endsWith('.js')
@@ -20,7 +20,7 @@ export function importMetaUrlFiles() {
           : this.emitFile({ type: 'asset', name: path.basename(file), source: fs.readFileSync(file) });
         return `new URL(import.meta.ROLLUP_FILE_URL_${ref})`;
       });
-      return rewritten === code ? null : { code: rewritten, map: null };
+      return out === code ? null : { code: out, map: null };
     },
   };
 }
