@@ -199,14 +199,19 @@ async function addPhotos(widget, n, encounter = DEMO_ENCOUNTER) {
   await waitForItems(widget, (items, n) => items.slice(-n).every((i) => i.state === 'ready'), 'photos ready', 60_000, n);
 }
 
-/** Wait until `predicate(el.items, arg)` holds in the page (it is sent over as source text). */
+/**
+ * Wait until `predicate(items, arg)` holds, over each photo's `{ state, id, uploadId }` as
+ * the element reports it. The predicate runs here: the page's CSP refuses eval, which an
+ * in-page polling function would need.
+ */
 async function waitForItems(widget, predicate, what, timeout = 60_000, arg = null) {
-  const page = widget.page();
-  await page.waitForFunction(
-    ([el, source, arg]) => el.items.length > 0 && (0, eval)(source)(el.items, arg),
-    [await widget.elementHandle(), predicate.toString(), arg],
-    { timeout, polling: 100 },
-  ).catch((err) => { throw new Error(`${what}: ${err.message}`); });
+  const end = Date.now() + timeout;
+  for (;;) {
+    const items = await widget.evaluate((el) => el.items.map(({ state, id, uploadId }) => ({ state, id, uploadId })));
+    if (items.length > 0 && predicate(items, arg)) return;
+    if (Date.now() > end) throw new Error(`${what}: timed out after ${timeout} ms (states: ${items.map((i) => i.state)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const identifiersOf = (widget) => widget.evaluate((el) => el.items.map((i) => `urn:uuid:${i.uploadId}`));

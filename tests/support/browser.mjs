@@ -54,14 +54,20 @@ export async function stopChild(child) {
 }
 
 /**
- * What every flow must end without: uncaught errors and console errors or warnings of
- * `page`. Chromium itself logs "Failed to load resource: …" for every answer that is not
+ * What every flow must end without: uncaught errors, console errors or warnings, and
+ * Content Security Policy (Trusted Types included) violations of `page`. Chromium itself logs "Failed to load resource: …" for every answer that is not
  * 2xx and every dropped connection, which no page code can prevent; a test that provokes
  * one on purpose allows it with `allow(status)` (a number) or `allow(/net::ERR_…/)`.
  * `problems()` lists everything else.
  */
 export function watchPage(page) {
   const problems = [];
+  // A Content Security Policy or Trusted Types violation, reported however the page was built.
+  page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`securitypolicyviolation: ${e.violatedDirective} ${e.blockedURI} ${e.sample}`);
+    });
+  });
   const allowed = [];
   const isAllowed = (text) => {
     const m = /^Failed to load resource: (?:the server responded with a status of (\d+)|(net::\S+))/.exec(text);

@@ -1,6 +1,9 @@
 // Demo page: <fhir-media-capture> wired to the form above it. The local endpoint serves
 // this page, so the FHIR base URL defaults to the page's own origin.
 import '../lib/element.js';
+import { applyStyles } from './styles.js';
+
+applyStyles();
 
 const form = document.getElementById('settings');
 const capture = document.getElementById('capture');

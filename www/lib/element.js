@@ -9,11 +9,10 @@ import { Camera } from './element-camera.js';
 import { el } from './element-dom.js';
 import { Gallery } from './element-gallery.js';
 import { PrepareWorker } from './element-prepare.js';
-import { styles } from './element-styles.js';
+import { styleSheet, templateHTML } from './element-trusted.js';
 import { format, stringsFor } from './i18n.js';
 
 const TEMPLATE = `
-<style>${styles}</style>
 <div class="root" part="root">
   <section class="inputs" part="inputs" aria-labelledby="inputs-h">
     <h2 id="inputs-h" data-t="addPhotos"></h2>
@@ -101,7 +100,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = TEMPLATE;
+    root.adoptedStyleSheets = [styleSheet()];
+    root.innerHTML = templateHTML(TEMPLATE);
     for (const node of root.querySelectorAll('[data-ref]')) this.#refs[node.dataset.ref] = node;
     this.#refs.video = root.querySelector('video');
     this.#refs.cameraSection = root.querySelector('section.camera');
