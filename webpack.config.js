@@ -17,6 +17,9 @@ export default (env, argv) => {
       filename: '[name].[contenthash:8].js',
       assetModuleFilename: '[name].[contenthash:8][ext]',
       clean: true,
+      // Under the demo's Trusted Types CSP, webpack's own URLs (the worker chunk) go
+      // through a policy named 'webpack'.
+      trustedTypes: { policyName: 'webpack' },
     },
     devtool: mode === 'development' ? 'source-map' : false,
     plugins: [new HtmlWebpackPlugin({ template: './www/demo/index.html' })],

@@ -83,6 +83,10 @@ else
   say "node_modules installed"
 fi
 
+# `setup.sh --build`: only what building pkg/ needs (the Rust target, wasm-bindgen, npm's
+# binaryen); `npm pack` runs it as prepack. The browsers and the venv are for the tests.
+if [ "${1:-}" = --build ]; then exit 0; fi
+
 # --- Chromium + chromedriver (Debian) -------------------------------------------
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
   say "chromium ok"
@@ -90,6 +94,14 @@ else
   say "installing chromium chromium-driver (apt)"
   apt_install chromium chromium-driver
   say "$(/usr/bin/chromium --version 2>/dev/null | head -1) installed"
+fi
+
+# --- bubblewrap: scripts/test.sh runs every test in scripts/sandbox.sh -----------------
+if command -v bwrap >/dev/null; then
+  say "bubblewrap ok"
+else
+  say "installing bubblewrap (apt)"
+  apt_install bubblewrap
 fi
 
 # --- Python venv for the independent FHIR validator --------------------------------

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, fail-fast, cheapest layers first:
-# setup -> fmt -> clippy -> native tests -> FHIR validation -> wasm build + size
-# -> wasm tests in Chromium, Firefox ESR and WebKitGTK (one section each, one endpoint)
+# setup -> (in scripts/sandbox.sh from here on) fmt -> clippy -> native tests -> FHIR
+# validation -> wasm build + size -> package lints and types -> wasm tests in Chromium,
+# Firefox ESR and WebKitGTK (one section each, one endpoint)
 # -> demo build -> npm pack test -> Playwright end-to-end.
 # The last line is a summary: "summary: N passed, N failed, N skipped".
 set -euo pipefail
@@ -9,7 +10,7 @@ set -euo pipefail
 
 LOGS=target/test-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
-STEPS=14
+STEPS=15
 step=0
 current=
 started=$SECONDS
@@ -48,8 +49,31 @@ stop_wasm_endpoint() {
   fi
 }
 
-section "setup"
-bash scripts/setup.sh
+# Setup installs (apt, cargo install, npm ci) on the machine; every later step runs in
+# scripts/sandbox.sh, which shows the tests only the clone, ../shared, the system and the
+# toolchains, with an empty HOME, /tmp and npm cache: what a new machine has.
+if [ -z "${FMC_SANDBOXED:-}" ]; then
+  printf '\n==== [0/%d] setup ====\n' "$STEPS"
+  bash scripts/setup.sh
+  if [ "${FMC_SANDBOX:-1}" != 0 ]; then
+    exec bash scripts/sandbox.sh bash scripts/test.sh
+  fi
+fi
+
+section "sandbox"
+if [ -n "${FMC_SANDBOXED:-}" ]; then
+  # Proof that it holds: nothing of the machine's npm cache, HOME or the clone's neighbours.
+  hidden=("$HOME/.npm" "$HOME/.cache" "$HOME/.config")
+  for p in "${hidden[@]}"; do
+    [ ! -e "$p" ] || { echo "sandbox: $p is visible"; exit 1; }
+  done
+  [ -z "$(ls -A "${npm_config_cache:?}" 2>/dev/null)" ] || { echo "sandbox: the npm cache is not empty"; exit 1; }
+  neighbours="$(cd .. && ls -A | grep -vx -e "$(basename "$ROOT")" -e shared || true)"
+  [ -z "$neighbours" ] || { echo "sandbox: folders beside the clone are visible: $neighbours"; exit 1; }
+  echo "sandbox: on; visible beside the clone: $(cd .. && ls -A | tr '\n' ' '); HOME holds: $(ls -A "$HOME" | tr '\n' ' '); npm cache $npm_config_cache (empty)"
+else
+  echo "sandbox: off (FMC_SANDBOX=0): tests see the whole machine"
+fi
 
 section "cargo fmt --check"
 cargo fmt --all -- --check
@@ -81,6 +105,9 @@ node scripts/check-size.mjs
   logged cargo-vendor-native cargo test --features trellis
   logged cargo-vendor-wasm cargo test --target wasm32-unknown-unknown --features simd --lib
 )
+
+section "package: publint, attw, npm publish --dry-run, tsc --strict consumer"
+bash scripts/check-package.sh
 
 section "wasm tests: endpoint for tests/client_web.rs"
 # tests/client_web.rs talks to a real endpoint whose URL is baked in at compile time
@@ -183,9 +210,9 @@ cargo build --quiet -p fhir-media-endpoint
 export FHIR_ENDPOINT_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
 echo "endpoint: $FHIR_ENDPOINT_BIN"
 
-section "npm pack: tarball contents + a webpack 5 app using it (Chromium)"
+section "npm pack: tarball contents, the bundlers' apps, declared vs run-time names (Chromium)"
 node --test --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$LOGS/pack.tap" tests/package/
+  --test-reporter=tap --test-reporter-destination="$LOGS/pack.tap" tests/package/ tests/types/
 
 section "end-to-end (Playwright, Chromium)"
 rm -rf target/fhir-out-e2e

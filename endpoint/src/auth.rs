@@ -1,5 +1,7 @@
 //! Bearer-token authentication: the full token may read and create, the read-only
-//! token may only read. Anything else is Canvas's 401 "Authentication failed".
+//! token may only read; with `--dev`, so may the access tokens the SMART server
+//! ([`crate::smart`]) issued, by their scope, until they expire. Anything else is
+//! Canvas's 401 "Authentication failed".
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap};
@@ -23,7 +25,11 @@ pub async fn require_token(
     mut request: Request,
     next: Next,
 ) -> Response {
-    match authenticate(request.headers(), state.config()) {
+    let smart = || {
+        let token = bearer(request.headers())?;
+        state.config().dev.then(|| state.smart().access(token))?
+    };
+    match authenticate(request.headers(), state.config()).or_else(smart) {
         Some(access) => {
             request.extensions_mut().insert(access);
             next.run(request).await
@@ -34,12 +40,7 @@ pub async fn require_token(
 
 /// The caller's access from `Authorization: Bearer <token>`, if the token is known.
 pub fn authenticate(headers: &HeaderMap, config: &Config) -> Option<Access> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    let token = token.trim();
+    let token = bearer(headers)?;
     // Check both tokens every time so timing does not reveal which one is close.
     let write = constant_time_eq(token.as_bytes(), config.token.as_bytes());
     let read = constant_time_eq(token.as_bytes(), config.read_only_token.as_bytes());
@@ -50,6 +51,15 @@ pub fn authenticate(headers: &HeaderMap, config: &Config) -> Option<Access> {
     } else {
         None
     }
+}
+
+/// The token of `Authorization: Bearer <token>`.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -15,6 +15,8 @@ use clap::Parser;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 30_000_000;
 /// How long a signed storage URL stays valid (presigned S3 URLs behave the same way).
 pub const DEFAULT_SIGNED_URL_TTL: Duration = Duration::from_secs(5 * 60);
+/// How long a dev SMART access token lasts (SMART servers commonly give an hour).
+pub const DEFAULT_SMART_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
 
 /// A local Canvas-compatible FHIR R4 Media endpoint for demos and end-to-end tests.
 #[derive(Debug, Parser)]
@@ -57,6 +59,15 @@ pub struct Cli {
     /// Enable the dev-only admin API: /_admin/stats, /_admin/faults, /_admin/reset.
     #[arg(long)]
     pub dev: bool,
+
+    /// Response headers a page on another origin may read (Access-Control-Expose-Headers),
+    /// comma-separated; `--expose-headers ''` exposes none, as many real servers do.
+    #[arg(long, value_delimiter = ',', default_value = "Location,Retry-After")]
+    pub expose_headers: Vec<String>,
+
+    /// Lifetime in seconds of the access tokens the dev SMART server (`--dev`) issues.
+    #[arg(long, default_value_t = DEFAULT_SMART_TOKEN_TTL.as_secs())]
+    pub smart_token_ttl: u64,
 }
 
 /// Everything the server needs to run. `Debug` never prints the tokens.
@@ -73,6 +84,10 @@ pub struct Config {
     pub signed_url_ttl: Duration,
     /// Write one stderr line per request (in-process tests turn it off).
     pub request_log: bool,
+    /// Headers listed in Access-Control-Expose-Headers.
+    pub expose_headers: Vec<String>,
+    /// Lifetime of the dev SMART server's access tokens.
+    pub smart_token_ttl: Duration,
 }
 
 impl Default for Config {
@@ -87,6 +102,8 @@ impl Default for Config {
             dev: false,
             signed_url_ttl: DEFAULT_SIGNED_URL_TTL,
             request_log: true,
+            expose_headers: vec!["Location".into(), "Retry-After".into()],
+            smart_token_ttl: DEFAULT_SMART_TOKEN_TTL,
         }
     }
 }
@@ -103,6 +120,13 @@ impl From<Cli> for Config {
             dev: cli.dev,
             signed_url_ttl: DEFAULT_SIGNED_URL_TTL,
             request_log: true,
+            expose_headers: cli
+                .expose_headers
+                .into_iter()
+                .map(|h| h.trim().to_owned())
+                .filter(|h| !h.is_empty())
+                .collect(),
+            smart_token_ttl: Duration::from_secs(cli.smart_token_ttl),
         }
     }
 }
@@ -124,6 +148,13 @@ impl Config {
         }
         if self.max_body_bytes == 0 {
             return Err("--max-body-bytes must be at least 1".into());
+        }
+        if let Some(bad) = self
+            .expose_headers
+            .iter()
+            .find(|h| axum::http::HeaderName::from_bytes(h.as_bytes()).is_err())
+        {
+            return Err(format!("--expose-headers: {bad:?} is not a header name"));
         }
         if let Some(dir) = &self.static_dir {
             if !dir.is_dir() {
@@ -149,6 +180,8 @@ impl fmt::Debug for Config {
             .field("dev", &self.dev)
             .field("signed_url_ttl", &self.signed_url_ttl)
             .field("request_log", &self.request_log)
+            .field("expose_headers", &self.expose_headers)
+            .field("smart_token_ttl", &self.smart_token_ttl)
             .finish()
     }
 }
@@ -164,6 +197,24 @@ mod tests {
         assert_eq!(cli.max_body_bytes, 30_000_000);
         assert!(!cli.dev);
         assert!(cli.static_dir.is_none());
+        assert_eq!(
+            Config::from(cli).expose_headers,
+            ["Location", "Retry-After"]
+        );
+    }
+
+    #[test]
+    fn expose_headers_may_be_empty_and_must_be_header_names() {
+        let cli = Cli::try_parse_from(["fhir-media-endpoint", "--expose-headers", ""]).unwrap();
+        assert!(Config::from(cli).expose_headers.is_empty());
+        let cli =
+            Cli::try_parse_from(["fhir-media-endpoint", "--expose-headers", "Location"]).unwrap();
+        assert_eq!(Config::from(cli).expose_headers, ["Location"]);
+        let config = Config {
+            expose_headers: vec!["bad header".into()],
+            ..Config::default()
+        };
+        assert!(config.validate().is_err());
     }
 
     #[test]

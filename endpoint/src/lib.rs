@@ -10,6 +10,7 @@
 //! - `routes` (private; see [`app`]): the HTTP handlers
 //! - [`media`], [`sniff`], [`search`]: Canvas's rules for creates and searches
 //! - [`faults`], [`stats`]: dev-only fault injection and counters
+//! - [`smart`]: a dev-only SMART App Launch authorization server
 //! - [`storage`], [`signing`]: SQLite store and signed storage URLs
 //! - [`outcome`], [`fhir_json`]: OperationOutcome errors and FHIR-ordered JSON
 //! - [`config`], [`state`]: options and shared state
@@ -26,6 +27,7 @@ mod routes;
 pub mod search;
 pub mod server;
 pub mod signing;
+pub mod smart;
 pub mod sniff;
 pub mod state;
 pub mod stats;

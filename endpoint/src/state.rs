@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::faults::Faults;
 use crate::outcome::Outcome;
 use crate::signing::{KeyError, Signer};
+use crate::smart::Smart;
 use crate::stats::Stats;
 use crate::storage::{Store, StoreError};
 
@@ -29,14 +30,17 @@ struct Inner {
     signer: Signer,
     faults: Faults,
     stats: Arc<Stats>,
+    smart: Smart,
 }
 
 impl AppState {
     /// Opens the data directory and makes a fresh URL-signing key.
     pub fn new(config: Config) -> Result<Self, StateError> {
         let store = Arc::new(Store::open(&config.data_dir)?);
+        let smart = Smart::new(config.smart_token_ttl);
         Ok(Self {
             inner: Arc::new(Inner {
+                smart,
                 config,
                 store,
                 signer: Signer::random()?,
@@ -60,6 +64,11 @@ impl AppState {
 
     pub fn stats(&self) -> &Arc<Stats> {
         &self.inner.stats
+    }
+
+    /// The dev-only SMART authorization server's grants and tokens.
+    pub fn smart(&self) -> &Smart {
+        &self.inner.smart
     }
 
     /// Runs a blocking storage call off the async workers; any failure becomes a 500

@@ -302,3 +302,33 @@ async fn a_missing_static_dir_is_a_startup_error() {
         .expect("refused");
     assert!(err.to_string().contains("--static-dir"), "{err}");
 }
+
+/// `--expose-headers ''` / `Location`: a server that lets a page on another origin read less,
+/// as many real FHIR servers do (the widget's e2e runs against one).
+#[tokio::test]
+async fn exposed_headers_follow_the_option() {
+    let origin = "http://page.example:3000";
+    for (expose, want) in [
+        (vec![], None),
+        (vec!["Location".to_string()], Some("location")),
+    ] {
+        let data = TempDir::new("data");
+        let config = fhir_media_endpoint::Config {
+            expose_headers: expose,
+            ..config(data.path())
+        };
+        let server = TestServer::start_with(config, Some(data)).await;
+        let response = server
+            .post_media(&media("p1", None, "image/jpeg", &jpeg(1)))
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let exposed = response
+            .headers()
+            .get("access-control-expose-headers")
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase());
+        assert_eq!(exposed.as_deref(), want);
+    }
+}

@@ -30,7 +30,9 @@ use super::errors::fhir_error;
 use super::js::{self, get, set};
 use super::json::media_to_js;
 use super::xhr::{self, Outcome};
-use crate::client::{response, Authorization, BaseUrl, ClientError, KeyedGate, Page, SearchQuery};
+use crate::client::{
+    content, response, Authorization, BaseUrl, ClientError, KeyedGate, Page, SearchQuery,
+};
 
 /// Why a call failed: our error, or a JS value passed through untouched (the abort
 /// reason, or whatever the host's token function threw).
@@ -321,7 +323,23 @@ impl Inner {
         }
         let raw: web_sys::Response = resp.into();
         let blob = raw.blob().map_err(|e| network(&e))?;
-        JsFuture::from(blob).await.map_err(|e| network(&e).into())
+        let blob: Blob = JsFuture::from(blob)
+            .await
+            .map_err(|e| network(&e))?
+            .unchecked_into();
+        // The type comes from the bytes: only a JPEG, PNG or HEIC reaches the page.
+        let head = blob
+            .slice_with_i32_and_i32(0, content::HEAD_BYTES as i32)
+            .map_err(|e| network(&e))?;
+        let head = JsFuture::from(head.array_buffer())
+            .await
+            .map_err(|e| network(&e))?;
+        let kind = content::image_type(status, &js_sys::Uint8Array::new(&head).to_vec())?;
+        let bag = BlobPropertyBag::new();
+        bag.set_type(kind);
+        let typed = Blob::new_with_blob_sequence_and_options(&Array::of1(&blob), &bag)
+            .map_err(|e| network(&e))?;
+        Ok(typed.into())
     }
 
     /// GET with the token; the status, the body text and `Retry-After`.

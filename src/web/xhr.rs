@@ -12,6 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ProgressEvent, XmlHttpRequest};
 
 use super::abort::{race, AbortWatch};
+use crate::client::headers;
 
 pub struct Answer {
     pub status: u16,
@@ -72,11 +73,13 @@ pub async fn post_json(
     if status == 0 {
         return Outcome::Failed(String::new());
     }
+    // The whole list, not one header by name: see `client::headers`.
+    let all_headers = xhr.get_all_response_headers().unwrap_or_default();
     Outcome::Answered(Answer {
         status,
         body: xhr.response_text().ok().flatten().unwrap_or_default(),
-        location: xhr.get_response_header("Location").ok().flatten(),
-        retry_after: xhr.get_response_header("Retry-After").ok().flatten(),
+        location: headers::find(&all_headers, "Location"),
+        retry_after: headers::find(&all_headers, "Retry-After"),
     })
 }
 

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -81,11 +81,10 @@ async function waitServed(re, n) {
   return count(re);
 }
 
-/** The demo with a fresh patient; `errors` collects uncaught page errors. */
+/** The demo with a fresh patient; `watch` collects uncaught errors and console errors and warnings. */
 async function openDemo(context) {
   const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(String(err)));
+  const watch = watchPage(page);
   await page.goto(`${baseUrl}/`);
   await page.fill('#patient', `Patient/${crypto.randomUUID().replaceAll('-', '')}`);
   await page.fill('#token', 'dev-token');
@@ -99,7 +98,7 @@ async function openDemo(context) {
       window.preparedLog.push({ format: prepared.source.format, contentType: prepared.contentType,
         size: `${prepared.width}x${prepared.height}` }));
   });
-  return { page, widget, errors };
+  return { page, widget, watch };
 }
 
 /** 320 × 240 pictures from the page's own encoders, opaque unless `hole` (a transparent cut-out). */
@@ -134,7 +133,7 @@ async function addFile(widget, n, { name, type, bytes }, state = 'ready') {
 test('a JPEG is prepared without the codecs module; PNG, WebP, GIF and BMP go through it, fetched once', { timeout: 120_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   try {
-    const { page, widget, errors } = await openDemo(context);
+    const { page, widget, watch } = await openDemo(context);
     // An opaque JPEG, a PNG with a transparent hole (so it stays PNG: the codecs' encoder
     // too), an opaque WebP; a GIF and a BMP made here.
     const [jpeg, png, webp] = await encodeInPage(page, [{ type: 'image/jpeg' }, { type: 'image/png', hole: true }, { type: 'image/webp' }]);
@@ -155,7 +154,7 @@ test('a JPEG is prepared without the codecs module; PNG, WebP, GIF and BMP go th
     assert.deepEqual(await prepared(3, { name: 'dot.gif', type: 'image/gif', bytes: GIF }), { format: 'gif', contentType: 'image/jpeg', size: '1x1' });
     assert.deepEqual(await prepared(4, { name: 'scan.bmp', type: 'image/bmp', bytes: bmp(320, 240) }), { format: 'bmp', contentType: 'image/jpeg', size: '320x240' });
     assert.equal(count(CODECS), 1, 'the codecs module is instantiated once and kept');
-    assert.deepEqual(errors, [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   } finally {
     await context.close();
   }
@@ -169,7 +168,7 @@ test('a failed codecs download fails that photo only; the next one downloads it 
     return route.continue();
   });
   try {
-    const { page, widget, errors } = await openDemo(context);
+    const { page, widget, watch } = await openDemo(context);
     const [png] = await encodeInPage(page, [{ type: 'image/png', hole: true }]);
     const file = { name: 'cutout.png', ...png };
     await addFile(widget, 0, file, 'error');
@@ -177,7 +176,7 @@ test('a failed codecs download fails that photo only; the next one downloads it 
     await addFile(widget, 1, file, 'ready');
     assert.equal(aborted, 2, 'the next photo downloaded the codecs module again');
     assert.deepEqual(await page.evaluate(() => window.preparedLog), [{ format: 'png', contentType: 'image/png', size: '320x240' }]);
-    assert.deepEqual(errors, [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   } finally {
     await context.close();
   }
@@ -197,7 +196,7 @@ test('a JPEG from capture to upload: the worker and the page fetch the main modu
   try {
     await new Promise((r) => setTimeout(r, 250)); // the log catches up with the tests before
     const before = { main: count(MAIN), all: count(ANY_WASM) };
-    const { page, widget, errors } = await openDemo(context);
+    const { page, widget, watch } = await openDemo(context);
     const workers = [];
     page.on('worker', (w) => workers.push(w));
     // The gallery's search ran on the main module; no photo yet, so no worker either.
@@ -226,7 +225,7 @@ test('a JPEG from capture to upload: the worker and the page fetch the main modu
     const main = count(MAIN) - before.main;
     assert.ok(main === 1 || main === 2, `the main module served ${main} times`);
     assert.equal(count(ANY_WASM) - before.all, main, `only the main module was served:\n${served.join('\n')}`);
-    assert.deepEqual(errors, [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   } finally {
     await context.close();
   }
@@ -235,7 +234,7 @@ test('a JPEG from capture to upload: the worker and the page fetch the main modu
 test('opening the file picker starts the worker and its wasm before a photo is chosen; that worker prepares it', { timeout: 120_000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   try {
-    const { page, widget, errors } = await openDemo(context);
+    const { page, widget, watch } = await openDemo(context);
     const workers = [];
     page.on('worker', (w) => workers.push(w));
     assert.equal(workers.length, 0, 'no worker before a photo is coming');
@@ -255,7 +254,7 @@ test('opening the file picker starts the worker and its wasm before a photo is c
     await widget.locator('li.card[data-key]').nth(0).locator('xpath=self::*[@data-state="ready"]').waitFor({ timeout: 60_000 });
     assert.equal(workers.length, 1, 'the warmed worker prepared the photo');
     assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'without fetching anything more');
-    assert.deepEqual(errors, [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   } finally {
     await context.close();
   }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -47,11 +47,10 @@ after(async () => {
 /** A fresh page on the demo that fails the test on any uncaught page error. */
 async function openDemo(t) {
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err));
+  const watch = watchPage(page);
   t.after(async () => {
     await page.close();
-    assert.deepEqual(errors.map(String), [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   });
   await page.goto(`${baseUrl}/`);
   await page.getByLabel('Patient', { exact: true }).waitFor();
@@ -111,4 +110,36 @@ test('corrupt files show a clear error', async (t) => {
     assert.match(await card.getByRole('alert').innerText(), texts[i]);
   }
   await page.screenshot({ path: path.join(shots, 'e2e-03-corrupt.png'), fullPage: true });
+});
+
+test('the demo runs under a strict Content Security Policy with Trusted Types enforced', async (t) => {
+  const page = await openDemo(t);
+  if (!page) return;
+  const policy = await page.$eval('meta[http-equiv="Content-Security-Policy"]', (m) => m.content);
+  for (const directive of ["script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'", "require-trusted-types-for 'script'",
+    'trusted-types fhir-media-capture webpack']) {
+    assert.ok(policy.includes(directive), `the policy has ${directive}`);
+  }
+  // Enforced, not only declared: a plain string into innerHTML, and an inline style, are
+  // refused (on a page of its own, whose violations are the point).
+  const probe = await browser.newPage();
+  t.after(() => probe.close());
+  await probe.goto(`${baseUrl}/`);
+  const refused = await probe.evaluate(() => {
+    const out = {};
+    try { document.createElement('div').innerHTML = '<b>x</b>'; out.html = 'allowed'; } catch { out.html = 'refused'; }
+    const style = document.createElement('style');
+    style.textContent = 'body { color: rgb(1, 2, 3); }';
+    document.head.append(style);
+    out.style = getComputedStyle(document.body).color === 'rgb(1, 2, 3)' ? 'applied' : 'refused';
+    style.remove();
+    return out;
+  });
+  assert.deepEqual(refused, { html: 'refused', style: 'refused' });
+  // The element itself came up under it: its shadow DOM and its constructed stylesheet.
+  const shadow = await page.locator('fhir-media-capture').evaluate((el) => ({
+    buttons: el.shadowRoot.querySelectorAll('button').length,
+    sheets: el.shadowRoot.adoptedStyleSheets.length,
+  }));
+  assert.ok(shadow.buttons > 0 && shadow.sheets === 1, JSON.stringify(shadow));
 });

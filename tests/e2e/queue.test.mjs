@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -163,12 +163,11 @@ async function openWidget(t, { context: shared } = {}) {
     };
   });
   const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err));
+  const watch = watchPage(page);
   t.after(async () => {
     await faults({});
     await context.close();
-    assert.deepEqual(errors.map(String), [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   });
   await page.goto(`${baseUrl}/`);
   const patient = `Patient/${crypto.randomUUID().replaceAll('-', '')}`;
@@ -177,7 +176,7 @@ async function openWidget(t, { context: shared } = {}) {
   const widget = page.locator('fhir-media-capture');
   await widget.getByText('No photos for this patient yet').waitFor();
   await widget.evaluate((el, options) => { el.queueOptions = options; }, QUEUE_OPTIONS);
-  return { context, page, patient, widget };
+  return { context, page, patient, widget, watch };
 }
 
 /** Add `n` small, distinct JPEGs (on `encounter`, or none with null) and wait until they are ready. */
@@ -200,14 +199,19 @@ async function addPhotos(widget, n, encounter = DEMO_ENCOUNTER) {
   await waitForItems(widget, (items, n) => items.slice(-n).every((i) => i.state === 'ready'), 'photos ready', 60_000, n);
 }
 
-/** Wait until `predicate(el.items, arg)` holds in the page (it is sent over as source text). */
+/**
+ * Wait until `predicate(items, arg)` holds, over each photo's `{ state, id, uploadId }` as
+ * the element reports it. The predicate runs here: the page's CSP refuses eval, which an
+ * in-page polling function would need.
+ */
 async function waitForItems(widget, predicate, what, timeout = 60_000, arg = null) {
-  const page = widget.page();
-  await page.waitForFunction(
-    ([el, source, arg]) => el.items.length > 0 && (0, eval)(source)(el.items, arg),
-    [await widget.elementHandle(), predicate.toString(), arg],
-    { timeout, polling: 100 },
-  ).catch((err) => { throw new Error(`${what}: ${err.message}`); });
+  const end = Date.now() + timeout;
+  for (;;) {
+    const items = await widget.evaluate((el) => el.items.map(({ state, id, uploadId }) => ({ state, id, uploadId })));
+    if (items.length > 0 && predicate(items, arg)) return;
+    if (Date.now() > end) throw new Error(`${what}: timed out after ${timeout} ms (states: ${items.map((i) => i.state)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const identifiersOf = (widget) => widget.evaluate((el) => el.items.map((i) => `urn:uuid:${i.uploadId}`));
@@ -266,7 +270,8 @@ test('22 photos over 3 encounters and none: one create at a time per encounter, 
 test('bursts of 500, of 503 with Retry-After and of 429: retried, each stored once', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
-  const { page, patient, widget } = ctx;
+  const { page, patient, widget, watch } = ctx;
+  watch.allow(500, 503, 429); // Chromium logs each provoked status itself
   const started = Date.now();
   const phases = {};
   for (const [status, extra] of [[500, {}], [503, { retryAfter: 1 }], [429, { retryAfter: 1 }]]) {
@@ -300,7 +305,8 @@ test('bursts of 500, of 503 with Retry-After and of 429: retried, each stored on
 test('the connection dropped after commit on 5 items: reconciled, 0 duplicates, 0 lost', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
-  const { page, patient, widget } = ctx;
+  const { page, patient, widget, watch } = ctx;
+  watch.allow(/^net::ERR_CONNECTION_RESET$/); // Chromium's line for each provoked drop
   const started = Date.now();
   await addPhotos(widget, 4, DEMO_ENCOUNTER);
   await addPhotos(widget, 2, null);
@@ -345,7 +351,9 @@ test('a reload in the middle of uploading 10 photos: restored, and all 10 stored
   await waitFor(async () => (await stats()).creates >= 3, { what: '3 creates' });
   const before = await stats();
   await page.reload();
-  // The page opens again (the demo's form is back to its defaults; the queued photos carry their patient).
+  // The page opens again on the same patient's chart (the demo's form is back to its
+  // defaults): the photos queued for that patient, by the same user, come back.
+  await openPatient(page, patient);
   const cards = widget.locator('li.card[data-key]');
   await cards.first().waitFor({ timeout: 15_000 });
   assert.match(await cards.first().locator('.meta').innerText(), /^Restored from an earlier visit/);
@@ -374,10 +382,130 @@ test('a reload in the middle of uploading 10 photos: restored, and all 10 stored
     maxConcurrency: s.encounters[DEMO_ENCOUNTER].maxConcurrency, ms: Date.now() - started };
 });
 
+/** The demo page on `patient`'s chart: only that patient's stored photos are restored. */
+async function openPatient(page, patient) {
+  await page.fill('#patient', patient);
+  await page.locator('#settings').dispatchEvent('change');
+}
+
+/** Sign the demo page in as `owner` on `patient` with `token`, as a host app would on a user switch. */
+async function signIn(page, { owner, patient, token }) {
+  await page.fill('#owner', owner);
+  await page.fill('#patient', patient);
+  await page.fill('#token', token);
+  await page.locator('#settings').dispatchEvent('change');
+}
+
+test('a shared workstation: photos queued by one user are neither shown nor sent for the next user; back as that user, they are sent once', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, patient, widget } = ctx;
+  const userA = { owner: 'Practitioner/user-a', patient, token: TOKEN };
+  await signIn(page, userA);
+  await widget.getByText('No photos for this patient yet').waitFor();
+  await addPhotos(widget, 2, DEMO_ENCOUNTER);
+  // Queued, and held back (as offline would), so they are still in storage at the reload.
+  await widget.evaluate((el) => el.queue.pause());
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  const identifiers = await identifiersOf(widget);
+
+  // The next user of this browser, on another patient, with their own token.
+  await page.reload();
+  const patientB = `Patient/${crypto.randomUUID().replaceAll('-', '')}`;
+  await signIn(page, { owner: 'Practitioner/user-b', patient: patientB, token: 'dev-read-only-token' });
+  await widget.getByText('No photos for this patient yet').waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await widget.locator('li.card[data-key]').count(), 0, "user B sees none of user A's photos");
+  assert.deepEqual(await widget.evaluate((el) => el.queue.items()), [], "user B's queue holds none of them");
+  assert.equal((await stats()).createAttempts, 0, 'nothing was sent under user B');
+  // User A's photos are not restored for A's other patients either.
+  await signIn(page, { ...userA, patient: `Patient/${crypto.randomUUID().replaceAll('-', '')}` });
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await widget.locator('li.card[data-key]').count(), 0, 'not shown on another patient of the same user');
+
+  // Back as user A on the patient: restored and sent, each once.
+  await signIn(page, userA);
+  await waitForItems(widget, (items) => items.length === 2 && items.every((i) => i.state === 'done'), 'sent as user A', 30_000);
+  assertExactlyOnce(await countByIdentifier(patient, identifiers), 2);
+  assert.equal((await stats()).createAttempts, 2);
+});
+
+/** How many items IndexedDB holds (-1: no database at all). */
+function storedCount(page) {
+  return page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'fhir-media-capture')) return -1;
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open('fhir-media-capture');
+      open.onsuccess = () => {
+        const req = open.result.transaction('uploads').objectStore('uploads').count();
+        req.onsuccess = () => { resolve(req.result); open.result.close(); };
+        req.onerror = () => reject(req.error);
+      };
+      open.onerror = () => reject(open.error);
+    });
+  });
+}
+
+test('wipe: queue.clear() forgets every queued photo, UploadQueue.clearAll() deletes the database', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  await addPhotos(widget, 2, DEMO_ENCOUNTER);
+  await widget.evaluate((el) => el.queue.pause());
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  assert.equal(await storedCount(page), 2);
+  assert.deepEqual(await widget.evaluate((el) => el.queue.clear()), [], 'nothing was in flight');
+  assert.deepEqual(await widget.evaluate((el) => el.queue.items()), []);
+  assert.equal(await storedCount(page), 0, 'nothing left in IndexedDB');
+  // Logout: the element goes, then the whole database.
+  await addPhotos(widget, 1, DEMO_ENCOUNTER);
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.at(-1).state === 'waiting', 'queued and held', 10_000);
+  assert.equal(await storedCount(page), 1);
+  await widget.evaluate(async (el) => {
+    const { queue } = el;
+    el.remove();
+    await queue.close();
+    await queue.constructor.clearAll();
+  });
+  assert.equal(await storedCount(page), -1, 'the database is gone');
+  assert.equal((await stats()).createAttempts, 0);
+});
+
+test('expiry: stored photos queued too long ago are reported before removal; the host keeps one, the other is deleted unsent', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, patient, widget } = ctx;
+  await addPhotos(widget, 2, DEMO_ENCOUNTER);
+  await widget.evaluate((el) => el.queue.pause());
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  const [keep, drop] = await identifiersOf(widget);
+  await page.reload();
+  // The next visit, with a 1 ms expiry: both are expired; the host keeps the first.
+  await widget.evaluate((el, [keep, options]) => {
+    window.expired = [];
+    el.addEventListener('media-expired', (e) => {
+      window.expired.push(`urn:uuid:${e.detail.id}`);
+      if (`urn:uuid:${e.detail.id}` === keep) e.preventDefault();
+    });
+    el.queueOptions = options;
+  }, [keep, { ...QUEUE_OPTIONS, expireAfterMs: 1 }]);
+  await openPatient(page, patient);
+  await waitForItems(widget, (items) => items.length === 1 && items[0].state === 'done', 'the kept one sent', 30_000);
+  assert.deepEqual((await page.evaluate(() => window.expired)).sort(), [keep, drop].sort(), 'both reported before removal');
+  const counts = await countByIdentifier(patient, [keep, drop]);
+  assert.deepEqual(counts, { total: 1, once: 1, lost: 1, duplicates: 0, extra: 0 }, 'the kept one stored once, the other never sent');
+  assert.equal(await storedCount(page), 0, 'the expired one was deleted from storage');
+});
+
 test('offline, then online: the queue waits, then resumes by itself', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
-  const { context, page, patient, widget } = ctx;
+  const { context, page, patient, widget, watch } = ctx;
+  watch.allow(/^net::ERR_INTERNET_DISCONNECTED$/); // a request the browser refused while offline
   const started = Date.now();
   // Prepared while online (the worker and its wasm load over the network).
   await addPhotos(widget, 3, DEMO_ENCOUNTER);
@@ -407,7 +535,8 @@ test('offline, then online: the queue waits, then resumes by itself', async (t) 
 test('a server that keeps no identifiers, and a lost answer it cannot tell apart: needs review, nothing sent blindly', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
-  const { page, patient, widget } = ctx;
+  const { page, patient, widget, watch } = ctx;
+  watch.allow(/^net::ERR_CONNECTION_RESET$/); // the provoked lost answer
   const started = Date.now();
   // The server as some deployments are: searches come back without Media.identifier.
   await page.route((url) => url.pathname === '/Media' && url.searchParams.has('patient'), async (route) => {
@@ -493,6 +622,7 @@ test('two tabs: a tab never takes over photos another open tab holds; after it c
   const identifiers = await identifiersOf(widget);
   // Tab B opens on the same origin: the stored items are there, but their locks are A's.
   const pageB = await context.newPage();
+  const watchB = watchPage(pageB);
   await pageB.goto(`${baseUrl}/`);
   const widgetB = pageB.locator('fhir-media-capture');
   await pageB.waitForFunction((el) => el.queue, await widgetB.elementHandle());
@@ -502,12 +632,14 @@ test('two tabs: a tab never takes over photos another open tab holds; after it c
   // Tab A goes away; B, opened again, takes the photos over and sends each once.
   await page.close();
   await pageB.reload();
+  await openPatient(pageB, patient);
   await widgetB.locator('li.card[data-key]').nth(2).waitFor({ timeout: 15_000 });
   await waitForItems(widgetB, (items) => items.every((i) => i.state === 'done'), 'sent from tab B', 30_000);
   const s = await stats();
   assertExactlyOnce(await countByIdentifier(patient, identifiers), 3);
   assert.equal(s.createAttempts, 3);
   report.tabs = { stored: 3, createAttempts: s.createAttempts };
+  assert.deepEqual(watchB.problems(), [], 'tab B: uncaught errors, console errors or warnings');
 });
 
 test('a create with no answer in time is aborted; the server still stores it; the search after reconcileDelayMs finds it: stored once, never sent again', async (t) => {

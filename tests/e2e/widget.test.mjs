@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, startListening, stopChild } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
 import { AxeBuilder } from '@axe-core/playwright';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -63,11 +63,10 @@ async function openWidget(t, { viewport = { width: 1200, height: 900 }, phone = 
   }
   const context = await browser.newContext({ viewport, permissions: ['camera'], isMobile: phone, hasTouch: phone });
   const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err));
+  const watch = watchPage(page);
   t.after(async () => {
     await context.close();
-    assert.deepEqual(errors.map(String), [], 'uncaught errors on the page');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   });
   await page.goto(`${baseUrl}/`);
   const patient = `Patient/${crypto.randomUUID().replaceAll('-', '')}`;
@@ -76,7 +75,7 @@ async function openWidget(t, { viewport = { width: 1200, height: 900 }, phone = 
   if (locale) await page.selectOption('#locale', locale);
   await page.locator('#settings').dispatchEvent('change');
   await page.locator('fhir-media-capture').getByText(/No photos for this patient yet|Este paciente/).waitFor();
-  return { page, patient, widget: page.locator('fhir-media-capture') };
+  return { page, patient, widget: page.locator('fhir-media-capture'), watch };
 }
 
 async function snap(page, name) {
@@ -270,7 +269,8 @@ test('drag and drop adds a photo', async (t) => {
 test('clear errors: a corrupt file, and a 403 upload with a retry button', async (t) => {
   const ctx = await openWidget(t, { token: 'dev-read-only-token' });
   if (!ctx) return;
-  const { page, widget } = ctx;
+  const { page, widget, watch } = ctx;
+  watch.allow(403); // Chromium's own line for the read-only token's refused create
   const broken = path.join(tmp, 'broken.jpg');
   fs.writeFileSync(broken, Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(8192)]));
   const good = path.join(tmp, 'good.png');
@@ -428,6 +428,48 @@ test('gallery: 10 per page, "load more" for the rest; server text stays text', a
   assert.equal(await page.evaluate(() => window.pwned), undefined);
   await snap(page, '09-gallery-more');
   await axe(page, 'gallery, 2 pages');
+});
+
+test('gallery: content that is not a JPEG, PNG or HEIC never renders, whatever type the server gives it', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget, patient } = ctx;
+  const jpeg = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(40, 30);
+    canvas.getContext('2d').fillRect(0, 0, 20, 15);
+    return btoa(String.fromCharCode(...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer())));
+  });
+  const ids = [];
+  for (const title of ['svg', 'jpeg sent as text/html']) {
+    const res = await fetch(`${baseUrl}/Media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceType: 'Media', status: 'completed', subject: { reference: patient },
+        content: { contentType: 'image/jpeg', data: jpeg, title } }),
+    });
+    assert.equal(res.status, 201);
+    ids.push(res.headers.get('location').split('/').pop());
+  }
+  // A hostile or broken server: an SVG with script for the first, and the second's JPEG
+  // labelled text/html. The first must never become an image; the second shows, as JPEG.
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30" onload="window.pwned=1">' +
+    '<script>window.pwned=1</script><rect width="40" height="30" fill="red"/></svg>';
+  await page.route(`**/Media/${ids[0]}/files/content`, (route) => route.fulfill({ status: 200, contentType: 'image/svg+xml', body: svg }));
+  await page.route(`**/Media/${ids[1]}/files/content`, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: Buffer.from(jpeg, 'base64') }));
+  // The types of the Blobs the gallery shows (the demo's CSP keeps blob: URLs out of fetch).
+  await page.evaluate(() => {
+    const create = URL.createObjectURL.bind(URL);
+    window.blobTypes = [];
+    URL.createObjectURL = (blob) => { window.blobTypes.push(blob.type); return create(blob); };
+  });
+  await widget.getByRole('button', { name: 'Refresh' }).click();
+  await widget.getByText('2 of 2 photos', { exact: true }).waitFor();
+  const item = (id) => widget.locator(`li[part="gallery-item"][data-id="${id}"] img`);
+  await page.waitForFunction((img) => img.complete && img.naturalWidth === 40, await item(ids[1]).elementHandle(), { timeout: 20_000 });
+  assert.deepEqual(await page.evaluate(() => window.blobTypes), ['image/jpeg'], 'one Blob shown, typed by its bytes');
+  assert.equal(await item(ids[0]).getAttribute('src'), null, 'the SVG is never given to an <img>');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
 });
 
 test('retake replaces the photo in place, keeping its title', async (t) => {

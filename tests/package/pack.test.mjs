@@ -1,78 +1,79 @@
-// The published package as a user gets it: `npm pack`, the tarball's file list, then a
-// scratch webpack 5 project that installs the tarball, imports { prepareMedia, MediaClient }
-// from 'fhir-media-capture', prepares an image made in the page and uploads it to the
-// local endpoint (FHIR_ENDPOINT_BIN, serving the scratch build with --static-dir), in
-// headless Chromium via playwright-core. The endpoint must then answer GET /Media/<id>.
-//
-// webpack runs through its Node API from the repo's own node_modules (no second install
-// of webpack, no registry access); only the tarball is installed into the scratch
-// project, with `npm install --offline`: its one runtime dependency, `idb`, comes from
-// the npm cache that the repo's own install filled.
+// The published package as a user gets it, packed once and installed once: `npm pack`, the
+// tarball's file list, then one scratch app (tests/package/app/) that installs the tarball
+// offline from an empty cache of its own (its one dependency, `idb`, packed from the
+// repo's node_modules beside it), built by webpack 5, Vite, Rollup and esbuild as README.md
+// ("Bundlers") configures them (tests/package/builds.mjs). The local endpoint
+// (FHIR_ENDPOINT_BIN) serves each build; in headless Chromium the page prepares a JPEG
+// and uploads it with MediaClient, and the element prepares another in its worker and
+// uploads it. Each ends with both Media stored, 0 console errors or warnings, and the
+// codecs wasm never fetched (a JPEG never needs it); webpack's build also has a PNG page,
+// which must fetch the codecs wasm and upload. Vite's dev server, what `npm run dev`
+// serves, runs the same page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import webpack from 'webpack';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS } from '../support/browser.mjs';
+import {
+  TOKEN, endpointBin, outputSizes, pack, root, scratchApp, startEndpoint, storedMedia, visit, wasmModuleOf,
+} from './scratch.mjs';
+import { builds, html, viteDevServer } from './builds.mjs';
+import { importMetaUrlFiles } from './rollup-import-meta-url.mjs';
 
-const run = promisify(execFile);
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkgJson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const TOKEN = 'dev-token';
+const PATIENT = 'Patient/bundler-test';
 
 let tmp;
-let tarball;
-let packed; // npm pack --json: { filename, size, unpackedSize, files: [{ path, size }] }
+let packed; // npm pack --json: { filename, size, unpackedSize, files: [{ path, size }], tarball }
+let app;
+let installed; // the package.json npm installed into the scratch app
+let sites;
 let endpoint;
 let browser;
-
-function endpointBin() {
-  const candidates = [
-    process.env.FHIR_ENDPOINT_BIN,
-    path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', 'fhir-media-endpoint'),
-  ];
-  return candidates.find((p) => p && fs.existsSync(p));
-}
-
-/** Start the endpoint on a free port serving `staticDir`; resolve with its URL. */
-function startEndpoint(bin, staticDir, dataDir) {
-  const args = ['--addr', '127.0.0.1:0', '--static-dir', staticDir, '--data-dir', dataDir, '--token', TOKEN];
-  return startListening(bin, args, { name: 'endpoint' });
-}
+let moduleOf;
 
 before(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-pack-'));
   assert.ok(fs.existsSync(path.join(root, 'pkg', 'fhir_media_capture_bg.wasm')), 'pkg/ missing: run scripts/build-wasm.sh first');
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], {
-    cwd: root,
-    maxBuffer: 16 << 20,
-  });
-  [packed] = JSON.parse(stdout);
-  tarball = path.join(tmp, packed.filename);
+  assert.ok(endpointBin(), 'endpoint binary not found (scripts/test.sh exports FHIR_ENDPOINT_BIN)');
+  assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-pack-'));
+  let t = Date.now();
+  packed = await pack(tmp);
   console.log(`npm pack: ${packed.filename} ${(packed.size / 1024).toFixed(0)} KB packed, ` +
-    `${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked, ${packed.files.length} files:\n  ` +
+    `${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked, ${packed.files.length} files, ${Date.now() - t} ms:\n  ` +
     packed.files.map((f) => `${f.path} (${f.size} B)`).join('\n  '));
+  app = path.join(tmp, 'app');
+  t = Date.now();
+  installed = await scratchApp(app, packed.tarball);
+  console.log(`npm install --offline (empty cache): ${Date.now() - t} ms`);
+  for (const f of fs.readdirSync(path.join(root, 'tests/package/app'))) {
+    fs.copyFileSync(path.join(root, 'tests/package/app', f), path.join(app, 'src', f));
+  }
+  moduleOf = wasmModuleOf(app);
+  sites = path.join(tmp, 'sites');
+  fs.mkdirSync(sites);
+  endpoint = await startEndpoint(sites, path.join(tmp, 'data'));
+  browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
 });
 
 after(async () => {
   await browser?.close();
-  if (endpoint) {
-    endpoint.child.kill();
-  }
+  endpoint?.child.kill();
   if (tmp && !process.env.KEEP_PACK_TMP) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('the tarball holds the ESM entry, its declarations and the wasm build', () => {
+test('the tarball holds the ESM entries, their declarations and the wasm build, and nothing else', () => {
+  assert.equal(installed.version, pkgJson.version, 'npm installed the packed version');
   const files = new Set(packed.files.map((f) => f.path));
   const wanted = [
     'package.json',
     'www/lib/index.js',
     'www/lib/index.d.ts',
+    'www/lib/element.js',
+    'www/lib/element.d.ts',
+    'www/lib/worker.js',
     // The main module (prepareMedia, MediaClient, QueueCore), instantiated on first use.
     'pkg/fhir_media_capture.js',
     'pkg/fhir_media_capture_bg.wasm',
@@ -80,9 +81,6 @@ test('the tarball holds the ESM entry, its declarations and the wasm build', () 
     'pkg/fhir_media_codecs.js',
     'pkg/fhir_media_codecs_bg.wasm',
   ];
-  for (const extra of ['www/lib/element.js', 'www/lib/element.d.ts', 'www/lib/worker.js']) {
-    if (fs.existsSync(path.join(root, extra))) wanted.push(extra);
-  }
   for (const f of wanted) assert.ok(files.has(f), `${f} is in the tarball`);
 
   // Every relative import of a packed module resolves inside the tarball.
@@ -103,122 +101,82 @@ test('the tarball holds the ESM entry, its declarations and the wasm build', () 
   for (const f of files) {
     for (const re of unwanted) assert.ok(!re.test(f), `${f} must not be published (${re})`);
   }
-  // Everything the exports map names is packed.
+  // Everything the exports map names is packed, and every entry names its declarations.
   const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v ?? {}).flatMap(targets));
   const exportTargets = [...targets(pkgJson.exports), pkgJson.types].filter(Boolean);
   assert.ok(exportTargets.length > 0, 'package.json has exports');
   for (const t of exportTargets) {
     assert.ok(files.has(path.posix.normalize(t)), `exports/types target ${t} is in the tarball`);
   }
-  // Every export condition set names its declarations.
   for (const [key, value] of Object.entries(pkgJson.exports)) {
     if (key === './package.json') continue;
     assert.ok(typeof value === 'object' && value.types, `exports["${key}"] has "types"`);
   }
 });
 
-test('a webpack 5 app using the installed tarball prepares and uploads a Media', { timeout: 180_000 }, async () => {
-  const bin = endpointBin();
-  assert.ok(bin, 'endpoint binary not found (scripts/test.sh exports FHIR_ENDPOINT_BIN)');
-  assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
+test("README's Rollup plugin is the one the Rollup build runs", () => {
+  const words = (text) => text.replace(/\s+/g, ' ').trim();
+  const readme = words(fs.readFileSync(path.join(root, 'README.md'), 'utf8'));
+  assert.ok(readme.includes(words(importMetaUrlFiles.toString())), 'README.md ("Bundlers") has importMetaUrlFiles() as tests/package/rollup-import-meta-url.mjs');
+});
 
-  // The scratch project, as a user would write it.
-  const app = path.join(tmp, 'app');
-  fs.mkdirSync(path.join(app, 'src'), { recursive: true });
-  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({
-    name: 'pack-test-app', version: '0.0.0', private: true, type: 'module',
-  }, null, 2));
-  const hasElement = Boolean(pkgJson.exports['./element']);
-  fs.writeFileSync(path.join(app, 'src', 'index.js'), `
-import { prepareMedia, MediaClient } from 'fhir-media-capture';
-${hasElement ? "import 'fhir-media-capture/element';" : ''}
-
-async function main() {
-  // A small photo made in the page: a gradient with a few shapes, as a PNG blob (so it
-  // goes through the codecs module, which prepareMedia instantiates on demand).
-  const canvas = new OffscreenCanvas(96, 64);
-  const ctx = canvas.getContext('2d');
-  const g = ctx.createLinearGradient(0, 0, 96, 64);
-  g.addColorStop(0, '#c33'); g.addColorStop(1, '#36c');
-  ctx.fillStyle = g; ctx.fillRect(0, 0, 96, 64);
-  ctx.fillStyle = '#fe4'; ctx.fillRect(20, 16, 30, 24);
-  const blob = await canvas.convertToBlob({ type: 'image/png' });
-
-  const prepared = await prepareMedia(blob, {
-    subject: 'Patient/pack-test', title: 'npm pack test', format: 'jpeg', maxDimension: 64,
-  });
-  const client = new MediaClient({ baseUrl: location.origin, token: ${JSON.stringify(TOKEN)} });
-  const { id } = await client.create(prepared.resource);
-  const out = document.getElementById('out');
-  out.dataset.contentType = prepared.contentType;
-  out.dataset.size = prepared.width + 'x' + prepared.height;
-  out.dataset.element = String(Boolean(customElements.get('fhir-media-capture')));
-  out.dataset.id = id;
-  out.textContent = id;
+/**
+ * The page at `url` (tests/package/app/index.js) uploaded a JPEG through MediaClient and one
+ * through the element, whose worker came from the same server as the page; the endpoint
+ * stored both; only the main wasm was fetched; nothing went to the console.
+ */
+async function expectJpegFlows(url) {
+  const visited = await visit(browser, url, { doneKey: 'elementId', moduleOf });
+  assert.equal(visited.out.error, undefined, `the page failed: ${visited.out.error}`);
+  for (const [id, title] of [[visited.out.apiId, 'bundler api'], [visited.out.elementId, undefined]]) {
+    const media = await storedMedia(endpoint.url, id);
+    assert.equal(media.subject.reference, PATIENT);
+    assert.equal(media.content.contentType, 'image/jpeg');
+    if (title) assert.equal(media.content.title, title);
+  }
+  const origin = new URL(url).origin;
+  console.log(`  ${url}: workers ${visited.workers.map((u) => u.slice(origin.length)).join(', ')}; ` +
+    `wasm fetched by the page and the worker: ${visited.wasm.join(', ')}`);
+  assert.ok(visited.workers.some((u) => u.startsWith(url)), `the element ran its worker from ${url}`);
+  assert.ok(visited.wasm.includes('fhir_media_capture'), 'the main wasm was fetched');
+  assert.deepEqual(visited.wasm.filter((m) => m !== 'fhir_media_capture'), [], 'a JPEG fetches the main wasm only, never the codecs');
+  assert.deepEqual(visited.problems, [], 'uncaught errors, console errors or warnings');
 }
 
-main().catch((err) => {
-  document.getElementById('out').dataset.error = String(err && (err.stack || err.message) || err);
-});
-`);
+for (const [name, build] of Object.entries(builds)) {
+  test(`${name}: the installed package builds; the page and the element's worker prepare and upload a JPEG; no codecs wasm`, { timeout: 180_000 }, async () => {
+    const out = path.join(sites, name);
+    const started = Date.now();
+    await build(app, out, (script) => html(TOKEN, script));
+    const sizes = outputSizes(out);
+    console.log(`${name}: built in ${Date.now() - started} ms; JS ${(sizes.js / 1024).toFixed(0)} KB (every entry), ` +
+      `wasm ${(sizes.wasm / 1024).toFixed(0)} KB (${sizes.wasmFiles.map((f) => path.relative(out, f)).join(', ')})`);
+    // Both modules are in the output: a build without the codecs would fail its first PNG.
+    const emitted = sizes.wasmFiles.map((f) => moduleOf(fs.readFileSync(f))).sort();
+    assert.deepEqual(emitted, ['fhir_media_capture', 'fhir_media_codecs'], 'the output has each wasm module once');
 
-  // Install the tarball the way a user would; offline, `idb` comes from the npm cache.
-  await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error', tarball], {
-    cwd: app,
-    maxBuffer: 16 << 20,
+    await expectJpegFlows(`${endpoint.url}/${name}/`);
+
+    if (name === 'webpack') {
+      // The codecs module loads from the same build: a PNG made in the page is decoded by it.
+      const png = await visit(browser, `${endpoint.url}/${name}/png.html`, { doneKey: 'id', moduleOf });
+      assert.equal(png.out.error, undefined, `the PNG page failed: ${png.out.error}`);
+      assert.equal(png.out.sourceFormat, 'png');
+      assert.match(png.out.size, /^64x4[23]$/, 'longest side capped at maxDimension');
+      assert.deepEqual([...new Set(png.wasm)].sort(), ['fhir_media_capture', 'fhir_media_codecs'], 'a PNG fetches the codecs wasm');
+      assert.deepEqual(png.problems, [], 'uncaught errors, console errors or warnings on the PNG page');
+      const media = await storedMedia(endpoint.url, png.out.id);
+      assert.equal(media.content.title, 'bundler png');
+      assert.equal(media.content.contentType, 'image/jpeg');
+    }
   });
-  const installed = JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'fhir-media-capture', 'package.json'), 'utf8'));
-  assert.equal(installed.version, pkgJson.version);
+}
 
-  // webpack from the repo, building the scratch project; modules resolve from the scratch
-  // node_modules only, so a file the tarball lacks fails the build here.
-  const dist = path.join(app, 'dist');
-  const stats = await new Promise((resolve, reject) => {
-    webpack({
-      mode: 'production',
-      context: app,
-      entry: './src/index.js',
-      output: { path: dist, filename: 'main.[contenthash:8].js', clean: true },
-      resolve: { modules: [path.join(app, 'node_modules')] },
-      performance: { hints: false },
-    }, (err, s) => (err ? reject(err) : resolve(s)));
-  });
-  assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
-  const info = stats.toJson({ assets: true, all: false });
-  const main = info.assets.find((a) => /^main\..*\.js$/.test(a.name));
-  assert.ok(main, 'webpack emitted the entry chunk');
-  // The main and codecs modules, both found through new URL(..., import.meta.url).
-  const wasmAssets = info.assets.filter((a) => a.name.endsWith('.wasm')).map((a) => a.name);
-  assert.equal(wasmAssets.length, 2, `webpack emitted the two wasm modules (main, codecs) as assets: ${wasmAssets}`);
-  fs.writeFileSync(path.join(dist, 'index.html'),
-    `<!doctype html><meta charset="utf-8"><title>pack test</title><p id="out"></p><script src="${main.name}"></script>\n`);
-
-  endpoint = await startEndpoint(bin, dist, path.join(tmp, 'data'));
-  browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
-  const page = await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  await page.goto(`${endpoint.url}/`);
-  await page.waitForSelector('#out[data-id], #out[data-error]', { timeout: 60_000 });
-  const out = await page.$eval('#out', (el) => ({ ...el.dataset }));
-  assert.equal(out.error, undefined, `the page failed: ${out.error}`);
-  assert.deepEqual(pageErrors, []);
-  assert.equal(out.contentType, 'image/jpeg');
-  assert.match(out.size, /^64x4[23]$/, 'longest side capped at maxDimension');
-  assert.match(out.id, /^[A-Za-z0-9.-]{1,64}$/);
-  if (hasElement) {
-    // The element's import registers it (sideEffects keeps it) and its worker is bundled.
-    assert.equal(out.element, 'true', "import 'fhir-media-capture/element' registers <fhir-media-capture>");
-    assert.ok(info.assets.length >= 3, `entry, worker chunk and wasm emitted: ${info.assets.map((a) => a.name)}`);
+test('vite dev server: the installed package with no configuration; the same JPEG flows against the endpoint on another origin', { timeout: 120_000 }, async () => {
+  const server = await viteDevServer(app, (script) => html(TOKEN, script, endpoint.url));
+  try {
+    await expectJpegFlows(server.resolvedUrls.local[0]);
+  } finally {
+    await server.close();
   }
-
-  const res = await fetch(`${endpoint.url}/Media/${out.id}`, {
-    headers: { authorization: `Bearer ${TOKEN}`, accept: 'application/json' },
-  });
-  assert.equal(res.status, 200);
-  const media = await res.json();
-  assert.equal(media.resourceType, 'Media');
-  assert.equal(media.id, out.id);
-  assert.equal(media.subject.reference, 'Patient/pack-test');
-  assert.equal(media.content.title, 'npm pack test');
 });

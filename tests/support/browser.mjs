@@ -52,3 +52,37 @@ export async function stopChild(child) {
   process.kill(child.pid, 'SIGTERM');
   await exited;
 }
+
+/**
+ * What every flow must end without: uncaught errors, console errors or warnings, and
+ * Content Security Policy (Trusted Types included) violations of `page`. Chromium itself logs "Failed to load resource: …" for every answer that is not
+ * 2xx and every dropped connection, which no page code can prevent; a test that provokes
+ * one on purpose allows it with `allow(status)` (a number) or `allow(/net::ERR_…/)`.
+ * `problems()` lists everything else.
+ */
+export function watchPage(page) {
+  const problems = [];
+  // A Content Security Policy or Trusted Types violation, reported however the page was built.
+  page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`securitypolicyviolation: ${e.violatedDirective} ${e.blockedURI} ${e.sample}`);
+    });
+  });
+  const allowed = [];
+  const isAllowed = (text) => {
+    const m = /^Failed to load resource: (?:the server responded with a status of (\d+)|(net::\S+))/.exec(text);
+    if (!m) return false;
+    return allowed.some((a) => (typeof a === 'number' ? Number(m[1]) === a : a.test(m[2] ?? '')));
+  };
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err}`));
+  page.on('console', (msg) => {
+    const type = msg.type();
+    if ((type === 'error' || type === 'warning') && !isAllowed(msg.text())) {
+      problems.push(`console ${type}: ${msg.text()}`);
+    }
+  });
+  return {
+    allow: (...what) => allowed.push(...what),
+    problems: () => [...problems],
+  };
+}

@@ -1,6 +1,9 @@
 // Demo page: <fhir-media-capture> wired to the form above it. The local endpoint serves
 // this page, so the FHIR base URL defaults to the page's own origin.
 import '../lib/element.js';
+import { applyStyles } from './styles.js';
+
+applyStyles();
 
 const form = document.getElementById('settings');
 const capture = document.getElementById('capture');
@@ -10,7 +13,8 @@ form.elements['base-url'].value = window.location.origin;
 
 /** Copy the form into the element: attributes, and the token property. */
 function apply() {
-  for (const name of ['base-url', 'patient', 'encounter', 'operator', 'locale']) {
+  // owner first: the element keeps one queue per base URL and owner.
+  for (const name of ['owner', 'base-url', 'patient', 'encounter', 'operator', 'locale']) {
     const value = form.elements[name].value.trim();
     if (value) capture.setAttribute(name, value);
     else capture.removeAttribute(name);

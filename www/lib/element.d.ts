@@ -29,18 +29,69 @@ export interface MediaCreatedDetail {
   reconciled: boolean;
 }
 export interface StorageErrorDetail { key: number | null; error: unknown }
+export interface MediaExpiredDetail {
+  /** The upload queue's id of the photo. */
+  id: string;
+  /** The Media that was never sent. */
+  resource: Media;
+}
 
-/** The element's queue options: UploadQueueOptions without the client and base URL it supplies. */
-export type ElementQueueOptions = Omit<UploadQueueOptions, 'client' | 'baseUrl'>;
+/** The element's queue options: UploadQueueOptions without the client, base URL and owner it supplies. */
+export type ElementQueueOptions = Omit<UploadQueueOptions, 'client' | 'baseUrl' | 'owner'>;
+
+/** The element's own events (all bubble and are composed), by name. */
+export interface FhirMediaCaptureEvents {
+  'media-prepared': CustomEvent<MediaPreparedDetail>;
+  'upload-progress': CustomEvent<UploadProgressDetail>;
+  'media-created': CustomEvent<MediaCreatedDetail>;
+  /** `detail` is the error itself: a MediaError (`code`) or a FhirError (`status`, `code`, `text`). */
+  'media-error': CustomEvent<MediaError | FhirError | Error>;
+  /** IndexedDB refused a write (e.g. QuotaExceededError): shown in the element, the upload goes on in memory. */
+  'storage-error': CustomEvent<StorageErrorDetail>;
+  /**
+   * A photo stored by an earlier page, queued longer ago than the queue's `expireAfterMs`
+   * (default 7 days), is about to be deleted unsent. Cancelable: `preventDefault()` keeps
+   * and resumes it.
+   */
+  'media-expired': CustomEvent<MediaExpiredDetail>;
+}
+
+/** Every event the element dispatches: its own and HTMLElement's. */
+export interface FhirMediaCaptureEventMap extends HTMLElementEventMap, FhirMediaCaptureEvents {}
+
+/** The element's HTML attributes (its `observedAttributes`), as strings. */
+export interface FhirMediaCaptureAttributes {
+  /** The FHIR base URL, e.g. `https://fumage-example.canvasmedical.com`. */
+  'base-url'?: string;
+  /** `Patient/<id>` or a bare id. */
+  patient?: string;
+  /** `Encounter/<id>` or a bare id: photos go into that encounter's note. */
+  encounter?: string;
+  /** `Practitioner/<id>`, `Patient/<id>` or a bare Practitioner id, shown as Originator. */
+  operator?: string;
+  /**
+   * The signed-in user or session (e.g. `Practitioner/<id>`): queued photos belong to it,
+   * and only its own are restored from storage (the upload queue's `owner`).
+   */
+  owner?: string;
+  /** Longest side after orientation, px (prepareMedia's `maxDimension`). */
+  'max-dimension'?: string;
+  /** Encoded image bytes (prepareMedia's `maxBytes`). */
+  'max-bytes'?: string;
+  /** `en` (default) or `es`. */
+  locale?: string;
+}
 
 /**
- * `<fhir-media-capture base-url patient encounter operator max-dimension max-bytes locale>`.
+ * `<fhir-media-capture base-url patient encounter operator owner max-dimension max-bytes locale>`.
  * `patient` and `encounter` accept `Type/<id>` or a bare id; `operator` a bare id means a Practitioner.
  * Theme with --fmc-font, --fmc-fg, --fmc-muted, --fmc-bg, --fmc-surface, --fmc-border, --fmc-accent,
  * --fmc-accent-fg, --fmc-focus, --fmc-error, --fmc-success, --fmc-warning, --fmc-radius, --fmc-gap; parts: root, inputs,
  * dropzone, button, camera, video, queue, card, thumbnail, gallery, gallery-item, status.
  */
 export class FhirMediaCaptureElement extends HTMLElement {
+  /** The attributes the element reacts to. */
+  static readonly observedAttributes: readonly (keyof FhirMediaCaptureAttributes)[];
   /** The bearer token, or a function that returns it (called with `{ refresh: true }` after a 401). */
   token: TokenSource | null;
   /** Overrides for any UI string, merged over the locale's (English, or Spanish with `locale="es"`). */
@@ -49,6 +100,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
   patient: string;
   encounter: string;
   operator: string;
+  /** The `owner` attribute. */
+  owner: string;
   locale: string;
   /** Options for the upload queue (e.g. `{ baseDelayMs: 100 }`); setting it starts a new queue, queued photos carry over. */
   queueOptions: ElementQueueOptions;
@@ -63,14 +116,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
   /** Reload the gallery from its first page. */
   refreshGallery(): Promise<void>;
 
-  addEventListener(type: 'media-prepared', listener: (event: CustomEvent<MediaPreparedDetail>) => void, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: 'upload-progress', listener: (event: CustomEvent<UploadProgressDetail>) => void, options?: boolean | AddEventListenerOptions): void;
-  addEventListener(type: 'media-created', listener: (event: CustomEvent<MediaCreatedDetail>) => void, options?: boolean | AddEventListenerOptions): void;
-  /** `detail` is the error itself: a MediaError (`code`) or a FhirError (`status`, `code`, `text`). */
-  addEventListener(type: 'media-error', listener: (event: CustomEvent<MediaError | FhirError | Error>) => void, options?: boolean | AddEventListenerOptions): void;
-  /** IndexedDB refused a write (e.g. QuotaExceededError): shown in the element, the upload goes on in memory. */
-  addEventListener(type: 'storage-error', listener: (event: CustomEvent<StorageErrorDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof FhirMediaCaptureEventMap>(type: K, listener: (this: FhirMediaCaptureElement, event: FhirMediaCaptureEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof FhirMediaCaptureEventMap>(type: K, listener: (this: FhirMediaCaptureElement, event: FhirMediaCaptureEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
 
 declare global {

@@ -9,13 +9,12 @@ import { Camera } from './element-camera.js';
 import { el } from './element-dom.js';
 import { Gallery } from './element-gallery.js';
 import { PrepareWorker } from './element-prepare.js';
-import { styles } from './element-styles.js';
+import { styleSheet, templateHTML } from './element-trusted.js';
 import { format, stringsFor } from './i18n.js';
 import { mainModule } from './prepare.js';
 import * as wasm from '../../pkg/fhir_media_capture.js';
 
 const TEMPLATE = `
-<style>${styles}</style>
 <div class="root" part="root">
   <section class="inputs" part="inputs" aria-labelledby="inputs-h">
     <h2 id="inputs-h" data-t="addPhotos"></h2>
@@ -87,7 +86,7 @@ function retryable(item) {
 }
 
 export class FhirMediaCaptureElement extends HTMLElement {
-  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'max-dimension', 'max-bytes', 'locale'];
+  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'locale'];
 
   #token = null;
   #strings = {};
@@ -115,7 +114,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = TEMPLATE;
+    root.adoptedStyleSheets = [styleSheet()];
+    root.innerHTML = templateHTML(TEMPLATE);
     for (const node of root.querySelectorAll('[data-ref]')) this.#refs[node.dataset.ref] = node;
     this.#refs.video = root.querySelector('video');
     this.#refs.cameraSection = root.querySelector('section.camera');
@@ -210,7 +210,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
     if (oldValue === newValue) return;
     if (name === 'locale') this.#applyStrings();
     if (name === 'base-url' || name === 'patient') this.#scheduleGallery();
-    if (name === 'base-url') this.#syncQueue();
+    if (name === 'base-url' || name === 'owner') this.#syncQueue();
+    if (name === 'patient') this.#restorePatient();
   }
 
   /** The bearer token, or a function `({ refresh }) => token | Promise<token>`. */
@@ -264,6 +265,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
   set encounter(v) { this.setAttribute('encounter', v); }
   get operator() { return this.getAttribute('operator') ?? ''; }
   set operator(v) { this.setAttribute('operator', v); }
+  get owner() { return this.getAttribute('owner') ?? ''; }
+  set owner(v) { this.setAttribute('owner', v); }
   get locale() { return this.getAttribute('locale') ?? 'en'; }
   set locale(v) { this.setAttribute('locale', v); }
 
@@ -336,8 +339,9 @@ export class FhirMediaCaptureElement extends HTMLElement {
     return bytes >= 1e6 ? `${nf.format(bytes / 1e6)} MB` : `${nf.format(Math.max(1, Math.round(bytes / 1e3)))} KB`;
   }
 
-  #emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  /** Dispatch `type`; false when a cancelable one was canceled (preventDefault). */
+  #emit(type, detail, { cancelable = false } = {}) {
+    return this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true, cancelable }));
   }
 
   // ---- actions
@@ -567,14 +571,18 @@ export class FhirMediaCaptureElement extends HTMLElement {
     return this.#clientFor(baseUrl);
   }
 
-  /** Follow base-url (a queue per base URL, restored from storage) and the token (paused without one). */
+  /**
+   * Follow base-url and owner (a queue per base URL and owner, restored from storage) and
+   * the token (paused without one).
+   */
   #syncQueue() {
     if (!this.isConnected) return;
     const baseUrl = this.baseUrl.trim();
-    if (baseUrl !== this.#queueBase) {
+    const key = `${baseUrl} ${this.owner.trim()}`;
+    if (key !== this.#queueBase) {
       const previous = this.#queueBase;
-      this.#queueBase = baseUrl;
-      this.#switchQueue(baseUrl, previous !== null && previous !== baseUrl);
+      this.#queueBase = key;
+      this.#switchQueue(baseUrl, key, previous !== null && previous !== key);
     } else if (this.#queue) {
       this.#holdWithoutToken(this.#queue);
     }
@@ -591,24 +599,37 @@ export class FhirMediaCaptureElement extends HTMLElement {
     }
   }
 
-  #switchQueue(baseUrl, otherBase) {
+  #switchQueue(baseUrl, key, otherBase) {
     const old = this.#queue;
     this.#queue = null;
     this.#queueSwitch = this.#queueSwitch.then(async () => {
       if (old) {
         await old.close();
-        // Photos of another server leave the list; they stay stored for when it comes back.
+        // Photos of another server or owner leave the list; they stay stored for when
+        // that server and owner come back.
         if (otherBase) for (const item of [...this.#byUpload.values()]) this.#dropCard(item);
       }
-      if (!baseUrl || this.#queueBase !== baseUrl) return;
+      if (!baseUrl || this.#queueBase !== key) return;
       await ready();
-      const queue = new UploadQueue({ ...this.#queueOptions, client: this.#clientFor(baseUrl), baseUrl });
+      const owner = this.owner.trim() || null;
+      const queue = new UploadQueue({ ...this.#queueOptions, client: this.#clientFor(baseUrl), baseUrl, owner });
       this.#listen(queue);
       this.#queue = queue;
       this.#heldForToken = false;
       this.#holdWithoutToken(queue);
-      await queue.restore();
+      await this.#restorePatient();
     }).catch((err) => this.#emit('media-error', err));
+  }
+
+  /** Take over this owner's stored photos of the patient on show (none without a patient). */
+  async #restorePatient() {
+    const patient = reference(this.patient, 'Patient');
+    if (!this.#queue || !patient) return;
+    try {
+      await this.#queue.restore({ patient });
+    } catch (err) {
+      this.#emit('media-error', err);
+    }
   }
 
   #listen(queue) {
@@ -631,6 +652,12 @@ export class FhirMediaCaptureElement extends HTMLElement {
       this.#announce(this.#say('uploadedAnnounce', { n: item.n, id: mediaId }));
       this.#refreshWhenIdle();
     }));
+    // A stored photo queued too long ago: the host decides (preventDefault keeps it).
+    queue.addEventListener('expired', (event) => {
+      if (queue !== this.#queue) return;
+      const { id, resource } = event.detail;
+      if (!this.#emit('media-expired', { id, resource }, { cancelable: true })) event.preventDefault();
+    });
     queue.addEventListener('storage-error', mine(({ id, error }) => {
       this.#showStorageError(error);
       this.#emit('storage-error', { key: this.#byUpload.get(id)?.key ?? null, error });

@@ -177,8 +177,7 @@ export interface SearchOptions {
 }
 
 /** One page of search results. */
-export class MediaPage {
-  private constructor();
+export interface MediaPage {
   /** Matches in all (Bundle.total), when the server says. */
   readonly total: number | undefined;
   /** The Media on this page; reads carry `content.url`, never `content.data`. */
@@ -221,7 +220,11 @@ export class MediaClient {
   search(options: SearchOptions): Promise<MediaPage>;
   /** Every page of a search, as one list. */
   searchAll(options: SearchOptions): Promise<Media[]>;
-  /** The image behind `media.content.url` (the token is sent only to the base URL's origin). */
+  /**
+   * The image behind `media.content.url` (the token is sent only to the base URL's origin),
+   * typed by its bytes as image/jpeg, image/png or image/heic whatever the server said;
+   * anything else (an SVG, HTML) rejects with a FhirError and never reaches the page.
+   */
   fetchContent(media: Media): Promise<Blob>;
   free(): void;
 }
@@ -246,10 +249,22 @@ export interface UploadQueueOptions extends QueueCoreOptions {
   client: MediaClient;
   /** The FHIR base the items belong to (persisted items are per base URL). Default: `client.baseUrl`. */
   baseUrl?: string;
+  /**
+   * The user or session the queued photos belong to (e.g. the signed-in practitioner's id):
+   * stored with each item, and `restore()` takes only this owner's items, so on a shared
+   * workstation one user's photos are never shown to, or sent by, the next. Default null.
+   */
+  owner?: string | null;
   /** Keep items in IndexedDB (database `fhir-media-capture`) across reloads. Default true. */
   storage?: boolean;
   /** A create with no answer after this long is aborted and treated as "outcome unknown". Default 120000. */
   createTimeoutMs?: number;
+  /**
+   * A stored item queued longer ago than this (ms) is reported by a cancelable `expired`
+   * event when restored, and deleted unless the listener calls preventDefault().
+   * Default 7 days; Infinity keeps items for ever.
+   */
+  expireAfterMs?: number;
 }
 
 export interface UploadProgressEventDetail { id: string; loaded: number; total: number }
@@ -259,6 +274,11 @@ export interface UploadCreatedEventDetail {
   resource: Media;
   /** True when the Media was found by reconciliation (the create's answer was lost). */
   reconciled: boolean;
+}
+export interface UploadExpiredEventDetail {
+  id: string;
+  snapshot: UploadItem;
+  resource: Media;
 }
 export interface UploadStorageErrorEventDetail {
   /** The item whose write failed, or null. */
@@ -276,12 +296,17 @@ export interface UploadStorageErrorEventDetail {
 export class UploadQueue extends EventTarget {
   constructor(options: UploadQueueOptions);
   readonly baseUrl: string;
+  /** The user or session this queue's items belong to (null: none set). */
+  readonly owner: string | null;
   /** False while offline or paused. */
   readonly running: boolean;
   /** Queue a prepared photo or a Media; resolves with the item id once it is queued and stored. */
   add(media: PreparedMedia | Media, options?: { patient?: string }): Promise<string>;
-  /** Take over this base URL's persisted items (not those another tab holds) and resume them. */
-  restore(): Promise<string[]>;
+  /**
+   * Take over the persisted items of this base URL and owner (and, with `patient`, of that
+   * patient), not those another tab holds, and resume them.
+   */
+  restore(options?: { patient?: string }): Promise<string[]>;
   items(): UploadItem[];
   item(id: string): UploadItem | undefined;
   /** The Media as it is sent. */
@@ -299,6 +324,13 @@ export class UploadQueue extends EventTarget {
   /** Hold back every request until `resume()` (offline does the same by itself). */
   pause(): void;
   resume(): void;
+  /** Remove every item not in flight, from memory and storage; resolves with the ids in flight, which stay. */
+  clear(): Promise<string[]>;
+  /**
+   * Logout on a shared device: delete every stored photo of every user and server (the
+   * IndexedDB database). Close the page's queues first.
+   */
+  static clearAll(): Promise<void>;
   /** Abort requests in flight (they stay stored, to be reconciled on the next restore), release locks and storage. */
   close(): Promise<void>;
 
@@ -306,6 +338,8 @@ export class UploadQueue extends EventTarget {
   addEventListener(type: 'progress', listener: (event: CustomEvent<UploadProgressEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: 'created', listener: (event: CustomEvent<UploadCreatedEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: 'storage-error', listener: (event: CustomEvent<UploadStorageErrorEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
+  /** Cancelable: preventDefault() keeps the expired item. */
+  addEventListener(type: 'expired', listener: (event: CustomEvent<UploadExpiredEventDetail>) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
 }
 

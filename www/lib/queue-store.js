@@ -1,8 +1,10 @@
 // Where UploadQueue keeps its items between page loads: IndexedDB through `idb`.
 // Database `fhir-media-capture`:
 //   uploads  one record per queued item, keyed by its id:
-//            { id, baseUrl, resource, snapshot, savedAt } — the prepared Media and the
-//            QueueCore snapshot, never the token; index `baseUrl`.
+//            { id, baseUrl, owner, resource, snapshot, savedAt } — the prepared Media,
+//            the QueueCore snapshot (its `patient` included) and the user or session
+//            it belongs to (`owner`, null when the host sets none), never the token;
+//            index `baseUrl`.
 //   servers  what was learnt about a FHIR base URL: { baseUrl, echoesIdentifiers }.
 // Every method rejects with the IndexedDB error (QuotaExceededError included): the
 // queue reports it, it never swallows it.
@@ -67,5 +69,18 @@ export class QueueStore {
   close() {
     this.#db?.then((db) => db.close(), () => {});
     this.#db = null;
+  }
+
+  /**
+   * Delete the whole database: every queued photo of every user and server in this
+   * browser profile. Open QueueStores close when asked (`blocking`); resolves once it is gone.
+   */
+  static deleteAll() {
+    return new Promise((resolve, reject) => {
+      if (!globalThis.indexedDB) return resolve();
+      const request = indexedDB.deleteDatabase(DB_NAME);
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    });
   }
 }

@@ -12,6 +12,7 @@ import * as wasm from '../../pkg/fhir_media_capture.js';
 import { QueueStore } from './queue-store.js';
 
 const LOCK_PREFIX = 'fhir-media-capture:';
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** How a failed request reads to QueueCore. */
 function failure(err) {
@@ -32,11 +33,14 @@ function failure(err) {
 /**
  * A persistent upload queue for prepared Media. See README "Upload queue" and index.d.ts.
  * Events: `change` (detail: the item's snapshot), `progress` ({ id, loaded, total }),
- * `created` ({ id, mediaId, resource, reconciled }), `storage-error` ({ id, error }).
+ * `created` ({ id, mediaId, resource, reconciled }), `storage-error` ({ id, error }),
+ * `expired` ({ id, snapshot, resource }; cancelable: preventDefault() keeps the item).
  */
 export class UploadQueue extends EventTarget {
   #client;
   #baseUrl;
+  #owner;
+  #expireAfterMs;
   #options;
   #createTimeoutMs;
   #core = null;
@@ -59,12 +63,20 @@ export class UploadQueue extends EventTarget {
   /**
    * @param {import('./index.d.ts').UploadQueueOptions} options
    */
-  constructor({ client, baseUrl, storage = true, createTimeoutMs = 120_000, ...rest } = {}) {
+  constructor({ client, baseUrl, owner = null, storage = true, createTimeoutMs = 120_000, expireAfterMs = WEEK_MS, ...rest } = {}) {
     super();
     if (!client) throw new MediaError('invalid-options', 'UploadQueue: `client` (a MediaClient) is required');
     this.#client = client;
     this.#baseUrl = String(baseUrl ?? client.baseUrl ?? '').replace(/\/+$/, '');
     if (!this.#baseUrl) throw new MediaError('invalid-options', 'UploadQueue: `baseUrl` is required');
+    if (owner !== null && (typeof owner !== 'string' || !owner.trim())) {
+      throw new MediaError('invalid-options', 'UploadQueue: `owner` must be a non-empty string (the user or session the photos belong to) or null');
+    }
+    this.#owner = owner === null ? null : owner.trim();
+    if (!(typeof expireAfterMs === 'number' && expireAfterMs > 0)) {
+      throw new MediaError('invalid-options', 'UploadQueue: `expireAfterMs` must be a positive number of milliseconds (Infinity: never)');
+    }
+    this.#expireAfterMs = expireAfterMs;
     this.#options = rest;
     this.#createTimeoutMs = createTimeoutMs;
     if (storage) {
@@ -100,6 +112,11 @@ export class UploadQueue extends EventTarget {
   /** The base URL this queue's items belong to. */
   get baseUrl() {
     return this.#baseUrl;
+  }
+
+  /** The user or session this queue's items belong to (null: none set). */
+  get owner() {
+    return this.#owner;
   }
 
   /** False while the browser is offline or the queue is paused: nothing is sent then. */
@@ -152,11 +169,12 @@ export class UploadQueue extends EventTarget {
   }
 
   /**
-   * Take over this base URL's items left in storage by an earlier page (reload, crash,
-   * browser restart) and resume them; items another tab is working on are skipped.
-   * Resolves with the ids restored.
+   * Take over the items an earlier page left in storage (reload, crash, browser restart)
+   * and resume them: only those of this base URL and this owner, and, with `patient`,
+   * of that patient. Another user's photos on a shared workstation are neither shown nor
+   * sent; items another tab is working on are skipped. Resolves with the ids restored.
    */
-  async restore() {
+  async restore({ patient } = {}) {
     await this.#init;
     this.#assertOpen();
     if (!this.#store) return [];
@@ -168,7 +186,9 @@ export class UploadQueue extends EventTarget {
       return [];
     }
     const restored = [];
-    for (const { id } of records) {
+    const mine = (record) => (record.owner ?? null) === this.#owner
+      && (patient === undefined || record.snapshot?.patient === patient);
+    for (const { id } of records.filter(mine)) {
       if (this.#closed || this.#core.item(id) || !(await this.#lock(id))) continue;
       // Read again under the lock: the tab that held it may have finished the item meanwhile.
       let record;
@@ -177,11 +197,11 @@ export class UploadQueue extends EventTarget {
       } catch (error) {
         this.#storageError(id, error);
       }
-      if (!record || this.#core.item(id)) {
+      if (!record || !mine(record) || this.#core.item(id)) {
         this.#unlock(id);
         continue;
       }
-      if (record.snapshot.state === 'done') {
+      if (record.snapshot.state === 'done' || this.#expired(record)) {
         this.#save(id, null);
         this.#unlock(id);
         continue;
@@ -200,6 +220,43 @@ export class UploadQueue extends EventTarget {
     }
     this.#pump();
     return restored;
+  }
+
+  /**
+   * A stored item queued longer ago than `expireAfterMs` is reported, before it is
+   * removed, by a cancelable `expired` event: an unsent photo is never dropped unseen, and
+   * the host decides (preventDefault() keeps and resumes it).
+   */
+  #expired(record) {
+    const addedAt = record.snapshot?.addedAtMs ?? record.savedAt ?? 0;
+    if (!(Date.now() - addedAt > this.#expireAfterMs)) return false;
+    const event = new CustomEvent('expired', {
+      detail: { id: record.id, snapshot: record.snapshot, resource: record.resource },
+      cancelable: true,
+    });
+    return this.dispatchEvent(event);
+  }
+
+  /**
+   * Remove every item that is not in flight, from the queue and from storage (as remove()
+   * does). Resolves, once storage is written, with the ids that were in flight and stay.
+   */
+  async clear() {
+    await this.#init;
+    this.#assertReady();
+    const kept = this.#core.items().map(({ id }) => id).filter((id) => !this.remove(id));
+    await Promise.allSettled([...this.#writes.values()]);
+    return kept;
+  }
+
+  /**
+   * For logout on a shared device: delete every queued photo of every user and server that
+   * this browser profile holds for this origin (the IndexedDB database). Close the page's
+   * queues first (remove the element, or `await queue.close()`): an open one would store
+   * its items again.
+   */
+  static clearAll() {
+    return QueueStore.deleteAll();
   }
 
   /** Snapshots of every item, in the order they were added. */
@@ -431,7 +488,7 @@ export class UploadQueue extends EventTarget {
     const resource = this.#resources.get(id);
     const previous = this.#writes.get(id) ?? Promise.resolve();
     const write = previous.then(() => (snapshot
-      ? this.#store.put({ id, baseUrl: this.#baseUrl, resource, snapshot, savedAt: Date.now() })
+      ? this.#store.put({ id, baseUrl: this.#baseUrl, owner: this.#owner, resource, snapshot, savedAt: Date.now() })
       : this.#store.delete(id)))
       .catch((error) => this.#storageError(id, error));
     this.#writes.set(id, write);

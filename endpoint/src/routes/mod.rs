@@ -2,6 +2,7 @@
 
 mod admin;
 mod media;
+mod smart;
 mod storage;
 
 use axum::extract::MatchedPath;
@@ -45,7 +46,7 @@ pub fn app(state: AppState) -> Router {
             get(storage::signed_content).fallback(method_not_allowed),
         );
     if state.config().dev {
-        router = router.merge(admin::router());
+        router = router.merge(admin::router()).merge(smart::router());
     }
     router = match &state.config().static_dir {
         Some(dir) => router.fallback_service(
@@ -56,7 +57,7 @@ pub fn app(state: AppState) -> Router {
         None => router.fallback(no_such_path),
     };
     router
-        .layer(cors::layer())
+        .layer(cors::layer(&state.config().expose_headers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             request_log::log_requests,
@@ -99,7 +100,7 @@ async fn method_not_allowed(method: Method, matched: Option<MatchedPath>, uri: U
     let allow = match matched.as_ref().map(MatchedPath::as_str) {
         Some("/Media") => "GET, POST",
         Some("/_admin/faults") => "GET, POST, DELETE",
-        Some("/_admin/reset") => "POST",
+        Some("/_admin/reset" | "/auth/token" | "/_admin/smart/expire") => "POST",
         _ => "GET",
     };
     Outcome::not_supported(&method, uri.path(), allow)
