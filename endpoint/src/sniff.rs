@@ -1,5 +1,10 @@
 //! Recognises image formats from their first bytes, so a create whose `content.data`
 //! does not hold the declared kind of image is refused before it is stored.
+//!
+//! Written apart from the pipeline's `src/pipeline/sniff.rs` on purpose: the endpoint is
+//! the test oracle for what the widget sends, and an oracle that shares the code under
+//! test shares its bugs. endpoint/tests/sniff_agrees.rs holds the two to one answer on
+//! every sample both judge.
 
 /// The image types Canvas accepts in `content.contentType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

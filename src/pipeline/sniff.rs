@@ -45,6 +45,9 @@ impl Format {
 const HEIF_BRANDS: [&[u8; 4]; 8] = [
     b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevx", b"mif1", b"msf1",
 ];
+/// AVIF lists `mif1` among its compatible brands too; its major brand says it is AVIF
+/// (AV1 inside, not HEVC), which is refused as what it is, not as a HEIC to convert.
+const AVIF_BRANDS: [&[u8; 4]; 2] = [b"avif", b"avis"];
 
 pub fn sniff(bytes: &[u8]) -> Result<Format, MediaError> {
     let format = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
@@ -69,23 +72,41 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, MediaError> {
     Ok(format)
 }
 
-/// `ftyp` box first: its major brand or any compatible brand is a HEIF brand.
+/// `ftyp` box first: its major brand is a HEIF brand, or, unless it is AVIF, one of
+/// its compatible brands is.
 fn is_heif(bytes: &[u8]) -> bool {
-    if bytes.len() < 16 || &bytes[4..8] != b"ftyp" {
+    if bytes.len() < 12 || &bytes[4..8] != b"ftyp" {
         return false;
     }
-    let size = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
-    let end = size.clamp(16, bytes.len());
+    let declared = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+    // Size 0 means "to the end of the file"; under 16 cannot hold major + minor.
+    let end = match declared {
+        0 => bytes.len(),
+        size if size >= 16 => size.min(bytes.len()),
+        _ => return false,
+    };
     let major = &bytes[8..12];
-    let compatible = bytes[16..end].chunks_exact(4);
-    std::iter::once(major)
-        .chain(compatible)
-        .any(|brand| HEIF_BRANDS.iter().any(|b| b.as_slice() == brand))
+    if is_brand(major, &HEIF_BRANDS) {
+        return true;
+    }
+    !is_brand(major, &AVIF_BRANDS)
+        && bytes
+            .get(16..end)
+            .unwrap_or_default()
+            .chunks_exact(4)
+            .any(|brand| is_brand(brand, &HEIF_BRANDS))
+}
+
+fn is_brand(brand: &[u8], brands: &[&[u8; 4]]) -> bool {
+    brands.iter().any(|b| b.as_slice() == brand)
 }
 
 fn describe_unknown(bytes: &[u8]) -> String {
     if bytes.is_empty() {
         "the file is empty".to_string()
+    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" && is_brand(&bytes[8..12], &AVIF_BRANDS)
+    {
+        "an AVIF image, a format we do not accept (export or share it as JPEG)".to_string()
     } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
         let brand = String::from_utf8_lossy(&bytes[8..12]).into_owned();
         format!("an ISO media file of brand '{brand}', not a photo format we accept")
@@ -124,8 +145,14 @@ mod tests {
         }
         // Major brand unknown, `mif1` among compatible brands.
         let mut b = vec![0, 0, 0, 24];
-        b.extend_from_slice(b"ftypavif\0\0\0\0mif1miaf");
+        b.extend_from_slice(b"ftypisom\0\0\0\0mif1miaf");
         assert_eq!(sniff(&b).unwrap(), Format::Heif);
+        // An AVIF lists `mif1` too, but it is AVIF: refused as such, not as a HEIC.
+        let mut avif = vec![0, 0, 0, 24];
+        avif.extend_from_slice(b"ftypavif\0\0\0\0mif1miaf");
+        let e = sniff(&avif).unwrap_err();
+        assert_eq!(e.code(), "unsupported-format");
+        assert!(e.to_string().contains("AVIF"), "{e}");
         // An MP4 video is not a photo.
         let mut mp4 = vec![0, 0, 0, 20];
         mp4.extend_from_slice(b"ftypisom\0\0\x02\0isom");
