@@ -14,11 +14,11 @@ import initMain, * as mainWasm from '../../pkg/fhir_media_capture.js';
 import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
 
 /**
- * `init` of a wasm-bindgen module, run once: `load()` resolves once the module is
- * instantiated (a failed attempt, offline say, rejects and is retried by the next call);
- * `initialised()` tells whether it is.
+ * `init` (a wasm-bindgen module's, or any async start) run once: `load()` resolves once it
+ * has (a failed attempt, offline say, rejects and is retried by the next call);
+ * `initialised()` tells whether it has. The one "cache a promise, forget it on failure".
  */
-export function lazyModule(init) {
+export function once(init) {
   let loading = null;
   let done = false;
   return {
@@ -41,23 +41,18 @@ export function lazyModule(init) {
 }
 
 /** The main module (prepareMedia, MediaClient, QueueCore), instantiated once per JS context. */
-export const mainModule = lazyModule(initMain);
+export const mainModule = once(initMain);
 
-let codecs = null;
+const codecsModule = once(initCodecs);
 
 /**
  * The codecs module's exports once its wasm is fetched and instantiated (once); a failed
  * attempt (offline, say) rejects this call and is retried by the next. The main module
  * calls this only for PNG, WebP, GIF or BMP input, or PNG output.
  */
-function loadCodecs() {
-  if (!codecs) {
-    codecs = initCodecs().then(() => codecsWasm);
-    codecs.catch(() => {
-      codecs = null;
-    });
-  }
-  return codecs;
+async function loadCodecs() {
+  await codecsModule.load();
+  return codecsWasm;
 }
 
 /**

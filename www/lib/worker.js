@@ -5,17 +5,15 @@
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
 // In: { warm: true } loads the wasm and runs the pipeline on a small picture of its own
 // ahead of the first photo (once per worker), and answers nothing.
-import { mainModule, prepareMedia } from './prepare.js';
+import { once, mainModule, prepareMedia } from './prepare.js';
 
-let warming = null;
+const warming = once(warmUp);
 
 self.addEventListener('message', async ({ data: { id, buffer, options, warm } }) => {
   if (warm) {
     // Once per worker (the picker or the camera may open many times). A failed load
     // (offline, say) is retried, and reported, by the first photo; the next warm tries again.
-    warming ??= warmUp().catch(() => {
-      warming = null;
-    });
+    warming.load().catch(() => {});
     return;
   }
   try {
