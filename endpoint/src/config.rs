@@ -15,6 +15,9 @@ use clap::Parser;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 30_000_000;
 /// How long a signed storage URL stays valid (presigned S3 URLs behave the same way).
 pub const DEFAULT_SIGNED_URL_TTL: Duration = Duration::from_secs(5 * 60);
+/// The tokens anyone can read in this repository: refused off loopback.
+const PUBLIC_TOKENS: [&str; 2] = ["dev-token", "dev-read-only-token"];
+
 /// How long a dev SMART access token lasts (SMART servers commonly give an hour).
 pub const DEFAULT_SMART_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
 
@@ -135,6 +138,23 @@ impl Config {
     /// Rejects settings that would make the server insecure or useless, with a sentence
     /// saying which option to fix.
     pub fn validate(&self) -> Result<(), String> {
+        if !self.addr.ip().is_loopback() {
+            // Reachable from other machines: no open admin API and no published tokens.
+            if self.dev {
+                return Err(format!(
+                    "--dev (the unauthenticated admin API and the dev SMART server) is for a loopback address only, not {}; drop --dev or listen on 127.0.0.1",
+                    self.addr
+                ));
+            }
+            if PUBLIC_TOKENS.contains(&self.token.as_str())
+                || PUBLIC_TOKENS.contains(&self.read_only_token.as_str())
+            {
+                return Err(format!(
+                    "{} is not a loopback address, and the default tokens (dev-token, dev-read-only-token) are public: set --token and --read-only-token (FHIR_ENDPOINT_TOKEN, FHIR_ENDPOINT_READ_ONLY_TOKEN) to secrets, or listen on 127.0.0.1",
+                    self.addr
+                ));
+            }
+        }
         if self.token.trim().is_empty() {
             return Err("--token (FHIR_ENDPOINT_TOKEN) must not be empty".into());
         }
@@ -224,6 +244,25 @@ mod tests {
             ..Config::default()
         };
         assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn off_loopback_the_default_tokens_and_dev_are_refused() {
+        let open = |args: &[&str]| {
+            let cli = Cli::try_parse_from([&["fhir-media-endpoint"], args].concat()).unwrap();
+            Config::from(cli).validate()
+        };
+        let err = open(&["--addr", "0.0.0.0:8787"]).unwrap_err();
+        assert!(
+            err.contains("default tokens") && err.contains("--token"),
+            "{err}"
+        );
+        let secrets = ["--token", "s3cret-a", "--read-only-token", "s3cret-b"];
+        let err = open(&[&["--addr", "0.0.0.0:8787", "--dev"][..], &secrets].concat()).unwrap_err();
+        assert!(err.contains("--dev"), "{err}");
+        assert!(open(&[&["--addr", "0.0.0.0:8787"][..], &secrets].concat()).is_ok());
+        assert!(open(&["--addr", "127.0.0.1:8787", "--dev"]).is_ok());
+        assert!(open(&["--addr", "[::1]:8787", "--dev"]).is_ok());
     }
 
     #[test]

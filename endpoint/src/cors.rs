@@ -19,8 +19,7 @@ pub fn layer(expose: &[String]) -> CorsLayer {
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
         .expose_headers(expose)
-        // Lets a page served from a public origin reach this loopback server in
-        // Chrome (Private Network Access preflights).
-        .allow_private_network(true)
+        // No Private Network Access grant: a page on a public origin must not reach this
+        // server on a developer's loopback.
         .max_age(Duration::from_secs(600))
 }

@@ -78,6 +78,7 @@ struct Tokens {
     access: HashMap<String, Issued>,
     refresh: HashMap<String, Grant>,
     refreshes: u64,
+    expired_refusals: u64,
 }
 
 pub struct Smart {
@@ -110,6 +111,10 @@ impl Smart {
         }
         if req.client_id.trim().is_empty() {
             return Err(OAuthError::new("invalid_request", "client_id is required"));
+        }
+        // SMART App Launch requires state: it is the client's defence against CSRF.
+        if req.state.is_empty() {
+            return Err(OAuthError::new("invalid_request", "state is required"));
         }
         if req.aud.trim_end_matches('/') != base.trim_end_matches('/') {
             return Err(OAuthError::new(
@@ -223,11 +228,16 @@ impl Smart {
         }
     }
 
-    /// What an issued access token allows, while it has not expired.
+    /// What an issued access token allows, while it has not expired. An expired one is
+    /// counted, so a test can tell its 401 from a made-up token's.
     pub fn access(&self, token: &str) -> Option<Access> {
-        let tokens = self.tokens();
+        let mut tokens = self.tokens();
         let issued = tokens.access.get(token)?;
-        (Instant::now() < issued.expires).then_some(issued.access)
+        if Instant::now() < issued.expires {
+            return Some(issued.access);
+        }
+        tokens.expired_refusals += 1;
+        None
     }
 
     /// Expires every access token now (refresh tokens stay valid): lets a test see a
@@ -245,6 +255,11 @@ impl Smart {
     /// How many refresh grants succeeded.
     pub fn refreshes(&self) -> u64 {
         self.tokens().refreshes
+    }
+
+    /// How many requests came with an access token of ours that had expired.
+    pub fn expired_refusals(&self) -> u64 {
+        self.tokens().expired_refusals
     }
 }
 
@@ -297,6 +312,13 @@ mod tests {
         );
         assert_eq!(smart.expire_all(), 1);
         assert_eq!(smart.access(&token.access_token), None);
+        assert_eq!(smart.expired_refusals(), 1);
+        assert_eq!(smart.access("made-up"), None);
+        assert_eq!(
+            smart.expired_refusals(),
+            1,
+            "only our own expired tokens count"
+        );
         let refresh = token.refresh_token.unwrap();
         let again = smart.refresh(&refresh, "app").unwrap();
         assert_eq!(smart.access(&again.access_token), Some(Access::ReadWrite));
@@ -326,7 +348,7 @@ mod tests {
     fn authorize_refuses_what_it_does_not_support() {
         let smart = Smart::new(Duration::from_secs(60));
         type Change = fn(&mut AuthorizeRequest);
-        let cases: [(Change, &str); 5] = [
+        let cases: [(Change, &str); 6] = [
             (
                 |r| r.response_type = "token".into(),
                 "unsupported_response_type",
@@ -338,6 +360,7 @@ mod tests {
             ),
             (|r| r.launch = String::new(), "invalid_scope"),
             (|r| r.client_id = " ".into(), "invalid_request"),
+            (|r| r.state = String::new(), "invalid_request"),
         ];
         for (change, error) in cases {
             let mut req = request();

@@ -218,3 +218,27 @@ fn bad_options_fail_with_a_message() {
     }
     assert!(help.contains("FHIR_ENDPOINT_TOKEN"));
 }
+
+/// Off loopback, the published default tokens (and `--dev`) are refused before anything
+/// listens, with a sentence that says what to do.
+#[test]
+fn a_non_loopback_address_with_the_default_tokens_refuses_to_start() {
+    let data = TempDir::new("data");
+    let output = Command::new(env!("CARGO_BIN_EXE_fhir-media-endpoint"))
+        .args(["--addr", "0.0.0.0:0"])
+        .env("FHIR_ENDPOINT_DATA_DIR", data.path())
+        .env_remove("FHIR_ENDPOINT_TOKEN")
+        .env_remove("FHIR_ENDPOINT_READ_ONLY_TOKEN")
+        .output()
+        .expect("run the endpoint binary");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("not a loopback address") && stderr.contains("--token"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).is_empty(),
+        "never listened"
+    );
+}

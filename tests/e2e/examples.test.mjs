@@ -2,7 +2,8 @@
 // vite.config.js (the package name resolved to this working tree, as `npm install`
 // would resolve it to the package), served by the local endpoint and driven in headless
 // Chromium: React 19 and Vue 3 pass the element its attributes from props and its token
-// as a property, and show the ids from its media-created event. Needs FHIR_ENDPOINT_BIN.
+// as a property, and show the ids from its media-created event and the message of its
+// media-error event. Needs FHIR_ENDPOINT_BIN.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -95,7 +96,7 @@ async function addAndUpload(page) {
 }
 
 for (const name of ['react', 'vue']) {
-  test(`${name}: props become attributes, the token a property, and media-created reaches the app`, { timeout: 120_000 }, async (t) => {
+  test(`${name}: props become attributes, the token a property, media-created and media-error reach the app`, { timeout: 120_000 }, async (t) => {
     if (skipAll) return t.skip(skipAll);
     await buildExample(name);
     const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
@@ -117,6 +118,14 @@ for (const name of ['react', 'vue']) {
     const media = await stored(patient);
     assert.deepEqual(ids, media.map((m) => m.id), 'the app shows the id of the Media the server stored');
     assert.equal(media[0].encounter?.reference, ENCOUNTER);
+
+    // A file that is no photo: the element's media-error reaches the app's handler.
+    const message = await widget.evaluate((el) => new Promise((resolve) => {
+      el.addEventListener('media-error', (e) => resolve(e.detail.message), { once: true });
+      el.addFiles([new File(['not a photo'], 'note.jpg', { type: 'image/jpeg' })]);
+    }));
+    assert.match(message, /\S/);
+    assert.equal(await page.locator('#error').textContent(), message, 'the app shows the error of media-error');
     assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings');
   });
 }
@@ -139,8 +148,10 @@ test('smart: EHR launch through the SMART JS client; the element uploads with it
   assert.equal(await widget.getAttribute('base-url'), server.url);
 
   const createdIds = () => page.locator('#created').textContent().then((s) => s.trim().split(/\s+/).filter(Boolean));
+  const smartCounters = async () => (await fetch(`${server.url}/_admin/smart`)).json();
   await addAndUpload(page);
   await page.waitForFunction(() => document.getElementById('created').textContent.trim().split(/\s+/).length === 1);
+  assert.deepEqual(await smartCounters(), { refreshes: 0, expiredRefusals: 0 }, 'the first upload used the launch\'s token as it was');
 
   // The access token expires: the next create is answered 401, the element asks the
   // token function again with { refresh: true }, the SMART client refreshes, the retry works.
@@ -149,7 +160,8 @@ test('smart: EHR launch through the SMART JS client; the element uploads with it
   watch.allow(401); // Chromium's own line for the expired token's answer
   await addAndUpload(page);
   await page.waitForFunction(() => document.getElementById('created').textContent.trim().split(/\s+/).length === 2, null, { timeout: 30_000 });
-  const { refreshes } = await (await fetch(`${server.url}/_admin/smart`)).json();
+  const { refreshes, expiredRefusals } = await smartCounters();
+  assert.ok(expiredRefusals >= 1, 'the endpoint refused the expired token');
   assert.equal(refreshes, 1, 'the SMART client refreshed once');
   const media = await stored(`Patient/${patientId}`);
   assert.deepEqual((await createdIds()).sort(), media.map((m) => m.id).sort());

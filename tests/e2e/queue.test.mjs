@@ -368,19 +368,17 @@ test('a reload in the middle of uploading 10 photos: restored, and all 10 stored
   assert.equal(s.creates, 10);
   assert.equal(s.encounters[DEMO_ENCOUNTER].maxConcurrency, 1);
   // Finished items leave storage.
-  const left = await page.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('fhir-media-capture');
-    open.onsuccess = () => {
-      const req = open.result.transaction('uploads').objectStore('uploads').count();
-      req.onsuccess = () => { resolve(req.result); open.result.close(); };
-      req.onerror = () => reject(req.error);
-    };
-    open.onerror = () => reject(open.error);
-  }));
-  assert.equal(left, 0, 'nothing left in IndexedDB');
+  assert.equal(await storedCount(page), 0, 'nothing left in IndexedDB');
   report.reload = { ...counts, createAttempts: s.createAttempts, createsBeforeReload: before.creates, restoredCards: restored,
     maxConcurrency: s.encounters[DEMO_ENCOUNTER].maxConcurrency, ms: Date.now() - started };
 });
+
+/** Queue every ready photo but hold the queue (as offline would), so they stay in storage. */
+async function holdAndQueue(widget) {
+  await widget.evaluate((el) => el.queue.pause());
+  await uploadAll(widget);
+  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+}
 
 /** The demo page on `patient`'s chart: only that patient's stored photos are restored. */
 async function openPatient(page, patient) {
@@ -405,9 +403,7 @@ test('a shared workstation: photos queued by one user are neither shown nor sent
   await widget.getByText('No photos for this patient yet').waitFor();
   await addPhotos(widget, 2, DEMO_ENCOUNTER);
   // Queued, and held back (as offline would), so they are still in storage at the reload.
-  await widget.evaluate((el) => el.queue.pause());
-  await uploadAll(widget);
-  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  await holdAndQueue(widget);
   const identifiers = await identifiersOf(widget);
 
   // The next user of this browser, on another patient, with their own token.
@@ -452,9 +448,7 @@ test('wipe: queue.clear() forgets every queued photo, UploadQueue.clearAll() del
   if (!ctx) return;
   const { page, widget } = ctx;
   await addPhotos(widget, 2, DEMO_ENCOUNTER);
-  await widget.evaluate((el) => el.queue.pause());
-  await uploadAll(widget);
-  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  await holdAndQueue(widget);
   assert.equal(await storedCount(page), 2);
   assert.deepEqual(await widget.evaluate((el) => el.queue.clear()), [], 'nothing was in flight');
   assert.deepEqual(await widget.evaluate((el) => el.queue.items()), []);
@@ -479,9 +473,7 @@ test('expiry: stored photos queued too long ago are reported before removal; the
   if (!ctx) return;
   const { page, patient, widget } = ctx;
   await addPhotos(widget, 2, DEMO_ENCOUNTER);
-  await widget.evaluate((el) => el.queue.pause());
-  await uploadAll(widget);
-  await waitForItems(widget, (items) => items.every((i) => i.state === 'waiting'), 'queued and held', 10_000);
+  await holdAndQueue(widget);
   const [keep, drop] = await identifiersOf(widget);
   await page.reload();
   // The next visit, with a 1 ms expiry: both are expired; the host keeps the first.

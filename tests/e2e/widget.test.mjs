@@ -393,15 +393,20 @@ test('paste adds a photo', async (t) => {
   assert.deepEqual(await thumbSize(first), [120, 90]);
 });
 
-test('gallery: 10 per page, "load more" for the rest; server text stays text', async (t) => {
-  const ctx = await openWidget(t);
-  if (!ctx) return;
-  const { page, widget, patient } = ctx;
-  const jpeg = await page.evaluate(async () => {
+/** A 40 × 30 JPEG drawn in the page, as base64 (Media.content.data). */
+function smallJpegBase64(page) {
+  return page.evaluate(async () => {
     const canvas = new OffscreenCanvas(40, 30);
     canvas.getContext('2d').fillRect(0, 0, 20, 15);
     return btoa(String.fromCharCode(...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer())));
   });
+}
+
+test('gallery: 10 per page, "load more" for the rest; server text stays text', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget, patient } = ctx;
+  const jpeg = await smallJpegBase64(page);
   for (let i = 1; i <= 11; i++) {
     const res = await fetch(`${baseUrl}/Media`, {
       method: 'POST',
@@ -434,11 +439,7 @@ test('gallery: content that is not a JPEG, PNG or HEIC never renders, whatever t
   const ctx = await openWidget(t);
   if (!ctx) return;
   const { page, widget, patient } = ctx;
-  const jpeg = await page.evaluate(async () => {
-    const canvas = new OffscreenCanvas(40, 30);
-    canvas.getContext('2d').fillRect(0, 0, 20, 15);
-    return btoa(String.fromCharCode(...new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg' })).arrayBuffer())));
-  });
+  const jpeg = await smallJpegBase64(page);
   const ids = [];
   for (const title of ['svg', 'jpeg sent as text/html']) {
     const res = await fetch(`${baseUrl}/Media`, {

@@ -1,6 +1,7 @@
 //! Dev-only SMART App Launch routes (mounted with `--dev`; the rules are in
 //! [`crate::smart`]): discovery, the authorization endpoint, the token endpoint, and two
-//! admin routes to expire access tokens and count refreshes.
+//! admin routes to expire access tokens and to count refreshes and the requests
+//! refused for an expired token.
 
 use std::collections::HashMap;
 
@@ -125,7 +126,11 @@ async fn token(State(state): State<AppState>, body: Bytes) -> Response {
 }
 
 async fn counters(State(state): State<AppState>) -> Response {
-    json_response(&json!({ "refreshes": state.smart().refreshes() }))
+    let smart = state.smart();
+    json_response(&json!({
+        "refreshes": smart.refreshes(),
+        "expiredRefusals": smart.expired_refusals(),
+    }))
 }
 
 async fn expire(State(state): State<AppState>) -> Response {

@@ -23,7 +23,7 @@ export function App({ baseUrl, patient, encounter, token }) {
       <p>
         Uploaded: <output id="created">{created.join(' ')}</output>
       </p>
-      {error && <p role="alert">{error}</p>}
+      {error && <p id="error" role="alert">{error}</p>}
     </main>
   );
 }
