@@ -79,7 +79,7 @@ fn poll_settle_round_trip_and_snapshot_shape() {
     let a = q.item("a");
     assert_eq!(
         stringify(&a),
-        r#"{"id":"a","encounter":"Encounter/1","patient":"Patient/p1","identifier":"urn:uuid:a","title":"Left forearm","notes":["Note #1"],"contentType":"image/jpeg","state":"done","attempts":0,"retryAtMs":null,"needsReconcile":false,"uncertain":false,"mediaId":"m1","error":null,"baselineIds":null,"addedAtMs":1000}"#
+        r#"{"id":"a","encounter":"Encounter/1","patient":"Patient/p1","identifier":"urn:uuid:a","title":"Left forearm","notes":["Note #1"],"contentType":"image/jpeg","state":"done","attempts":0,"retryAtMs":null,"needsReconcile":false,"uncertain":false,"mediaId":"m1","error":null,"baselineIds":null,"addedAtMs":1000,"inFlight":false,"pending":false,"retryable":false}"#
     );
     let c = q.item("c");
     assert_eq!(get(&c, "state").as_string().as_deref(), Some("retrying"));
@@ -238,50 +238,33 @@ fn unknown_queue_options_are_refused_in_rust() {
     );
 }
 
-/// What a state means to a view comes from the core's `State`, for every state.
+/// What a state means to a view comes with every snapshot, from the core's `State`.
 #[wasm_bindgen_test]
-fn state_flags_follow_the_core() {
-    use fhir_media_capture::web::state_flags;
-    for (state, want) in [
+fn snapshots_carry_the_state_flags() {
+    let flags = |q: &QueueCore, id: &str| {
+        let s = q.item(id);
+        let flag = |k: &str| get(&s, k).as_bool().expect(k);
         (
-            "waiting",
-            r#"{"queued":true,"inFlight":false,"pending":true,"retryable":false}"#,
-        ),
-        (
-            "uploading",
-            r#"{"queued":true,"inFlight":true,"pending":true,"retryable":false}"#,
-        ),
-        (
-            "reconciling",
-            r#"{"queued":true,"inFlight":true,"pending":true,"retryable":false}"#,
-        ),
-        (
-            "retrying",
-            r#"{"queued":true,"inFlight":false,"pending":true,"retryable":false}"#,
-        ),
-        (
-            "done",
-            r#"{"queued":true,"inFlight":false,"pending":false,"retryable":false}"#,
-        ),
-        (
-            "failed",
-            r#"{"queued":true,"inFlight":false,"pending":false,"retryable":true}"#,
-        ),
-        (
-            "needs-review",
-            r#"{"queued":true,"inFlight":false,"pending":false,"retryable":false}"#,
-        ),
-        (
-            "preparing",
-            r#"{"queued":false,"inFlight":false,"pending":false,"retryable":false}"#,
-        ),
-    ] {
-        assert_eq!(stringify(&state_flags(state)), want, "{state}");
-    }
+            get(&s, "state").as_string().unwrap_or_default(),
+            flag("inFlight"),
+            flag("pending"),
+            flag("retryable"),
+        )
+    };
+    let mut q = core(r#"{"seed":1,"maxAttempts":1}"#);
+    q.add(item("a", "null"), 0.0).expect("a");
+    assert_eq!(flags(&q, "a"), ("waiting".into(), false, true, false));
+    q.poll(1.0);
+    assert_eq!(flags(&q, "a"), ("uploading".into(), true, true, false));
+    q.settle("a", js(r#"{"kind":"http","status":400,"text":"bad"}"#), 2.0)
+        .expect("400");
+    assert_eq!(flags(&q, "a"), ("failed".into(), false, false, true));
+    q.retry("a", 3.0).expect("retry");
+    assert_eq!(flags(&q, "a"), ("waiting".into(), false, true, false));
 }
 
 /// `finishMedia` sets title and notes by prepareMedia's rules (trimmed, blanks dropped)
-/// and adds the client identifier only where there is none; `uploadIdentifier` reads it.
+/// on a copy; `uploadIdentifier` adds the client identifier only where there is none.
 #[wasm_bindgen_test]
 fn finish_media_edits_a_copy_by_the_prepare_rules() {
     use fhir_media_capture::web::{finish_media, upload_identifier};
@@ -291,47 +274,45 @@ fn finish_media_edits_a_copy_by_the_prepare_rules() {
         "content":{"contentType":"image/jpeg","data":"AAEC","title":"old"},"note":[{"text":"old"}]}"#);
     let done = finish_media(
         prepared.clone(),
-        js(&format!(
-            r#"{{"title":"  Left arm ","notes":[" a ","  ","b"],"uploadId":"{uuid}"}}"#
-        )),
+        Some("  Left arm ".into()),
+        Some(" a\nb ".into()),
     )
     .expect("finished");
+    let media = r#"{"resourceType":"Media","status":"completed","subject":{"reference":"Patient/p"},"content":{"contentType":"image/jpeg","data":"AAEC""#;
     assert_eq!(
         stringify(&done),
-        format!(
-            r#"{{"resourceType":"Media","status":"completed","subject":{{"reference":"Patient/p"}},"content":{{"contentType":"image/jpeg","data":"AAEC","title":"Left arm"}},"note":[{{"text":"a"}},{{"text":"b"}}],"identifier":[{{"system":"urn:ietf:rfc:3986","value":"urn:uuid:{uuid}"}}]}}"#
-        )
+        format!(r#"{media},"title":"Left arm"}},"note":[{{"text":"a\nb"}}]}}"#)
     );
     assert!(
         stringify(&prepared).contains(r#""title":"old""#),
         "the input is not edited"
     );
-    let ids = upload_identifier(done.clone());
+    // Blank title and notes remove them.
+    let blank = finish_media(done, Some(" ".into()), Some("\n".into())).expect("finished");
+    assert_eq!(stringify(&blank), format!("{media}}}}}"));
+
+    let added = upload_identifier(blank.clone(), uuid).expect("identified");
+    let with_id = format!(
+        r#"{media}}},"identifier":[{{"system":"urn:ietf:rfc:3986","value":"urn:uuid:{uuid}"}}]}}"#
+    );
     assert_eq!(
-        stringify(&ids),
-        format!(r#"{{"id":"{uuid}","value":"urn:uuid:{uuid}"}}"#)
+        stringify(&added),
+        format!(r#"{{"resource":{with_id},"id":"{uuid}","value":"urn:uuid:{uuid}"}}"#)
     );
-    // Blank title and notes remove them; an existing urn:uuid identifier is kept.
-    let again = finish_media(
-        done,
-        js(r#"{"title":" ","notes":[""],"uploadId":"11111111-2222-3333-4444-555555555555"}"#),
-    )
-    .expect("finished");
-    assert_eq!(
-        stringify(&again),
-        format!(
-            r#"{{"resourceType":"Media","status":"completed","subject":{{"reference":"Patient/p"}},"content":{{"contentType":"image/jpeg","data":"AAEC"}},"identifier":[{{"system":"urn:ietf:rfc:3986","value":"urn:uuid:{uuid}"}}]}}"#
-        )
+    assert!(
+        !stringify(&blank).contains("identifier"),
+        "the input is not edited"
     );
-    assert!(upload_identifier(js(r#"{"identifier":[{"value":"urn:oid:1"}]}"#)).is_undefined());
-    let refused = finish_media(prepared.clone(), js(r#"{"titel":"x"}"#)).map(drop);
-    expect_media_error(refused, "titel");
-    expect_media_error(
-        finish_media(prepared, js(r#"{"uploadId":"1"}"#)).map(drop),
-        "uploadId",
-    );
-    expect_media_error(
-        finish_media(js("{}"), JsValue::UNDEFINED).map(drop),
-        "resource",
-    );
+    // An existing urn:uuid identifier (any case) is kept and names the item.
+    let upper = js(&format!(
+        r#"{{"resourceType":"Media","identifier":[{{"value":"urn:oid:1"}},{{"value":"URN:UUID:{}"}}]}}"#,
+        uuid.to_uppercase()
+    ));
+    let kept = upload_identifier(upper, "11111111-2222-3333-4444-555555555555").expect("kept");
+    assert!(stringify(&kept).ends_with(&format!(
+        r#""id":"{uuid}","value":"URN:UUID:{}"}}"#,
+        uuid.to_uppercase()
+    )));
+    expect_media_error(upload_identifier(prepared.clone(), "1").map(drop), "fresh");
+    expect_media_error(finish_media(js("{}"), None, None).map(drop), "resource");
 }

@@ -7,7 +7,8 @@ use super::media::Identifier;
 /// `system` for client-chosen identifiers: RFC 3986 URIs such as `urn:uuid:…`.
 pub const IDENTIFIER_SYSTEM: &str = "urn:ietf:rfc:3986";
 
-const URN_UUID: &str = "urn:uuid:";
+/// The prefix of a client identifier's value.
+pub const URN_UUID: &str = "urn:uuid:";
 
 /// A client identifier for `value` (an absolute URI).
 pub fn client_identifier(value: String) -> Identifier {
@@ -17,26 +18,14 @@ pub fn client_identifier(value: String) -> Identifier {
     }
 }
 
-/// `urn:uuid:<uuid>`, or `None` when `uuid` is not 36 hex digits and dashes.
-pub fn urn_uuid(uuid: &str) -> Option<String> {
-    let ok = uuid.len() == 36 && uuid.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit());
-    ok.then(|| format!("{URN_UUID}{uuid}"))
-}
-
-/// The upload id a value names: the uuid of a `urn:uuid:` value, lower-cased (any case
-/// of the prefix and digits is accepted, as RFC 4122 asks).
+/// The upload id a value names: the uuid of a `urn:uuid:` value (36 hex digits and
+/// dashes), lower-cased; any case of the prefix and digits is accepted, as RFC 4122 asks.
 pub fn upload_id(value: &str) -> Option<String> {
-    let prefix = value.get(..URN_UUID.len())?;
-    let uuid = &value[URN_UUID.len()..];
-    (prefix.eq_ignore_ascii_case(URN_UUID) && urn_uuid(uuid).is_some())
-        .then(|| uuid.to_ascii_lowercase())
-}
-
-/// The first of `values` that names an upload id, with that id.
-pub fn find_upload_id<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<(String, &'a str)> {
-    values
-        .into_iter()
-        .find_map(|value| upload_id(value).map(|id| (id, value)))
+    let (prefix, uuid) = (value.get(..URN_UUID.len())?, value.get(URN_UUID.len()..)?);
+    let ok = prefix.eq_ignore_ascii_case(URN_UUID)
+        && uuid.len() == 36
+        && uuid.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit());
+    ok.then(|| uuid.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -64,12 +53,5 @@ mod tests {
         ] {
             assert_eq!(upload_id(bad), None, "{bad}");
         }
-        assert_eq!(urn_uuid(uuid), Some(format!("urn:uuid:{uuid}")));
-        assert_eq!(urn_uuid("x"), None);
-        let values = [
-            "urn:oid:1.2",
-            "urn:uuid:0F8FAD5B-D9CB-469F-A165-70867728950E",
-        ];
-        assert_eq!(find_upload_id(values), Some((uuid.to_string(), values[1])));
     }
 }

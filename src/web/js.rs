@@ -89,15 +89,17 @@ pub fn strings(obj: &JsValue, key: &str) -> Result<Option<Vec<String>>, MediaErr
     let Some(v) = field(obj, key) else {
         return Ok(None);
     };
-    let bad = || MediaError::invalid(key, "must be an array of strings");
-    if !Array::is_array(&v) {
-        return Err(bad());
+    let mut out = Vec::new();
+    if Array::is_array(&v) {
+        for item in Array::from(&v).iter() {
+            let Some(s) = item.as_string() else { break };
+            out.push(s);
+        }
+        if out.len() == Array::from(&v).length() as usize {
+            return Ok(Some(out));
+        }
     }
-    Array::from(&v)
-        .iter()
-        .map(|s| s.as_string().ok_or_else(bad))
-        .collect::<Result<_, _>>()
-        .map(Some)
+    Err(MediaError::invalid(key, "must be an array of strings"))
 }
 
 /// A number; with `finite`, NaN and the infinities are refused too.

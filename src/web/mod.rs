@@ -33,4 +33,4 @@ pub use finish::{finish_media, upload_identifier};
 #[cfg(feature = "prepare")]
 pub use prepare::prepare_media;
 #[cfg(feature = "client")]
-pub use queue::{state_flags, QueueCore};
+pub use queue::QueueCore;

@@ -172,23 +172,6 @@ impl QueueCore {
     }
 }
 
-/// What a state means to a view: `queued` (a queue state: the Media is fixed), `inFlight`
-/// (a request is out: the item cannot be removed), `pending` (still on its way) and
-/// `retryable` (stopped until `retry`). All false for a state that is not the queue's.
-#[wasm_bindgen(js_name = stateFlags, unchecked_return_type = "{ queued: boolean; inFlight: boolean; pending: boolean; retryable: boolean }")]
-pub fn state_flags(state: &str) -> JsValue {
-    let state = State::parse(state);
-    object_of(
-        &["queued", "inFlight", "pending", "retryable"],
-        &[
-            state.is_some().into(),
-            state.is_some_and(State::in_flight).into(),
-            state.is_some_and(State::holds_encounter).into(),
-            state.is_some_and(State::retryable).into(),
-        ],
-    )
-}
-
 /// The options `UploadQueue` hands on (its own, `client`, `baseUrl`, `storage` and
 /// `createTimeoutMs`, it keeps).
 const OPTION_NAMES: [&str; 7] = [
@@ -376,11 +359,16 @@ fn snapshot(item: &Item) -> JsValue {
             error,
             item.baseline_ids.as_deref().map_or(JsValue::NULL, list),
             item.added_at_ms.into(),
+            item.state.in_flight().into(),
+            item.state.holds_encounter().into(),
+            item.state.retryable().into(),
         ],
     )
 }
 
-const SNAPSHOT_KEYS: [&str; 16] = [
+/// `inFlight`, `pending` and `retryable` say what the state means to a view (the
+/// `State` rules), so that no view re-derives them from state names.
+const SNAPSHOT_KEYS: [&str; 19] = [
     "id",
     "encounter",
     "patient",
@@ -397,6 +385,9 @@ const SNAPSHOT_KEYS: [&str; 16] = [
     "error",
     "baselineIds",
     "addedAtMs",
+    "inFlight",
+    "pending",
+    "retryable",
 ];
 
 #[inline(never)]

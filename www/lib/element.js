@@ -11,7 +11,6 @@ import { Gallery } from './element-gallery.js';
 import { PrepareWorker } from './element-prepare.js';
 import { styleSheet, templateHTML } from './element-trusted.js';
 import { format, stringsFor } from './i18n.js';
-import { mainModule } from './prepare.js';
 import * as wasm from '../../pkg/fhir_media_capture.js';
 
 const TEMPLATE = `
@@ -70,19 +69,21 @@ function reference(value, type) {
 
 let nextKey = 1;
 
-const NOT_QUEUED = { queued: false, inFlight: false, pending: false, retryable: false };
-
 /**
- * What a card's state means (QueueCore's rule, `stateFlags`). A card takes a queue state
- * only once the main module is ready; before, every state is the element's own.
+ * What a card's state means to it. Queue states come with their flags in each snapshot
+ * (QueueCore's rule); the element's own states (preparing, ready, error) are not queued.
  */
-function flagsOf(state) {
-  return mainModule.initialised() ? wasm.stateFlags(state) : NOT_QUEUED;
+const NOT_QUEUED = { queued: false, inFlight: false, pending: false, retryable: false };
+/** Handed to the queue, before its first snapshot: the Media is fixed and on its way. */
+const HANDED_OVER = { queued: true, inFlight: false, pending: true, retryable: false };
+
+function flagsOf(item) {
+  return item.flags ?? NOT_QUEUED;
 }
 
 /** A photo whose upload stopped until someone retries it. */
 function retryable(item) {
-  return (item.state === 'error' && item.errorPhase === 'upload') || flagsOf(item.state).retryable;
+  return (item.state === 'error' && item.errorPhase === 'upload') || flagsOf(item).retryable;
 }
 
 export class FhirMediaCaptureElement extends HTMLElement {
@@ -450,9 +451,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#refs.queueEmpty.hidden = this.#items.length > 0;
   }
 
-  #prepareOptions(uploadId) {
-    // The client id that makes the upload idempotent (Media.identifier, see UploadQueue).
-    const options = { subject: reference(this.patient, 'Patient') ?? '', identifier: `urn:uuid:${uploadId}` };
+  #prepareOptions() {
+    const options = { subject: reference(this.patient, 'Patient') ?? '' };
     const encounter = reference(this.encounter, 'Encounter');
     const operator = reference(this.operator, 'Practitioner');
     if (encounter) options.encounter = encounter;
@@ -467,10 +467,11 @@ export class FhirMediaCaptureElement extends HTMLElement {
   async #prepare(item) {
     const { blob } = item;
     item.state = 'preparing';
+    item.flags = null;
     item.uploadId = crypto.randomUUID();
     this.#renderCard(item);
     try {
-      const { prepared, image } = await this.#worker.prepare(blob, this.#prepareOptions(item.uploadId));
+      const { prepared, image } = await this.#worker.prepare(blob, this.#prepareOptions());
       if (item.blob !== blob || !this.#items.includes(item)) return;
       item.prepared = prepared;
       revokeImage(item);
@@ -491,6 +492,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   #fail(item, err, phase) {
     item.state = 'error';
+    item.flags = null;
     item.errorPhase = phase;
     item.error = err;
     this.#renderCard(item);
@@ -532,8 +534,11 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#syncQueue();
     ready().then(async () => {
       // The Media as it will be sent is fixed from here on: it is what the queue stores.
-      item.resource = wasm.finishMedia(item.prepared.resource, { title: item.title, notes: [item.note] });
+      // Its client identifier urn:uuid:<uploadId> makes the upload idempotent (UploadQueue).
+      const finished = wasm.finishMedia(item.prepared.resource, item.title, item.note);
+      item.resource = wasm.uploadIdentifier(finished, item.uploadId).resource;
       item.state = 'waiting';
+      item.flags = HANDED_OVER;
       item.error = null;
       item.loaded = 0;
       item.total = 0;
@@ -669,6 +674,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     if (!item) item = this.#restoredItem(snapshot);
     const previous = item.state;
     item.state = snapshot.state;
+    item.flags = { queued: true, inFlight: snapshot.inFlight, pending: snapshot.pending, retryable: snapshot.retryable };
     item.snapshot = snapshot;
     if (snapshot.mediaId) item.createdId = snapshot.mediaId;
     if (snapshot.state === 'uploading' && previous !== 'uploading') {
@@ -716,7 +722,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   /** Once nothing is left to send, reload the gallery if something arrived. */
   #refreshWhenIdle() {
-    if (!this.#uploadedSinceRefresh || this.#items.some((item) => flagsOf(item.state).pending)) return;
+    if (!this.#uploadedSinceRefresh || this.#items.some((item) => flagsOf(item).pending)) return;
     this.#uploadedSinceRefresh = false;
     this.#gallery.load();
   }
@@ -829,7 +835,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     }
     const state = item.state;
     // In the upload queue, the Media is fixed: it is what is (or was) sent.
-    const { queued, inFlight } = flagsOf(state);
+    const { queued, inFlight } = flagsOf(item);
     const uploadError = state === 'error' && item.errorPhase === 'upload';
     ui.titleInput.disabled = queued;
     ui.noteInput.disabled = queued;

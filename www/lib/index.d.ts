@@ -413,6 +413,12 @@ export interface ItemSnapshot {
   /** Ids of same-content Media the patient had just before the last create (non-echoing servers). */
   baselineIds: string[] | null;
   addedAtMs: number;
+  /** A request for it is out (uploading, reconciling): it cannot be removed. */
+  inFlight: boolean;
+  /** Still on its way to the server (waiting, uploading, reconciling, retrying). */
+  pending: boolean;
+  /** Stopped until `retry` (failed). */
+  retryable: boolean;
 }
 
 export type QueueCommand =

@@ -135,8 +135,7 @@ export class UploadQueue extends EventTarget {
     await this.#init;
     this.#assertOpen();
     // Its client identifier (one is added when it has none) names the item.
-    const resource = wasm.finishMedia(structuredClone(source), { uploadId: crypto.randomUUID() });
-    const { id, value } = wasm.uploadIdentifier(resource);
+    const { resource, id, value } = wasm.uploadIdentifier(structuredClone(source), crypto.randomUUID());
     if (this.#core.item(id) || this.#resources.has(id)) {
       throw new MediaError('invalid-options', `UploadQueue.add: ${value} is already in the queue`);
     }
@@ -471,7 +470,7 @@ export class UploadQueue extends EventTarget {
     } else {
       this.#save(id, snapshot);
     }
-    if (!wasm.stateFlags(snapshot.state).inFlight) this.#progress.delete(id);
+    if (!snapshot.inFlight) this.#progress.delete(id);
     this.#emit('change', snapshot);
     if (snapshot.state === 'done' && before?.state !== 'done' && snapshot.mediaId) {
       this.#emit('created', { id, mediaId: snapshot.mediaId, resource: this.#resources.get(id),
