@@ -6,6 +6,7 @@
 // themable with --fmc-* custom properties and ::part(). See element.d.ts for the API.
 import { MediaClient, MediaError, FhirError, ready, UploadQueue } from './index.js';
 import { Camera } from './element-camera.js';
+import { HANDED_OVER, flagsOf, removeCard, renderCard, renderProgress, retryable, revokeImage } from './element-card.js';
 import { el } from './element-dom.js';
 import { Gallery } from './element-gallery.js';
 import { PrepareWorker } from './element-prepare.js';
@@ -69,23 +70,6 @@ function reference(value, type) {
 
 let nextKey = 1;
 
-/**
- * What a card's state means to it. Queue states come with their flags in each snapshot
- * (QueueCore's rule); the element's own states (preparing, ready, error) are not queued.
- */
-const NOT_QUEUED = { queued: false, inFlight: false, pending: false, retryable: false };
-/** Handed to the queue, before its first snapshot: the Media is fixed and on its way. */
-const HANDED_OVER = { queued: true, inFlight: false, pending: true, retryable: false };
-
-function flagsOf(item) {
-  return item.flags ?? NOT_QUEUED;
-}
-
-/** A photo whose upload stopped until someone retries it. */
-function retryable(item) {
-  return (item.state === 'error' && item.errorPhase === 'upload') || flagsOf(item).retryable;
-}
-
 export class FhirMediaCaptureElement extends HTMLElement {
   static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'locale'];
 
@@ -110,6 +94,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #ticker = null;
   #onConnectivity = () => this.#renderOnline(true);
   #gallery;
+  #cardView;
   #galleryTimer = null;
 
   constructor() {
@@ -135,6 +120,14 @@ export class FhirMediaCaptureElement extends HTMLElement {
       errorText: (err) => this.#errorText(err),
       announce: (text) => this.#announce(text),
     });
+    this.#cardView = {
+      list: this.#refs.queue,
+      t: () => this.#t,
+      say: (key, values) => this.#say(key, values),
+      size: (bytes) => this.#size(bytes),
+      errorText: (err) => this.#errorText(err),
+      onAction: (item, action) => this.#cardAction(item, action),
+    };
 
     root.addEventListener('click', (event) => {
       const action = event.target.closest?.('button[data-action]')?.dataset.action;
@@ -501,17 +494,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
   }
 
   #remove(item, announce = 'removed') {
-    if (this.#byUpload.get(item.uploadId) === item) {
-      // Out of the upload queue and its storage too (not while a request for it is out).
-      if (this.#queue?.item(item.uploadId) && !this.#queue.remove(item.uploadId)) return;
-      this.#byUpload.delete(item.uploadId);
-    }
-    this.#items = this.#items.filter((other) => other !== item);
-    item.ui?.card.remove();
-    revokeImage(item);
-    if (this.#replaceTarget === item) this.#replaceTarget = null;
-    this.#refs.queueEmpty.hidden = this.#items.length > 0;
-    this.#renderUploadAll();
+    // Out of the upload queue and its storage too (not while a request for it is out).
+    if (this.#byUpload.get(item.uploadId) === item && this.#queue?.item(item.uploadId)
+      && !this.#queue.remove(item.uploadId)) return;
+    this.#dropCard(item);
     this.#announce(this.#say(announce, { n: item.n }));
     (this.#refs.queue.querySelector('button:not(:disabled):not([hidden])')
       ?? this.shadowRoot.querySelector('[data-action="choose"]')).focus();
@@ -645,7 +631,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
       if (!item) return;
       item.loaded = loaded;
       item.total = total;
-      this.#renderProgress(item);
+      renderProgress(item, this.#cardView.say);
       this.#emit('upload-progress', { key: item.key, loaded, total });
     }));
     queue.addEventListener('created', mine(({ id, mediaId, resource, reconciled }) => {
@@ -712,10 +698,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   /** Take a card off the list without touching the queue or storage. */
   #dropCard(item) {
-    this.#byUpload.delete(item.uploadId);
+    if (this.#byUpload.get(item.uploadId) === item) this.#byUpload.delete(item.uploadId);
     this.#items = this.#items.filter((other) => other !== item);
-    item.ui?.card.remove();
-    revokeImage(item);
+    removeCard(item);
+    if (this.#replaceTarget === item) this.#replaceTarget = null;
     this.#refs.queueEmpty.hidden = this.#items.length > 0;
     this.#renderUploadAll();
   }
@@ -756,128 +742,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   // ---- rendering the queue
 
   #renderCard(item) {
-    const t = this.#t;
-    const id = `item-${item.key}`;
-    if (!item.ui) {
-      const heading = el('h3', { id: `${id}-h` });
-      const thumb = el('div', { className: 'thumb placeholder' });
-      const meta = el('p', { className: 'meta' });
-      const titleInput = el('input', { type: 'text', autocomplete: 'off', maxLength: 200 });
-      titleInput.addEventListener('input', () => { item.title = titleInput.value; });
-      const noteInput = el('textarea', { rows: 2, maxLength: 2000 });
-      noteInput.addEventListener('input', () => { item.note = noteInput.value; });
-      const titleLabel = el('label', {}, el('span'), titleInput);
-      const noteLabel = el('label', {}, el('span'), noteInput);
-      const progressLabel = el('span', { id: `${id}-pl` });
-      const progress = el('progress', { max: 1, value: 0 });
-      progress.setAttribute('aria-labelledby', `${id}-pl ${id}-h`);
-      const progressBox = el('div', { className: 'progress' }, progressLabel, progress);
-      const state = el('p', { className: 'state' });
-      const detail = el('p', { className: 'detail' });
-      const button = (action, primary) => {
-        const b = el('button', { type: 'button', id: `${id}-${action}`, className: primary ? 'primary' : '' });
-        b.setAttribute('part', 'button');
-        b.setAttribute('aria-labelledby', `${id}-${action} ${id}-h`);
-        b.addEventListener('click', () => this.#cardAction(item, action));
-        return b;
-      };
-      const buttons = { upload: button('upload', true), retry: button('retry', true), send: button('send', true),
-        discard: button('discard'), retake: button('retake'), remove: button('remove') };
-      const card = el('li', { className: 'card' }, heading, thumb, meta, titleLabel, noteLabel, progressBox, state, detail,
-        el('div', { className: 'actions' }, ...Object.values(buttons)));
-      card.setAttribute('part', 'card');
-      item.ui = { card, heading, thumb, meta, titleInput, noteInput, titleLabel, noteLabel, progressLabel, progress, progressBox, state, detail, buttons };
-      this.#refs.queue.append(card);
-    }
-    const ui = item.ui;
-    ui.card.dataset.state = item.state;
-    ui.card.dataset.key = item.key;
-    ui.heading.textContent = this.#say('photoN', { n: item.n });
-    ui.titleLabel.firstChild.textContent = t.title;
-    ui.noteLabel.firstChild.textContent = t.note;
-    ui.titleInput.value = item.title;
-    ui.noteInput.value = item.note;
-    const prepared = item.prepared;
-    // What you see is what is sent: the thumbnail is the prepared bytes themselves (for a
-    // photo restored from storage, the stored Media's).
-    const shown = prepared ?? item.resource;
-    if (shown) {
-      let img = ui.thumb;
-      if (img.tagName !== 'IMG') {
-        img = el('img', { className: 'thumb' });
-        img.setAttribute('part', 'thumbnail');
-        ui.thumb.replaceWith(img);
-        ui.thumb = img;
-      }
-      // (Compared by object: reading img.src back would re-serialize a long URL.)
-      if (ui.shown !== shown) {
-        const media = prepared ? prepared.resource : shown;
-        // A prepared photo's Blob URL (made in the worker); only a restored one's data: URL.
-        img.src = (prepared && item.imageUrl) || `data:${media.content.contentType};base64,${media.content.data}`;
-        ui.shown = shown;
-      }
-      if (prepared) {
-        img.alt = this.#say('thumbnailAlt', { n: item.n, width: prepared.width, height: prepared.height });
-        ui.meta.textContent = `${this.#say('dimensions', { width: prepared.width, height: prepared.height })} · ${this.#size(prepared.bytes)}`;
-      } else {
-        img.alt = this.#say('restoredAlt', { n: item.n });
-        ui.meta.textContent = `${t.restored} · ${this.#size(Math.floor((shown.content.data.length * 3) / 4))}`;
-      }
-    } else {
-      if (ui.thumb.tagName === 'IMG') {
-        ui.shown = null;
-        const placeholder = el('div', { className: 'thumb placeholder' });
-        ui.thumb.replaceWith(placeholder);
-        ui.thumb = placeholder;
-      }
-      ui.thumb.textContent = item.state === 'preparing' ? t.preparing : '';
-      ui.meta.textContent = '';
-    }
-    const state = item.state;
-    // In the upload queue, the Media is fixed: it is what is (or was) sent.
-    const { queued, inFlight } = flagsOf(item);
-    const uploadError = state === 'error' && item.errorPhase === 'upload';
-    ui.titleInput.disabled = queued;
-    ui.noteInput.disabled = queued;
-    ui.buttons.upload.hidden = !(state === 'preparing' || state === 'ready');
-    ui.buttons.upload.disabled = state !== 'ready';
-    ui.buttons.retry.hidden = !retryable(item);
-    ui.buttons.send.hidden = state !== 'needs-review';
-    ui.buttons.discard.hidden = state !== 'needs-review';
-    ui.buttons.retake.hidden = queued;
-    ui.buttons.remove.hidden = state === 'needs-review';
-    ui.buttons.remove.disabled = inFlight;
-    for (const [action, b] of Object.entries(ui.buttons)) b.textContent = t[action];
-    ui.progressLabel.textContent = t.progressLabel;
-    ui.progressBox.hidden = !(queued || uploadError);
-    let stateText = '';
-    let detailText = '';
-    if (state === 'preparing') stateText = t.preparing;
-    else if (state === 'ready') stateText = t.ready;
-    else if (state === 'waiting') stateText = navigator.onLine === false ? t.waitingOffline : t.queued;
-    else if (state === 'reconciling') stateText = t.reconciling;
-    else if (state === 'retrying') {
-      const seconds = Math.max(0, Math.ceil(((item.snapshot?.retryAtMs ?? Date.now()) - Date.now()) / 1000));
-      stateText = this.#say(item.snapshot?.needsReconcile ? 'checkingIn' : 'retryingIn', { seconds });
-      const last = item.snapshot?.error;
-      if (last) detailText = this.#errorText(new FhirError(last.status, '', last.text));
-    } else if (state === 'done') stateText = this.#say('uploaded', { id: item.createdId });
-    else if (state === 'failed' || state === 'error') stateText = this.#errorText(item.error);
-    else if (state === 'needs-review') stateText = t.needsReview;
-    ui.state.textContent = stateText;
-    // A pipeline error also shows the library's own explanation (it says what to do).
-    if (state === 'error' && item.errorPhase === 'prepare' && item.error?.message) detailText = item.error.message;
-    else if (state === 'needs-review') detailText = t.needsReviewDetail;
-    ui.detail.textContent = detailText && detailText !== stateText ? detailText : '';
-    ui.detail.hidden = !ui.detail.textContent;
-    // Without an image there is nothing to preview, title or note.
-    const noImage = state === 'error' && item.errorPhase === 'prepare';
-    ui.thumb.hidden = noImage;
-    ui.titleLabel.hidden = noImage;
-    ui.noteLabel.hidden = noImage;
-    if (state === 'error' || state === 'failed' || state === 'needs-review') ui.state.setAttribute('role', 'alert');
-    else ui.state.removeAttribute('role');
-    this.#renderProgress(item);
+    renderCard(item, this.#cardView);
     this.#renderUploadAll();
   }
 
@@ -885,14 +750,6 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #renderUploadAll() {
     this.shadowRoot.querySelector('[data-action="upload-all"]').disabled = !this.#items.some(
       (item) => item.state === 'ready' || retryable(item));
-  }
-
-  #renderProgress(item) {
-    const { progress, state } = item.ui;
-    const fraction = item.state === 'done' ? 1 : item.state === 'uploading' && item.total ? item.loaded / item.total : 0;
-    progress.value = fraction;
-    progress.setAttribute('aria-valuetext', `${Math.round(fraction * 100)}%`);
-    if (item.state === 'uploading') state.textContent = this.#say('uploading', { percent: Math.round(fraction * 100) });
   }
 
   #cardAction(item, action) {
@@ -914,12 +771,6 @@ export class FhirMediaCaptureElement extends HTMLElement {
     clearTimeout(this.#galleryTimer);
     this.#galleryTimer = setTimeout(() => this.#gallery.load(), 0);
   }
-}
-
-/** Free a card's thumbnail Blob URL, if it has one. */
-function revokeImage(item) {
-  if (item.imageUrl) URL.revokeObjectURL(item.imageUrl);
-  item.imageUrl = null;
 }
 
 if (!customElements.get('fhir-media-capture')) customElements.define('fhir-media-capture', FhirMediaCaptureElement);

@@ -46,13 +46,14 @@ export class UploadQueue extends EventTarget {
   #core = null;
   #init;
   #store = null;
-  #resources = new Map(); // id -> the Media to POST
-  #shown = new Map(); // id -> JSON of the last snapshot announced
-  #inflight = new Map(); // id -> AbortController
-  #locks = new Map(); // id -> release()
-  #writes = new Map(); // id -> the last pending IndexedDB write
-  #progress = new Map(); // id -> { loaded, total }
-  #errors = new Map(); // id -> the last request error
+  /**
+   * What this queue holds per item id, beside QueueCore's snapshot: `resource` (the Media
+   * to POST, until done), `shown` (JSON of the last snapshot announced), `controller` (the
+   * AbortController of its request in flight), `release` (frees its Web Lock), `write`
+   * (the last pending IndexedDB write), `progress` ({ loaded, total }) and `error` (the
+   * last request error).
+   */
+  #records = new Map();
   #timer = null;
   #paused = false;
   #closed = false;
@@ -136,12 +137,12 @@ export class UploadQueue extends EventTarget {
     this.#assertOpen();
     // Its client identifier (one is added when it has none) names the item.
     const { resource, id, value } = wasm.uploadIdentifier(structuredClone(source), crypto.randomUUID());
-    if (this.#core.item(id) || this.#resources.has(id)) {
+    if (this.#core.item(id) || this.#records.get(id)?.resource) {
       throw new MediaError('invalid-options', `UploadQueue.add: ${value} is already in the queue`);
     }
     const subject = patient ?? resource.subject?.reference;
     if (!subject) throw new MediaError('invalid-options', 'UploadQueue.add: the Media has no subject');
-    this.#resources.set(id, resource);
+    this.#record(id).resource = resource;
     try {
       if (!(await this.#lock(id))) {
         throw new MediaError('invalid-options', `UploadQueue.add: ${value} is queued in another tab`);
@@ -156,13 +157,13 @@ export class UploadQueue extends EventTarget {
         contentType: resource.content?.contentType ?? '',
       }, Date.now());
     } catch (error) {
-      this.#resources.delete(id);
+      this.#record(id).resource = undefined;
       this.#unlock(id);
       throw error;
     }
     // Written before the first poll can send it.
     this.#announce(id);
-    await this.#writes.get(id);
+    await this.#records.get(id)?.write;
     this.#pump();
     return id;
   }
@@ -213,7 +214,7 @@ export class UploadQueue extends EventTarget {
         this.#unlock(id);
         continue;
       }
-      this.#resources.set(id, record.resource);
+      this.#record(id).resource = record.resource;
       restored.push(id);
       this.#announce(id);
     }
@@ -244,7 +245,7 @@ export class UploadQueue extends EventTarget {
     await this.#init;
     this.#assertReady();
     const kept = this.#core.items().map(({ id }) => id).filter((id) => !this.remove(id));
-    await Promise.allSettled([...this.#writes.values()]);
+    await Promise.allSettled([...this.#records.values()].map((record) => record.write));
     return kept;
   }
 
@@ -269,17 +270,17 @@ export class UploadQueue extends EventTarget {
 
   /** The Media as it is sent (until the item is done). */
   resource(id) {
-    return this.#resources.get(id);
+    return this.#records.get(id)?.resource;
   }
 
   /** Bytes sent so far of the current attempt. */
   progress(id) {
-    return this.#progress.get(id);
+    return this.#records.get(id)?.progress;
   }
 
   /** The last request error of an item (a FhirError, or what the request threw). */
   error(id) {
-    return this.#errors.get(id);
+    return this.#records.get(id)?.error;
   }
 
   /** A `failed` item goes back to `waiting`. */
@@ -303,7 +304,7 @@ export class UploadQueue extends EventTarget {
   /** Take an item out of the queue and out of storage; false while its request is in flight. */
   remove(id) {
     this.#assertReady();
-    if (this.#inflight.has(id) || !this.#core.remove(id)) return false;
+    if (this.#records.get(id)?.controller || !this.#core.remove(id)) return false;
     this.#forget(id);
     return true;
   }
@@ -330,10 +331,13 @@ export class UploadQueue extends EventTarget {
     clearTimeout(this.#timer);
     globalThis.removeEventListener?.('online', this.#onConnectivity);
     globalThis.removeEventListener?.('offline', this.#onConnectivity);
-    for (const controller of this.#inflight.values()) controller.abort(new DOMException('queue closed', 'AbortError'));
-    this.#inflight.clear();
-    this.#closing = Promise.allSettled([...this.#writes.values()]).then(() => {
-      for (const id of [...this.#locks.keys()]) this.#unlock(id);
+    const records = [...this.#records.entries()];
+    for (const [, record] of records) {
+      record.controller?.abort(new DOMException('queue closed', 'AbortError'));
+      record.controller = undefined;
+    }
+    this.#closing = Promise.allSettled(records.map(([, record]) => record.write)).then(() => {
+      for (const [id] of records) this.#unlock(id);
       this.#store?.close();
     });
     return this.#closing;
@@ -375,7 +379,7 @@ export class UploadQueue extends EventTarget {
 
   #settle(id, outcome) {
     if (this.#closed) return;
-    this.#inflight.delete(id);
+    this.#record(id).controller = undefined;
     if (!this.#core.item(id)) return;
     this.#core.settle(id, outcome, Date.now());
     this.#learn();
@@ -384,9 +388,10 @@ export class UploadQueue extends EventTarget {
 
   async #create(id, captureBaseline) {
     const controller = new AbortController();
-    this.#inflight.set(id, controller);
+    const record = this.#record(id);
+    record.controller = controller;
     const item = this.#core.item(id);
-    const resource = this.#resources.get(id);
+    const { resource } = record;
     if (captureBaseline) {
       // What the patient already has, so that a later reconciliation can tell what is new.
       try {
@@ -398,46 +403,46 @@ export class UploadQueue extends EventTarget {
         // like a 503; a refusal (4xx) is the item's error.
         const f = failure(error);
         if (f.status === 0 || f.status >= 500) f.status = 503;
-        this.#errors.set(id, error);
+        record.error = error;
         this.#settle(id, { kind: 'http', ...f });
         return;
       }
     }
     // The attempt is on disk before the request leaves.
     this.#announce(id);
-    await this.#writes.get(id);
+    await record.write;
     if (this.#closed) return;
-    this.#progress.set(id, { loaded: 0, total: 0 });
+    record.progress = { loaded: 0, total: 0 };
     let outcome;
     try {
       const post = () => this.#client.create(resource, {
         signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.#createTimeoutMs)]),
         onProgress: (loaded, total) => {
-          this.#progress.set(id, { loaded, total });
+          record.progress = { loaded, total };
           this.#emit('progress', { id, loaded, total });
         },
       });
       const created = await this.#oneAtATime(item.encounter, controller.signal, post);
       outcome = { kind: 'created', mediaId: created.id };
-      this.#errors.delete(id);
+      record.error = undefined;
     } catch (error) {
       if (this.#closed) return;
-      this.#errors.set(id, error);
+      record.error = error;
       outcome = { kind: 'http', ...failure(error) };
     }
     this.#settle(id, outcome);
   }
 
   async #reconcile(id) {
-    const controller = new AbortController();
-    this.#inflight.set(id, controller);
+    const record = this.#record(id);
+    record.controller = new AbortController();
     const { patient } = this.#core.item(id);
     let outcome;
     try {
       const found = await this.#client.searchAll({ patient });
       outcome = { kind: 'reconciled', found };
     } catch (error) {
-      this.#errors.set(id, error);
+      record.error = error;
       outcome = { kind: 'reconcileFailed', ...failure(error) };
     }
     this.#settle(id, outcome);
@@ -462,45 +467,56 @@ export class UploadQueue extends EventTarget {
   #announce(id, snapshot = this.#core.item(id)) {
     if (!snapshot) return;
     const json = JSON.stringify(snapshot);
-    if (this.#shown.get(id) === json) return;
-    const before = this.#shown.has(id) ? JSON.parse(this.#shown.get(id)) : null;
-    this.#shown.set(id, json);
+    const record = this.#record(id);
+    if (record.shown === json) return;
+    const before = record.shown ? JSON.parse(record.shown) : null;
+    record.shown = json;
     if (snapshot.state === 'done') {
       this.#save(id, null).then(() => this.#unlock(id));
     } else {
       this.#save(id, snapshot);
     }
-    if (!snapshot.inFlight) this.#progress.delete(id);
+    if (!snapshot.inFlight) record.progress = undefined;
     this.#emit('change', snapshot);
     if (snapshot.state === 'done' && before?.state !== 'done' && snapshot.mediaId) {
-      this.#emit('created', { id, mediaId: snapshot.mediaId, resource: this.#resources.get(id),
+      this.#emit('created', { id, mediaId: snapshot.mediaId, resource: record.resource,
         reconciled: before?.state === 'reconciling' });
       // The image data is on the server now; the snapshot stays in items().
-      this.#resources.delete(id);
-      this.#errors.delete(id);
+      record.resource = undefined;
+      record.error = undefined;
     }
   }
 
   /** Queue a write of the item's record (or its deletion with `null`), in order per item. */
   #save(id, snapshot) {
     if (!this.#store) return Promise.resolve();
-    const resource = this.#resources.get(id);
-    const previous = this.#writes.get(id) ?? Promise.resolve();
+    const record = this.#record(id);
+    const { resource } = record;
+    const previous = record.write ?? Promise.resolve();
     const write = previous.then(() => (snapshot
       ? this.#store.put({ id, baseUrl: this.#baseUrl, owner: this.#owner, resource, snapshot, savedAt: Date.now() })
       : this.#store.delete(id)))
       .catch((error) => this.#storageError(id, error));
-    this.#writes.set(id, write);
-    write.then(() => { if (this.#writes.get(id) === write) this.#writes.delete(id); });
+    record.write = write;
+    write.then(() => { if (record.write === write) record.write = undefined; });
     return write;
   }
 
+  /** Out of storage; the record goes once its lock is released. */
   #forget(id) {
-    this.#shown.delete(id);
-    this.#progress.delete(id);
-    this.#errors.delete(id);
-    this.#save(id, null).then(() => this.#unlock(id));
-    this.#resources.delete(id);
+    const record = this.#record(id);
+    this.#save(id, null).then(() => {
+      this.#unlock(id);
+      if (this.#records.get(id) === record && !record.shown && !record.write) this.#records.delete(id);
+    });
+    Object.assign(record, { shown: undefined, progress: undefined, error: undefined, resource: undefined });
+  }
+
+  /** Item `id`'s record, made on first use. */
+  #record(id) {
+    let record = this.#records.get(id);
+    if (!record) this.#records.set(id, (record = {}));
+    return record;
   }
 
   #storageError(id, error) {
@@ -515,14 +531,14 @@ export class UploadQueue extends EventTarget {
 
   /** Take item `id`'s Web Lock for as long as this queue owns it; false if another tab has it. */
   #lock(id) {
-    if (this.#locks.has(id)) return Promise.resolve(true);
+    if (this.#records.get(id)?.release) return Promise.resolve(true);
     const locks = globalThis.navigator?.locks;
     if (!locks) return Promise.resolve(true);
     return new Promise((resolve) => {
       locks.request(LOCK_PREFIX + id, { ifAvailable: true }, (lock) => {
         if (!lock) return resolve(false);
         resolve(true);
-        return new Promise((release) => this.#locks.set(id, release));
+        return new Promise((release) => { this.#record(id).release = release; });
       }).catch(() => resolve(false));
     });
   }
@@ -538,7 +554,8 @@ export class UploadQueue extends EventTarget {
   }
 
   #unlock(id) {
-    this.#locks.get(id)?.();
-    this.#locks.delete(id);
+    const record = this.#records.get(id);
+    record?.release?.();
+    if (record) record.release = undefined;
   }
 }
