@@ -12,33 +12,7 @@
 // split at all (Vite's default IIFE workers) inside the module worker that runs this file.
 import initMain, * as mainWasm from '../../pkg/fhir_media_capture.js';
 import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
-
-/**
- * `init` (a wasm-bindgen module's, or any async start) run once: `load()` resolves once it
- * has (a failed attempt, offline say, rejects and is retried by the next call);
- * `initialised()` tells whether it has. The one "cache a promise, forget it on failure".
- */
-export function once(init) {
-  let loading = null;
-  let done = false;
-  return {
-    load() {
-      if (!loading) {
-        loading = init().then(
-          () => {
-            done = true;
-          },
-          (err) => {
-            loading = null;
-            throw err;
-          },
-        );
-      }
-      return loading;
-    },
-    initialised: () => done,
-  };
-}
+import { once } from './once.js';
 
 /** The main module (prepareMedia, MediaClient, QueueCore), instantiated once per JS context. */
 export const mainModule = once(initMain);

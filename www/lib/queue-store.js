@@ -9,31 +9,30 @@
 // Every method rejects with the IndexedDB error (QuotaExceededError included): the
 // queue reports it, it never swallows it.
 import { openDB } from 'idb';
+import { once } from './once.js';
 
 export const DB_NAME = 'fhir-media-capture';
 const VERSION = 1;
 
 export class QueueStore {
-  #db = null;
+  // The open database: opened on first use, and again after close() (another tab
+  // upgrading it closes ours, see `blocking`) or a failed attempt.
+  #db = once(() => openDB(DB_NAME, VERSION, {
+    upgrade(db) {
+      const uploads = db.createObjectStore('uploads', { keyPath: 'id' });
+      uploads.createIndex('baseUrl', 'baseUrl');
+      db.createObjectStore('servers', { keyPath: 'baseUrl' });
+    },
+    // Another tab wants a newer version: let it; the next call opens the database again.
+    blocking: () => this.close(),
+  }));
 
   constructor() {
     if (!globalThis.indexedDB) throw new DOMException('IndexedDB is not available', 'NotSupportedError');
   }
 
-  /** The open database; opened on first use, and again after another tab upgraded it. */
   #open() {
-    this.#db ??= openDB(DB_NAME, VERSION, {
-      upgrade(db) {
-        const uploads = db.createObjectStore('uploads', { keyPath: 'id' });
-        uploads.createIndex('baseUrl', 'baseUrl');
-        db.createObjectStore('servers', { keyPath: 'baseUrl' });
-      },
-      // Another tab wants a newer version: let it; the next call opens the database again.
-      blocking: () => this.close(),
-    });
-    const opening = this.#db;
-    opening.catch(() => { if (this.#db === opening) this.#db = null; });
-    return opening;
+    return this.#db.load();
   }
 
   /** Every persisted item of `baseUrl`. */
@@ -67,8 +66,7 @@ export class QueueStore {
   }
 
   close() {
-    this.#db?.then((db) => db.close(), () => {});
-    this.#db = null;
+    this.#db.reset()?.then((db) => db.close(), () => {});
   }
 
   /**

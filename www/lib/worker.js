@@ -5,7 +5,8 @@
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
 // In: { warm: true } loads the wasm and runs the pipeline on a small picture of its own
 // ahead of the first photo (once per worker), and answers nothing.
-import { once, mainModule, prepareMedia } from './prepare.js';
+import { once } from './once.js';
+import { mainModule, prepareMedia } from './prepare.js';
 
 const warming = once(warmUp);
 
