@@ -37,39 +37,46 @@ if command -v rustup >/dev/null; then
 fi
 say "rust $(rustc --version | cut -d' ' -f2) + wasm32-unknown-unknown ok"
 
-# --- wasm-bindgen-cli, exactly the version in Cargo.lock ---------------------
-WB_VERSION="$(lock_version wasm-bindgen)"
-[ -n "$WB_VERSION" ] || die "wasm-bindgen not found in Cargo.lock"
-WB_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/fhir-media-capture/wasm-bindgen-$WB_VERSION"
-WB_BINS=(wasm-bindgen wasm-bindgen-test-runner wasm2es6js)
-wb_ok() { [ -x "$1/wasm-bindgen-test-runner" ] && [ "$("$1/wasm-bindgen" --version 2>/dev/null)" = "wasm-bindgen $WB_VERSION" ]; }
-
-# Keep a copy outside the work tree so a fresh clone (CI) needs no 6-minute install.
-wb_save_cache() {
-  mkdir -p "${WB_CACHE%/*}"
-  local tmp
-  tmp="$(mktemp -d "${WB_CACHE%/*}/.tmp.XXXXXX")"
-  chmod 755 "$tmp"
-  mkdir -p "$tmp/bin"
-  for b in "${WB_BINS[@]}"; do cp -f ".tools/bin/$b" "$tmp/bin/"; done
-  rm -rf "$WB_CACHE" && mv "$tmp" "$WB_CACHE"
+# --- tools built from crates.io into .tools/bin ---------------------------------
+# tool_install CRATE VERSION OK MINUTES BIN...: `cargo install CRATE --version VERSION` into
+# .tools unless `OK DIR` already accepts .tools/bin, with a copy in the machine's cache
+# (outside the work tree) so that a fresh clone (CI) copies it instead of building it.
+tool_install() {
+  local crate="$1" version="$2" ok="$3" minutes="$4"; shift 4
+  local cache="${XDG_CACHE_HOME:-$HOME/.cache}/fhir-media-capture/${crate%-cli}-$version" b
+  if "$ok" .tools/bin; then
+    "$ok" "$cache/bin" || tool_save_cache "$cache" "$@"
+    say "$crate $version ok"
+  elif "$ok" "$cache/bin"; then
+    mkdir -p .tools/bin
+    for b in "$@"; do cp -f "$cache/bin/$b" .tools/bin/; done
+    say "$crate $version ok (copied from $cache)"
+  else
+    say "installing $crate $version into .tools (takes ~$minutes min on 2 cores)"
+    cargo install "$crate" --version "$version" --root .tools --force --quiet
+    "$ok" .tools/bin || die "$crate $version did not install"
+    tool_save_cache "$cache" "$@"
+    say "$crate $version installed (cached in $cache)"
+  fi
 }
 
-if wb_ok .tools/bin; then
-  wb_ok "$WB_CACHE/bin" || wb_save_cache
-  say "wasm-bindgen $WB_VERSION ok"
-elif wb_ok "$WB_CACHE/bin"; then
-  mkdir -p .tools/bin
-  for b in "${WB_BINS[@]}"; do cp -f "$WB_CACHE/bin/$b" .tools/bin/; done
-  say "wasm-bindgen $WB_VERSION ok (copied from $WB_CACHE)"
-else
-  say "installing wasm-bindgen-cli $WB_VERSION into .tools (takes ~6 min on 2 cores)"
-  # Not --locked: the CLI's own lock file pins a webpki-roots that this registry lacks.
-  cargo install wasm-bindgen-cli --version "$WB_VERSION" --root .tools --force --quiet
-  wb_ok .tools/bin || die "wasm-bindgen $WB_VERSION did not install"
-  wb_save_cache
-  say "wasm-bindgen $WB_VERSION installed (cached in $WB_CACHE)"
-fi
+# tool_save_cache DIR BIN...: replace DIR/bin with .tools/bin's BINs, atomically.
+tool_save_cache() {
+  local cache="$1" tmp b; shift
+  mkdir -p "${cache%/*}"
+  tmp="$(mktemp -d "${cache%/*}/.tmp.XXXXXX")"
+  chmod 755 "$tmp"
+  mkdir -p "$tmp/bin"
+  for b in "$@"; do cp -f ".tools/bin/$b" "$tmp/bin/"; done
+  rm -rf "$cache" && mv "$tmp" "$cache"
+}
+
+# wasm-bindgen-cli, exactly the version in Cargo.lock. Not --locked: the CLI's own lock
+# file pins a webpki-roots that this registry lacks.
+WB_VERSION="$(lock_version wasm-bindgen)"
+[ -n "$WB_VERSION" ] || die "wasm-bindgen not found in Cargo.lock"
+wb_ok() { [ -x "$1/wasm-bindgen-test-runner" ] && [ "$("$1/wasm-bindgen" --version 2>/dev/null)" = "wasm-bindgen $WB_VERSION" ]; }
+tool_install wasm-bindgen-cli "$WB_VERSION" wb_ok 6 wasm-bindgen wasm-bindgen-test-runner wasm2es6js
 
 # --- npm packages -------------------------------------------------------------
 command -v node >/dev/null || die "node not found (Node 20 is required)"
@@ -141,31 +148,7 @@ else
   say "webkit2gtk-driver $(dpkg-query -W -f='${Version}' webkit2gtk-driver 2>/dev/null) installed"
 fi
 
-# geckodriver from crates.io (no binary download works here), pinned, installed into
-# .tools with a machine-cache copy like wasm-bindgen's so a fresh clone skips the build.
+# geckodriver from crates.io (no binary download works here), pinned.
 GD_VERSION=0.37.1
-GD_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/fhir-media-capture/geckodriver-$GD_VERSION"
 gd_ok() { [ -x "$1/geckodriver" ] && "$1/geckodriver" --version 2>/dev/null | head -1 | grep -q "^geckodriver $GD_VERSION\b"; }
-gd_save_cache() {
-  mkdir -p "${GD_CACHE%/*}"
-  local tmp
-  tmp="$(mktemp -d "${GD_CACHE%/*}/.tmp.XXXXXX")"
-  chmod 755 "$tmp"
-  mkdir -p "$tmp/bin"
-  cp -f .tools/bin/geckodriver "$tmp/bin/"
-  rm -rf "$GD_CACHE" && mv "$tmp" "$GD_CACHE"
-}
-if gd_ok .tools/bin; then
-  gd_ok "$GD_CACHE/bin" || gd_save_cache
-  say "geckodriver $GD_VERSION ok"
-elif gd_ok "$GD_CACHE/bin"; then
-  mkdir -p .tools/bin
-  cp -f "$GD_CACHE/bin/geckodriver" .tools/bin/
-  say "geckodriver $GD_VERSION ok (copied from $GD_CACHE)"
-else
-  say "installing geckodriver $GD_VERSION into .tools (takes ~2 min on 2 cores)"
-  cargo install geckodriver --version "$GD_VERSION" --root .tools --force --quiet
-  gd_ok .tools/bin || die "geckodriver $GD_VERSION did not install"
-  gd_save_cache
-  say "geckodriver $GD_VERSION installed (cached in $GD_CACHE)"
-fi
+tool_install geckodriver "$GD_VERSION" gd_ok 2 geckodriver
