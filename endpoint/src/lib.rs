@@ -5,7 +5,8 @@
 //! and fault injection. See README.md for the HTTP contract.
 //!
 //! Modules, in the order a request meets them:
-//! - [`server`]: accept loop, per-connection abort (drop fault), graceful shutdown
+//! - [`server`]: the accept loop and graceful shutdown
+//! - [`connection`]: one connection, and its abort (drop fault)
 //! - [`request_log`], [`cors`], [`auth`]: layers around the routes
 //! - `routes` (private; see [`app`]): the HTTP handlers
 //! - [`media`], [`sniff`], [`search`]: Canvas's rules for creates and searches
@@ -13,13 +14,16 @@
 //! - [`smart`]: a dev-only SMART App Launch authorization server
 //! - [`storage`], [`signing`]: SQLite store and signed storage URLs
 //! - [`outcome`], [`fhir_json`]: OperationOutcome errors and FHIR-ordered JSON
+//! - [`host`]: the server's name as callers see it (the links it hands out)
 //! - [`config`], [`state`]: options and shared state
 
 pub mod auth;
 pub mod config;
+pub mod connection;
 pub mod cors;
 pub mod faults;
 pub mod fhir_json;
+pub mod host;
 pub mod media;
 pub mod outcome;
 pub mod request_log;

@@ -1,34 +1,25 @@
 //! Binding, the accept loop and graceful shutdown.
 //!
-//! Connections are served one by one with hyper (rather than `axum::serve`) so that
-//! each carries a [`ConnectionAbort`]: the drop fault uses it to close the TCP
-//! connection with no response at all, which is what a client sees when a proxy or
-//! server dies mid-request.
+//! Connections are served one by one with hyper (rather than `axum::serve`) so that each
+//! carries a [`crate::connection::ConnectionAbort`]: the drop fault uses it to close the
+//! TCP connection with no response at all ([`crate::connection`]).
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
-use tower::ServiceExt as _;
 
 use crate::config::Config;
+use crate::connection;
 use crate::request_log::log_line;
 use crate::routes::app;
 use crate::state::{AppState, StateError};
 
 /// How long shutdown waits for requests in flight before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-/// Slow clients get this long to send their request headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -43,21 +34,6 @@ pub enum ServeError {
     },
     #[error("could not write the startup line to stdout: {0}")]
     Stdout(std::io::Error),
-}
-
-/// Lets a handler close its own TCP connection without answering.
-#[derive(Clone, Default)]
-pub struct ConnectionAbort(Arc<Notify>);
-
-impl ConnectionAbort {
-    pub fn trigger(&self) {
-        // notify_one keeps a permit, so a trigger before the wait is not lost.
-        self.0.notify_one();
-    }
-
-    async fn triggered(&self) {
-        self.0.notified().await;
-    }
 }
 
 /// A bound, not yet running server.
@@ -113,7 +89,7 @@ impl Server {
             match accepted {
                 Ok((stream, _peer)) => {
                     let _ = stream.set_nodelay(true);
-                    spawn_connection(stream, router.clone(), &graceful);
+                    connection::spawn(stream, router.clone(), &graceful);
                 }
                 Err(err) => {
                     // Usually out of file descriptors: back off instead of spinning.
@@ -131,36 +107,6 @@ impl Server {
         }
         Ok(())
     }
-}
-
-fn spawn_connection(stream: tokio::net::TcpStream, router: Router, graceful: &GracefulShutdown) {
-    let abort = ConnectionAbort::default();
-    let service_abort = abort.clone();
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(service_abort.clone());
-        let router = router.clone();
-        async move {
-            Ok::<_, Infallible>(
-                router
-                    .oneshot(request)
-                    .await
-                    .unwrap_or_else(|never| match never {}),
-            )
-        }
-    });
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service);
-    let connection = graceful.watch(connection);
-    tokio::spawn(async move {
-        tokio::select! {
-            // Client-side errors (resets, timeouts) are routine; nothing to report.
-            _ = connection => {}
-            // Dropping the connection future closes the socket with no response.
-            () = abort.triggered() => {}
-        }
-    });
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is

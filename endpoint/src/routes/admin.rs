@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
 
-use super::method_not_allowed;
+use super::fallback::method_not_allowed;
 use crate::faults::FaultSpec;
 use crate::outcome::{json_response, Outcome};
 use crate::state::AppState;

@@ -12,14 +12,14 @@ use http_body_util::BodyExt as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{base_url, drop_connection};
 use crate::auth::Access;
+use crate::connection::{drop_connection, ConnectionAbort};
 use crate::faults::{Action, DropWhen, Route};
 use crate::fhir_json::Fhir;
+use crate::host::base_url;
 use crate::media::{self, is_fhir_id};
 use crate::outcome::{json_response, Outcome};
 use crate::search::{Link, Search};
-use crate::server::ConnectionAbort;
 use crate::state::AppState;
 use crate::storage::NewRecord;
 

@@ -13,7 +13,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::json;
 
-use super::{base_url, method_not_allowed};
+use super::fallback::method_not_allowed;
+use crate::host::base_url;
 use crate::outcome::json_response;
 use crate::smart::{AuthorizeRequest, OAuthError};
 use crate::state::AppState;

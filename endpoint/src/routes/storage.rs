@@ -7,11 +7,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
-use super::drop_connection;
+use crate::connection::{drop_connection, ConnectionAbort};
 use crate::faults::{Action, Route};
 use crate::media::is_fhir_id;
 use crate::outcome::Outcome;
-use crate::server::ConnectionAbort;
 use crate::signing::now_unix;
 use crate::state::AppState;
 
