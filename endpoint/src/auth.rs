@@ -2,14 +2,19 @@
 //! token may only read; with `--dev`, so may the access tokens the SMART server
 //! ([`crate::smart`]) issued, by their scope, until they expire. Anything else is
 //! Canvas's 401 "Authentication failed".
+//!
+//! The admin API (`--dev`) takes only the admin token, never an API token: a photo
+//! uploader's token must not be able to wipe the data. A browser sends `Authorization`
+//! cross-origin only after a CORS preflight, so a page on an origin that is not allowed
+//! cannot reach the admin API at all, not even with a plain "simple" POST.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::config::Config;
-use crate::outcome::Outcome;
+use crate::outcome::{IssueCode, Outcome};
 use crate::state::AppState;
 
 /// What the caller's token allows; added to the request's extensions.
@@ -35,6 +40,27 @@ pub async fn require_token(
             next.run(request).await
         }
         None => Outcome::unauthenticated().into_response(),
+    }
+}
+
+/// Middleware for `/_admin/*`: 401 unless `Authorization: Bearer <admin token>`.
+pub async fn require_admin_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let admin = state.config().admin_token.as_bytes();
+    if bearer(request.headers()).is_some_and(|token| constant_time_eq(token.as_bytes(), admin)) {
+        next.run(request).await
+    } else {
+        Outcome::new(
+            StatusCode::UNAUTHORIZED,
+            IssueCode::Unknown,
+            "The admin API needs Authorization: Bearer <admin token>, the token set by --admin-token \
+             (FHIR_ENDPOINT_ADMIN_TOKEN); the API tokens are not accepted here.",
+        )
+        .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+        .into_response()
     }
 }
 
@@ -69,7 +95,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     fn access(value: &str) -> Option<Access> {
         let mut headers = HeaderMap::new();

@@ -20,6 +20,13 @@ const PUBLIC_TOKENS: [&str; 2] = ["dev-token", "dev-read-only-token"];
 
 /// How long a dev SMART access token lasts (SMART servers commonly give an hour).
 pub const DEFAULT_SMART_TOKEN_TTL: Duration = Duration::from_secs(60 * 60);
+/// Connections served at once; more wait in the kernel's accept queue until one closes.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// A client gets this long to send a request head, which is also how long an idle
+/// keep-alive connection stays open (hyper's header timer runs while it waits).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// A request body must have arrived this long after its head.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A local Canvas-compatible FHIR R4 Media endpoint for demos and end-to-end tests.
 #[derive(Debug, Parser)]
@@ -59,9 +66,44 @@ pub struct Cli {
     #[arg(long)]
     pub static_dir: Option<PathBuf>,
 
-    /// Enable the dev-only admin API: /_admin/stats, /_admin/faults, /_admin/reset.
+    /// Enable the dev-only admin API (/_admin/stats, /_admin/faults, /_admin/reset, /_admin/smart)
+    /// and the dev SMART server; loopback addresses only.
     #[arg(long)]
     pub dev: bool,
+
+    /// Bearer token the admin API (`--dev`) requires; must differ from the API tokens.
+    #[arg(
+        long,
+        env = "FHIR_ENDPOINT_ADMIN_TOKEN",
+        default_value = "dev-admin-token",
+        hide_env_values = true
+    )]
+    pub admin_token: String,
+
+    /// An origin whose pages may call this server (CORS), exactly as the browser sends it,
+    /// e.g. `http://localhost:5173`; repeat the option or separate with commas. Pages this
+    /// server serves itself need none.
+    #[arg(long = "allow-origin", value_name = "ORIGIN", value_delimiter = ',')]
+    pub allow_origins: Vec<String>,
+
+    /// Another `host[:port]` clients may name in the Host header (a LAN name, a proxy's
+    /// public name); repeatable or comma-separated. Others are refused (421), which stops
+    /// DNS rebinding.
+    #[arg(long = "allow-host", value_name = "HOST", value_delimiter = ',')]
+    pub allow_hosts: Vec<String>,
+
+    /// Connections served at once; further ones wait until one closes.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// Seconds a client gets to send its request head; also how long an idle keep-alive
+    /// connection stays open.
+    #[arg(long, default_value_t = DEFAULT_HEADER_TIMEOUT.as_secs())]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request body may take to arrive, counted from the end of its head.
+    #[arg(long, default_value_t = DEFAULT_BODY_TIMEOUT.as_secs())]
+    pub body_timeout_secs: u64,
 
     /// Response headers a page on another origin may read (Access-Control-Expose-Headers),
     /// comma-separated; `--expose-headers ''` exposes none, as many real servers do.
@@ -83,6 +125,18 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub static_dir: Option<PathBuf>,
     pub dev: bool,
+    /// The admin API's bearer token (`--dev`).
+    pub admin_token: String,
+    /// Origins, besides this server's own, whose pages may call it (CORS).
+    pub allow_origins: Vec<String>,
+    /// Host header values accepted besides this server's own address (`host[:port]`).
+    pub allow_hosts: Vec<String>,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Time to send a request head; also the idle keep-alive limit.
+    pub header_timeout: Duration,
+    /// Time for a request body to arrive after its head.
+    pub body_timeout: Duration,
     /// Lifetime of the signed URLs that `content.url` redirects to.
     pub signed_url_ttl: Duration,
     /// Write one stderr line per request (in-process tests turn it off).
@@ -103,6 +157,12 @@ impl Default for Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             static_dir: None,
             dev: false,
+            admin_token: "dev-admin-token".to_owned(),
+            allow_origins: Vec::new(),
+            allow_hosts: Vec::new(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             signed_url_ttl: DEFAULT_SIGNED_URL_TTL,
             request_log: true,
             expose_headers: vec!["Location".into(), "Retry-After".into()],
@@ -121,17 +181,27 @@ impl From<Cli> for Config {
             max_body_bytes: cli.max_body_bytes,
             static_dir: cli.static_dir,
             dev: cli.dev,
+            admin_token: cli.admin_token,
+            allow_origins: trimmed(cli.allow_origins),
+            allow_hosts: trimmed(cli.allow_hosts),
+            max_connections: cli.max_connections,
+            header_timeout: Duration::from_secs(cli.header_timeout_secs),
+            body_timeout: Duration::from_secs(cli.body_timeout_secs),
             signed_url_ttl: DEFAULT_SIGNED_URL_TTL,
             request_log: true,
-            expose_headers: cli
-                .expose_headers
-                .into_iter()
-                .map(|h| h.trim().to_owned())
-                .filter(|h| !h.is_empty())
-                .collect(),
+            expose_headers: trimmed(cli.expose_headers),
             smart_token_ttl: Duration::from_secs(cli.smart_token_ttl),
         }
     }
+}
+
+/// The non-empty values of a comma-separated option, trimmed.
+fn trimmed(values: Vec<String>) -> Vec<String> {
+    values
+        .into_iter()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 impl Config {
@@ -142,7 +212,7 @@ impl Config {
             // Reachable from other machines: no open admin API and no published tokens.
             if self.dev {
                 return Err(format!(
-                    "--dev (the unauthenticated admin API and the dev SMART server) is for a loopback address only, not {}; drop --dev or listen on 127.0.0.1",
+                    "--dev (the admin API and the dev SMART server) is for a loopback address only, not {}; drop --dev or listen on 127.0.0.1",
                     self.addr
                 ));
             }
@@ -165,6 +235,25 @@ impl Config {
         }
         if self.token == self.read_only_token {
             return Err("--token and --read-only-token must differ, otherwise the read-only token could create Media".into());
+        }
+        if self.admin_token.trim().is_empty() {
+            return Err("--admin-token (FHIR_ENDPOINT_ADMIN_TOKEN) must not be empty".into());
+        }
+        if self.admin_token == self.token || self.admin_token == self.read_only_token {
+            return Err("--admin-token must differ from --token and --read-only-token, otherwise an API token could wipe the data".into());
+        }
+        for origin in &self.allow_origins {
+            crate::cors::parse_origin(origin)
+                .map_err(|why| format!("--allow-origin {origin:?}: {why}"))?;
+        }
+        for host in &self.allow_hosts {
+            crate::host::parse_host(host).map_err(|why| format!("--allow-host {host:?}: {why}"))?;
+        }
+        if self.max_connections == 0 {
+            return Err("--max-connections must be at least 1".into());
+        }
+        if self.header_timeout.is_zero() || self.body_timeout.is_zero() {
+            return Err("--header-timeout-secs and --body-timeout-secs must be at least 1".into());
         }
         if self.max_body_bytes == 0 {
             return Err("--max-body-bytes must be at least 1".into());
@@ -198,6 +287,12 @@ impl fmt::Debug for Config {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("static_dir", &self.static_dir)
             .field("dev", &self.dev)
+            .field("admin_token", &"<redacted>")
+            .field("allow_origins", &self.allow_origins)
+            .field("allow_hosts", &self.allow_hosts)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
             .field("signed_url_ttl", &self.signed_url_ttl)
             .field("request_log", &self.request_log)
             .field("expose_headers", &self.expose_headers)
@@ -240,10 +335,91 @@ mod tests {
     #[test]
     fn debug_never_shows_tokens() {
         let config = Config {
-            token: "s3cret".into(),
+            token: "s3cret-a".into(),
+            read_only_token: "s3cret-b".into(),
+            admin_token: "s3cret-c".into(),
             ..Config::default()
         };
-        assert!(!format!("{config:?}").contains("s3cret"));
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+
+    #[test]
+    fn the_admin_token_is_its_own() {
+        let with = |admin: &str| {
+            Config {
+                admin_token: admin.into(),
+                ..Config::default()
+            }
+            .validate()
+        };
+        assert!(with("dev-admin-token").is_ok());
+        for reused in ["dev-token", "dev-read-only-token", " "] {
+            let err = with(reused).unwrap_err();
+            assert!(err.contains("--admin-token"), "{err}");
+        }
+        let cli = Cli::try_parse_from(["fhir-media-endpoint"]).unwrap();
+        assert_eq!(Config::from(cli).admin_token, "dev-admin-token");
+    }
+
+    #[test]
+    fn allowed_origins_repeat_or_comma_and_are_checked() {
+        let cli = Cli::try_parse_from(["fhir-media-endpoint"]).unwrap();
+        assert!(
+            Config::from(cli).allow_origins.is_empty(),
+            "none by default"
+        );
+        let cli = Cli::try_parse_from([
+            "fhir-media-endpoint",
+            "--allow-origin",
+            "http://localhost:5173, http://127.0.0.1:5173",
+            "--allow-origin",
+            "https://app.example",
+        ])
+        .unwrap();
+        let config = Config::from(cli);
+        assert_eq!(
+            config.allow_origins,
+            [
+                "http://localhost:5173",
+                "http://127.0.0.1:5173",
+                "https://app.example"
+            ]
+        );
+        assert!(config.validate().is_ok());
+        let config = Config {
+            allow_origins: vec!["localhost:5173".into()],
+            ..Config::default()
+        };
+        let err = config.validate().unwrap_err();
+        assert!(
+            err.contains("--allow-origin") && err.contains("scheme://host"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn slow_client_limits_default_and_must_be_positive() {
+        let config = Config::from(Cli::try_parse_from(["fhir-media-endpoint"]).unwrap());
+        assert_eq!(config.max_connections, 256);
+        assert_eq!(config.header_timeout, Duration::from_secs(30));
+        assert_eq!(config.body_timeout, Duration::from_secs(30));
+        for config in [
+            Config {
+                max_connections: 0,
+                ..Config::default()
+            },
+            Config {
+                body_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+            Config {
+                header_timeout: Duration::ZERO,
+                ..Config::default()
+            },
+        ] {
+            assert!(config.validate().is_err());
+        }
     }
 
     #[test]

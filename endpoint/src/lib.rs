@@ -5,16 +5,15 @@
 //! and fault injection. See README.md for the HTTP contract.
 //!
 //! Modules, in the order a request meets them:
-//! - [`server`]: the accept loop and graceful shutdown
-//! - [`connection`]: one connection, and its abort (drop fault)
-//! - [`request_log`], [`cors`], [`auth`]: layers around the routes
+//! - [`server`]: the accept loop (connection cap) and graceful shutdown
+//! - [`connection`]: one connection's timeouts, its body deadline, its abort (drop fault)
+//! - [`request_log`], [`host`], [`cors`], [`auth`]: layers around the routes
 //! - `routes` (private; see [`app`]): the HTTP handlers
 //! - [`media`], [`sniff`], [`search`]: Canvas's rules for creates and searches
 //! - [`faults`], [`stats`]: dev-only fault injection and counters
 //! - [`smart`]: a dev-only SMART App Launch authorization server
 //! - [`storage`], [`signing`]: SQLite store and signed storage URLs
 //! - [`outcome`], [`fhir_json`]: OperationOutcome errors and FHIR-ordered JSON
-//! - [`host`]: the server's name as callers see it (the links it hands out)
 //! - [`config`], [`state`]: options and shared state
 
 pub mod auth;

@@ -18,6 +18,7 @@ pub enum IssueCode {
     Transient,
     Throttled,
     Exception,
+    Timeout,
 }
 
 impl IssueCode {
@@ -33,6 +34,7 @@ impl IssueCode {
             Self::Transient => "transient",
             Self::Throttled => "throttled",
             Self::Exception => "exception",
+            Self::Timeout => "timeout",
         }
     }
 }
@@ -109,6 +111,18 @@ impl Outcome {
             format!(
                 "The request body is larger than this server's limit of {limit} bytes; \
                  downsize or recompress the image and send it again."
+            ),
+        )
+    }
+
+    /// 408 `timeout`: the request body did not arrive in time (`--body-timeout-secs`).
+    pub fn body_timeout(limit: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            IssueCode::Timeout,
+            format!(
+                "The request body did not arrive within {} s of its head, so nothing was stored; send the request again.",
+                limit.as_secs()
             ),
         )
     }

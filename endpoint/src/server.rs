@@ -1,19 +1,24 @@
 //! Binding, the accept loop and graceful shutdown.
 //!
 //! Connections are served one by one with hyper (rather than `axum::serve`) so that each
-//! carries a [`crate::connection::ConnectionAbort`]: the drop fault uses it to close the
-//! TCP connection with no response at all ([`crate::connection`]).
+//! gets the slow-client limits and a [`crate::connection::ConnectionAbort`] for the drop
+//! fault ([`crate::connection`]). At most `--max-connections` are served at once: at the
+//! cap the loop stops accepting, so further clients wait in the kernel's accept queue and
+//! are served, in order, as slots free. They are delayed, never answered half-way or
+//! reset, and the timeouts bound how long any client can hold a slot.
 
 use std::future::Future;
 use std::io::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::config::Config;
-use crate::connection;
+use crate::connection::{self, Limits};
 use crate::request_log::log_line;
 use crate::routes::app;
 use crate::state::{AppState, StateError};
@@ -78,10 +83,24 @@ impl Server {
     /// Serves until `shutdown` resolves, then stops accepting and lets requests in
     /// flight finish (up to a grace period).
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
+        let config = self.state.config();
+        let limits = Limits {
+            header_timeout: config.header_timeout,
+            body_timeout: config.body_timeout,
+        };
+        let slots = Arc::new(Semaphore::new(config.max_connections));
         let router = app(self.state.clone());
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
+            // A free slot first, then accept: at the cap, new clients queue in the kernel.
+            let permit = tokio::select! {
+                permit = Arc::clone(&slots).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_closed) => break,
+                },
+                () = &mut shutdown => break,
+            };
             let accepted = tokio::select! {
                 accepted = self.listener.accept() => accepted,
                 () = &mut shutdown => break,
@@ -89,7 +108,7 @@ impl Server {
             match accepted {
                 Ok((stream, _peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connection::spawn(stream, router.clone(), &graceful);
+                    connection::spawn(stream, router.clone(), &graceful, limits, permit);
                 }
                 Err(err) => {
                     // Usually out of file descriptors: back off instead of spinning.

@@ -1,4 +1,4 @@
-//! Authentication (401/403), 404/405 shapes, and CORS for cross-origin pages.
+//! Authentication (401/403), 404/405 shapes, and CORS for the allowed cross-origin pages.
 
 mod common;
 
@@ -126,10 +126,15 @@ async fn other_methods_are_405_with_allow() {
     ];
     for (method, path, allow) in cases {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let token = if path.starts_with("/_admin/") {
+            ADMIN_TOKEN
+        } else {
+            TOKEN
+        };
         let response = server
             .client
             .request(method.clone(), server.url(&path))
-            .bearer_auth(TOKEN)
+            .bearer_auth(token)
             .send()
             .await
             .unwrap();
@@ -151,10 +156,20 @@ async fn other_methods_are_405_with_allow() {
     assert_eq!(response.status(), 401);
 }
 
+/// A server that lets pages on `origins` call it (`--allow-origin`).
+async fn allowing(origins: &[&str]) -> TestServer {
+    let data = TempDir::new("data");
+    let config = fhir_media_endpoint::Config {
+        allow_origins: origins.iter().map(|o| o.to_string()).collect(),
+        ..config(data.path())
+    };
+    TestServer::start_with(config, Some(data)).await
+}
+
 #[tokio::test]
 async fn cors_preflight_needs_no_token_and_responses_expose_location() {
-    let server = TestServer::start().await;
     let origin = "http://page.example:3000";
+    let server = allowing(&["http://other.example", origin]).await;
     for path in ["/Media", "/Media/x/files/content", "/_storage/x"] {
         let response = server
             .client
@@ -174,7 +189,7 @@ async fn cors_preflight_needs_no_token_and_responses_expose_location() {
             response.status()
         );
         let h = response.headers();
-        assert_eq!(h["access-control-allow-origin"], "*");
+        assert_eq!(h["access-control-allow-origin"], origin);
         let methods = h["access-control-allow-methods"]
             .to_str()
             .unwrap()
@@ -198,7 +213,7 @@ async fn cors_preflight_needs_no_token_and_responses_expose_location() {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(response.headers()["access-control-allow-origin"], origin);
     let exposed = response.headers()["access-control-expose-headers"]
         .to_str()
         .unwrap()
@@ -214,7 +229,7 @@ async fn cors_preflight_needs_no_token_and_responses_expose_location() {
         .await
         .unwrap();
     assert_eq!(response.status(), 401);
-    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    assert_eq!(response.headers()["access-control-allow-origin"], origin);
 }
 
 #[tokio::test]
@@ -315,6 +330,7 @@ async fn exposed_headers_follow_the_option() {
         let data = TempDir::new("data");
         let config = fhir_media_endpoint::Config {
             expose_headers: expose,
+            allow_origins: vec![origin.into()],
             ..config(data.path())
         };
         let server = TestServer::start_with(config, Some(data)).await;

@@ -30,9 +30,13 @@ fn start(data_dir: &std::path::Path) -> Running {
             "--dev",
             "--read-only-token",
             READ_ONLY_TOKEN,
+            "--allow-origin",
+            "http://localhost:5173,http://127.0.0.1:5173",
+            "--allow-origin=https://app.example",
         ])
         .env("FHIR_ENDPOINT_DATA_DIR", data_dir)
         .env("FHIR_ENDPOINT_TOKEN", TOKEN)
+        .env("FHIR_ENDPOINT_ADMIN_TOKEN", ADMIN_TOKEN)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -97,6 +101,33 @@ async fn the_binary_keeps_data_across_a_restart() {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+    // The admin token comes from the environment; the API token does not open the admin API.
+    for (token, status) in [(ADMIN_TOKEN, 200), (TOKEN, 401)] {
+        let stats = client
+            .get(format!("{}/_admin/stats", first.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stats.status(), status);
+    }
+    // Every --allow-origin, comma-separated or repeated, and nothing else.
+    for (origin, granted) in [
+        ("http://localhost:5173", true),
+        ("http://127.0.0.1:5173", true),
+        ("https://app.example", true),
+        ("http://localhost:5174", false),
+    ] {
+        let response = client
+            .get(format!("{}/Media?patient=p-restart", first.base))
+            .bearer_auth(TOKEN)
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        let allowed = response.headers().get("access-control-allow-origin");
+        assert_eq!(allowed.is_some(), granted, "{origin}");
+    }
 
     let (exit, log) = terminate(first);
     assert!(
@@ -110,6 +141,10 @@ async fn the_binary_keeps_data_across_a_restart() {
         "request log:\n{log}"
     );
     assert!(!log.contains(TOKEN), "the token is never logged");
+    assert!(
+        !log.contains(ADMIN_TOKEN),
+        "the admin token is never logged"
+    );
     assert!(
         !log.contains("query-value"),
         "query strings are never logged"
@@ -200,6 +235,37 @@ fn bad_options_fail_with_a_message() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--read-only-token"), "{stderr}");
 
+    for (args, says) in [
+        (
+            &["--allow-origin", "http://localhost:5173/"][..],
+            "--allow-origin",
+        ),
+        (&["--allow-origin", "*"][..], "--allow-origin"),
+        (&["--allow-host", "bad host"][..], "--allow-host"),
+        (&["--admin-token", "dev-token"][..], "--admin-token"),
+        (&["--max-connections", "0"][..], "--max-connections"),
+        (&["--body-timeout-secs", "0"][..], "--body-timeout-secs"),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_fhir-media-endpoint"))
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .env(
+                "FHIR_ENDPOINT_DATA_DIR",
+                std::env::temp_dir().join("fme-unused"),
+            )
+            .env_remove("FHIR_ENDPOINT_TOKEN")
+            .env_remove("FHIR_ENDPOINT_ADMIN_TOKEN")
+            .output()
+            .expect("run the binary");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} started");
+        assert!(output.stdout.is_empty(), "{args:?}: no startup line");
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(says),
+            "{args:?}: {stderr}"
+        );
+    }
+
     let help = Command::new(env!("CARGO_BIN_EXE_fhir-media-endpoint"))
         .arg("--help")
         .output()
@@ -213,10 +279,17 @@ fn bad_options_fail_with_a_message() {
         "--max-body-bytes",
         "--static-dir",
         "--dev",
+        "--admin-token",
+        "--allow-origin",
+        "--allow-host",
+        "--max-connections",
+        "--header-timeout-secs",
+        "--body-timeout-secs",
     ] {
         assert!(help.contains(option), "{option} in --help");
     }
     assert!(help.contains("FHIR_ENDPOINT_TOKEN"));
+    assert!(help.contains("FHIR_ENDPOINT_ADMIN_TOKEN"));
 }
 
 /// Off loopback, the published default tokens (and `--dev`) are refused before anything

@@ -6,6 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 async fn total_for(server: &TestServer, patient: &str) -> u64 {
@@ -217,9 +218,8 @@ async fn paths_target_other_routes() {
 #[tokio::test]
 async fn fault_api_reports_validates_and_clears() {
     let server = TestServer::start().await;
-    let c = &server.client;
-    let set: Value = c
-        .post(server.url("/_admin/faults"))
+    let set: Value = server
+        .admin(Method::POST, "/_admin/faults")
         .json(&json!({"delayMs": 10, "failNext": {"count": 3, "status": 503}, "dropNext": {"count": 2, "when": "after-commit"}}))
         .send()
         .await
@@ -235,8 +235,8 @@ async fn fault_api_reports_validates_and_clears() {
         .post_media(&media("p1", None, "image/jpeg", &jpeg(1)))
         .send()
         .await;
-    let current: Value = c
-        .get(server.url("/_admin/faults"))
+    let current: Value = server
+        .admin(Method::GET, "/_admin/faults")
         .send()
         .await
         .unwrap()
@@ -256,16 +256,16 @@ async fn fault_api_reports_validates_and_clears() {
         json!({"paths": ["PUT /Media"]}),
         json!([1, 2]),
     ] {
-        let response = c
-            .post(server.url("/_admin/faults"))
+        let response = server
+            .admin(Method::POST, "/_admin/faults")
             .json(&bad)
             .send()
             .await
             .unwrap();
         assert_outcome(response, 400, "invalid").await;
     }
-    let cleared: Value = c
-        .delete(server.url("/_admin/faults"))
+    let cleared: Value = server
+        .admin(Method::DELETE, "/_admin/faults")
         .send()
         .await
         .unwrap()
@@ -288,8 +288,7 @@ async fn reset_wipes_data_counters_and_faults() {
         .set_faults(json!({"failNext": {"count": 5, "status": 500}}))
         .await;
     let response = server
-        .client
-        .post(server.url("/_admin/reset"))
+        .admin(Method::POST, "/_admin/reset")
         .send()
         .await
         .unwrap();
@@ -331,8 +330,7 @@ async fn admin_api_exists_only_with_dev() {
     ] {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let response = server
-            .client
-            .request(method, server.url(path))
+            .admin(method, path)
             .json(&json!({"delayMs": 5}))
             .send()
             .await

@@ -266,7 +266,12 @@ async fn bad_search_parameters_are_400() {
 
 #[tokio::test]
 async fn content_url_redirects_to_a_signed_url_serving_identical_bytes() {
-    let server = TestServer::start().await;
+    let data = TempDir::new("data");
+    let config = fhir_media_endpoint::Config {
+        allow_origins: vec!["http://page.example".into()],
+        ..config(data.path())
+    };
+    let server = TestServer::start_with(config, Some(data)).await;
     for (content_type, bytes) in [
         ("image/jpeg", jpeg(7)),
         ("image/png", png(7)),
@@ -296,7 +301,7 @@ async fn content_url_redirects_to_a_signed_url_serving_identical_bytes() {
         );
         assert!(location.contains("&signature="), "{location}");
 
-        // The signed URL works without a token, from another origin too.
+        // The signed URL works without a token, from an allowed origin too.
         let stored = server
             .client
             .get(&location)
@@ -306,7 +311,10 @@ async fn content_url_redirects_to_a_signed_url_serving_identical_bytes() {
             .unwrap();
         assert_eq!(stored.status(), 200);
         assert_eq!(stored.headers()["content-type"], content_type);
-        assert_eq!(stored.headers()["access-control-allow-origin"], "*");
+        assert_eq!(
+            stored.headers()["access-control-allow-origin"],
+            "http://page.example"
+        );
         assert_eq!(
             stored.bytes().await.unwrap().as_ref(),
             bytes.as_slice(),

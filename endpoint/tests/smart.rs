@@ -185,8 +185,7 @@ async fn ehr_launch_code_token_expiry_and_refresh() {
 
     // Expired: the API answers 401; the refresh grant gives a token that works.
     let expired: Value = server
-        .client
-        .post(server.url("/_admin/smart/expire"))
+        .admin(reqwest::Method::POST, "/_admin/smart/expire")
         .send()
         .await
         .unwrap()
@@ -207,7 +206,7 @@ async fn ehr_launch_code_token_expiry_and_refresh() {
     assert_eq!(status, 200, "{body}");
     let fresh = body["access_token"].as_str().unwrap();
     assert_eq!(search_status(&server, fresh).await, 200);
-    let counters = server.get_json("/_admin/smart").await;
+    let counters = server.admin_json("/_admin/smart").await;
     assert_eq!(
         (&counters["refreshes"], &counters["expiredRefusals"]),
         (&json!(1), &json!(1)),
@@ -352,7 +351,7 @@ async fn refresh_tokens_rotate_and_unknown_grants_are_refused() {
         (400, "invalid_grant".into())
     );
     assert_eq!(refresh(&server, &second).await.0, 200);
-    assert_eq!(server.get_json("/_admin/smart").await["refreshes"], 2);
+    assert_eq!(server.admin_json("/_admin/smart").await["refreshes"], 2);
 
     let (status, body) = token(&server, &[("grant_type", "password")]).await;
     assert_eq!(
@@ -404,5 +403,8 @@ async fn access_tokens_expire_after_the_configured_lifetime() {
     assert_eq!(search_status(&server, &access).await, 200);
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
     assert_eq!(search_status(&server, &access).await, 401);
-    assert_eq!(server.get_json("/_admin/smart").await["expiredRefusals"], 1);
+    assert_eq!(
+        server.admin_json("/_admin/smart").await["expiredRefusals"],
+        1
+    );
 }

@@ -1,5 +1,5 @@
-//! Dev-only admin API (mounted only with `--dev`, no token): counters, fault
-//! injection and a full reset, so reliability tests can set up and check a scenario.
+//! Dev-only admin API (mounted only with `--dev`, behind the admin token): counters,
+//! fault injection and a full reset, so reliability tests can set up and check a scenario.
 
 use axum::body::Bytes;
 use axum::extract::State;

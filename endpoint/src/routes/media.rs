@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::auth::Access;
-use crate::connection::{drop_connection, ConnectionAbort};
+use crate::connection::{body_timeout, drop_connection, ConnectionAbort};
 use crate::faults::{Action, DropWhen, Route};
 use crate::fhir_json::Fhir;
 use crate::host::base_url;
@@ -191,10 +191,11 @@ async fn read_body(request: Request, limit: usize) -> Result<Vec<u8>, Outcome> {
     let mut received: u64 = 0;
     let mut too_large = false;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|err| {
-            Outcome::invalid(format!(
+        let frame = frame.map_err(|err| match body_timeout(&err) {
+            Some(limit) => Outcome::body_timeout(limit),
+            None => Outcome::invalid(format!(
                 "The request body could not be read ({err}); send it again."
-            ))
+            )),
         })?;
         let Ok(data) = frame.into_data() else {
             continue;

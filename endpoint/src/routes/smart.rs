@@ -1,7 +1,7 @@
 //! Dev-only SMART App Launch routes (mounted with `--dev`; the rules are in
 //! [`crate::smart`]): discovery, the authorization endpoint, the token endpoint, and two
-//! admin routes to expire access tokens and to count refreshes and the requests
-//! refused for an expired token.
+//! admin routes (behind the admin token) to expire access tokens and to count refreshes
+//! and the requests refused for an expired token.
 
 use std::collections::HashMap;
 
@@ -19,6 +19,7 @@ use crate::outcome::json_response;
 use crate::smart::{AuthorizeRequest, OAuthError};
 use crate::state::AppState;
 
+/// The OAuth routes a SMART app calls.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -30,6 +31,11 @@ pub fn router() -> Router<AppState> {
             get(authorize).fallback(method_not_allowed),
         )
         .route("/auth/token", post(token).fallback(method_not_allowed))
+}
+
+/// The SMART server's admin routes; the caller puts them behind the admin token.
+pub fn admin_router() -> Router<AppState> {
+    Router::new()
         .route("/_admin/smart", get(counters).fallback(method_not_allowed))
         .route(
             "/_admin/smart/expire",

@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 
 pub const TOKEN: &str = "test-token";
 pub const READ_ONLY_TOKEN: &str = "test-read-only-token";
+pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 /// A directory removed when dropped.
 pub struct TempDir(pub PathBuf);
@@ -40,6 +41,7 @@ pub fn config(data_dir: &Path) -> Config {
         data_dir: data_dir.to_owned(),
         token: TOKEN.into(),
         read_only_token: READ_ONLY_TOKEN.into(),
+        admin_token: ADMIN_TOKEN.into(),
         dev: true,
         request_log: false,
         ..Config::default()
@@ -132,21 +134,31 @@ impl TestServer {
         created_id(&response)
     }
 
-    pub async fn stats(&self) -> Value {
+    /// A request to the admin API, with the admin token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
-            .get(self.url("/_admin/stats"))
+            .request(method, self.url(path))
+            .bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// GET an admin route, expecting 200 and JSON.
+    pub async fn admin_json(&self, path: &str) -> Value {
+        let response = self
+            .admin(reqwest::Method::GET, path)
             .send()
             .await
-            .expect("stats")
-            .json()
-            .await
-            .expect("stats json")
+            .expect(path);
+        assert_eq!(response.status(), 200, "{path}");
+        response.json().await.expect("admin json")
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.admin_json("/_admin/stats").await
     }
 
     pub async fn set_faults(&self, faults: Value) {
         let response = self
-            .client
-            .post(self.url("/_admin/faults"))
+            .admin(reqwest::Method::POST, "/_admin/faults")
             .json(&faults)
             .send()
             .await
