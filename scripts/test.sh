@@ -110,18 +110,36 @@ section "package: publint, attw, npm publish --dry-run, tsc --strict consumer"
 bash scripts/check-package.sh
 
 section "wasm tests: endpoint for tests/client_web.rs"
-# tests/client_web.rs talks to a real endpoint whose URL is baked in at compile time
-# (option_env!). A fixed port keeps that URL stable, so the test crate is not rebuilt on
-# every run as it would be with a free port. If that port is taken (another run, another
-# program), a free one is used instead: that run recompiles the test crate, and says so.
-# WASM_ENDPOINT_ADDR sets the preferred address (e.g. for two worktrees on one machine).
+# tests/client_web.rs talks to a real endpoint whose URL and admin token are baked in at
+# compile time (option_env!). A fixed port and token keep them stable, so the test crate is
+# not rebuilt on every run as it would be with a free port. If that port is taken (another
+# run, another program), a free one is used instead: that run recompiles the test crate,
+# and says so. WASM_ENDPOINT_ADDR sets the preferred address (e.g. for two worktrees on one
+# machine).
 WASM_ENDPOINT_ADDR="${WASM_ENDPOINT_ADDR:-127.0.0.1:18787}"
+export FHIR_ENDPOINT_ADMIN_TOKEN=wasm-tests-admin-token
+# The tests' page comes from wasm-bindgen-test-runner's own server, another origin than the
+# endpoint's, which the endpoint must allow (--allow-origin). The runner listens on
+# WASM_BINDGEN_TEST_ADDRESS: a fixed port below the ephemeral range (so no outgoing
+# connection takes it between two test binaries), or a free one if it is taken. Nothing is
+# compiled from it, so a free port costs no rebuild.
+wasm_runner_addr="${WASM_BINDGEN_TEST_ADDRESS:-127.0.0.1:18788}"
+# listen_probe HOST PORT: prints PORT if it can be listened on, else a free port of HOST.
+listen_probe='const [h, p] = process.argv.slice(1); const net = require("net");
+const take = (port, next) => { const s = net.createServer(); s.once("error", next);
+  s.listen(port, h, () => { const got = s.address().port; s.close(() => console.log(got)); }); };
+take(Number(p), () => take(0, (e) => { console.error(e.message); process.exit(1); }));'
+wasm_runner_port="$(node -e "$listen_probe" "${wasm_runner_addr%:*}" "${wasm_runner_addr##*:}")"
+[ "$wasm_runner_port" = "${wasm_runner_addr##*:}" ] \
+  || echo "wasm tests: $wasm_runner_addr is taken; the test runner uses port $wasm_runner_port"
+export WASM_BINDGEN_TEST_ADDRESS="${wasm_runner_addr%:*}:$wasm_runner_port"
 cargo build --quiet -p fhir-media-endpoint
 wasm_endpoint_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
 # start_wasm_endpoint ADDR: starts it, and sets FHIR_ENDPOINT_URL to where it listens.
 start_wasm_endpoint() {
   : >"$LOGS/wasm-endpoint.out"
   "$wasm_endpoint_bin" --dev --addr "$1" --data-dir "$LOGS/wasm-endpoint-data" \
+    --allow-origin "http://$WASM_BINDGEN_TEST_ADDRESS" \
     >"$LOGS/wasm-endpoint.out" 2>"$LOGS/wasm-endpoint.log" &
   wasm_endpoint_pid=$!
   for _ in $(seq 100); do
@@ -144,7 +162,7 @@ if ! start_wasm_endpoint "$WASM_ENDPOINT_ADDR"; then
     exit 1
   fi
 fi
-echo "wasm tests: endpoint at $FHIR_ENDPOINT_URL"
+echo "wasm tests: endpoint at $FHIR_ENDPOINT_URL, allowing the test runner at http://$WASM_BINDGEN_TEST_ADDRESS"
 # The same endpoint serves the three engine runs below; the first one compiles the tests.
 cargo test -p fhir_media_capture --target wasm32-unknown-unknown --no-run --quiet
 
@@ -199,6 +217,7 @@ if ! webkit_run; then
   webkit_run
 fi
 stop_wasm_endpoint
+unset FHIR_ENDPOINT_ADMIN_TOKEN WASM_BINDGEN_TEST_ADDRESS
 
 section "demo build (webpack)"
 webpack --mode production --stats errors-warnings

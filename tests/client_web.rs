@@ -3,9 +3,11 @@
 //! status the client can reach as a `FhirError`, upload progress, abort, and creates
 //! serialized per encounter (checked on the endpoint's `/_admin/stats`).
 //!
-//! The endpoint URL is baked in at compile time from `FHIR_ENDPOINT_URL`; scripts/test.sh
-//! starts the endpoint on a fixed port and sets it to that stable value, so this crate is
-//! not rebuilt on every run. Without it every test prints SKIPPED and passes. 405 cannot
+//! The endpoint URL is baked in at compile time from `FHIR_ENDPOINT_URL`, and its admin
+//! token from `FHIR_ENDPOINT_ADMIN_TOKEN` (default: the endpoint's, `dev-admin-token`);
+//! scripts/test.sh starts the endpoint on a fixed port with a fixed admin token, so this
+//! crate is not rebuilt on every run, and lets the test runner's origin call it
+//! (`--allow-origin`). Without the URL every test prints SKIPPED and passes. 405 cannot
 //! be reached through the client (it only sends GET and POST, and CORS allows no other
 //! method); tests/client_fixtures.rs covers its body.
 #![cfg(target_arch = "wasm32")]
@@ -29,6 +31,10 @@ use js::get;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const ENDPOINT: Option<&str> = option_env!("FHIR_ENDPOINT_URL");
+const ADMIN_TOKEN: &str = match option_env!("FHIR_ENDPOINT_ADMIN_TOKEN") {
+    Some(token) => token,
+    None => "dev-admin-token",
+};
 const TOKEN: &str = "dev-token";
 const READ_ONLY_TOKEN: &str = "dev-read-only-token";
 
@@ -136,7 +142,8 @@ async fn admin(base: &str, method: &str, path: &str, body: Option<&str>) -> JsVa
     let request = match method {
         "GET" => Request::get(&url),
         _ => Request::post(&url),
-    };
+    }
+    .header("Authorization", &format!("Bearer {ADMIN_TOKEN}"));
     let request = match body {
         Some(b) => request
             .header("Content-Type", "application/json")

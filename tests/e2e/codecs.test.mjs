@@ -10,11 +10,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, watchPage } from '../support/browser.mjs';
+import { startEndpoint } from '../support/endpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -27,18 +27,16 @@ const ANY_WASM = /^GET \/[^ ]*\.wasm /;
 let server;
 let baseUrl;
 let browser;
-let tmp;
 const served = []; // the endpoint's request log lines: "GET /path 200 3ms"
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
   assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
   assert.ok(process.env.FHIR_ENDPOINT_BIN, 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-codecs-'));
-  const args = ['--addr', '127.0.0.1:0', '--static-dir', dist, '--dev', '--data-dir', path.join(tmp, 'data')];
-  ({ child: server, url: baseUrl } = await startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root }));
+  server = await startEndpoint(['--static-dir', dist, '--dev']);
+  baseUrl = server.url;
   let partial = '';
-  server.stderr.on('data', (chunk) => {
+  server.child.stderr.on('data', (chunk) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop();
     served.push(...lines);
@@ -48,8 +46,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await stopChild(server);
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  await server?.stop();
 });
 
 /** A 24-bit BMP of `w` × `h` (a gradient), as the browser has no BMP encoder. */

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, watchPage } from '../support/browser.mjs';
+import { startEndpoint } from '../support/endpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -21,26 +22,22 @@ let baseUrl;
 let browser;
 let tmp;
 
-/** The endpoint on a free port serving dist/, as `npm start` does. */
-function startServer() {
-  const args = ['--addr', '127.0.0.1:0', '--static-dir', dist, '--dev', '--data-dir', path.join(tmp, 'data')];
-  return startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root });
-}
-
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
   assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
   assert.ok(process.env.FHIR_ENDPOINT_BIN, 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-e2e-'));
   fs.mkdirSync(shots, { recursive: true });
-  ({ child: server, url: baseUrl } = await startServer());
+  // The endpoint serving dist/, as `npm start` does.
+  server = await startEndpoint(['--static-dir', dist, '--dev']);
+  baseUrl = server.url;
   console.log(`demo served by the endpoint at ${baseUrl}`);
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 });
 
 after(async () => {
   await browser?.close();
-  await stopChild(server);
+  await server?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 

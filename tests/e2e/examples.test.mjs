@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, watchPage } from '../support/browser.mjs';
+import { startEndpoint } from '../support/endpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const examples = path.join(root, 'www/examples');
@@ -33,14 +34,13 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-examples-'));
   sites = path.join(tmp, 'sites');
   fs.mkdirSync(sites);
-  const args = ['--dev', '--static-dir', sites, '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, 'data')];
-  server = await startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root, name: 'endpoint' });
+  server = await startEndpoint(['--dev', '--static-dir', sites]);
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 });
 
 after(async () => {
   await browser?.close();
-  await stopChild(server?.child);
+  await server?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -148,14 +148,14 @@ test('smart: EHR launch through the SMART JS client; the element uploads with it
   assert.equal(await widget.getAttribute('base-url'), server.url);
 
   const createdIds = () => page.locator('#created').textContent().then((s) => s.trim().split(/\s+/).filter(Boolean));
-  const smartCounters = async () => (await fetch(`${server.url}/_admin/smart`)).json();
+  const smartCounters = () => server.admin('GET', '/_admin/smart');
   await addAndUpload(page);
   await page.waitForFunction(() => document.getElementById('created').textContent.trim().split(/\s+/).length === 1);
   assert.deepEqual(await smartCounters(), { refreshes: 0, expiredRefusals: 0 }, 'the first upload used the launch\'s token as it was');
 
   // The access token expires: the next create is answered 401, the element asks the
   // token function again with { refresh: true }, the SMART client refreshes, the retry works.
-  const expired = await (await fetch(`${server.url}/_admin/smart/expire`, { method: 'POST' })).json();
+  const expired = await server.admin('POST', '/_admin/smart/expire');
   assert.ok(expired.expired >= 1);
   watch.allow(401); // Chromium's own line for the expired token's answer
   await addAndUpload(page);

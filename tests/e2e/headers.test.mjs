@@ -1,7 +1,7 @@
 // End-to-end: the element against a FHIR server on another origin that lets the page read
 // fewer response headers than ours does (Access-Control-Expose-Headers), as many real
 // servers do. The demo page comes from one endpoint, the API is a second one started with
-// `--expose-headers`. Every flow must end with 0 console errors and warnings: reading a
+// `--allow-origin` (the page's origin) and `--expose-headers`. Every flow must end with 0 console errors and warnings: reading a
 // header the server did not expose must not log "Refused to get unsafe header", and a
 // create whose Location cannot be read still ends with its Media id, found through the
 // identifier search. Needs FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
@@ -9,11 +9,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, watchPage } from '../support/browser.mjs';
+import { startEndpoint } from '../support/endpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -21,7 +21,6 @@ const TOKEN = 'dev-token';
 const QUEUE_OPTIONS = { baseDelayMs: 100, maxDelayMs: 1500, reconcileDelayMs: 300 };
 
 const skipAll = !process.env.FHIR_ENDPOINT_BIN && 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)';
-let tmp;
 let site;
 let browser;
 const apis = [];
@@ -30,27 +29,20 @@ before(async () => {
   if (skipAll) return;
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
   assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-headers-'));
-  site = await endpoint('site', ['--static-dir', dist]);
+  site = await startEndpoint(['--static-dir', dist], { name: 'site' });
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 });
 
 after(async () => {
   await browser?.close();
-  for (const s of [site, ...apis]) await stopChild(s?.child);
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  for (const s of [site, ...apis]) await s?.stop();
 });
 
-function endpoint(name, extra) {
-  const args = ['--dev', '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, name), ...extra];
-  return startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root, name });
-}
-
-async function admin(api, url, body) {
-  const res = await fetch(`${api.url}${url}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  assert.ok(res.ok, `${url}: ${res.status}`);
+/** The FHIR API on another origin than the page, which it lets call it (`--allow-origin`). */
+async function api(name, extra) {
+  const started = await startEndpoint(['--dev', '--allow-origin', site.url, ...extra], { name });
+  apis.push(started);
+  return started;
 }
 
 async function stored(api, patient) {
@@ -104,11 +96,10 @@ async function uploadOne(widget) {
 
 test('a server that exposes no headers: the Media id comes from the identifier search, with no console noise', async (t) => {
   if (skipAll) return t.skip(skipAll);
-  const api = await endpoint('api-none', ['--expose-headers', '']);
-  apis.push(api);
-  const { patient, widget } = await openWidget(t, api);
+  const none = await api('api-none', ['--expose-headers', '']);
+  const { patient, widget } = await openWidget(t, none);
   const created = await uploadOne(widget);
-  const media = await stored(api, patient);
+  const media = await stored(none, patient);
   assert.equal(media.length, 1, 'stored once');
   assert.equal(created.id, media[0].id, 'the element reports the id the server gave');
   assert.equal(created.reconciled, true, 'found by the search, as the Location could not be read');
@@ -117,13 +108,12 @@ test('a server that exposes no headers: the Media id comes from the identifier s
 
 test('a server that exposes Location only: the create answers directly; a 503 whose Retry-After is hidden is retried', async (t) => {
   if (skipAll) return t.skip(skipAll);
-  const api = await endpoint('api-location', ['--expose-headers', 'Location']);
-  apis.push(api);
-  const { patient, widget, watch } = await openWidget(t, api);
-  await admin(api, '/_admin/faults', { failNext: { count: 1, status: 503, retryAfter: 1 } });
+  const location = await api('api-location', ['--expose-headers', 'Location']);
+  const { patient, widget, watch } = await openWidget(t, location);
+  await location.admin('POST', '/_admin/faults', { failNext: { count: 1, status: 503, retryAfter: 1 } });
   watch.allow(503); // Chromium's own line for the provoked 503
   const created = await uploadOne(widget);
-  const media = await stored(api, patient);
+  const media = await stored(location, patient);
   assert.equal(media.length, 1, 'stored once');
   assert.equal(created.id, media[0].id);
   assert.equal(created.reconciled, false, 'the Location header was read');

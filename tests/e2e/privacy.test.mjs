@@ -9,11 +9,11 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, watchPage } from '../support/browser.mjs';
+import { startEndpoint } from '../support/endpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -21,23 +21,19 @@ const dist = path.join(root, 'dist');
 const TOKEN = `secret-${crypto.randomUUID()}`;
 
 const skipAll = !process.env.FHIR_ENDPOINT_BIN && 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)';
-let tmp;
 let server;
 let browser;
 
 before(async () => {
   if (skipAll) return;
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-privacy-'));
-  const args = ['--dev', '--static-dir', dist, '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, 'data'), '--token', TOKEN];
-  server = await startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root, name: 'endpoint' });
+  server = await startEndpoint(['--dev', '--static-dir', dist, '--token', TOKEN]);
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 });
 
 after(async () => {
   await browser?.close();
-  await stopChild(server?.child);
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  await server?.stop();
 });
 
 async function openDemo(t) {
@@ -86,10 +82,7 @@ test('after a whole flow the token is in no storage, URL, console line or error 
   if (skipAll) return t.skip(skipAll);
   const { page, widget, watch, consoleLines } = await openDemo(t);
   // One refused attempt (503, retried) so that an error passes through too.
-  const res = await fetch(`${server.url}/_admin/faults`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"failNext": {"count": 1, "status": 503, "retryAfter": 1}}',
-  });
-  assert.equal(res.status, 200);
+  await server.admin('POST', '/_admin/faults', { failNext: { count: 1, status: 503, retryAfter: 1 } });
   watch.allow(503);
   const id = await uploadOne(widget);
   await widget.getByRole('button', { name: 'Refresh' }).click();

@@ -6,12 +6,12 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS, watchPage } from '../support/browser.mjs';
+import { startEndpoint } from '../support/endpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -24,7 +24,6 @@ const QUEUE_OPTIONS = { baseDelayMs: 100, maxDelayMs: 1500, reconcileDelayMs: 30
 let server;
 let baseUrl;
 let browser;
-let tmp;
 const report = {};
 
 const skipAll = !process.env.FHIR_ENDPOINT_BIN && 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)';
@@ -33,17 +32,15 @@ before(async () => {
   if (skipAll) return;
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
   assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-queue-'));
   fs.mkdirSync(shots, { recursive: true });
-  const args = ['--dev', '--static-dir', dist, '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, 'data')];
-  ({ child: server, url: baseUrl } = await startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root, name: 'endpoint' }));
+  server = await startEndpoint(['--dev', '--static-dir', dist]);
+  baseUrl = server.url;
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 });
 
 after(async () => {
   await browser?.close();
-  await stopChild(server);
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  await server?.stop();
   if (Object.keys(report).length) {
     fs.writeFileSync(path.join(shots, 'queue-report.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(`queue report: ${JSON.stringify(report)}`);
@@ -52,21 +49,11 @@ after(async () => {
 
 // Counters and faults start from zero in every test.
 beforeEach(async () => {
-  if (!skipAll) await admin('POST', '/_admin/reset');
+  if (!skipAll) await server.admin('POST', '/_admin/reset');
 });
 
-async function admin(method, url, body) {
-  const res = await fetch(`${baseUrl}${url}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  assert.ok(res.ok, `${method} ${url}: ${res.status} ${await res.clone().text()}`);
-  return res.json();
-}
-
-const stats = () => admin('GET', '/_admin/stats');
-const faults = (body) => admin('POST', '/_admin/faults', body);
+const stats = () => server.admin('GET', '/_admin/stats');
+const faults = (body) => server.admin('POST', '/_admin/faults', body);
 
 /** Every Media the endpoint stored for `patient`. */
 async function stored(patient) {

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, watchPage } from '../support/browser.mjs';
+import { startEndpoint } from '../support/endpoint.mjs';
 import { AxeBuilder } from '@axe-core/playwright';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -29,11 +30,6 @@ let browser;
 let tmp;
 const axeResults = {};
 
-function startEndpoint() {
-  const args = ['--dev', '--static-dir', dist, '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, 'data')];
-  return startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root, name: 'endpoint' });
-}
-
 const skipAll = !process.env.FHIR_ENDPOINT_BIN && 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)';
 
 before(async () => {
@@ -42,13 +38,14 @@ before(async () => {
   assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-widget-'));
   fs.mkdirSync(shots, { recursive: true });
-  ({ child: server, url: baseUrl } = await startEndpoint());
+  server = await startEndpoint(['--dev', '--static-dir', dist]);
+  baseUrl = server.url;
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
 });
 
 after(async () => {
   await browser?.close();
-  await stopChild(server);
+  await server?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   if (Object.keys(axeResults).length) {
     fs.writeFileSync(path.join(shots, 'widget-axe.json'), `${JSON.stringify(axeResults, null, 2)}\n`);
@@ -172,7 +169,7 @@ test('camera -> capture -> preview -> upload -> on the endpoint and in the galle
   await axe(page, 'previews');
 
   // Hold the upload so its state can be seen and checked.
-  await fetch(`${baseUrl}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"delayMs": 1500}' });
+  await server.admin('POST', '/_admin/faults', { delayMs: 1500 });
   const created = page.evaluate(() => new Promise((resolve) =>
     document.querySelector('fhir-media-capture').addEventListener('media-created', (e) => resolve(e.detail), { once: true })));
   const progress = page.evaluate(() => new Promise((resolve) =>
@@ -183,7 +180,7 @@ test('camera -> capture -> preview -> upload -> on the endpoint and in the galle
   await snap(page, '04-uploading');
   await axe(page, 'uploading');
   await waitState(first, 'done', 30_000);
-  await fetch(`${baseUrl}/_admin/faults`, { method: 'DELETE' });
+  await server.admin('DELETE', '/_admin/faults');
   const { id, resource } = await created;
   // What the element really POSTed goes to the FHIR validator too (scripts/test.sh).
   const fhirOut = path.join(root, 'target', 'fhir-out-e2e');
@@ -307,7 +304,7 @@ test('clear errors: a corrupt file, and a 403 upload with a retry button', async
   await ok.getByRole('button', { name: 'Retry Photo 2' }).waitFor();
   await snap(page, '07-error');
   await axe(page, 'error');
-  const stats = await (await fetch(`${baseUrl}/_admin/stats`)).json();
+  const stats = await server.admin('GET', '/_admin/stats');
   assert.ok(stats.rejections['403'] >= 1);
 });
 
@@ -514,12 +511,12 @@ test('upload all sends the photos one at a time on one encounter', async (t) => 
   await widget.locator('input[type=file][multiple]').setInputFiles(files);
   for (let i = 0; i < 3; i++) await waitState(await card(widget, i), 'ready');
   // A slow server makes overlapping creates visible in the endpoint's stats.
-  await fetch(`${baseUrl}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"delayMs": 400}' });
-  t.after(() => fetch(`${baseUrl}/_admin/faults`, { method: 'DELETE' }));
+  await server.admin('POST', '/_admin/faults', { delayMs: 400 });
+  t.after(() => server.admin('DELETE', '/_admin/faults'));
   await uploadAll.click();
   await waitState(await card(widget, 2), 'waiting', 5_000);
   for (let i = 0; i < 3; i++) await waitState(await card(widget, i), 'done', 30_000);
-  const stats = await (await fetch(`${baseUrl}/_admin/stats`)).json();
+  const stats = await server.admin('GET', '/_admin/stats');
   assert.equal(stats.encounters['Encounter/eae3c8a5-a129-4960-9715-fc26da30eccc'].maxConcurrency, 1);
   assert.equal(stats.rejections.concurrent ?? 0, 0);
   const bundle = await fhirGet(`/Media?patient=${encodeURIComponent(patient)}`);

@@ -91,10 +91,16 @@ export const builds = {
   },
 };
 
-/** Vite's dev server over the scratch app on a free port (close() it); its URL is server.resolvedUrls.local[0]. */
+/**
+ * Vite's dev server over the scratch app on a free port (close() it); its URL is
+ * server.resolvedUrls.local[0]. `page(script, origin)` gives the index.html once the
+ * server's origin is known, so a FHIR server on another origin can be told to allow it.
+ */
 export async function viteDevServer(app, page) {
-  fs.writeFileSync(path.join(app, 'index.html'), page('<script type="module" src="/src/index.js"></script>'));
   const server = await viteServer({ root: app, configFile: false, logLevel: 'warn', server: { host: '127.0.0.1', port: 0 } });
   await server.listen();
+  // The dev server reads index.html at each request: written now, it is what the page gets.
+  const origin = new URL(server.resolvedUrls.local[0]).origin;
+  fs.writeFileSync(path.join(app, 'index.html'), await page('<script type="module" src="/src/index.js"></script>', origin));
   return server;
 }

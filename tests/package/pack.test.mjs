@@ -16,8 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS } from '../support/browser.mjs';
+import { endpointBin, startEndpoint } from '../support/endpoint.mjs';
 import {
-  TOKEN, endpointBin, outputSizes, pack, root, scratchApp, startEndpoint, storedMedia, visit, wasmModuleOf,
+  TOKEN, outputSizes, pack, root, scratchApp, storedMedia, visit, wasmModuleOf,
 } from './scratch.mjs';
 import { builds, html, viteDevServer } from './builds.mjs';
 import { importMetaUrlFiles } from './rollup-import-meta-url.mjs';
@@ -54,13 +55,13 @@ before(async () => {
   moduleOf = wasmModuleOf(app);
   sites = path.join(tmp, 'sites');
   fs.mkdirSync(sites);
-  endpoint = await startEndpoint(sites, path.join(tmp, 'data'));
+  endpoint = await startEndpoint(['--static-dir', sites, '--token', TOKEN]);
   browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
 });
 
 after(async () => {
   await browser?.close();
-  endpoint?.child.kill();
+  await endpoint?.stop();
   if (tmp && !process.env.KEEP_PACK_TMP) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -122,14 +123,14 @@ test("README's Rollup plugin is the one the Rollup build runs", () => {
 
 /**
  * The page at `url` (tests/package/app/index.js) uploaded a JPEG through MediaClient and one
- * through the element, whose worker came from the same server as the page; the endpoint
- * stored both; only the main wasm was fetched; nothing went to the console.
+ * through the element, whose worker came from the same server as the page; the endpoint at
+ * `fhirUrl` stored both; only the main wasm was fetched; nothing went to the console.
  */
-async function expectJpegFlows(url) {
+async function expectJpegFlows(url, fhirUrl = endpoint.url) {
   const visited = await visit(browser, url, { doneKey: 'elementId', moduleOf });
   assert.equal(visited.out.error, undefined, `the page failed: ${visited.out.error}`);
   for (const [id, title] of [[visited.out.apiId, 'bundler api'], [visited.out.elementId, undefined]]) {
-    const media = await storedMedia(endpoint.url, id);
+    const media = await storedMedia(fhirUrl, id);
     assert.equal(media.subject.reference, PATIENT);
     assert.equal(media.content.contentType, 'image/jpeg');
     if (title) assert.equal(media.content.title, title);
@@ -172,11 +173,17 @@ for (const [name, build] of Object.entries(builds)) {
   });
 }
 
-test('vite dev server: the installed package with no configuration; the same JPEG flows against the endpoint on another origin', { timeout: 120_000 }, async () => {
-  const server = await viteDevServer(app, (script) => html(TOKEN, script, endpoint.url));
+test('vite dev server: the installed package with no configuration; the same JPEG flows against an endpoint on another origin that allows it', { timeout: 120_000 }, async () => {
+  let api;
+  // What a developer runs beside `npm run dev`: the endpoint with --allow-origin <the dev server>.
+  const server = await viteDevServer(app, async (script, origin) => {
+    api = await startEndpoint(['--token', TOKEN, '--allow-origin', origin], { name: 'api' });
+    return html(TOKEN, script, api.url);
+  });
   try {
-    await expectJpegFlows(server.resolvedUrls.local[0]);
+    await expectJpegFlows(server.resolvedUrls.local[0], api.url);
   } finally {
     await server.close();
+    await api?.stop();
   }
 });

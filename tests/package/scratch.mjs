@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { startListening, watchPage } from '../support/browser.mjs';
+import { watchPage } from '../support/browser.mjs';
 
 export const run = promisify(execFile);
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,21 +40,6 @@ export async function scratchApp(app, tarball) {
   await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '--loglevel=error',
     '--cache', path.join(work, 'npm-cache'), tarball, idb], { cwd: app, maxBuffer: 16 << 20 });
   return JSON.parse(fs.readFileSync(path.join(app, 'node_modules', 'fhir-media-capture', 'package.json'), 'utf8'));
-}
-
-/** The endpoint binary scripts/test.sh built (FHIR_ENDPOINT_BIN), or target/debug's. */
-export function endpointBin() {
-  const candidates = [
-    process.env.FHIR_ENDPOINT_BIN,
-    path.join(process.env.CARGO_TARGET_DIR || path.join(root, 'target'), 'debug', 'fhir-media-endpoint'),
-  ];
-  return candidates.find((p) => p && fs.existsSync(p));
-}
-
-/** The endpoint on a free port serving `staticDir`; resolves with `{ child, url }`. */
-export function startEndpoint(staticDir, dataDir) {
-  const args = ['--addr', '127.0.0.1:0', '--static-dir', staticDir, '--data-dir', dataDir, '--token', TOKEN];
-  return startListening(endpointBin(), args, { name: 'endpoint' });
 }
 
 /** The Media the endpoint stored under `id`. */

@@ -18,12 +18,12 @@ export const CHROMIUM_ARGS = [
 export const FAKE_CAMERA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 
 /**
- * Spawn `cmd args` and resolve `{ child, url }` once it prints `listening on <url>` (the
+ * Spawn `cmd args` (in `env`, default this process's) and resolve `{ child, url }` once it prints `listening on <url>` (the
  * endpoint's and scripts/serve-static.mjs's startup line); reject if it exits or takes
  * over 30 s, with what it printed.
  */
-export function startListening(cmd, args, { cwd, name = 'server' } = {}) {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startListening(cmd, args, { cwd, name = 'server', env } = {}) {
+  const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s:\n${output}`)), 30_000);
