@@ -176,10 +176,6 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send {
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let server = Server::bind(config).await?;
     let shutdown = shutdown_signal();
-    let config = server.state().config();
-    if !server.local_addr().ip().is_loopback() && config.token == Config::default().token {
-        log_line("warning: listening beyond loopback with the default dev token; set --token");
-    }
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "listening on http://{}", server.local_addr())
