@@ -103,7 +103,8 @@ test('a server that exposes no headers: the Media id comes from the identifier s
   assert.equal(media.length, 1, 'stored once');
   assert.equal(created.id, media[0].id, 'the element reports the id the server gave');
   assert.equal(created.reconciled, true, 'found by the search, as the Location could not be read');
-  await widget.getByText(`Uploaded as Media ${created.id}`).waitFor();
+  // exact: the polite live region also says "Photo 1 uploaded as Media …" for a moment.
+  await widget.getByText(`Uploaded as Media ${created.id}`, { exact: true }).waitFor();
 });
 
 test('a server that exposes Location only: the create answers directly; a 503 whose Retry-After is hidden is retried', async (t) => {
