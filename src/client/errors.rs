@@ -36,6 +36,19 @@ pub enum ClientError {
     /// the expected resource…).
     #[error("{status} invalid-response: {text}")]
     InvalidResponse { status: u16, text: String },
+
+    /// The server redirected the create elsewhere (`to`: the origin and path the answer
+    /// came from; `status`: its status). Never a create, and never to be sent again.
+    #[error("{status} redirected: {}", redirected_text(.to))]
+    Redirected { status: u16, to: String },
+}
+
+fn redirected_text(to: &str) -> String {
+    format!(
+        "The server redirected the upload to {to}. A photo is sent only to the FHIR base URL \
+         itself, so the upload stopped here; if the server moved (http to https, a new path), \
+         set the base URL to its new address."
+    )
 }
 
 impl ClientError {
@@ -69,9 +82,9 @@ impl ClientError {
     /// HTTP status; 0 when there was no answer (and for option errors, which never left).
     pub fn status(&self) -> u16 {
         match self {
-            ClientError::Status { status, .. } | ClientError::InvalidResponse { status, .. } => {
-                *status
-            }
+            ClientError::Status { status, .. }
+            | ClientError::InvalidResponse { status, .. }
+            | ClientError::Redirected { status, .. } => *status,
             ClientError::InvalidOptions(_) | ClientError::Network { .. } => 0,
         }
     }
@@ -82,6 +95,7 @@ impl ClientError {
             ClientError::Status { code, .. } => code,
             ClientError::Network { .. } => "network",
             ClientError::InvalidResponse { .. } => "invalid-response",
+            ClientError::Redirected { .. } => "redirected",
             ClientError::InvalidOptions(e) => e.code(),
         }
     }
@@ -92,6 +106,7 @@ impl ClientError {
             ClientError::Status { text, .. }
             | ClientError::Network { text }
             | ClientError::InvalidResponse { text, .. } => text.clone(),
+            ClientError::Redirected { to, .. } => redirected_text(to),
             ClientError::InvalidOptions(e) => e.to_string(),
         }
     }
@@ -181,6 +196,22 @@ pub fn status_meaning(status: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_redirected_create_names_where_it_went_and_is_final_text() {
+        let e = ClientError::Redirected {
+            status: 201,
+            to: "https://storage.example/bucket".into(),
+        };
+        assert_eq!((e.status(), e.code()), (201, "redirected"));
+        assert!(e
+            .text()
+            .contains("redirected the upload to https://storage.example/bucket"));
+        assert!(e
+            .to_string()
+            .starts_with("201 redirected: The server redirected"));
+        assert_eq!(e.retry_after_ms(), None);
+    }
 
     #[test]
     fn network_failures_are_status_0_code_network() {

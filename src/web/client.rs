@@ -241,6 +241,9 @@ impl Inner {
                 Outcome::Answered(a) => a,
                 Outcome::Failed(detail) => return Err(ClientError::network(&detail).into()),
                 Outcome::Aborted(reason) => return Err(Failure::Js(reason)),
+                Outcome::Redirected { status, to } => {
+                    return Err(ClientError::Redirected { status, to }.into())
+                }
             };
             if answer.status == 401 && self.retry_after_401(refresh) {
                 refresh = true;

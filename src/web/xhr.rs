@@ -1,6 +1,13 @@
 //! `POST` through XMLHttpRequest, because fetch cannot report upload progress. Reports
 //! `xhr.upload` progress, stops on the caller's AbortSignal, and hands back the status,
 //! body text, `Location` and `Retry-After` for `client::response` to judge.
+//!
+//! XMLHttpRequest follows redirects and cannot be told not to. The browser drops the
+//! `Authorization` header when a redirect leaves the origin (Fetch: "CORS non-wildcard
+//! request-header"), so the token never goes along; a 307/308 re-sends the body, though,
+//! if the new origin's CORS preflight allows it. What we can do, we do: an answer that
+//! came from another URL than the one posted to is [`Outcome::Redirected`], never a
+//! create, and the caller does not send it again.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -9,7 +16,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, ProgressEvent, XmlHttpRequest};
+use web_sys::{Blob, ProgressEvent, Url, XmlHttpRequest};
 
 use super::abort::{race, AbortWatch};
 use crate::client::headers;
@@ -27,6 +34,13 @@ pub enum Outcome {
     Failed(String),
     /// The signal fired; carries its reason.
     Aborted(JsValue),
+    /// The answer came from another URL: the server redirected the POST. Carries the final
+    /// status and the origin and path it came from (never the query: a presigned URL's
+    /// signature stays out of error texts and logs).
+    Redirected {
+        status: u16,
+        to: String,
+    },
 }
 
 /// Send `body` as JSON. `on_progress(loaded, total)` gets the upload bytes, increasing,
@@ -73,6 +87,9 @@ pub async fn post_json(
     if status == 0 {
         return Outcome::Failed(String::new());
     }
+    if let Some(to) = redirected(url, &xhr.response_url()) {
+        return Outcome::Redirected { status, to };
+    }
     // The whole list, not one header by name: see `client::headers`.
     let all_headers = xhr.get_all_response_headers().unwrap_or_default();
     Outcome::Answered(Answer {
@@ -81,6 +98,14 @@ pub async fn post_json(
         location: headers::find(&all_headers, "Location"),
         retry_after: headers::find(&all_headers, "Retry-After"),
     })
+}
+
+/// Where the answer came from (origin and path) when that is not `url`, both as the
+/// browser serializes them.
+fn redirected(url: &str, response_url: &str) -> Option<String> {
+    let sent = Url::new(url).ok()?;
+    let answered = Url::new(response_url).ok()?;
+    (sent.href() != answered.href()).then(|| answered.origin() + &answered.pathname())
 }
 
 fn open(url: &str, authorization: &str) -> Result<XmlHttpRequest, JsValue> {

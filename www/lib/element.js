@@ -318,6 +318,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     }
     if (err instanceof FhirError) {
       if (err.status === 0) return this.#t['error.network'];
+      if (err.code === 'redirected') return this.#t['error.redirected'];
       return this.#say('error.http', { status: err.status, text: err.text || err.message });
     }
     return String(err?.message ?? err);

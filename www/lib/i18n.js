@@ -75,6 +75,7 @@ const en = {
   'error.heic-not-decodable': 'This HEIC photo cannot be converted in this browser; choose JPEG or PNG.',
   'error.invalid-options': 'The widget is misconfigured: {message}',
   'error.network': 'The server could not be reached.',
+  'error.redirected': 'The server sent the photo on to another address, so the upload was stopped. Ask your administrator to check the server address.',
   'error.http': 'The server refused the upload ({status}): {text}',
 };
 
@@ -152,6 +153,7 @@ const es = {
   'error.heic-not-decodable': 'Esta foto HEIC no se puede convertir en este navegador; elija JPEG o PNG.',
   'error.invalid-options': 'El widget está mal configurado: {message}',
   'error.network': 'No se pudo contactar con el servidor.',
+  'error.redirected': 'El servidor desvió la foto a otra dirección, así que se detuvo el envío. Pida a su administrador que revise la dirección del servidor.',
   'error.http': 'El servidor rechazó la subida ({status}): {text}',
 };
 

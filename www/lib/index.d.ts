@@ -192,7 +192,8 @@ export interface MediaPage {
 /**
  * The Canvas FHIR Media API. Creates on one encounter are serialized within a client
  * (Canvas refuses concurrent creates on one encounter). Failed requests reject with a
- * `FhirError` (status 0, code 'network' when there was no answer); bad arguments with a
+ * `FhirError` (status 0, code 'network' when there was no answer; code 'redirected' when
+ * the server redirected a create, which is never sent again); bad arguments with a
  * `MediaError` 'invalid-options' naming the field.
  */
 /**

@@ -21,6 +21,8 @@ function failure(err) {
     out.status = err.status;
     out.text = err.text || err.message;
     if (Number.isFinite(err.retryAfterMs)) out.retryAfterMs = err.retryAfterMs;
+    // A redirected create is stopped on our side, never sent again: as final as a 400.
+    if (err.code === 'redirected') out.status = 400;
   } else if (err instanceof MediaError) {
     // Refused on our side before anything was sent: as final as a 400 from the server.
     out.status = 400;
