@@ -21,7 +21,8 @@ pub struct Answer {
     pub retry_after: Option<String>,
 }
 
-pub enum Outcome {
+/// How a POST ended.
+pub enum PostOutcome {
     Answered(Answer),
     /// No answer (the browser gives no detail for network and CORS failures).
     Failed(String),
@@ -37,10 +38,10 @@ pub async fn post_json(
     body: &Blob,
     on_progress: Option<&Function>,
     abort: Option<&AbortWatch>,
-) -> Outcome {
+) -> PostOutcome {
     let xhr = match open(url, authorization) {
         Ok(xhr) => xhr,
-        Err(e) => return Outcome::Failed(super::js::error_message(&e)),
+        Err(e) => return PostOutcome::Failed(super::js::error_message(&e)),
     };
     let mut resolve: Option<Function> = None;
     let done = Promise::new(&mut |res, _| resolve = Some(res));
@@ -59,23 +60,23 @@ pub async fn post_json(
     }
     if let Err(e) = xhr.send_with_opt_blob(Some(body)) {
         detach(&xhr, upload.as_ref());
-        return Outcome::Failed(super::js::error_message(&e));
+        return PostOutcome::Failed(super::js::error_message(&e));
     }
     let finished = race(abort, JsFuture::from(done)).await;
     if let Err(reason) = finished {
         // Fires loadend into the still-attached handler, which is harmless.
         let _ = xhr.abort();
         detach(&xhr, upload.as_ref());
-        return Outcome::Aborted(reason);
+        return PostOutcome::Aborted(reason);
     }
     detach(&xhr, upload.as_ref());
     let status = xhr.status().unwrap_or(0);
     if status == 0 {
-        return Outcome::Failed(String::new());
+        return PostOutcome::Failed(String::new());
     }
     // The whole list, not one header by name: see `client::headers`.
     let all_headers = xhr.get_all_response_headers().unwrap_or_default();
-    Outcome::Answered(Answer {
+    PostOutcome::Answered(Answer {
         status,
         body: xhr.response_text().ok().flatten().unwrap_or_default(),
         location: headers::find(&all_headers, "Location"),
