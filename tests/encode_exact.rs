@@ -2,7 +2,7 @@
 //! code (jpeg-encoder's own); on wasm32 with simd128 (`cargo test --target
 //! wasm32-unknown-unknown --test encode_exact`, in Node) it runs our SIMD128 colour
 //! conversion and vendor/jpeg-encoder's SIMD128 DCT and quantisation. Both must match
-//! the hashes below, which were taken from the scalar path before any SIMD existed.
+//! the hashes below, which are the scalar path's: the SIMD code must not change a byte.
 
 use fhir_media_capture::pipeline::encode::{jpeg, ycbcr_row, JpegStyle, ScalePath};
 use fhir_media_capture::pipeline::raster::Raster;
@@ -96,7 +96,7 @@ fn baseline_jpeg_bytes_match_the_scalar_encoder() {
     assert_eq!(digests(false), EXPECTED_BASELINE);
 }
 
-/// Taken from the scalar encoder (native), progressive (the default since
+/// The scalar encoder's (native), progressive (the default; the scan script is
 /// vendor/jpeg-encoder/src/progression.rs, whose own test checks that these files decode
 /// to the baseline ones' pixels).
 const EXPECTED: [&str; 5] = [
@@ -107,11 +107,9 @@ const EXPECTED: [&str; 5] = [
     "08384829d8826f7e",
 ];
 
-/// `progressive: false`, `ScalePath::Resampled` (luma scale 0.97, the one scale before
-/// there was one per path). Regenerated deliberately when `encode::jpeg` took the finer luma
-/// scale and the AC dead zone (bench/sweep.mjs); before that (Annex K at libjpeg's scale,
-/// rounding to nearest, jpeg-encoder 0.7.1 unmodified) they were 1824e03d02ce4368,
-/// e95efab4f5abf55f, 4e1d68007fedb8fa, ceb69d24a2d14caa, d3952cc7e8e9d54b.
+/// `progressive: false`, `ScalePath::Resampled` (luma scale 0.97), with the AC dead zone.
+/// Both lists change only with a deliberate change of the encoder's output (its tables,
+/// its rounding, measured with bench/sweep.mjs), and are regenerated with it.
 const EXPECTED_BASELINE: [&str; 5] = [
     "dc469f9217bdfaed",
     "1c1ca9eafebc13dc",

@@ -1,5 +1,5 @@
 //! Differential test of our EXIF Orientation reader (src/pipeline/orient.rs) against
-//! kamadak-exif, which the product used before: on the shared photos, on synthetic files
+//! kamadak-exif, the reference it must agree with: on the shared photos, on synthetic files
 //! for every orientation, byte order and container, and on deterministic mutations and
 //! truncations of real headers. Where kamadak-exif fails we must say 1; where it finds a
 //! value in 1..=8 we must find the same one. The deliberate differences (see orient.rs)
