@@ -7,6 +7,9 @@
 use fhir_media_capture::pipeline::encode::{jpeg, ycbcr_row, JpegStyle, ScalePath};
 use fhir_media_capture::pipeline::raster::Raster;
 use jpeg_encoder::rgb_to_ycbcr;
+use support::XorShift;
+
+mod support;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -20,23 +23,11 @@ fn fnv(hash: u64, bytes: &[u8]) -> u64 {
 
 const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// Deterministic xorshift bytes.
-struct Noise(u32);
-
-impl Noise {
-    fn next(&mut self) -> u8 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        (self.0 >> 24) as u8
-    }
-}
-
 /// Rasters that reach every DCT and quantiser range: white noise (large AC
 /// coefficients), smooth gradients with a little noise, saturated hard edges, and sizes
 /// that are not multiples of 16 (edge padding) or 16 pixels (SIMD tails).
 fn rasters() -> Vec<Raster> {
-    let mut noise = Noise(0x1234_5678);
+    let mut noise = XorShift(0x1234_5678);
     let mut out = Vec::new();
     let mut make = |w: u32, h: u32, channels: usize, f: &mut dyn FnMut(u32, u32, usize) -> u8| {
         let mut data = Vec::with_capacity((w * h) as usize * channels);
@@ -49,10 +40,10 @@ fn rasters() -> Vec<Raster> {
         }
         out.push(Raster::new(w, h, channels, data).expect("raster"));
     };
-    make(203, 157, 3, &mut |_, _, _| noise.next());
+    make(203, 157, 3, &mut |_, _, _| noise.byte());
     make(320, 240, 3, &mut |x, y, c| {
         let v = (x * (c as u32 + 1) + y * 2) as u8;
-        v.wrapping_add(noise.next() >> 5)
+        v.wrapping_add(noise.byte() >> 5)
     });
     make(67, 45, 4, &mut |x, y, c| {
         if ((x / 3) + (y / 5) + c as u32).is_multiple_of(2) {

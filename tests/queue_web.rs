@@ -10,19 +10,12 @@ use wasm_bindgen_test::*;
 
 #[path = "support/js.rs"]
 mod js;
-use js::get;
+use js::{get, stringify};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn js(json: &str) -> JsValue {
     JSON::parse(json).expect("json")
-}
-
-fn stringify(v: &JsValue) -> String {
-    JSON::stringify(v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
 }
 
 fn core(options: &str) -> QueueCore {
