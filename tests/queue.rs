@@ -598,64 +598,29 @@ fn queue_options_get_defaults_and_are_checked_naming_the_option() {
         (config.backoff.max_delay_ms, config.seed),
         (400_000.0, u64::MAX)
     );
+    let with = |set: fn(&mut QueueOptions)| {
+        let mut options = QueueOptions::default();
+        set(&mut options);
+        options
+    };
     let refused = [
-        (
-            "maxParallel",
-            QueueOptions {
-                max_parallel: Some(0),
-                ..QueueOptions::default()
-            },
-        ),
-        (
-            "maxAttempts",
-            QueueOptions {
-                max_attempts: Some(0),
-                ..QueueOptions::default()
-            },
-        ),
+        ("maxParallel", with(|o| o.max_parallel = Some(0))),
+        ("maxAttempts", with(|o| o.max_attempts = Some(0))),
+        ("baseDelayMs", with(|o| o.base_delay_ms = Some(-1.0))),
         (
             "baseDelayMs",
-            QueueOptions {
-                base_delay_ms: Some(-1.0),
-                ..QueueOptions::default()
-            },
+            with(|o| o.base_delay_ms = Some(f64::INFINITY)),
         ),
-        (
-            "baseDelayMs",
-            QueueOptions {
-                base_delay_ms: Some(f64::INFINITY),
-                ..QueueOptions::default()
-            },
-        ),
+        ("maxDelayMs", with(|o| o.max_delay_ms = Some(f64::NAN))),
         (
             "maxDelayMs",
-            QueueOptions {
-                base_delay_ms: Some(10.0),
-                max_delay_ms: Some(5.0),
-                ..QueueOptions::default()
-            },
-        ),
-        (
-            "maxDelayMs",
-            QueueOptions {
-                max_delay_ms: Some(f64::NAN),
-                ..QueueOptions::default()
-            },
+            with(|o| (o.base_delay_ms, o.max_delay_ms) = (Some(10.0), Some(5.0))),
         ),
         (
             "reconcileDelayMs",
-            QueueOptions {
-                reconcile_delay_ms: Some(-0.5),
-                ..QueueOptions::default()
-            },
+            with(|o| o.reconcile_delay_ms = Some(-0.5)),
         ),
-        (
-            "seed",
-            QueueOptions {
-                seed: Some(f64::NAN),
-                ..QueueOptions::default()
-            },
-        ),
+        ("seed", with(|o| o.seed = Some(f64::NAN))),
     ];
     for (field, options) in refused {
         match options.clone().validate(7) {
