@@ -1,9 +1,11 @@
-//! The pipeline's one error type. Each variant maps to a stable `code` string that the
-//! JS `MediaError` carries; the `Display` text is written for the person holding the phone.
+//! The crate's error type for the pipeline, the options and the upload queue. Each
+//! variant maps to a stable `code` string that the JS `MediaError` carries; the `Display`
+//! text is written for the person holding the phone, except a queue misuse's, which
+//! only a developer sees.
 
 use std::fmt;
 
-/// Why a photo could not be prepared.
+/// Why a photo could not be prepared, or a call was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MediaError {
     #[error("This file is not an image we can read ({detail}). Choose a JPEG, PNG, HEIC, WebP, GIF, BMP or TIFF photo.")]
@@ -23,6 +25,11 @@ pub enum MediaError {
 
     #[error("Invalid option `{field}`: {reason}")]
     InvalidOptions { field: String, reason: String },
+
+    /// An upload-queue call its item's state does not allow (a driver's bug, not bad
+    /// input): settling an item that was not polled, retrying one that has not failed.
+    #[error("Upload queue: item {id:?} {rule}")]
+    QueueMisuse { id: String, rule: String },
 }
 
 impl MediaError {
@@ -35,6 +42,7 @@ impl MediaError {
             MediaError::TooManyPixels { .. } => "too-many-pixels",
             MediaError::HeicNotDecodable => "heic-not-decodable",
             MediaError::InvalidOptions { .. } => "invalid-options",
+            MediaError::QueueMisuse { .. } => "queue-misuse",
         }
     }
 

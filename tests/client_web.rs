@@ -26,7 +26,7 @@ use wasm_bindgen_test::*;
 
 #[path = "support/js.rs"]
 mod js;
-use js::get;
+use js::{get, num, show, small_jpeg, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -51,27 +51,6 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}-{}-{r}", js_sys::Date::now() as u64)
 }
 
-fn text(v: &JsValue, path: &str) -> String {
-    get(v, path)
-        .as_string()
-        .unwrap_or_else(|| panic!("{path} is not a string in {}", show(v)))
-}
-
-fn num(v: &JsValue, path: &str) -> f64 {
-    get(v, path)
-        .as_f64()
-        .unwrap_or_else(|| panic!("{path} is not a number in {}", show(v)))
-}
-
-fn show(v: &JsValue) -> String {
-    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
-        return format!("{}: {}", String::from(e.name()), String::from(e.message()));
-    }
-    JSON::stringify(v)
-        .map(String::from)
-        .unwrap_or_else(|_| format!("{v:?}"))
-}
-
 fn client_with(base: &str, token: &JsValue) -> MediaClient {
     let options = Object::new();
     Reflect::set(&options, &"baseUrl".into(), &base.into()).expect("set");
@@ -81,19 +60,6 @@ fn client_with(base: &str, token: &JsValue) -> MediaClient {
 
 fn client(base: &str) -> MediaClient {
     client_with(base, &TOKEN.into())
-}
-
-/// A small real JPEG, made here so the test needs no files.
-fn jpeg(seed: u8) -> Vec<u8> {
-    let (w, h) = (24u16, 16u16);
-    let px: Vec<u8> = (0..w as usize * h as usize)
-        .flat_map(|i| [(i % 251) as u8, seed, 160])
-        .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 90)
-        .encode(&px, w, h, jpeg_encoder::ColorType::Rgb)
-        .expect("encode");
-    out
 }
 
 fn media(patient: &str, encounter: Option<&str>, bytes: &[u8]) -> JsValue {
@@ -182,7 +148,7 @@ async fn create_read_search_in_pages_and_fetch_the_bytes() {
     let Some(base) = endpoint() else { return };
     let client = client(&format!("{base}/"));
     let patient = unique("pages");
-    let first_bytes = jpeg(1);
+    let first_bytes = small_jpeg(24, 16, 1);
     let first = media(&patient, None, &first_bytes);
     let c = done(client.create(first.clone(), JsValue::UNDEFINED))
         .await
@@ -191,7 +157,7 @@ async fn create_read_search_in_pages_and_fetch_the_bytes() {
     assert_eq!(text(&c, "location"), format!("{base}/Media/{id}"));
     let mut ids = vec![id.clone()];
     for i in 1..25u8 {
-        ids.push(created(&client, &media(&patient, None, &jpeg(i + 1))).await);
+        ids.push(created(&client, &media(&patient, None, &small_jpeg(24, 16, i + 1))).await);
     }
 
     let read = done(client.read(id.clone().into()))
@@ -299,9 +265,12 @@ async fn a_401_asks_the_token_function_again_and_retries_once() {
 
     let t = token_fn(&["stale-token", TOKEN], false);
     let client = client_with(base, &t.f.clone().into());
-    let c = done(client.create(media(&patient, None, &jpeg(3)), JsValue::UNDEFINED))
-        .await
-        .unwrap_or_else(|e| panic!("create after refresh: {}", show(&e)));
+    let c = done(client.create(
+        media(&patient, None, &small_jpeg(24, 16, 3)),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("create after refresh: {}", show(&e)));
     assert_eq!(
         *t.calls.borrow(),
         [false, true],
@@ -376,7 +345,10 @@ async fn every_reachable_error_status_is_a_fhir_error_with_the_servers_text() {
 
     let read_only = client_with(base, &READ_ONLY_TOKEN.into());
     fhir_error(
-        read_only.create(media(&patient, None, &jpeg(4)), JsValue::UNDEFINED),
+        read_only.create(
+            media(&patient, None, &small_jpeg(24, 16, 4)),
+            JsValue::UNDEFINED,
+        ),
         403,
         "forbidden",
     )
@@ -386,13 +358,13 @@ async fn every_reachable_error_status_is_a_fhir_error_with_the_servers_text() {
     assert_eq!(text(&e, "text"), "Unknown Media resource 'no-such-media'");
 
     // Over the endpoint's 30 MB default body limit.
-    let huge = media(&patient, None, &jpeg(5));
+    let huge = media(&patient, None, &small_jpeg(24, 16, 5));
     let content = get(&huge, "content");
     let data = js_sys::JsString::from("A").repeat(30_000_004);
     Reflect::set(&content, &"data".into(), &data).expect("set");
     fhir_error(client.create(huge, JsValue::UNDEFINED), 413, "too-long").await;
 
-    let wrong_status = media(&patient, None, &jpeg(6));
+    let wrong_status = media(&patient, None, &small_jpeg(24, 16, 6));
     Reflect::set(&wrong_status, &"status".into(), &"preliminary".into()).expect("set");
     fhir_error(
         client.create(wrong_status, JsValue::UNDEFINED),
@@ -405,7 +377,10 @@ async fn every_reachable_error_status_is_a_fhir_error_with_the_servers_text() {
     let nowhere = client_with("http://127.0.0.1:9", &TOKEN.into());
     fhir_error(nowhere.read("abc".into()), 0, "network").await;
     fhir_error(
-        nowhere.create(media(&patient, None, &jpeg(7)), JsValue::UNDEFINED),
+        nowhere.create(
+            media(&patient, None, &small_jpeg(24, 16, 7)),
+            JsValue::UNDEFINED,
+        ),
         0,
         "network",
     )
@@ -433,7 +408,7 @@ async fn upload_progress_climbs_to_the_total() {
     let client = client(base);
     // A real JPEG with 3 MB after its end: still a JPEG to the server, big enough to be
     // sent in several chunks.
-    let mut bytes = jpeg(8);
+    let mut bytes = small_jpeg(24, 16, 8);
     bytes.extend((0..3_000_000u32).map(|i| (i % 251) as u8));
     let resource = media(&unique("progress"), None, &bytes);
     let body_len = String::from(JSON::stringify(&resource).expect("json")).len() as f64;
@@ -488,7 +463,7 @@ async fn abort_rejects_with_the_signals_reason() {
     let early = abort_controller();
     early.abort();
     let err = done(client.create(
-        media(&patient, None, &jpeg(9)),
+        media(&patient, None, &small_jpeg(24, 16, 9)),
         with_signal(&early.signal()),
     ))
     .await
@@ -507,11 +482,11 @@ async fn abort_rejects_with_the_signals_reason() {
     let first = abort_controller();
     let queued = abort_controller();
     let in_flight = client.create(
-        media(&patient, Some(&encounter), &jpeg(10)),
+        media(&patient, Some(&encounter), &small_jpeg(24, 16, 10)),
         with_signal(&first.signal()),
     );
     let waiting = client.create(
-        media(&patient, Some(&encounter), &jpeg(11)),
+        media(&patient, Some(&encounter), &small_jpeg(24, 16, 11)),
         with_signal(&queued.signal()),
     );
     sleep(200).await;
@@ -537,7 +512,11 @@ async fn abort_rejects_with_the_signals_reason() {
     // first: it may not have noticed the disconnect yet and would still hold Canvas's
     // one-create-per-encounter slot (a 422 that says nothing about the client).
     sleep(1600).await;
-    created(&client, &media(&patient, Some(&encounter), &jpeg(12))).await;
+    created(
+        &client,
+        &media(&patient, Some(&encounter), &small_jpeg(24, 16, 12)),
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]
@@ -558,14 +537,17 @@ async fn creates_on_one_encounter_never_overlap() {
     .await;
     let started = js_sys::Date::now();
     let a = client.create(
-        media(&patient, Some(&encounter), &jpeg(13)),
+        media(&patient, Some(&encounter), &small_jpeg(24, 16, 13)),
         JsValue::UNDEFINED,
     );
     let b = client.create(
-        media(&patient, Some(&encounter), &jpeg(14)),
+        media(&patient, Some(&encounter), &small_jpeg(24, 16, 14)),
         JsValue::UNDEFINED,
     );
-    let c = client.create(media(&patient, Some(&other), &jpeg(15)), JsValue::UNDEFINED);
+    let c = client.create(
+        media(&patient, Some(&other), &small_jpeg(24, 16, 15)),
+        JsValue::UNDEFINED,
+    );
     let results = [done(a).await, done(b).await, done(c).await];
     let elapsed = js_sys::Date::now() - started;
     clear_faults(base).await;

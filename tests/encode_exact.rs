@@ -2,11 +2,14 @@
 //! code (jpeg-encoder's own); on wasm32 with simd128 (`cargo test --target
 //! wasm32-unknown-unknown --test encode_exact`, in Node) it runs our SIMD128 colour
 //! conversion and vendor/jpeg-encoder's SIMD128 DCT and quantisation. Both must match
-//! the hashes below, which were taken from the scalar path before any SIMD existed.
+//! the hashes below, which are the scalar path's: the SIMD code must not change a byte.
 
 use fhir_media_capture::pipeline::encode::{jpeg, ycbcr_row, JpegStyle, ScalePath};
 use fhir_media_capture::pipeline::raster::Raster;
 use jpeg_encoder::rgb_to_ycbcr;
+use support::XorShift;
+
+mod support;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -20,23 +23,11 @@ fn fnv(hash: u64, bytes: &[u8]) -> u64 {
 
 const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// Deterministic xorshift bytes.
-struct Noise(u32);
-
-impl Noise {
-    fn next(&mut self) -> u8 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        (self.0 >> 24) as u8
-    }
-}
-
 /// Rasters that reach every DCT and quantiser range: white noise (large AC
 /// coefficients), smooth gradients with a little noise, saturated hard edges, and sizes
 /// that are not multiples of 16 (edge padding) or 16 pixels (SIMD tails).
 fn rasters() -> Vec<Raster> {
-    let mut noise = Noise(0x1234_5678);
+    let mut noise = XorShift(0x1234_5678);
     let mut out = Vec::new();
     let mut make = |w: u32, h: u32, channels: usize, f: &mut dyn FnMut(u32, u32, usize) -> u8| {
         let mut data = Vec::with_capacity((w * h) as usize * channels);
@@ -49,10 +40,10 @@ fn rasters() -> Vec<Raster> {
         }
         out.push(Raster::new(w, h, channels, data).expect("raster"));
     };
-    make(203, 157, 3, &mut |_, _, _| noise.next());
+    make(203, 157, 3, &mut |_, _, _| noise.byte());
     make(320, 240, 3, &mut |x, y, c| {
         let v = (x * (c as u32 + 1) + y * 2) as u8;
-        v.wrapping_add(noise.next() >> 5)
+        v.wrapping_add(noise.byte() >> 5)
     });
     make(67, 45, 4, &mut |x, y, c| {
         if ((x / 3) + (y / 5) + c as u32).is_multiple_of(2) {
@@ -96,7 +87,7 @@ fn baseline_jpeg_bytes_match_the_scalar_encoder() {
     assert_eq!(digests(false), EXPECTED_BASELINE);
 }
 
-/// Taken from the scalar encoder (native), progressive (the default since
+/// The scalar encoder's (native), progressive (the default; the scan script is
 /// vendor/jpeg-encoder/src/progression.rs, whose own test checks that these files decode
 /// to the baseline ones' pixels).
 const EXPECTED: [&str; 5] = [
@@ -107,11 +98,9 @@ const EXPECTED: [&str; 5] = [
     "08384829d8826f7e",
 ];
 
-/// `progressive: false`, `ScalePath::Resampled` (luma scale 0.97, the one scale before
-/// there was one per path). Regenerated deliberately when `encode::jpeg` took the finer luma
-/// scale and the AC dead zone (bench/sweep.mjs); before that (Annex K at libjpeg's scale,
-/// rounding to nearest, jpeg-encoder 0.7.1 unmodified) they were 1824e03d02ce4368,
-/// e95efab4f5abf55f, 4e1d68007fedb8fa, ceb69d24a2d14caa, d3952cc7e8e9d54b.
+/// `progressive: false`, `ScalePath::Resampled` (luma scale 0.97), with the AC dead zone.
+/// Both lists change only with a deliberate change of the encoder's output (its tables,
+/// its rounding, measured with bench/sweep.mjs), and are regenerated with it.
 const EXPECTED_BASELINE: [&str; 5] = [
     "dc469f9217bdfaed",
     "1c1ca9eafebc13dc",

@@ -1,6 +1,6 @@
-//! The hand-written JSON reading of the FHIR types (`fhir::json`): what serde's derive
-//! did before (required fields, types, `null`, unknown fields kept) and clear errors that
-//! say where. Every Canvas example Media must round-trip to the same JSON.
+//! The hand-written JSON reading of the FHIR types (`fhir::json`): serde's default rules
+//! (required fields, types, `null`, unknown fields kept) and clear errors that say
+//! where. Every Canvas example Media must round-trip to the same JSON.
 
 use std::fs;
 

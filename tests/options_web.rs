@@ -62,7 +62,7 @@ async fn js_values() {
         u64_msg,
     )
     .await;
-    // A BigInt is an exact whole number (serde-wasm-bindgen took it for u64 options too).
+    // A BigInt is an exact whole number, so a u64 option takes it.
     accepted(with("maxBytes", js_sys::BigInt::from(5000u64).into())).await;
     refused(
         with("quality", f64::NAN.into()),
@@ -70,14 +70,14 @@ async fn js_values() {
         "must be a number greater than 0 and at most 1",
     )
     .await;
-    // A String object is not a string (neither was it for serde-wasm-bindgen).
+    // A String object is not a string: only primitives are.
     let string_ctor: js_sys::Function = Reflect::get(&js_sys::global(), &"String".into())
         .unwrap()
         .into();
     let boxed = Reflect::construct(&string_ctor, &js_sys::Array::of1(&"png".into())).unwrap();
     assert!(boxed.is_object(), "new String('png') is an object");
     refused(with("format", boxed), "format", "must be a string").await;
-    // Any iterable serves as the notes list, as it did.
+    // Any iterable serves as the notes list.
     let set = js_sys::Set::new(&JsValue::UNDEFINED);
     set.add(&JsValue::from_str("a"));
     accepted(with("notes", set.into())).await;

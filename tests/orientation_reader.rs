@@ -1,5 +1,5 @@
 //! Differential test of our EXIF Orientation reader (src/pipeline/orient.rs) against
-//! kamadak-exif, which the product used before: on the shared photos, on synthetic files
+//! kamadak-exif, the reference it must agree with: on the shared photos, on synthetic files
 //! for every orientation, byte order and container, and on deterministic mutations and
 //! truncations of real headers. Where kamadak-exif fails we must say 1; where it finds a
 //! value in 1..=8 we must find the same one. The deliberate differences (see orient.rs)
@@ -11,8 +11,9 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use fhir_media_capture::pipeline::orient::read_orientation;
+use support::{push_chunk, XorShift};
 
-/// What the product read with kamadak-exif: the Orientation of IFD0, 1 when the EXIF is
+/// What kamadak-exif reads: the Orientation of IFD0, 1 when the EXIF is
 /// missing, broken or the value out of range.
 fn kamadak(bytes: &[u8]) -> u8 {
     let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
@@ -187,18 +188,11 @@ fn jpeg(tiff: &[u8]) -> Vec<u8> {
     j
 }
 
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    out.extend_from_slice(&[0; 4]); // CRC: neither reader checks it
-}
-
 fn png(tiff: &[u8]) -> Vec<u8> {
     let mut p = b"\x89PNG\r\n\x1a\n".to_vec();
-    png_chunk(&mut p, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
-    png_chunk(&mut p, b"eXIf", tiff);
-    png_chunk(&mut p, b"IEND", &[]);
+    push_chunk(&mut p, b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+    push_chunk(&mut p, b"eXIf", tiff);
+    push_chunk(&mut p, b"IEND", &[]);
     p
 }
 
@@ -288,7 +282,7 @@ fn out_of_range_and_odd_values_give_1() {
         assert_eq!(read_orientation(&jpeg(&t)), 1, "{o}");
         assert_eq!(kamadak(&jpeg(&t)), 1, "{o}");
     }
-    // SSHORT is not an unsigned type: kamadak-exif ignored it, so do we.
+    // SSHORT is not an unsigned type: kamadak-exif ignores it, so do we.
     let t = tiff(false, 6, 8);
     assert_eq!(read_orientation(&jpeg(&t)), 1);
     assert_eq!(kamadak(&jpeg(&t)), 1);
@@ -306,7 +300,7 @@ fn out_of_range_and_odd_values_give_1() {
 
 #[test]
 fn exif_after_the_first_sos_is_not_read() {
-    // kamadak-exif scanned through the image data; we stop at SOS (documented).
+    // kamadak-exif scans through the image data; we stop at SOS (documented).
     let t = tiff(true, 6, 3);
     let j = jpeg(&t);
     let app1 = 2 + 18;
@@ -320,21 +314,6 @@ fn exif_after_the_first_sos_is_not_read() {
     assert!(jpeg_exif_after_sos(&late));
 }
 
-/// xorshift64*: deterministic mutations without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Where the TIFF structure starts (after "Exif\0\0"), to aim most mutations at it.
 fn tiff_start(b: &[u8]) -> usize {
     b.windows(6)
@@ -342,7 +321,7 @@ fn tiff_start(b: &[u8]) -> usize {
         .map_or(0, |p| p + 6)
 }
 
-fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
+fn mutate(rng: &mut XorShift, base: &[u8]) -> Vec<u8> {
     let mut m = base.to_vec();
     let start = tiff_start(base);
     match rng.below(4) {
@@ -362,7 +341,7 @@ fn mutate(rng: &mut Rng, base: &[u8]) -> Vec<u8> {
                     0 => 0,
                     1 => 0xFF,
                     2 => rng.below(13) as u8,
-                    _ => rng.next() as u8,
+                    _ => rng.byte(),
                 };
             }
         }
@@ -377,7 +356,7 @@ fn mutations_and_truncations_agree() {
         .map(|(n, b)| (n, b[..b.len().min(64 * 1024)].to_vec()))
         .collect();
     bases.extend(synthetic().into_iter().map(|(n, b, _)| (n, b)));
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = XorShift(0x9E37_79B9);
     let mut tally = Tally::default();
     // Mutants of an oriented file that both readers refuse (they say 1): the error
     // paths are exercised, not only the happy one.
@@ -394,7 +373,7 @@ fn mutations_and_truncations_agree() {
     }
     eprintln!(
         "{} inputs compared; {} with an orientation other than 1; {refused} mutants of \
-         oriented files refused; {} with EXIF after SOS (kamadak-exif read it, we do not)",
+         oriented files refused; {} with EXIF after SOS (kamadak-exif reads it, we do not)",
         tally.checked, tally.found, tally.after_sos
     );
     assert!(tally.checked >= 3_000 && refused >= 500);

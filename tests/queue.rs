@@ -3,10 +3,14 @@
 //! a simulated server with lost answers, throttling and page reloads.
 
 use fhir_media_capture::queue::backoff::Backoff;
+use fhir_media_capture::queue::options::DEFAULT_RECONCILE_DELAY_MS;
 use fhir_media_capture::queue::reconcile::{self, Context, Key, Verdict};
 use fhir_media_capture::queue::rng::Rng;
-use fhir_media_capture::queue::scheduler::DEFAULT_RECONCILE_DELAY_MS;
-use fhir_media_capture::queue::{Command, Config, Item, NewItem, Outcome, Queue, Review, State};
+use fhir_media_capture::queue::{
+    classify, Class, Command, CommandOutcome, Config, Item, NewItem, Queue, QueueOptions, Review,
+    State,
+};
+use fhir_media_capture::MediaError;
 use serde_json::{json, Value};
 
 const PATIENT: &str = "Patient/p1";
@@ -48,16 +52,16 @@ fn ids(commands: &[Command]) -> Vec<String> {
         .collect()
 }
 
-fn http(status: u16) -> Outcome {
-    Outcome::Http {
+fn http(status: u16) -> CommandOutcome {
+    CommandOutcome::Http {
         status,
         text: format!("HTTP {status}"),
         retry_after_ms: None,
     }
 }
 
-fn created(media_id: &str) -> Outcome {
-    Outcome::Created {
+fn created(media_id: &str) -> CommandOutcome {
+    CommandOutcome::Created {
         media_id: media_id.to_string(),
     }
 }
@@ -179,7 +183,7 @@ fn retry_after_is_a_floor_even_above_the_cap() {
     q.poll(0.0);
     q.settle(
         "a",
-        Outcome::Http {
+        CommandOutcome::Http {
             status: 503,
             text: "busy".into(),
             retry_after_ms: Some(120_000.0),
@@ -210,7 +214,7 @@ fn gives_up_after_max_attempts_and_a_manual_retry_reconciles_first() {
         assert_eq!(ids(&q.poll(now)), ["reconcile a"]);
         q.settle(
             "a",
-            Outcome::ReconcileFailed {
+            CommandOutcome::ReconcileFailed {
                 status: 502,
                 text: "bad gateway".into(),
                 retry_after_ms: None,
@@ -272,7 +276,7 @@ fn one_per_encounter_in_add_order_and_no_encounter_runs_free() {
         media("x1", None, "Left forearm", &["Note #1"], "image/jpeg"),
         media("x2", None, "Left forearm", &["Note #1"], "image/jpeg"),
     ];
-    q.settle("b1", Outcome::Reconciled { found }, 2.0)
+    q.settle("b1", CommandOutcome::Reconciled { found }, 2.0)
         .expect("b1");
     assert_eq!(state(&q, "b1"), State::NeedsReview);
     assert_eq!(ids(&q.poll(2.0)), ["create b2"]);
@@ -368,7 +372,7 @@ fn lost_then_not_found(q: &mut Queue, id: &str) -> f64 {
     assert!(q.poll(DEFAULT_RECONCILE_DELAY_MS - 1.0).is_empty());
     let t = DEFAULT_RECONCILE_DELAY_MS;
     assert_eq!(ids(&q.poll(t)), [format!("reconcile {id}")]);
-    q.settle(id, Outcome::Reconciled { found: vec![] }, t)
+    q.settle(id, CommandOutcome::Reconciled { found: vec![] }, t)
         .expect("not found yet");
     assert_eq!(ids(&q.poll(t)), [format!("create {id}")]);
     t
@@ -393,7 +397,7 @@ fn a_late_create_holding_the_encounter_is_searched_for_not_failed_or_sent_again(
         &["Note #1"],
         "image/jpeg",
     )];
-    q.settle("a", Outcome::Reconciled { found }, due)
+    q.settle("a", CommandOutcome::Reconciled { found }, due)
         .expect("found");
     let a = q.item("a").expect("a");
     assert_eq!(
@@ -452,19 +456,19 @@ fn review_send_creates_without_reconciling_and_discard_removes() {
         q.settle("a", http(500), 0.0).expect("500");
         q.poll(1e9);
         let found = vec![media("m", None, "Left forearm", &["Note #1"], "image/jpeg")];
-        q.settle("a", Outcome::Reconciled { found }, 1e9)
+        q.settle("a", CommandOutcome::Reconciled { found }, 1e9)
             .expect("reconciled");
         assert_eq!(state(&q, "a"), State::NeedsReview);
         assert!(
             q.retry("a", 1e9).is_err(),
             "needs-review is resolved, not retried"
         );
-        q.resolve_review("a", action, 1e9).expect("resolve");
+        q.resolve_review("a", action).expect("resolve");
         assert_eq!(ids(&q.poll(1e9)).first().map(String::as_str), expect);
         assert_eq!(q.item("a").is_some(), action == Review::Send);
     }
     let mut q = queue_with(config(), &[("a", None)]);
-    assert!(q.resolve_review("a", Review::Send, 0.0).is_err());
+    assert!(q.resolve_review("a", Review::Send).is_err());
 }
 
 #[test]
@@ -481,9 +485,6 @@ fn remove_is_refused_while_in_flight() {
 #[test]
 fn bad_calls_are_invalid_options_naming_the_field() {
     let mut q = queue_with(config(), &[("a", None)]);
-    let dup = q.add(new_item("a", None), 0.0).expect_err("dup");
-    assert_eq!(dup.code(), "invalid-options");
-    assert!(dup.to_string().contains("`id`"), "{dup}");
     for (field, item) in [
         (
             "patient",
@@ -515,21 +516,142 @@ fn bad_calls_are_invalid_options_naming_the_field() {
         ),
     ] {
         let e = q.add(item, 0.0).expect_err(field);
+        assert_eq!(e.code(), "invalid-options");
         assert!(e.to_string().contains(&format!("`{field}`")), "{e}");
     }
-    assert!(q.settle("nope", http(0), 0.0).is_err());
-    let e = q.settle("a", created("m"), 0.0).expect_err("not in flight");
-    assert!(e.to_string().contains("is waiting"), "{e}");
     q.poll(0.0);
     let e = q
-        .settle("a", Outcome::Reconciled { found: vec![] }, 0.0)
-        .expect_err("wrong kind");
-    assert!(e.to_string().contains("`outcome`"), "{e}");
+        .settle("a", created(" "), 0.0)
+        .expect_err("blank media id");
+    assert_eq!(e.code(), "invalid-options");
+    assert_eq!(state(&q, "a"), State::Uploading);
+}
+
+/// A call the item's state does not allow is the driver's bug, not bad input: its own
+/// code, naming the item and the rule, and nothing changes.
+#[test]
+fn calls_the_state_does_not_allow_are_queue_misuse() {
+    let misuse = |result: Result<(), MediaError>, says: &str| {
+        let e = result.expect_err(says);
+        assert_eq!(e.code(), "queue-misuse", "{e}");
+        assert!(e.to_string().contains(says), "{e}");
+    };
+    let mut q = queue_with(config(), &[("a", None)]);
+    misuse(q.add(new_item("a", None), 0.0), "already queued");
+    misuse(q.settle("nope", http(0), 0.0), "\"nope\" is not queued");
+    misuse(q.retry("nope", 0.0), "is not queued");
+    misuse(q.resolve_review("nope", Review::Send), "is not queued");
+    misuse(q.set_baseline("nope", &[]), "is not queued");
+    misuse(q.settle("a", created("m"), 0.0), "is waiting");
+    misuse(q.retry("a", 0.0), "only a failed item is retried");
+    misuse(
+        q.resolve_review("a", Review::Discard),
+        "only a needs-review item is resolved",
+    );
+    q.poll(0.0);
+    misuse(
+        q.settle("a", CommandOutcome::Reconciled { found: vec![] }, 0.0),
+        "`outcome`",
+    );
     assert_eq!(
         state(&q, "a"),
         State::Uploading,
         "a bad settle changes nothing"
     );
+    q.settle("a", created("m"), 0.0).expect("created");
+    misuse(
+        q.set_baseline("a", &[]),
+        "is done: a baseline belongs before the post",
+    );
+    misuse(q.settle("a", created("m"), 0.0), "is done");
+    let mut r = Queue::new(config());
+    r.restore(q.item("a").expect("a").clone(), 0.0)
+        .expect("restore");
+    misuse(
+        r.restore(q.item("a").expect("a").clone(), 0.0),
+        "already queued",
+    );
+    assert_eq!(q.items(), r.items(), "nothing changed");
+}
+
+// ---------------------------------------------------------------- options and protocol
+
+#[test]
+fn queue_options_get_defaults_and_are_checked_naming_the_option() {
+    let config = QueueOptions::default().validate(7).expect("defaults");
+    assert_eq!(
+        config,
+        Config {
+            seed: 7,
+            ..Config::default()
+        }
+    );
+    // A base delay over the default cap raises the cap with it.
+    let config = QueueOptions {
+        base_delay_ms: Some(400_000.0),
+        seed: Some(-1.0),
+        ..QueueOptions::default()
+    }
+    .validate(7)
+    .expect("base over the default cap");
+    assert_eq!(
+        (config.backoff.max_delay_ms, config.seed),
+        (400_000.0, u64::MAX)
+    );
+    let with = |set: fn(&mut QueueOptions)| {
+        let mut options = QueueOptions::default();
+        set(&mut options);
+        options
+    };
+    let refused = [
+        ("maxParallel", with(|o| o.max_parallel = Some(0))),
+        ("maxAttempts", with(|o| o.max_attempts = Some(0))),
+        ("baseDelayMs", with(|o| o.base_delay_ms = Some(-1.0))),
+        (
+            "baseDelayMs",
+            with(|o| o.base_delay_ms = Some(f64::INFINITY)),
+        ),
+        ("maxDelayMs", with(|o| o.max_delay_ms = Some(f64::NAN))),
+        (
+            "maxDelayMs",
+            with(|o| (o.base_delay_ms, o.max_delay_ms) = (Some(10.0), Some(5.0))),
+        ),
+        (
+            "reconcileDelayMs",
+            with(|o| o.reconcile_delay_ms = Some(-0.5)),
+        ),
+        ("seed", with(|o| o.seed = Some(f64::NAN))),
+    ];
+    for (field, options) in refused {
+        match options.clone().validate(7) {
+            Err(MediaError::InvalidOptions { field: f, .. }) => assert_eq!(f, field, "{options:?}"),
+            other => panic!("{options:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn statuses_classify_as_not_created_unknown_or_fatal() {
+    for (status, class) in [
+        (408, Class::NotCreated),
+        (429, Class::NotCreated),
+        (503, Class::NotCreated),
+        (0, Class::Unknown),
+        (200, Class::Unknown),
+        (201, Class::Unknown),
+        (500, Class::Unknown),
+        (502, Class::Unknown),
+        (504, Class::Unknown),
+        (599, Class::Unknown),
+        (400, Class::Fatal),
+        (401, Class::Fatal),
+        (404, Class::Fatal),
+        (422, Class::Fatal),
+        (302, Class::Fatal),
+        (600, Class::Fatal),
+    ] {
+        assert_eq!(classify(status), class, "{status}");
+    }
 }
 
 #[test]
@@ -586,7 +708,7 @@ fn a_non_echoing_server_gets_baselines_and_one_new_match_is_ours() {
         &["Note #1"],
         "image/jpeg",
     ));
-    q.settle("a", Outcome::Reconciled { found: after }, 1e9)
+    q.settle("a", CommandOutcome::Reconciled { found: after }, 1e9)
         .expect("reconciled");
     let a = q.item("a").expect("a");
     assert_eq!((a.state, a.media_id.as_deref()), (State::Done, Some("new")));
@@ -600,7 +722,7 @@ fn searches_teach_whether_the_server_echoes_identifiers() {
     q.poll(0.0);
     q.settle("a", http(0), 0.0).expect("a");
     q.poll(1e9);
-    q.settle("a", Outcome::Reconciled { found: vec![] }, 1e9)
+    q.settle("a", CommandOutcome::Reconciled { found: vec![] }, 1e9)
         .expect("empty");
     assert_eq!(
         q.echoes_identifiers(),
@@ -624,7 +746,7 @@ fn searches_teach_whether_the_server_echoes_identifiers() {
         &[],
         "image/png",
     )];
-    q.settle("a", Outcome::Reconciled { found }, 2e9)
+    q.settle("a", CommandOutcome::Reconciled { found }, 2e9)
         .expect("echo");
     assert_eq!(q.echoes_identifiers(), Some(true));
     assert_eq!(
@@ -1057,12 +1179,12 @@ fn explore(seed: u64, echoes: bool, stats: &mut Stats) {
             let id = specs[r.item].id.clone();
             let outcome = if r.reconcile {
                 if r.fate == Fate::Ok {
-                    Outcome::Reconciled {
+                    CommandOutcome::Reconciled {
                         found: server.search(),
                     }
                 } else {
                     stats.search_failures += 1;
-                    Outcome::ReconcileFailed {
+                    CommandOutcome::ReconcileFailed {
                         status: [0, 500, 503][rng.below(3) as usize],
                         text: "search failed".into(),
                         retry_after_ms: None,
@@ -1073,13 +1195,13 @@ fn explore(seed: u64, echoes: bool, stats: &mut Stats) {
                 let commit = |server: &mut Server| {
                     server.commit(Some(r.item), &specs[r.item], &identifier(r.item))
                 };
-                let failed = |status: u16, retry_after_ms: Option<f64>| Outcome::Http {
+                let failed = |status: u16, retry_after_ms: Option<f64>| CommandOutcome::Http {
                     status,
                     text: format!("HTTP {status}"),
                     retry_after_ms,
                 };
                 match r.fate {
-                    Fate::Ok => Outcome::Created {
+                    Fate::Ok => CommandOutcome::Created {
                         media_id: commit(&mut server),
                     },
                     Fate::Busy503 => failed(503, Some(2_000.0 * (1 + rng.below(3)) as f64)),
@@ -1097,7 +1219,7 @@ fn explore(seed: u64, echoes: bool, stats: &mut Stats) {
                 }
             };
             if !r.reconcile {
-                if let Outcome::Http { status, .. } = &outcome {
+                if let CommandOutcome::Http { status, .. } = &outcome {
                     if matches!(status, 0 | 500) {
                         unknown[r.item] = true;
                     }

@@ -1,5 +1,5 @@
 //! `QueueCore` driven with real JS values in a browser: a poll/settle round trip, the
-//! `ItemSnapshot` shape, and `MediaError`s for bad input. The rules themselves are
+//! `ItemSnapshot` shape, and `MediaError`s for bad input and misuse. The rules themselves are
 //! tested natively in tests/queue.rs.
 #![cfg(target_arch = "wasm32")]
 
@@ -10,19 +10,12 @@ use wasm_bindgen_test::*;
 
 #[path = "support/js.rs"]
 mod js;
-use js::get;
+use js::{get, stringify};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn js(json: &str) -> JsValue {
     JSON::parse(json).expect("json")
-}
-
-fn stringify(v: &JsValue) -> String {
-    JSON::stringify(v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_default()
 }
 
 fn core(options: &str) -> QueueCore {
@@ -51,6 +44,21 @@ fn expect_media_error(result: Result<(), JsValue>, field: &str) {
         "{}",
         stringify(&get(&err, "message"))
     );
+}
+
+/// A call the item's state does not allow: a `MediaError` 'queue-misuse' whose message
+/// says why.
+fn expect_misuse(result: Result<(), JsValue>, says: &str) {
+    let err = result.expect_err("should throw");
+    assert!(err.is_instance_of::<js_sys::Error>(), "a real Error");
+    assert_eq!(get(&err, "name").as_string().as_deref(), Some("MediaError"));
+    let message = get(&err, "message").as_string().unwrap_or_default();
+    assert_eq!(
+        get(&err, "code").as_string().as_deref(),
+        Some("queue-misuse"),
+        "{message}"
+    );
+    assert!(message.contains(says), "{message}");
 }
 
 #[wasm_bindgen_test]
@@ -146,7 +154,7 @@ fn poll_settle_round_trip_and_snapshot_shape() {
 }
 
 #[wasm_bindgen_test]
-fn bad_input_throws_media_errors_naming_the_field() {
+fn bad_input_and_misuse_throw_media_errors() {
     assert!(QueueCore::new(None).is_ok(), "options are optional");
     assert!(QueueCore::new(Some(JsValue::NULL)).is_ok());
     for (options, field) in [
@@ -161,7 +169,7 @@ fn bad_input_throws_media_errors_naming_the_field() {
     }
     let mut q = core(r#"{"seed":1}"#);
     q.add(item("a", "null"), 0.0).expect("a");
-    expect_media_error(q.add(item("a", "null"), 0.0), "id");
+    expect_misuse(q.add(item("a", "null"), 0.0), "already queued");
     expect_media_error(
         q.add(
             js(r#"{"id":"x","identifier":"u:1","contentType":"image/png"}"#),
@@ -174,13 +182,13 @@ fn bad_input_throws_media_errors_naming_the_field() {
         "notes",
     );
     expect_media_error(q.add(JsValue::from_str("a"), 0.0), "item");
-    expect_media_error(
+    expect_misuse(
         q.settle("nope", js(r#"{"kind":"created","mediaId":"m"}"#), 0.0),
-        "id",
+        "is not queued",
     );
-    expect_media_error(
+    expect_misuse(
         q.settle("a", js(r#"{"kind":"created","mediaId":"m"}"#), 0.0),
-        "id",
+        "is waiting",
     );
     q.poll(0.0);
     expect_media_error(q.settle("a", js(r#"{"kind":"teleported"}"#), 0.0), "kind");
@@ -188,13 +196,14 @@ fn bad_input_throws_media_errors_naming_the_field() {
         q.settle("a", js(r#"{"kind":"http","status":"503"}"#), 0.0),
         "status",
     );
-    expect_media_error(
+    expect_misuse(
         q.settle("a", js(r#"{"kind":"reconciled","found":[]}"#), 0.0),
-        "outcome",
+        "`outcome`",
     );
     expect_media_error(q.set_baseline("a", js(r#"{"not":"a list"}"#)), "found");
     expect_media_error(q.resolve_review("a", "later", 0.0), "action");
-    expect_media_error(q.retry("a", 0.0), "id");
+    expect_misuse(q.retry("a", 0.0), "is uploading");
+    expect_misuse(q.resolve_review("a", "send", 0.0), "is uploading");
     expect_media_error(q.restore(js(r#"{"id":"z","patient":"Patient/p","identifier":"u:z","contentType":"image/png","state":"lost"}"#), 0.0), "state");
     assert!(!q.remove("nope"));
     // Nothing above disturbed the item in flight.

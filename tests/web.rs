@@ -8,7 +8,7 @@ use wasm_bindgen_test::*;
 
 #[path = "support/js.rs"]
 mod js;
-use js::get;
+use js::{get, num, small_jpeg, text};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -24,18 +24,6 @@ const PATIENT: &str = "Patient/b8dfa97bdcdf4754bcd8197ca78ef0f0";
 fn options(extra: &str) -> JsValue {
     let comma = if extra.is_empty() { "" } else { "," };
     JSON::parse(&format!(r#"{{"subject":"{PATIENT}"{comma}{extra}}}"#)).expect("options json")
-}
-
-fn num(v: &JsValue, path: &str) -> f64 {
-    get(v, path)
-        .as_f64()
-        .unwrap_or_else(|| panic!("{path} is not a number"))
-}
-
-fn text(v: &JsValue, path: &str) -> String {
-    get(v, path)
-        .as_string()
-        .unwrap_or_else(|| panic!("{path} is not a string"))
 }
 
 fn blob(bytes: &[u8]) -> JsValue {
@@ -62,21 +50,9 @@ async fn expect_error(input: JsValue, opts: JsValue, code: &str) -> JsValue {
     err
 }
 
-/// A small JPEG made in the test, so these cases run without ../shared/testdata.
-fn small_jpeg(w: u16, h: u16) -> Vec<u8> {
-    let px: Vec<u8> = (0..w as usize * h as usize)
-        .flat_map(|i| [(i % 251) as u8, 90, 160])
-        .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 90)
-        .encode(&px, w, h, jpeg_encoder::ColorType::Rgb)
-        .expect("encode");
-    out
-}
-
 #[wasm_bindgen_test]
 async fn uint8array_arraybuffer_blob_and_dataview_inputs() {
-    let jpeg = small_jpeg(320, 200);
+    let jpeg = small_jpeg(320, 200, 90);
     let u8a = Uint8Array::from(jpeg.as_slice());
     let ab: ArrayBuffer = u8a.buffer();
     // A view with an offset into a larger buffer.
@@ -131,7 +107,7 @@ async fn error_codes_reach_js_as_media_errors() {
         "unsupported-format",
     )
     .await;
-    let jpeg = small_jpeg(64, 64);
+    let jpeg = small_jpeg(64, 64, 90);
     expect_error(
         Uint8Array::from(&jpeg[..jpeg.len() / 2]).into(),
         options(""),
@@ -270,7 +246,7 @@ async fn browser_decode_size(bytes: &[u8]) -> (f64, f64) {
 
 #[wasm_bindgen_test]
 async fn progressive_by_default_baseline_on_request_both_decode_here() {
-    let input = small_jpeg(203, 157);
+    let input = small_jpeg(203, 157, 90);
     let p = prepare_media(Uint8Array::from(&input[..]).into(), options(""))
         .await
         .expect("prepared");

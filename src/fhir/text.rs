@@ -4,8 +4,13 @@
 
 /// `s` trimmed, or `None` when nothing is left.
 pub fn non_blank(s: String) -> Option<String> {
+    non_blank_str(&s).map(str::to_string)
+}
+
+/// [`non_blank`] for text read in place (a search result's JSON).
+pub fn non_blank_str(s: &str) -> Option<&str> {
     let trimmed = s.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_string())
+    (!trimmed.is_empty()).then_some(trimmed)
 }
 
 /// Notes as they go into `Media.note`: trimmed, blanks dropped.

@@ -32,17 +32,13 @@ pub struct Encoded {
     pub encodes: u32,
 }
 
-/// libjpeg's quality → quantiser scale (percent of the base tables).
+/// The quantiser scale the size model uses: libjpeg's, but at least 1 (q = 100 scales by
+/// 0, where a power law has no size to predict from).
 fn q_scale(q: u8) -> f64 {
-    let q = q.clamp(1, 100) as f64;
-    if q < 50.0 {
-        5000.0 / q
-    } else {
-        200.0 - 2.0 * q
-    }
-    .max(1.0)
+    encode::libjpeg_scale(q).max(1.0)
 }
 
+/// The inverse of libjpeg's scale, continuous: the quality a predicted scale needs.
 fn scale_to_q(scale: f64) -> f64 {
     if scale <= 100.0 {
         (200.0 - scale) / 2.0

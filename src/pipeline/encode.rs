@@ -79,11 +79,22 @@ const ANNEX_K_LUMA: [u16; 64] = [
     92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 ];
 
-/// libjpeg's quality scaling of `base` (percent: 5000/q below 50, 200 - 2q above), times
-/// `factor`, rounded as libjpeg, clamped to baseline's 1..=255.
+/// libjpeg's quality → quantiser scale, in percent of the base tables: 5000/q below 50,
+/// 200 - 2q from 50 (0 at q = 100). Exact; libjpeg divides in integers, so its tables use
+/// the floor of this.
+pub(crate) fn libjpeg_scale(quality: u8) -> f64 {
+    let q = f64::from(quality.clamp(1, 100));
+    if q < 50.0 {
+        5000.0 / q
+    } else {
+        200.0 - 2.0 * q
+    }
+}
+
+/// `base` at libjpeg's scale for `quality`, times `factor`, rounded as libjpeg, clamped
+/// to baseline's 1..=255.
 fn scaled_table(base: &[u16; 64], quality: u8, factor: f64) -> [u16; 64] {
-    let q = u32::from(quality.clamp(1, 100));
-    let scale = f64::from(if q < 50 { 5000 / q } else { 200 - 2 * q }) * factor;
+    let scale = libjpeg_scale(quality).floor() * factor;
     base.map(|v| {
         ((f64::from(v) * scale + 50.0) / 100.0)
             .floor()
@@ -337,4 +348,18 @@ fn encode_error(e: jpeg_encoder::EncodingError) -> MediaError {
         }
         E::IoError(_) | E::Write(_) => "encoding failed: could not write the output".to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Floored, the scale is libjpeg's `jpeg_quality_scaling` (integer arithmetic) at
+    /// every quality, out-of-range ones clamped.
+    #[test]
+    fn libjpeg_scale_floored_is_libjpegs_integer_rule() {
+        for q in 0..=u8::MAX {
+            let c = u32::from(q.clamp(1, 100));
+            let libjpeg = if c < 50 { 5000 / c } else { 200 - 2 * c };
+            assert_eq!(super::libjpeg_scale(q).floor(), f64::from(libjpeg), "{q}");
+        }
+    }
 }

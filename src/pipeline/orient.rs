@@ -4,9 +4,9 @@
 //!
 //! The reader is our own rather than kamadak-exif, whose container parsers (HEIF, TIFF
 //! streams, io errors) cost ~16 KB of wasm for one number. It accepts exactly what
-//! kamadak-exif 0.6 accepted (tests/orientation_reader.rs compares the two): the whole
-//! TIFF structure is walked with its checks, so an EXIF block kamadak rejected still
-//! gives 1, and the value may be a BYTE, SHORT or LONG as there. Deliberate differences:
+//! kamadak-exif 0.6 accepts (tests/orientation_reader.rs compares the two): the whole
+//! TIFF structure is walked with its checks, so an EXIF block kamadak rejects gives 1,
+//! and the value may be a BYTE, SHORT or LONG as there. Deliberate differences:
 //! a JPEG is read only up to its first SOS (EXIF after image data is not valid JPEG, and
 //! scanning the whole file would cost time); a WebP EXIF chunk may carry the "Exif\0\0"
 //! prefix that some writers add; a structure of more than [`MAX_IFDS`] IFDs (only ever
@@ -67,7 +67,8 @@ fn jpeg_exif(bytes: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// The data of the first `eXIf` chunk (its CRC is not checked, as before).
+/// The data of the first `eXIf` chunk. Its CRC is not checked, as kamadak-exif does not:
+/// a damaged checksum alone does not cost the photo its orientation.
 fn png_exif(bytes: &[u8]) -> Option<&[u8]> {
     let mut pos = 8;
     loop {

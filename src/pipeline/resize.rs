@@ -48,8 +48,8 @@ pub fn resize_to(raster: &mut Raster, w: u32, h: u32) -> Result<Raster, MediaErr
 // The typed call links only the pixel types we use (the generic one pulls in all of
 // them and a large table, ~0.8 MB of wasm). The source is a `TypedImage` (which needs a
 // mutable buffer), not a `TypedImageRef`: fast_image_resize's alpha path resizes from
-// its premultiplied `TypedImage` copy, so with a `TypedImageRef` source the convolution
-// passes were monomorphised twice for RGBA (~10 KB of wasm).
+// its premultiplied `TypedImage` copy, so a `TypedImageRef` source would monomorphise the
+// convolution passes twice for RGBA (~10 KB of wasm).
 fn resize_typed<P>(src: &mut Raster, w: u32, h: u32) -> Result<Vec<u8>, MediaError>
 where
     P: PixelTrait,

@@ -109,6 +109,26 @@ pub struct Item {
     pub added_at_ms: f64,
 }
 
+impl Item {
+    /// The server holds the item's Media as `media_id`: nothing more to send or search.
+    pub(crate) fn mark_done(&mut self, media_id: String) {
+        self.state = State::Done;
+        self.media_id = Some(media_id);
+        self.needs_reconcile = false;
+        self.uncertain = false;
+        self.error = None;
+    }
+
+    /// Back in line from the start: waiting, with fresh attempts and no error. Whether
+    /// it reconciles first is the caller's to say (`needs_reconcile`).
+    pub(crate) fn restart(&mut self) {
+        self.state = State::Waiting;
+        self.attempts = 0;
+        self.retry_at_ms = None;
+        self.error = None;
+    }
+}
+
 impl NewItem {
     /// Check and normalise into a waiting item. Title and notes are trimmed and blanks
     /// dropped, as `prepareMedia` does, so they compare equal to the posted Media.

@@ -14,6 +14,7 @@
 use serde_json::Value;
 
 use super::item::Item;
+use crate::fhir::text::non_blank_str;
 use crate::fhir::IDENTIFIER_SYSTEM;
 
 /// The parts of an item's Media that a search result is compared on.
@@ -145,8 +146,7 @@ fn id_of(media: &Value) -> Option<&str> {
     media
         .get("id")
         .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
+        .and_then(non_blank_str)
 }
 
 /// A string element, trimmed; blank is absent (our side is normalised the same way).
@@ -155,7 +155,7 @@ fn text<'v>(v: &'v Value, path: &[&str]) -> Option<&'v str> {
     for key in path {
         v = v.get(key)?;
     }
-    v.as_str().map(str::trim).filter(|s| !s.is_empty())
+    v.as_str().and_then(non_blank_str)
 }
 
 fn matches_content(key: &Key<'_>, media: &Value) -> bool {

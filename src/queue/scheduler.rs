@@ -6,171 +6,19 @@
 //! `max_parallel` in flight overall; nothing new while offline. An answer that may have
 //! come after the server stored the Media (network error, 500/502/504) never leads
 //! straight to another create: the item is reconciled against a search first.
+//!
+//! A call that names no queued item, or that the item's state does not allow (settling
+//! an item that was not polled, retrying one that has not failed…), is refused with a
+//! `queue-misuse` error and changes nothing.
 
 use serde_json::Value;
 
-use super::backoff::Backoff;
 use super::item::{Item, ItemError, NewItem, State};
+use super::options::{invalid, Config};
+use super::protocol::{classify, Class, Command, CommandOutcome, Review};
 use super::reconcile::{self, Context, Key, Verdict};
 use super::rng::Rng;
 use crate::error::MediaError;
-
-pub const DEFAULT_MAX_PARALLEL: u32 = 3;
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
-pub const DEFAULT_BASE_DELAY_MS: f64 = 1_000.0;
-pub const DEFAULT_MAX_DELAY_MS: f64 = 300_000.0;
-/// The least time between an unclear answer and the search that settles it: a server
-/// may still be finishing a create whose connection is gone, and a search run before it
-/// lands would send the photo again.
-pub const DEFAULT_RECONCILE_DELAY_MS: f64 = 5_000.0;
-
-/// The options exactly as a caller wrote them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueueOptions {
-    pub max_parallel: Option<u32>,
-    pub max_attempts: Option<u32>,
-    pub base_delay_ms: Option<f64>,
-    pub max_delay_ms: Option<f64>,
-    pub seed: Option<f64>,
-    pub echoes_identifiers: Option<bool>,
-    pub reconcile_delay_ms: Option<f64>,
-}
-
-impl QueueOptions {
-    /// Apply defaults and check ranges. `default_seed` is used when no seed is given
-    /// (the web edge passes a random one so tabs do not retry in step).
-    pub fn validate(self, default_seed: u64) -> Result<Config, MediaError> {
-        let max_parallel = self.max_parallel.unwrap_or(DEFAULT_MAX_PARALLEL);
-        if max_parallel == 0 {
-            return Err(invalid("maxParallel", "must be at least 1"));
-        }
-        let max_attempts = self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS);
-        if max_attempts == 0 {
-            return Err(invalid("maxAttempts", "must be at least 1"));
-        }
-        let base = self.base_delay_ms.unwrap_or(DEFAULT_BASE_DELAY_MS);
-        if !(base.is_finite() && base >= 0.0) {
-            return Err(invalid("baseDelayMs", "must be a finite number ≥ 0"));
-        }
-        let max = self.max_delay_ms.unwrap_or(DEFAULT_MAX_DELAY_MS.max(base));
-        if !(max.is_finite() && max >= base) {
-            return Err(invalid(
-                "maxDelayMs",
-                "must be a finite number ≥ baseDelayMs",
-            ));
-        }
-        let reconcile_delay_ms = self
-            .reconcile_delay_ms
-            .unwrap_or(DEFAULT_RECONCILE_DELAY_MS);
-        if !(reconcile_delay_ms.is_finite() && reconcile_delay_ms >= 0.0) {
-            return Err(invalid("reconcileDelayMs", "must be a finite number ≥ 0"));
-        }
-        let seed = match self.seed {
-            None => default_seed,
-            Some(s) if s.is_finite() => s as i64 as u64,
-            Some(_) => return Err(invalid("seed", "must be a finite number")),
-        };
-        Ok(Config {
-            max_parallel: max_parallel as usize,
-            max_attempts,
-            backoff: Backoff {
-                base_delay_ms: base,
-                max_delay_ms: max,
-            },
-            seed,
-            echoes_identifiers: self.echoes_identifiers,
-            reconcile_delay_ms,
-        })
-    }
-}
-
-/// Checked options.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    pub max_parallel: usize,
-    pub max_attempts: u32,
-    pub backoff: Backoff,
-    pub seed: u64,
-    pub echoes_identifiers: Option<bool>,
-    pub reconcile_delay_ms: f64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        // Unwrap-free: the defaults are in range by construction.
-        Config {
-            max_parallel: DEFAULT_MAX_PARALLEL as usize,
-            max_attempts: DEFAULT_MAX_ATTEMPTS,
-            backoff: Backoff {
-                base_delay_ms: DEFAULT_BASE_DELAY_MS,
-                max_delay_ms: DEFAULT_MAX_DELAY_MS,
-            },
-            seed: 0,
-            echoes_identifiers: None,
-            reconcile_delay_ms: DEFAULT_RECONCILE_DELAY_MS,
-        }
-    }
-}
-
-/// What the driver should do next for an item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// POST the item's Media. With `capture_baseline`, search the patient first and
-    /// hand the result to `set_baseline` before posting.
-    Create { id: String, capture_baseline: bool },
-    /// Search the patient's Media (all pages) and settle with `Reconciled`.
-    Reconcile { id: String },
-}
-
-/// How a command ended, as the driver reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Created {
-        media_id: String,
-    },
-    /// The create failed; status 0 means no answer (network, timeout).
-    Http {
-        status: u16,
-        text: String,
-        retry_after_ms: Option<f64>,
-    },
-    Reconciled {
-        found: Vec<Value>,
-    },
-    ReconcileFailed {
-        status: u16,
-        text: String,
-        retry_after_ms: Option<f64>,
-    },
-}
-
-/// What a failed create's status says about the server's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    /// Refused before storing anything (503, 429, 408): send again after a while.
-    NotCreated,
-    /// May have been stored (no answer, 500/502/504, other 5xx, a 2xx we could not
-    /// use): reconcile before sending again.
-    Unknown,
-    /// Refused for good (other 4xx, 401 included: the client already refreshed).
-    Fatal,
-}
-
-pub fn classify(status: u16) -> Class {
-    match status {
-        408 | 429 | 503 => Class::NotCreated,
-        0 | 200..=299 | 500..=599 => Class::Unknown,
-        _ => Class::Fatal,
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Review {
-    /// Create it (again): the person checked the patient's images.
-    Send,
-    /// Forget it.
-    Discard,
-}
 
 #[derive(Debug, Clone)]
 pub struct Queue {
@@ -296,24 +144,24 @@ impl Queue {
     }
 
     /// Report how a command ended.
-    pub fn settle(&mut self, id: &str, outcome: Outcome, now_ms: f64) -> Result<(), MediaError> {
+    pub fn settle(
+        &mut self,
+        id: &str,
+        outcome: CommandOutcome,
+        now_ms: f64,
+    ) -> Result<(), MediaError> {
         let idx = self.index(id)?;
         let state = self.items[idx].state;
         match (state, outcome) {
-            (State::Uploading, Outcome::Created { media_id }) => {
+            (State::Uploading, CommandOutcome::Created { media_id }) => {
                 let Some(media_id) = crate::fhir::text::non_blank(media_id) else {
                     return Err(invalid("mediaId", "is required"));
                 };
-                let item = &mut self.items[idx];
-                item.state = State::Done;
-                item.media_id = Some(media_id);
-                item.needs_reconcile = false;
-                item.uncertain = false;
-                item.error = None;
+                self.items[idx].mark_done(media_id);
             }
             (
                 State::Uploading,
-                Outcome::Http {
+                CommandOutcome::Http {
                     status,
                     text,
                     retry_after_ms,
@@ -329,10 +177,10 @@ impl Queue {
                 }
                 self.fail(idx, class, status, text, retry_after_ms, now_ms)
             }
-            (State::Reconciling, Outcome::Reconciled { found }) => self.reconciled(idx, &found),
+            (State::Reconciling, CommandOutcome::Reconciled { found }) => self.reconciled(idx, &found),
             (
                 State::Reconciling,
-                Outcome::ReconcileFailed {
+                CommandOutcome::ReconcileFailed {
                     status,
                     text,
                     retry_after_ms,
@@ -347,17 +195,14 @@ impl Queue {
                 self.fail(idx, class, status, text, retry_after_ms, now_ms);
             }
             (State::Uploading | State::Reconciling, _) => {
-                return Err(invalid(
-                    "outcome",
-                    "is not for this command (create: created/http; reconcile: reconciled/reconcileFailed)",
+                return Err(misuse(
+                    id,
+                    state,
+                    "this `outcome` is for the other command (create: created/http; reconcile: reconciled/reconcileFailed)",
                 ))
             }
             (state, _) => {
-                return Err(state_error(
-                    id,
-                    state,
-                    "only a polled command can be settled",
-                ))
+                return Err(misuse(id, state, "only a polled command can be settled"));
             }
         }
         Ok(())
@@ -368,11 +213,7 @@ impl Queue {
         let idx = self.index(id)?;
         let item = &self.items[idx];
         if !matches!(item.state, State::Uploading | State::Waiting) {
-            return Err(state_error(
-                id,
-                item.state,
-                "a baseline belongs before the post",
-            ));
+            return Err(misuse(id, item.state, "a baseline belongs before the post"));
         }
         let ids = reconcile::content_match_ids(&Key::of(item), found);
         self.learn(found);
@@ -394,36 +235,26 @@ impl Queue {
         let idx = self.index(id)?;
         let item = &mut self.items[idx];
         match item.state {
-            State::Failed => {
-                item.state = State::Waiting;
-                item.attempts = 0;
-                item.retry_at_ms = None;
-                item.error = None;
-            }
+            State::Failed => item.restart(),
             State::Retrying => item.retry_at_ms = Some(now_ms),
             State::NeedsReview => {
-                return Err(state_error(
+                return Err(misuse(
                     id,
                     State::NeedsReview,
                     "use resolveReview(id, 'send' | 'discard')",
                 ))
             }
-            state => return Err(state_error(id, state, "only a failed item is retried")),
+            state => return Err(misuse(id, state, "only a failed item is retried")),
         }
         Ok(())
     }
 
     /// A person decided about an item the search could not settle.
-    pub fn resolve_review(
-        &mut self,
-        id: &str,
-        action: Review,
-        _now_ms: f64,
-    ) -> Result<(), MediaError> {
+    pub fn resolve_review(&mut self, id: &str, action: Review) -> Result<(), MediaError> {
         let idx = self.index(id)?;
         let item = &mut self.items[idx];
         if item.state != State::NeedsReview {
-            return Err(state_error(
+            return Err(misuse(
                 id,
                 item.state,
                 "only a needs-review item is resolved",
@@ -431,12 +262,10 @@ impl Queue {
         }
         match action {
             Review::Send => {
-                item.state = State::Waiting;
+                // The person has looked: no search, and no earlier create counts against it.
+                item.restart();
                 item.needs_reconcile = false;
                 item.uncertain = false;
-                item.attempts = 0;
-                item.retry_at_ms = None;
-                item.error = None;
             }
             Review::Discard => {
                 self.items.remove(idx);
@@ -480,7 +309,7 @@ impl Queue {
 
     fn check_unique(&self, id: &str) -> Result<(), MediaError> {
         if self.items.iter().any(|i| i.id == id) {
-            return Err(invalid("id", "is already queued: ids must be unique"));
+            return Err(queue_misuse(id, "is already queued: ids must be unique"));
         }
         Ok(())
     }
@@ -489,7 +318,7 @@ impl Queue {
         self.items
             .iter()
             .position(|i| i.id == id)
-            .ok_or_else(|| invalid("id", "names no queued item"))
+            .ok_or_else(|| queue_misuse(id, "is not queued"))
     }
 
     fn learn(&mut self, found: &[Value]) {
@@ -563,13 +392,7 @@ impl Queue {
         };
         let item = &mut self.items[idx];
         match verdict {
-            Verdict::Created(media_id) => {
-                item.state = State::Done;
-                item.media_id = Some(media_id);
-                item.needs_reconcile = false;
-                item.uncertain = false;
-                item.error = None;
-            }
+            Verdict::Created(media_id) => item.mark_done(media_id),
             Verdict::NotCreated => {
                 item.state = State::Waiting;
                 item.needs_reconcile = false;
@@ -580,14 +403,18 @@ impl Queue {
     }
 }
 
-/// One non-generic constructor: the crate builds at opt-level 3, which would otherwise
-/// inline a String allocation into every error site (wasm size).
+/// A call the item's state does not allow: `queue-misuse`, naming the state and the rule.
 #[inline(never)]
-pub(crate) fn invalid(field: &str, reason: &str) -> MediaError {
-    MediaError::invalid(field, reason)
+fn misuse(id: &str, state: State, rule: &str) -> MediaError {
+    queue_misuse(id, &format!("is {}: {rule}", state.as_str()))
 }
 
+/// One non-generic, not inlined constructor: the crate builds at opt-level 3, which
+/// would otherwise inline the String allocations into every error site (wasm size).
 #[inline(never)]
-fn state_error(id: &str, state: State, rule: &str) -> MediaError {
-    MediaError::invalid("id", format!("item {id:?} is {}: {rule}", state.as_str()))
+fn queue_misuse(id: &str, rule: &str) -> MediaError {
+    MediaError::QueueMisuse {
+        id: id.to_string(),
+        rule: rule.to_string(),
+    }
 }

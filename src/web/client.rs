@@ -29,10 +29,11 @@ use super::abort::{race, AbortWatch};
 use super::errors::fhir_error;
 use super::js::{self, get, set};
 use super::json::media_to_js;
-use super::xhr::{self, Outcome};
+use super::xhr::{self, PostOutcome};
 use crate::client::{
     content, response, Authorization, BaseUrl, ClientError, KeyedGate, Page, SearchQuery,
 };
+use crate::fhir::text::non_blank;
 
 /// Why a call failed: our error, or a JS value passed through untouched (the abort
 /// reason, or whatever the host's token function threw).
@@ -238,10 +239,10 @@ impl Inner {
             )
             .await
             {
-                Outcome::Answered(a) => a,
-                Outcome::Failed(detail) => return Err(ClientError::network(&detail).into()),
-                Outcome::Aborted(reason) => return Err(Failure::Js(reason)),
-                Outcome::Redirected { status, to } => {
+                PostOutcome::Answered(a) => a,
+                PostOutcome::Failed(detail) => return Err(ClientError::network(&detail).into()),
+                PostOutcome::Aborted(reason) => return Err(Failure::Js(reason)),
+                PostOutcome::Redirected { status, to } => {
                     return Err(ClientError::Redirected { status, to }.into())
                 }
             };
@@ -303,8 +304,7 @@ impl Inner {
     async fn fetch_content(&self, media: JsValue) -> Result<JsValue, Failure> {
         let url = get(&get(&media, "content"), "url")
             .as_string()
-            .map(|u| u.trim().to_string())
-            .filter(|u| !u.is_empty())
+            .and_then(non_blank)
             .ok_or_else(|| {
                 ClientError::invalid(
                     "media",
@@ -549,8 +549,7 @@ fn json_body(resource: &JsValue) -> Result<Blob, ClientError> {
 fn encounter_of(resource: &JsValue) -> Option<String> {
     get(&get(resource, "encounter"), "reference")
         .as_string()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
+        .and_then(non_blank)
 }
 
 /// A number as JS writes it (`String(2.5)`), for errors that echo one.

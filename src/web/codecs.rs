@@ -8,7 +8,7 @@ use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::js::get;
+use super::js::{error_message, get};
 
 #[wasm_bindgen]
 extern "C" {
@@ -87,9 +87,7 @@ fn number(v: &JsValue, key: &str) -> f64 {
 /// The codecs module's typed error back into ours; anything else (a trap: a panic in a
 /// decoder) counts as a damaged file.
 fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
-    let message = get(e, "message")
-        .as_string()
-        .unwrap_or_else(|| format!("{e:?}"));
+    let message = error_message(e);
     match get(e, "code").as_string().as_deref() {
         Some("unsupported-format") => CodecError::Unsupported(message),
         Some("corrupt-image") => CodecError::Corrupt(message),

@@ -126,7 +126,7 @@ fn js_value(v: JsValue) -> OptionValue {
     } else if let Some(a) = v.dyn_ref::<js_sys::Array>() {
         OptionValue::List(a.iter().map(js_value).collect())
     } else if let Ok(Some(items)) = js_sys::try_iter(&v) {
-        // serde-wasm-bindgen took any iterable as a sequence (a Set of notes, say).
+        // Any iterable is a list, so a Set of notes serves as well as an array.
         match items.collect::<Result<Vec<_>, _>>() {
             Ok(items) => OptionValue::List(items.into_iter().map(js_value).collect()),
             Err(_) => OptionValue::Other,

@@ -1,7 +1,8 @@
 //! `QueueCore`: the upload queue's scheduler (`crate::queue`) for the JS driver in
 //! `www/lib/queue.js`. Values cross as plain JS objects (camelCase, `null` for absent).
-//! Bad input throws a `MediaError` 'invalid-options' naming the field, never panics
-//! (ids and the review action are plain string parameters: the glue converts them).
+//! Bad input throws a `MediaError` 'invalid-options' naming the field, a call the item's
+//! state does not allow a `MediaError` 'queue-misuse'; neither panics (ids and the review
+//! action are plain string parameters: the glue converts them).
 //! Objects are read and built through [`super::js`].
 
 use js_sys::{Array, Object};
@@ -11,9 +12,9 @@ use wasm_bindgen::prelude::*;
 use super::errors::media_error;
 use super::js::{boolean, field, get, number, object, object_of, required_object, string, strings};
 use crate::error::MediaError;
-use crate::queue::scheduler::invalid;
+use crate::queue::options::invalid;
 use crate::queue::{
-    Command, Item, ItemError, NewItem, Outcome, Queue, QueueOptions, Review, State,
+    Command, CommandOutcome, Item, ItemError, NewItem, Queue, QueueOptions, Review, State,
 };
 
 #[wasm_bindgen(js_name = QueueCore)]
@@ -122,12 +123,14 @@ impl QueueCore {
     }
 
     /// 'send' creates the item again without reconciling; 'discard' removes it.
+    /// `nowMs` is ignored: no review rule depends on the time. It stays in the JS
+    /// signature, which `www/lib/queue.js` calls and `index.d.ts` declares.
     #[wasm_bindgen(js_name = resolveReview)]
     pub fn resolve_review(
         &mut self,
         id: &str,
         #[wasm_bindgen(unchecked_param_type = "'send' | 'discard'")] action: &str,
-        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+        #[wasm_bindgen(js_name = nowMs)] _now_ms: f64,
     ) -> Result<(), JsValue> {
         let action = match action {
             "send" => Ok(Review::Send),
@@ -135,7 +138,7 @@ impl QueueCore {
             _ => Err(invalid("action", "must be 'send' or 'discard'")),
         };
         action
-            .and_then(|action| self.queue.resolve_review(id, action, now_ms))
+            .and_then(|action| self.queue.resolve_review(id, action))
             .map_err(|e| media_error(&e))
     }
 
@@ -265,7 +268,7 @@ fn snapshot_item(value: &JsValue) -> Result<Item, MediaError> {
 }
 
 #[inline(never)]
-fn parse_outcome(value: &JsValue) -> Result<Outcome, MediaError> {
+fn parse_outcome(value: &JsValue) -> Result<CommandOutcome, MediaError> {
     let obj = required_object(value, "outcome")?;
     let failure = || -> Result<(u16, String, Option<f64>), MediaError> {
         Ok((
@@ -275,12 +278,12 @@ fn parse_outcome(value: &JsValue) -> Result<Outcome, MediaError> {
         ))
     };
     Ok(match string(&obj, "kind")?.as_deref() {
-        Some("created") => Outcome::Created {
+        Some("created") => CommandOutcome::Created {
             media_id: string(&obj, "mediaId")?.unwrap_or_default(),
         },
         Some("http") => {
             let (status, text, retry_after_ms) = failure()?;
-            Outcome::Http {
+            CommandOutcome::Http {
                 status,
                 text,
                 retry_after_ms,
@@ -288,13 +291,13 @@ fn parse_outcome(value: &JsValue) -> Result<Outcome, MediaError> {
         }
         Some("reconcileFailed") => {
             let (status, text, retry_after_ms) = failure()?;
-            Outcome::ReconcileFailed {
+            CommandOutcome::ReconcileFailed {
                 status,
                 text,
                 retry_after_ms,
             }
         }
-        Some("reconciled") => Outcome::Reconciled {
+        Some("reconciled") => CommandOutcome::Reconciled {
             found: media_list(&field(&obj, "found").unwrap_or(JsValue::NULL), "found")?,
         },
         _ => {

@@ -6,7 +6,7 @@
 //! `Authorization` header when a redirect leaves the origin (Fetch: "CORS non-wildcard
 //! request-header"), so the token never goes along; a 307/308 re-sends the body, though,
 //! if the new origin's CORS preflight allows it. What we can do, we do: an answer that
-//! came from another URL than the one posted to is [`Outcome::Redirected`], never a
+//! came from another URL than the one posted to is [`PostOutcome::Redirected`], never a
 //! create, and the caller does not send it again.
 
 use std::cell::Cell;
@@ -28,7 +28,8 @@ pub struct Answer {
     pub retry_after: Option<String>,
 }
 
-pub enum Outcome {
+/// How a POST ended.
+pub enum PostOutcome {
     Answered(Answer),
     /// No answer (the browser gives no detail for network and CORS failures).
     Failed(String),
@@ -51,10 +52,10 @@ pub async fn post_json(
     body: &Blob,
     on_progress: Option<&Function>,
     abort: Option<&AbortWatch>,
-) -> Outcome {
+) -> PostOutcome {
     let xhr = match open(url, authorization) {
         Ok(xhr) => xhr,
-        Err(e) => return Outcome::Failed(super::js::error_message(&e)),
+        Err(e) => return PostOutcome::Failed(super::js::error_message(&e)),
     };
     let mut resolve: Option<Function> = None;
     let done = Promise::new(&mut |res, _| resolve = Some(res));
@@ -73,26 +74,26 @@ pub async fn post_json(
     }
     if let Err(e) = xhr.send_with_opt_blob(Some(body)) {
         detach(&xhr, upload.as_ref());
-        return Outcome::Failed(super::js::error_message(&e));
+        return PostOutcome::Failed(super::js::error_message(&e));
     }
     let finished = race(abort, JsFuture::from(done)).await;
     if let Err(reason) = finished {
         // Fires loadend into the still-attached handler, which is harmless.
         let _ = xhr.abort();
         detach(&xhr, upload.as_ref());
-        return Outcome::Aborted(reason);
+        return PostOutcome::Aborted(reason);
     }
     detach(&xhr, upload.as_ref());
     let status = xhr.status().unwrap_or(0);
     if status == 0 {
-        return Outcome::Failed(String::new());
+        return PostOutcome::Failed(String::new());
     }
     if let Some(to) = redirected(url, &xhr.response_url()) {
-        return Outcome::Redirected { status, to };
+        return PostOutcome::Redirected { status, to };
     }
     // The whole list, not one header by name: see `client::headers`.
     let all_headers = xhr.get_all_response_headers().unwrap_or_default();
-    Outcome::Answered(Answer {
+    PostOutcome::Answered(Answer {
         status,
         body: xhr.response_text().ok().flatten().unwrap_or_default(),
         location: headers::find(&all_headers, "Location"),

@@ -205,3 +205,53 @@ pub fn jpeg_markers(bytes: &[u8]) -> Vec<u8> {
     }
     markers
 }
+
+/// Marsaglia's xorshift32 (13, 17, 5): deterministic test data (noise, mutations)
+/// without a dependency. tests/encode_exact.rs's digests are taken over its bytes, so
+/// its sequence is fixed.
+pub struct XorShift(pub u32);
+
+impl XorShift {
+    pub fn next_u32(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0
+    }
+
+    /// The next state's high byte (its best-mixed bits).
+    pub fn byte(&mut self) -> u8 {
+        (self.next_u32() >> 24) as u8
+    }
+
+    /// In `0..n`; 0 when `n` is 0.
+    pub fn below(&mut self, n: usize) -> usize {
+        self.next_u32() as usize % n.max(1)
+    }
+}
+
+/// A PNG chunk with its length and CRC.
+pub fn push_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// CRC-32 (ISO 3309, as PNG uses it), bit by bit: no table for a few chunks.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}

@@ -108,13 +108,17 @@ export interface PreparedMedia {
   timings: Timings;
 }
 
+/** `queue-misuse`: an upload-queue call its item's state does not allow (an unknown id,
+ *  settling an item that was not polled, retrying one that has not failed); the rest
+ *  are prepareMedia's and the options'. */
 export type MediaErrorCode =
   | 'unsupported-format'
   | 'corrupt-image'
   | 'too-large'
   | 'too-many-pixels'
   | 'heic-not-decodable'
-  | 'invalid-options';
+  | 'invalid-options'
+  | 'queue-misuse';
 
 /** An input or pipeline failure. */
 export class MediaError extends Error {
@@ -348,7 +352,8 @@ export class UploadQueue extends EventTarget {
 // The upload queue's scheduler, a plain state machine in the wasm (`new QueueCore(…)` from
 // the wasm glue; UploadQueue above drives it). It never reads a clock: every time is a
 // `Date.now()`-style number passed in. Bad arguments throw a `MediaError`
-// 'invalid-options' whose `field` names the culprit.
+// 'invalid-options' whose `field` names the culprit; a call the item's state does not
+// allow throws a `MediaError` 'queue-misuse'.
 
 export interface FhirError {
   /** The answer's `Retry-After` (delay-seconds or HTTP-date) in ms from when it came; undefined without one. */
