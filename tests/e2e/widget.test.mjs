@@ -432,6 +432,52 @@ test('gallery: 10 per page, "load more" for the rest; server text stays text', a
   await axe(page, 'gallery, 2 pages');
 });
 
+test('markup from the person or the server stays text: card title and note, the OperationOutcome in the card and in media-error, the restored card', async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget, watch, patient } = ctx;
+  watch.allow(422); // Chromium's own line for the refused create below
+  const IMG = '<img src=x onerror="window.pwned=1">';
+  const LINK = 'javascript:window.pwned=1';
+  // The server refuses the create with an OperationOutcome that carries markup.
+  await page.route(`${baseUrl}/Media`, (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    return route.fulfill({ status: 422, contentType: 'application/fhir+json', body: JSON.stringify({
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'invalid', details: { text: `${IMG} <a href="${LINK}">fix</a>` } }],
+    }) });
+  });
+  const seen = page.evaluate(() => new Promise((resolve) => document.querySelector('fhir-media-capture')
+    .addEventListener('media-error', (e) => resolve({ text: e.detail.text, message: e.detail.message }), { once: true })));
+  await widget.evaluate(async (el) => {
+    const canvas = new OffscreenCanvas(64, 48);
+    canvas.getContext('2d').fillRect(0, 0, 32, 24);
+    el.addFiles([new File([await canvas.convertToBlob({ type: 'image/jpeg' })], 'p.jpg', { type: 'image/jpeg' })]);
+  });
+  const first = await card(widget, 0);
+  await waitState(first, 'ready');
+  await first.getByRole('textbox', { name: 'Title' }).fill(`${IMG} title`);
+  await first.getByRole('textbox', { name: 'Note' }).fill(`<script>window.pwned=1</script> ${LINK}`);
+  await first.getByRole('button', { name: 'Upload Photo 1' }).click();
+  await waitState(first, 'failed', 30_000);
+  const event = await seen;
+  assert.equal(event.text, `${IMG} <a href="${LINK}">fix</a>`, 'the event carries the text as the server sent it');
+  assert.ok((await first.getByRole('alert').innerText()).includes(`${IMG} <a href="${LINK}">fix</a>`), 'shown as text');
+  assert.equal(await first.getByRole('textbox', { name: 'Title' }).inputValue(), `${IMG} title`);
+  // Reloaded: the card comes back from storage with the same title and note, as text.
+  await page.unroute(`${baseUrl}/Media`);
+  await page.reload();
+  await page.fill('#patient', patient);
+  await page.fill('#token', TOKEN);
+  await page.locator('#settings').dispatchEvent('change');
+  const restored = await card(widget, 0);
+  await restored.waitFor();
+  assert.equal(await restored.getByRole('textbox', { name: 'Title' }).inputValue(), `${IMG} title`);
+  assert.equal(await restored.getByRole('textbox', { name: 'Note' }).inputValue(), `<script>window.pwned=1</script> ${LINK}`);
+  assert.equal(await widget.locator('li.card img:not(.thumb), li.card script, li.card a').count(), 0, 'no markup became elements');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+});
+
 test('gallery: content that is not a JPEG, PNG or HEIC never renders, whatever type the server gives it', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
