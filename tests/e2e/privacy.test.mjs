@@ -2,7 +2,10 @@
 // retried upload, the created Media, the gallery's images) the token is in no storage the
 // page keeps (IndexedDB, localStorage, sessionStorage, Cache Storage), no URL the page
 // loaded, no console line and no error the element shows or sends; and an image behind a
-// redirect to another origin (a presigned storage URL) is fetched without it. Needs
+// redirect to another origin (a presigned storage URL) is fetched without it; a redirected
+// `POST /Media` is an error, never a create and never sent again (XMLHttpRequest, used for
+// its progress events, follows redirects; the browser drops the token when one leaves the
+// origin). Needs
 // FHIR_ENDPOINT_BIN (scripts/test.sh sets it).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -168,4 +171,75 @@ test('an image behind a redirect to another origin is fetched there without the 
   await page.waitForFunction((el) => el.complete && el.naturalWidth === 48, await img.elementHandle(), { timeout: 20_000 });
   assert.ok(seen.length >= 1, 'the image was fetched from the storage origin');
   assert.deepEqual(seen.filter((r) => r.method === 'GET').map((r) => r.authorization), [null], 'without the token');
+});
+
+/** A second origin that lets anyone in by CORS, records what it is sent and claims a create. */
+async function elsewhere(t) {
+  const seen = [];
+  const cors = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'POST, GET, OPTIONS',
+    'access-control-allow-headers': 'authorization, content-type, accept',
+    'access-control-expose-headers': 'Location',
+  };
+  const other = http.createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (chunk) => { bytes += chunk.length; });
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization ?? null, bytes });
+      if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+      const base = `http://127.0.0.1:${other.address().port}`;
+      res.writeHead(201, { ...cors, 'content-type': 'application/fhir+json', location: `${base}/Media/stolen/_history/1` })
+        .end(JSON.stringify({ resourceType: 'Media', id: 'stolen', status: 'completed', content: { contentType: 'image/jpeg' } }));
+    });
+  });
+  await new Promise((resolve) => other.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => other.close(resolve)));
+  return { url: `http://127.0.0.1:${other.address().port}`, seen };
+}
+
+test('a redirected POST /Media fails the photo with "redirected": never recorded as created, never sent again, never with the token', { timeout: 60_000 }, async (t) => {
+  if (skipAll) return t.skip(skipAll);
+  const other = await elsewhere(t);
+  const { page, widget, patient } = await openDemo(t);
+  // The FHIR server answers the create with a temporary redirect to the other origin.
+  let redirects = 0;
+  await page.route(`${server.url}/Media`, (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    redirects++;
+    return route.fulfill({ status: 307, headers: { location: `${other.url}/Media` } });
+  });
+  const error = await widget.evaluate(async (el) => {
+    const canvas = new OffscreenCanvas(160, 120);
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#48a'; g.fillRect(0, 0, 160, 120);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    await new Promise((resolve) => {
+      el.addEventListener('media-prepared', resolve, { once: true });
+      el.addFiles([new File([blob], 'photo.jpg', { type: 'image/jpeg' })]);
+    });
+    const failed = new Promise((resolve) => el.addEventListener('media-error', (e) => resolve(e.detail), { once: true }));
+    el.queueOptions = { baseDelayMs: 50, maxDelayMs: 100 };
+    el.uploadAll();
+    const err = await failed;
+    return { name: err.name, code: err.code, status: err.status, text: err.text };
+  });
+  assert.equal(error.name, 'FhirError');
+  assert.equal(error.code, 'redirected');
+  assert.match(error.text, new RegExp(`redirected the upload to ${other.url}/Media\\.`));
+  const card = widget.locator('li[part="card"]');
+  await card.and(page.locator('[data-state="failed"]')).waitFor();
+  await card.getByText('The server sent the photo on to another address').waitFor();
+  assert.equal(await card.getByRole('button', { name: /^Retry/ }).isVisible(), true, 'the person decides: Retry is offered');
+
+  // Time for a retry that must not come (the backoff here is 50-100 ms).
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(redirects, 1, 'the create was not sent again');
+  const posts = other.seen.filter((r) => r.method === 'POST');
+  assert.ok(posts.length <= 1, 'at most the one re-send the browser makes on a 307');
+  assert.deepEqual(other.seen.map((r) => r.authorization), other.seen.map(() => null), 'the token never left the FHIR server');
+  assert.equal(await widget.evaluate((el) => el.items[0].state), 'failed');
+  assert.equal(await widget.evaluate((el) => el.items[0].id), null, 'no Media id was taken from the other origin');
+  const res = await fetch(`${server.url}/Media?patient=${patient}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal((await res.json()).total ?? 0, 0, 'the FHIR server stored nothing');
 });
