@@ -99,6 +99,21 @@ fn base64_len_to_bytes(s: &str) -> usize {
     s.len() / 4 * 3 - s.bytes().rev().take_while(|&b| b == b'=').count()
 }
 
+/// `maxBytes` of 4 GiB and more is "no practical limit", not 0: usize is 32 bits here.
+#[wasm_bindgen_test]
+async fn a_byte_budget_of_4_gib_or_more_does_not_wrap() {
+    let jpeg = small_jpeg(320, 200, 90);
+    for max in ["4294967296", "4294967297", "9007199254740991"] {
+        let prepared = prepare_media(
+            Uint8Array::from(jpeg.as_slice()).into(),
+            options(&format!(r#""maxBytes":{max}"#)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("maxBytes {max}: {}", text(&e, "message")));
+        assert!(num(&prepared, "bytes") > 0.0, "maxBytes {max}");
+    }
+}
+
 #[wasm_bindgen_test]
 async fn error_codes_reach_js_as_media_errors() {
     expect_error(

@@ -10,8 +10,10 @@
 
 use std::fmt;
 
+mod header;
 #[cfg(feature = "image")]
 mod native;
+pub use header::header_size;
 #[cfg(feature = "image")]
 pub use native::Native;
 

@@ -8,7 +8,7 @@ use image::codecs::png::{CompressionType, FilterType, PngDecoder, PngEncoder};
 use image::codecs::webp::WebPDecoder;
 use image::{ColorType, ExtendedColorType, ImageDecoder, ImageEncoder, ImageError};
 
-use crate::{check_pixels, CodecError, Codecs, Format, Image};
+use crate::{check_pixels, header_size, CodecError, Codecs, Format, Image};
 
 /// The codecs, compiled in.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,6 +16,10 @@ pub struct Native;
 
 impl Codecs for Native {
     fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError> {
+        // Judged before a decoder exists: making one may already allocate for the header.
+        if let Some((width, height)) = header_size(bytes, format) {
+            check_pixels(width, height, max_pixels)?;
+        }
         let image_err = |e| image_error(format, e);
         let cursor = Cursor::new(bytes);
         match format {
@@ -158,5 +162,31 @@ mod tests {
         assert_eq!(err.code(), "too-many-pixels");
         let err = Native.decode(&png[..20], Format::Png, 12).unwrap_err();
         assert_eq!(err.code(), "corrupt-image");
+    }
+
+    /// PNG's chunk CRC (ISO 3309), so that the bomb below has a valid IHDR.
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = (crc >> 1) ^ (0xedb8_8320 & (crc & 1).wrapping_neg());
+            }
+        }
+        !crc
+    }
+
+    /// A 40000×40000 IHDR with nothing behind it: over the limit, said as such, before
+    /// image's decoder refuses it for memory ("corrupt-image" before).
+    #[test]
+    fn a_png_bomb_is_too_many_pixels() {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        png.extend_from_slice(&40_000u32.to_be_bytes());
+        png.extend_from_slice(&40_000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 6, 0, 0, 0]);
+        png.extend_from_slice(&crc32(&png[12..]).to_be_bytes());
+        png.extend_from_slice(b"\0\0\0\0IEND\xaeB`\x82");
+        let err = Native.decode(&png, Format::Png, 50_000_000).unwrap_err();
+        assert_eq!(err.code(), "too-many-pixels", "{err}");
     }
 }

@@ -65,6 +65,12 @@ fn exponent(a: (u8, usize), b: (u8, usize)) -> f64 {
     }
 }
 
+/// `max_bytes` as a length: saturated, since on wasm32 a budget of 4 GiB or more would
+/// otherwise wrap to a few bytes (or to 0) and refuse every photo.
+fn budget_of(max_bytes: u64) -> usize {
+    usize::try_from(max_bytes).unwrap_or(usize::MAX)
+}
+
 /// Encode `img` as JPEG within `max_bytes`, starting at `quality`.
 pub fn jpeg_within(
     img: Raster,
@@ -72,7 +78,7 @@ pub fn jpeg_within(
     max_bytes: u64,
     style: JpegStyle,
 ) -> Result<Encoded, MediaError> {
-    let budget = max_bytes as usize;
+    let budget = budget_of(max_bytes);
     let target = budget as f64 * AIM;
     let min_q = encode::quality_percent(MIN_QUALITY);
     let q0 = encode::quality_percent(quality);
@@ -166,7 +172,7 @@ pub fn png_within(
     max_bytes: u64,
     codecs: &dyn Codecs,
 ) -> Result<Encoded, MediaError> {
-    let budget = max_bytes as usize;
+    let budget = budget_of(max_bytes);
     let (mut w, mut h) = (img.width, img.height);
     let mut bytes = encode::png(&img, codecs)?;
     let mut encodes = 1;
