@@ -3,9 +3,9 @@
 
 use crate::error::MediaError;
 
-/// Input bytes over `limit` → `too-large`.
-pub fn check_input_size(len: usize, limit: u64) -> Result<(), MediaError> {
-    let size = len as u64;
+/// Input bytes over `limit` → `too-large`. A `u64`, since a Blob's size may not fit the
+/// 32-bit `usize` of wasm32 (a 4 GiB + 10 B file must not read as 10 bytes).
+pub fn check_input_size(size: u64, limit: u64) -> Result<(), MediaError> {
     if size > limit {
         return Err(MediaError::TooLarge { size, limit });
     }

@@ -66,7 +66,7 @@ pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError
 /// BMP input, or PNG output. False for bytes refused before decoding (over the size
 /// limit, unknown, HEIF, TIFF), so loading the codecs never delays such an error.
 pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> bool {
-    if limits::check_input_size(bytes.len(), settings.max_input_bytes).is_err() {
+    if limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).is_err() {
         return false;
     }
     match sniff::sniff(bytes) {
@@ -84,7 +84,7 @@ pub fn prepare_with(
     codecs: Option<&dyn Codecs>,
 ) -> Result<Prepared, MediaError> {
     let start = Instant::now();
-    limits::check_input_size(bytes.len(), settings.max_input_bytes)?;
+    limits::check_input_size(bytes.len() as u64, settings.max_input_bytes)?;
     let format = sniff::sniff(bytes)?;
     if format == Format::Heif {
         return Err(MediaError::HeicNotDecodable);

@@ -10,7 +10,8 @@ use crate::pipeline::limits;
 
 pub async fn read_bytes(input: &JsValue, max_input_bytes: u64) -> Result<Vec<u8>, MediaError> {
     if let Some(blob) = input.dyn_ref::<web_sys::Blob>() {
-        limits::check_input_size(blob.size() as usize, max_input_bytes)?;
+        // f64 → u64 saturates; never through usize, which is 32 bits here.
+        limits::check_input_size(blob.size() as u64, max_input_bytes)?;
         let buffer = JsFuture::from(blob.array_buffer())
             .await
             .map_err(|_| MediaError::corrupt("the file could not be read"))?;
@@ -34,7 +35,7 @@ pub async fn read_bytes(input: &JsValue, max_input_bytes: u64) -> Result<Vec<u8>
     } else {
         return Err(not_input());
     };
-    limits::check_input_size(view.length() as usize, max_input_bytes)?;
+    limits::check_input_size(u64::from(view.length()), max_input_bytes)?;
     Ok(view.to_vec())
 }
 

@@ -478,6 +478,41 @@ test('markup from the person or the server stays text: card title and note, the 
   assert.equal(await page.evaluate(() => window.pwned), undefined);
 });
 
+test('a 2 GiB file and 100 files of 40 MB: typed errors, read in the worker one at a time, the tab stays alive', { timeout: 240_000 }, async (t) => {
+  const ctx = await openWidget(t);
+  if (!ctx) return;
+  const { page, widget } = ctx;
+  // Sparse files: nothing is written to disk, and the browser reads only what it is asked.
+  const dir = fs.mkdtempSync(path.join(tmp, 'big-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const huge = path.join(dir, 'huge.jpg');
+  fs.closeSync(fs.openSync(huge, 'w'));
+  fs.truncateSync(huge, 2 ** 31);
+  const many = Array.from({ length: 100 }, (_, i) => {
+    const file = path.join(dir, `big-${i}.jpg`);
+    fs.closeSync(fs.openSync(file, 'w'));
+    fs.truncateSync(file, 40_000_000);
+    return file;
+  });
+  const codes = page.evaluate(() => new Promise((resolve) => {
+    const seen = [];
+    document.querySelector('fhir-media-capture').addEventListener('media-error', (e) => {
+      seen.push(e.detail.code);
+      if (seen.length === 101) resolve(seen);
+    });
+  }));
+  await widget.locator('input[type=file][multiple]').setInputFiles([huge, ...many]);
+  const seen = await codes;
+  assert.equal(seen.filter((c) => c === 'too-large').length, 1, 'the 2 GiB file is too large (maxInputBytes 50 MB)');
+  // 40 MB of zeros is under the limit, read (in the worker), and is no image.
+  assert.equal(seen.filter((c) => c === 'unsupported-format').length, 100, JSON.stringify(seen));
+  assert.equal(await page.evaluate(() => document.querySelector('fhir-media-capture').items.length), 101, 'the tab is alive');
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const { JSHeapUsedSize } = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map(({ name, value }) => [name, value]));
+  assert.ok(JSHeapUsedSize < 200e6, `the page's JS heap stays small (${Math.round(JSHeapUsedSize / 1e6)} MB): no file was read on it`);
+});
+
 test('gallery: content that is not a JPEG, PNG or HEIC never renders, whatever type the server gives it', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;

@@ -1,6 +1,7 @@
-// prepareMedia in a module worker (worker.js), for <fhir-media-capture>. Only ArrayBuffers
-// cross over, transferred; the worker can be terminated (wasm memory never shrinks) and
-// starts again on the next job.
+// prepareMedia in a module worker (worker.js), for <fhir-media-capture>. The photo goes
+// over as its Blob (a handle: no bytes are copied or read on the main thread), so the
+// worker checks its size before reading it; the worker can be terminated (wasm memory
+// never shrinks) and starts again on the next job.
 import { MediaError } from './core.js';
 
 export class PrepareWorker {
@@ -10,12 +11,11 @@ export class PrepareWorker {
 
   /** Resolves with `{ prepared, image }`: the PreparedMedia and its image as a Blob. */
   async prepare(blob, options) {
-    const buffer = await blob.arrayBuffer();
     const worker = this.#ensure();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#jobs.set(id, { resolve, reject });
-      worker.postMessage({ id, buffer, options }, [buffer]);
+      worker.postMessage({ id, blob, options });
     });
   }
 

@@ -1,5 +1,7 @@
 // Module worker for <fhir-media-capture>: runs prepareMedia (the wasm pipeline) off the
-// main thread. In: { id, buffer: ArrayBuffer (transferred), options }. Out: { id, prepared,
+// main thread. In: { id, blob: Blob, options }, one photo at a time in the order sent (so
+// at most one photo's bytes are read and in wasm memory at once, however many files were
+// dropped). Out: { id, prepared,
 // image } or { id, error: { name, code, message } } (errors are flattened: structured clone
 // drops an Error's own fields such as `code`). `image` is the encoded photo as a Blob, for
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
@@ -10,15 +12,23 @@ import { mainModule, prepareMedia } from './prepare.js';
 
 const warming = once(warmUp);
 
-self.addEventListener('message', async ({ data: { id, buffer, options, warm } }) => {
+let queue = Promise.resolve();
+
+self.addEventListener('message', ({ data: { id, blob, options, warm } }) => {
   if (warm) {
     // Once per worker (the picker or the camera may open many times). A failed load
     // (offline, say) is retried, and reported, by the first photo; the next warm tries again.
     warming.load().catch(() => {});
     return;
   }
+  // prepareOne answers every job itself; the catch only keeps the line moving.
+  queue = queue.then(() => prepareOne(id, blob, options)).catch(() => {});
+});
+
+async function prepareOne(id, blob, options) {
   try {
-    const prepared = await prepareMedia(new Uint8Array(buffer), options);
+    // prepareMedia checks the Blob's size against maxInputBytes before reading it.
+    const prepared = await prepareMedia(blob, options);
     const { contentType, data } = prepared.resource.content;
     const image = new Blob([base64Bytes(data)], { type: contentType });
     self.postMessage({ id, prepared, image });
@@ -28,7 +38,7 @@ self.addEventListener('message', async ({ data: { id, buffer, options, warm } })
       error: { name: err?.name ?? 'Error', code: err?.code, message: String(err?.message ?? err) },
     });
   }
-});
+}
 
 /**
  * Load the wasm, then run the pipeline on a small picture made here: the browser compiles
