@@ -6,11 +6,12 @@
 # -> demo build -> npm pack test -> Playwright end-to-end.
 # The last line is a summary: "summary: N passed, N failed, N skipped".
 set -euo pipefail
+# One step a `section` line below, counted here so that the [n/N] stay true.
+STEPS="$(grep -c '^section "' "${BASH_SOURCE[0]}")"
 . "$(dirname "$0")/common.sh"
 
 LOGS=target/test-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
-STEPS=15
 step=0
 current=
 started=$SECONDS
@@ -109,6 +110,10 @@ node scripts/check-size.mjs
 section "package: publint, attw, npm publish --dry-run, tsc --strict consumer"
 bash scripts/check-package.sh
 
+section "JS unit tests (Node): the element's parts against stand-ins"
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$LOGS/unit.tap" tests/unit/
+
 section "wasm tests: endpoint for tests/client_web.rs"
 # tests/client_web.rs talks to a real endpoint whose URL and admin token are baked in at
 # compile time (option_env!). A fixed port and token keep them stable, so the test crate is
@@ -133,8 +138,12 @@ wasm_runner_port="$(node -e "$listen_probe" "${wasm_runner_addr%:*}" "${wasm_run
 [ "$wasm_runner_port" = "${wasm_runner_addr##*:}" ] \
   || echo "wasm tests: $wasm_runner_addr is taken; the test runner uses port $wasm_runner_port"
 export WASM_BINDGEN_TEST_ADDRESS="${wasm_runner_addr%:*}:$wasm_runner_port"
+# Built once: this step's endpoint, and the e2e and package tests' (they start their own,
+# on free ports, from FHIR_ENDPOINT_BIN).
 cargo build --quiet -p fhir-media-endpoint
-wasm_endpoint_bin="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
+export FHIR_ENDPOINT_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
+echo "endpoint: $FHIR_ENDPOINT_BIN"
+wasm_endpoint_bin="$FHIR_ENDPOINT_BIN"
 # start_wasm_endpoint ADDR: starts it, and sets FHIR_ENDPOINT_URL to where it listens.
 start_wasm_endpoint() {
   : >"$LOGS/wasm-endpoint.out"
@@ -223,12 +232,6 @@ section "demo build (webpack)"
 webpack --mode production --stats errors-warnings
 echo "webpack: dist/ $(du -sh dist | cut -f1)"
 
-section "local endpoint"
-# The e2e and package tests start their own endpoints (free ports) from this binary.
-cargo build --quiet -p fhir-media-endpoint
-export FHIR_ENDPOINT_BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/fhir-media-endpoint"
-echo "endpoint: $FHIR_ENDPOINT_BIN"
-
 section "npm pack: tarball contents, the bundlers' apps, declared vs run-time names (Chromium)"
 node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$LOGS/pack.tap" tests/package/ tests/types/
@@ -252,4 +255,4 @@ awk '
   /^# fail /    { f += $3 }
   /^# skipped / { s += $3 }
   END { printf "summary: %d passed, %d failed, %d skipped\n", p, f, s }
-' "$LOGS"/cargo-native.log "$LOGS"/cargo-vendor-*.log "$LOGS"/cargo-wasm-*.log "$LOGS"/e2e.tap "$LOGS"/pack.tap
+' "$LOGS"/cargo-native.log "$LOGS"/cargo-vendor-*.log "$LOGS"/cargo-wasm-*.log "$LOGS"/unit.tap "$LOGS"/e2e.tap "$LOGS"/pack.tap

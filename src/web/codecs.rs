@@ -33,7 +33,10 @@ extern "C" {
     ) -> Result<Uint8Array, JsValue>;
 }
 
-pub struct JsCodecs(CodecsModule);
+/// The module, and the first error it threw that was not one of its typed codec errors:
+/// a trap (a panic, out of memory) leaves that instance unfit for use, which the caller
+/// must hear about as such, not as a damaged file (`take_trap`).
+pub struct JsCodecs(CodecsModule, std::cell::RefCell<Option<JsValue>>);
 
 impl JsCodecs {
     /// Call `load` (`() => Promise<codecs module exports>`, the JS shell's cached loader)
@@ -45,7 +48,20 @@ impl JsCodecs {
             ))
         })?;
         let module = JsFuture::from(Promise::resolve(&load.call0(&JsValue::UNDEFINED)?)).await?;
-        Ok(JsCodecs(module.unchecked_into()))
+        Ok(JsCodecs(module.unchecked_into(), Default::default()))
+    }
+
+    /// What the module threw that was no codec error (a trap), if it did.
+    pub fn take_trap(&self) -> Option<JsValue> {
+        self.1.borrow_mut().take()
+    }
+
+    fn failed(&self, e: JsValue, role: &str, format: Format) -> CodecError {
+        let error = codec_error(&e, role, format);
+        if get(&e, "code").is_undefined() {
+            self.1.borrow_mut().get_or_insert(e);
+        }
+        error
     }
 }
 
@@ -54,7 +70,7 @@ impl Codecs for JsCodecs {
         let out = self
             .0
             .decode(bytes, format.name(), max_pixels as f64)
-            .map_err(|e| codec_error(&e, "decoder", format))?;
+            .map_err(|e| self.failed(e, "decoder", format))?;
         let pixels: Uint8Array = get(&out, "pixels")
             .dyn_into()
             .map_err(|_| CodecError::Corrupt("the codecs module returned no pixels".into()))?;
@@ -76,7 +92,7 @@ impl Codecs for JsCodecs {
         self.0
             .encode_png(pixels, width, height, channels)
             .map(|png| png.to_vec())
-            .map_err(|e| codec_error(&e, "encoder", Format::Png))
+            .map_err(|e| self.failed(e, "encoder", Format::Png))
     }
 }
 
@@ -85,7 +101,7 @@ fn number(v: &JsValue, key: &str) -> f64 {
 }
 
 /// The codecs module's typed error back into ours; anything else (a trap: a panic in a
-/// decoder) counts as a damaged file.
+/// decoder) reads as a damaged file here, and `JsCodecs::take_trap` tells the caller.
 fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
     let message = error_message(e);
     match get(e, "code").as_string().as_deref() {

@@ -42,8 +42,17 @@ pub async fn prepare_media(
         } else {
             None
         };
-        let codecs = codecs.as_ref().map(|c| c as &dyn fhir_media_codecs::Codecs);
-        pipeline::prepare_with(&bytes, &settings, codecs)
+        let prepared = pipeline::prepare_with(
+            &bytes,
+            &settings,
+            codecs.as_ref().map(|c| c as &dyn fhir_media_codecs::Codecs),
+        );
+        // A trap in the codecs module is the module's failure, not the photo's: thrown as
+        // it came (not a MediaError), so that the JS shell drops this worker and its wasm.
+        if let Some(trap) = codecs.as_ref().and_then(super::codecs::JsCodecs::take_trap) {
+            return Err(trap);
+        }
+        prepared
     };
     let prepared = prepared.map_err(|e| media_error(&e))?;
     drop(bytes);

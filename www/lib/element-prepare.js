@@ -1,21 +1,28 @@
 // prepareMedia in a module worker (worker.js), for <fhir-media-capture>. The photo goes
 // over as its Blob (a handle: no bytes are copied or read on the main thread), so the
-// worker checks its size before reading it; the worker can be terminated (wasm memory
-// never shrinks) and starts again on the next job.
+// worker checks its size before reading it. One photo at a time: at most one photo's bytes
+// are read and in wasm memory at once, and each has a time limit. A worker that failed in
+// any way but a MediaError (a wasm trap: out of memory, a panic) or ran out of time is
+// ended, its wasm memory with it, and a fresh one takes the next photo: an instance whose
+// stack and heap a trap left half-changed is never used again.
 import { MediaError } from './core.js';
+
+/** Default time limit for one photo (ms): a 48 MP photo takes ~2 s on a phone. */
+export const PREPARE_TIMEOUT_MS = 30_000;
 
 export class PrepareWorker {
   #worker = null;
-  #jobs = new Map();
+  #waiting = []; // { id, blob, options, resolve, reject }, in order
+  #current = null; // the job the worker has, with its timer
   #nextId = 1;
+  /** Time limit for one photo, ms (Infinity: none). */
+  timeoutMs = PREPARE_TIMEOUT_MS;
 
   /** Resolves with `{ prepared, image }`: the PreparedMedia and its image as a Blob. */
-  async prepare(blob, options) {
-    const worker = this.#ensure();
-    const id = this.#nextId++;
+  prepare(blob, options) {
     return new Promise((resolve, reject) => {
-      this.#jobs.set(id, { resolve, reject });
-      worker.postMessage({ id, blob, options });
+      this.#waiting.push({ id: this.#nextId++, blob, options, resolve, reject });
+      this.#next();
     });
   }
 
@@ -29,16 +36,49 @@ export class PrepareWorker {
     this.#ensure().postMessage({ warm: true });
   }
 
+  #next() {
+    if (this.#current || this.#waiting.length === 0) return;
+    const job = this.#waiting.shift();
+    this.#current = job;
+    const { id, blob, options } = job;
+    if (Number.isFinite(this.timeoutMs)) {
+      job.timer = setTimeout(() => this.#restart(job, new MediaError('timed-out',
+        `Preparing this photo took longer than ${Math.round(this.timeoutMs / 1000)} s, so it was stopped.`)), this.timeoutMs);
+    }
+    this.#ensure().postMessage({ id, blob, options });
+  }
+
+  #finish(job) {
+    clearTimeout(job.timer);
+    if (this.#current === job) this.#current = null;
+  }
+
+  /** End the worker (and its wasm) for good; `job` fails with `error`; the next starts afresh. */
+  #restart(job, error) {
+    this.#finish(job);
+    this.#worker?.terminate();
+    this.#worker = null;
+    job.reject(error);
+    this.#next();
+  }
+
   #ensure() {
     if (this.#worker) return this.#worker;
     // This exact form lets webpack (and other bundlers) emit the worker as its own chunk.
     const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
     worker.addEventListener('message', ({ data }) => {
-      const job = this.#jobs.get(data.id);
-      if (!job) return;
-      this.#jobs.delete(data.id);
+      const job = this.#current;
+      if (!job || job.id !== data.id) return;
+      if (data.error && data.error.name !== 'MediaError') {
+        // A trap or anything else unplanned: this instance is not to be trusted again.
+        this.#restart(job, new MediaError('prepare-failed',
+          `This photo could not be prepared (${data.error.name}: ${data.error.message}); the next one starts afresh.`));
+        return;
+      }
+      this.#finish(job);
       if (data.error) job.reject(revive(data.error));
       else job.resolve({ prepared: data.prepared, image: data.image });
+      this.#next();
     });
     worker.addEventListener('error', (event) => {
       event.preventDefault();
@@ -52,13 +92,15 @@ export class PrepareWorker {
   terminate(reason = new DOMException('stopped', 'AbortError')) {
     this.#worker?.terminate();
     this.#worker = null;
-    for (const job of this.#jobs.values()) job.reject(reason);
-    this.#jobs.clear();
+    const jobs = [...(this.#current ? [this.#current] : []), ...this.#waiting];
+    if (this.#current) clearTimeout(this.#current.timer);
+    this.#current = null;
+    this.#waiting = [];
+    for (const job of jobs) job.reject(reason);
   }
 }
 
-/** The worker's flattened error as a MediaError (with its code) or a plain Error. */
-function revive({ name, code, message }) {
-  if (name === 'MediaError') return new MediaError(code, message);
-  return Object.assign(new Error(message), { name });
+/** The worker's flattened error as a MediaError (with its code). */
+function revive({ code, message }) {
+  return new MediaError(code, message);
 }

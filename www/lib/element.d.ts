@@ -105,6 +105,11 @@ export class FhirMediaCaptureElement extends HTMLElement {
   locale: string;
   /** Options for the upload queue (e.g. `{ baseDelayMs: 100 }`); setting it starts a new queue, queued photos carry over. */
   queueOptions: ElementQueueOptions;
+  /**
+   * Time limit for preparing one photo, ms (default 30000; Infinity: none). Over it, the
+   * photo fails with MediaError 'timed-out' and its worker is replaced.
+   */
+  prepareTimeoutMs: number;
   /** The upload queue (one per base URL); null until `base-url` is set. */
   readonly queue: UploadQueue | null;
   /** A snapshot of the photos. */

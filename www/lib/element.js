@@ -9,7 +9,7 @@ import { Camera } from './element-camera.js';
 import { HANDED_OVER, flagsOf, removeCard, renderCard, renderProgress, retryable, revokeImage } from './element-card.js';
 import { el } from './element-dom.js';
 import { Gallery } from './element-gallery.js';
-import { PrepareWorker } from './element-prepare.js';
+import { PREPARE_TIMEOUT_MS, PrepareWorker } from './element-prepare.js';
 import { styleSheet, templateHTML } from './element-trusted.js';
 import { format, stringsFor } from './i18n.js';
 import * as wasm from '../../pkg/fhir_media_capture.js';
@@ -237,6 +237,10 @@ export class FhirMediaCaptureElement extends HTMLElement {
   }
 
   /** The UploadQueue the element uploads through (null until base-url is set). */
+  /** Time limit for preparing one photo, ms (default 30000; Infinity: none). */
+  get prepareTimeoutMs() { return this.#worker.timeoutMs; }
+  set prepareTimeoutMs(ms) { this.#worker.timeoutMs = Number(ms) > 0 ? Number(ms) : PREPARE_TIMEOUT_MS; }
+
   get queue() {
     return this.#queue;
   }

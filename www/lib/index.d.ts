@@ -118,7 +118,12 @@ export type MediaErrorCode =
   | 'too-many-pixels'
   | 'heic-not-decodable'
   | 'invalid-options'
-  | 'queue-misuse';
+  | 'queue-misuse'
+  /** <fhir-media-capture> only: preparing one photo took longer than `prepareTimeoutMs`. */
+  | 'timed-out'
+  /** <fhir-media-capture> only: the pipeline stopped unexpectedly (a wasm trap); the next
+   *  photo gets a fresh worker. */
+  | 'prepare-failed';
 
 /** An input or pipeline failure. */
 export class MediaError extends Error {

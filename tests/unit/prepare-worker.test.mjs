@@ -1,0 +1,69 @@
+// PrepareWorker (www/lib/element-prepare.js) against a stand-in Worker: what it does when
+// the pipeline traps or runs out of time. A real trap needs input the default limits refuse
+// (that is their job), so the stand-in plays the worker's side of the protocol: it answers
+// each job as the test says, and records which instance got it and which were terminated.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+const workers = [];
+let answer = () => ({ prepared: { ok: true }, image: null });
+
+class StandInWorker {
+  terminated = false;
+  jobs = [];
+  #listeners = { message: [], error: [] };
+  constructor() { workers.push(this); }
+  addEventListener(type, fn) { this.#listeners[type].push(fn); }
+  postMessage(data) {
+    if (data.warm) return;
+    this.jobs.push(data.id);
+    const reply = answer(data);
+    if (reply === 'hang') return;
+    setTimeout(() => { if (!this.terminated) for (const fn of this.#listeners.message) fn({ data: { id: data.id, ...reply } }); }, 1);
+  }
+  terminate() { this.terminated = true; }
+}
+globalThis.Worker = StandInWorker;
+const { PrepareWorker } = await import('../../www/lib/element-prepare.js');
+
+test('a trap (any error but a MediaError) ends that worker; the photo fails as prepare-failed and the next gets a fresh worker', async () => {
+  workers.length = 0;
+  const pw = new PrepareWorker();
+  answer = ({ id }) => (id === 2
+    ? { error: { name: 'RuntimeError', message: 'unreachable' } }
+    : { prepared: { id }, image: null });
+  const results = await Promise.allSettled([1, 2, 3].map(() => pw.prepare(new Blob(['x']), {})));
+  assert.equal(results[0].status, 'fulfilled');
+  assert.equal(results[1].status, 'rejected');
+  assert.equal(results[1].reason.name, 'MediaError');
+  assert.equal(results[1].reason.code, 'prepare-failed');
+  assert.match(results[1].reason.message, /RuntimeError: unreachable/);
+  assert.equal(results[2].status, 'fulfilled', 'the next photo is prepared');
+  assert.equal(workers.length, 2, 'a second worker');
+  assert.deepEqual(workers.map((w) => [w.jobs, w.terminated]), [[[1, 2], true], [[3], false]],
+    'the trapped worker got no further job and was terminated');
+});
+
+test('a MediaError is the photo\'s own fault: the worker stays', async () => {
+  workers.length = 0;
+  const pw = new PrepareWorker();
+  answer = ({ id }) => (id === 1 ? { error: { name: 'MediaError', code: 'corrupt-image', message: 'damaged' } } : { prepared: {} });
+  const results = await Promise.allSettled([1, 2].map(() => pw.prepare(new Blob(['x']), {})));
+  assert.equal(results[0].reason.code, 'corrupt-image');
+  assert.equal(results[1].status, 'fulfilled');
+  assert.equal(workers.length, 1);
+});
+
+test('one photo at a time, each with its time limit: a hung one fails as timed-out and the rest go on in a fresh worker', async () => {
+  workers.length = 0;
+  const pw = new PrepareWorker();
+  pw.timeoutMs = 50;
+  answer = ({ id }) => (id === 1 ? 'hang' : { prepared: { id } });
+  const started = Date.now();
+  const results = await Promise.allSettled([1, 2].map(() => pw.prepare(new Blob(['x']), {})));
+  assert.equal(results[0].reason.code, 'timed-out');
+  assert.equal(results[1].status, 'fulfilled');
+  assert.ok(Date.now() - started >= 50);
+  assert.deepEqual(workers.map((w) => [w.jobs, w.terminated]), [[[1], true], [[2], false]],
+    'the second photo was not sent until the first was done');
+});
