@@ -513,7 +513,7 @@ test('a 2 GiB file and 100 files of 40 MB: typed errors, read in the worker one 
   assert.ok(JSHeapUsedSize < 200e6, `the page's JS heap stays small (${Math.round(JSHeapUsedSize / 1e6)} MB): no file was read on it`);
 });
 
-test('a photo over the time limit fails as timed-out, its worker is replaced, and the next photo is prepared', async (t) => {
+test('a photo over the time limit fails as timed-out, its worker is replaced; max-pixels refuses a larger photo; the next photo is prepared', async (t) => {
   const ctx = await openWidget(t);
   if (!ctx) return;
   const { widget } = ctx;
@@ -526,9 +526,15 @@ test('a photo over the time limit fails as timed-out, its worker is replaced, an
   await waitState(slow, 'error');
   assert.match(await slow.getByRole('alert').innerText(), /took too long/);
   await widget.evaluate((el) => { el.prepareTimeoutMs = 30_000; });
+  // max-pixels: a 12 MP photo over a 10 MP limit is refused from its header.
+  await widget.evaluate((el) => el.setAttribute('max-pixels', '10000000'));
+  const tooMany = widget.evaluate((el) => new Promise((resolve) => el.addEventListener('media-error', (e) => resolve(e.detail.code), { once: true })));
+  await widget.locator('input[type=file][multiple]').setInputFiles([photo('cam12mp_olympus_o1.jpg')]);
+  assert.equal(await tooMany, 'too-many-pixels');
+  await widget.evaluate((el) => el.removeAttribute('max-pixels'));
   assert.equal(await widget.evaluate((el) => el.prepareTimeoutMs), 30_000);
   await widget.locator('input[type=file][multiple]').setInputFiles([photo('casio_exz750_3mp.jpg')]);
-  await waitState(await card(widget, 1), 'ready');
+  await waitState(await card(widget, 2), 'ready');
 });
 
 test('gallery: content that is not a JPEG, PNG or HEIC never renders, whatever type the server gives it', async (t) => {

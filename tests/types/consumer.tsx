@@ -178,6 +178,7 @@ function useElement(): void {
     owner: 'Practitioner/3',
     'max-dimension': '1600',
     'max-bytes': '1500000',
+    'max-pixels': '50000000',
     locale: 'es',
   };
   for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);

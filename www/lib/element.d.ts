@@ -78,12 +78,18 @@ export interface FhirMediaCaptureAttributes {
   'max-dimension'?: string;
   /** Encoded image bytes (prepareMedia's `maxBytes`). */
   'max-bytes'?: string;
+  /**
+   * Largest photo read, in pixels as its header states them (prepareMedia's `maxPixels`,
+   * default 100000000: a 48 MP phone photo fits); larger ones fail as 'too-many-pixels'
+   * before anything is decoded.
+   */
+  'max-pixels'?: string;
   /** `en` (default) or `es`. */
   locale?: string;
 }
 
 /**
- * `<fhir-media-capture base-url patient encounter operator owner max-dimension max-bytes locale>`.
+ * `<fhir-media-capture base-url patient encounter operator owner max-dimension max-bytes max-pixels locale>`.
  * `patient` and `encounter` accept `Type/<id>` or a bare id; `operator` a bare id means a Practitioner.
  * Theme with --fmc-font, --fmc-fg, --fmc-muted, --fmc-bg, --fmc-surface, --fmc-border, --fmc-accent,
  * --fmc-accent-fg, --fmc-focus, --fmc-error, --fmc-success, --fmc-warning, --fmc-radius, --fmc-gap; parts: root, inputs,

@@ -71,7 +71,7 @@ function reference(value, type) {
 let nextKey = 1;
 
 export class FhirMediaCaptureElement extends HTMLElement {
-  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'locale'];
+  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'locale'];
 
   #token = null;
   #strings = {};
@@ -455,7 +455,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     const operator = reference(this.operator, 'Practitioner');
     if (encounter) options.encounter = encounter;
     if (operator) options.operator = operator;
-    for (const [attr, name] of [['max-dimension', 'maxDimension'], ['max-bytes', 'maxBytes']]) {
+    for (const [attr, name] of [['max-dimension', 'maxDimension'], ['max-bytes', 'maxBytes'], ['max-pixels', 'maxPixels']]) {
       const value = Number(this.getAttribute(attr));
       if (this.hasAttribute(attr) && Number.isFinite(value) && value > 0) options[name] = value;
     }
