@@ -42,10 +42,7 @@ fn webp_size(bytes: &[u8]) -> Option<(u32, u32)> {
             let bits = le32(bytes, 21)?;
             Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
         }
-        b"VP8 " => Some((
-            le16(bytes, 26)? & 0x3fff,
-            le16(bytes, 28)? & 0x3fff,
-        )),
+        b"VP8 " => Some((le16(bytes, 26)? & 0x3fff, le16(bytes, 28)? & 0x3fff)),
         _ => None,
     }
 }
