@@ -125,10 +125,11 @@ WASM_ENDPOINT_ADDR="${WASM_ENDPOINT_ADDR:-127.0.0.1:18787}"
 export FHIR_ENDPOINT_ADMIN_TOKEN=wasm-tests-admin-token
 # The tests' page comes from wasm-bindgen-test-runner's own server, another origin than the
 # endpoint's, which the endpoint must allow (--allow-origin). The runner listens on
-# WASM_BINDGEN_TEST_ADDRESS: a fixed port below the ephemeral range (so no outgoing
-# connection takes it between two test binaries), or a free one if it is taken. Nothing is
-# compiled from it, so a free port costs no rebuild.
-wasm_runner_addr="${WASM_BINDGEN_TEST_ADDRESS:-127.0.0.1:18788}"
+# WASM_BINDGEN_TEST_ADDRESS: a port below the ephemeral range (so no outgoing connection
+# takes it between two test binaries) picked from this checkout's path (so two checkouts
+# testing at once do not share it), or a free one if it is taken. Nothing is compiled
+# from it, so a free port costs no rebuild.
+wasm_runner_addr="${WASM_BINDGEN_TEST_ADDRESS:-127.0.0.1:$((19000 + $(printf '%s' "$ROOT" | cksum | cut -d' ' -f1) % 10000))}"
 # listen_probe HOST PORT: prints PORT if it can be listened on, else a free port of HOST.
 listen_probe='const [h, p] = process.argv.slice(1); const net = require("net");
 const take = (port, next) => { const s = net.createServer(); s.once("error", next);
