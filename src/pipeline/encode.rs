@@ -2,7 +2,8 @@
 //! tables, Annex K quantisation tables with the luma scale set by how the pixels were
 //! made smaller ([`ScalePath`]) and a dead zone on the AC coefficients (see `jpeg`). PNG: the [`Codecs`]' encoder
 //! (`image`'s, in fhir_media_codecs). Neither writes EXIF, XMP, IPTC, GPS or comments; a
-//! source ICC profile is carried into the JPEG so colours stay right.
+//! source ICC profile (its colour tags only, `super::icc`) is carried into the JPEG so colours
+//! stay right.
 
 use fhir_media_codecs::Codecs;
 use jpeg_encoder::{
@@ -16,7 +17,7 @@ use crate::error::MediaError;
 /// How a JPEG is written, apart from its quality.
 #[derive(Debug, Clone, Copy)]
 pub struct JpegStyle<'a> {
-    /// The source's ICC profile, carried over so colours stay right.
+    /// The source's ICC profile with its colour tags only (`super::icc::sanitize`).
     pub icc_profile: Option<&'a [u8]>,
     /// Progressive with successive approximation (vendor/jpeg-encoder/src/progression.rs):
     /// the same coefficients as sequential, 1.6-3% fewer bytes on the bench photos at

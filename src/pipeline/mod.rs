@@ -4,6 +4,7 @@
 pub mod budget;
 pub mod decode;
 pub mod encode;
+pub mod icc;
 pub mod limits;
 pub mod orient;
 pub mod raster;
@@ -129,8 +130,10 @@ pub fn prepare_with(
         )
     } else {
         let rgb = resized.flatten_onto_white();
+        // Colour tags only: no text of the source's profile reaches the chart.
+        let icc = decoded.icc_profile.as_deref().and_then(icc::sanitize);
         let style = encode::JpegStyle {
-            icc_profile: decoded.icc_profile.as_deref(),
+            icc_profile: icc.as_deref(),
             progressive: settings.progressive,
             path,
         };
