@@ -152,3 +152,9 @@ fi
 GD_VERSION=0.37.1
 gd_ok() { [ -x "$1/geckodriver" ] && "$1/geckodriver" --version 2>/dev/null | head -1 | grep -q "^geckodriver $GD_VERSION\b"; }
 tool_install geckodriver "$GD_VERSION" gd_ok 2 geckodriver
+
+# cargo-fuzz for scripts/fuzz.sh (npm test runs it briefly; it builds with the nightly
+# toolchain rustup has here).
+CF_VERSION=0.13.2
+cf_ok() { [ -x "$1/cargo-fuzz" ] && "$1/cargo-fuzz" --version 2>/dev/null | grep -q " $CF_VERSION\b"; }
+tool_install cargo-fuzz "$CF_VERSION" cf_ok 3 cargo-fuzz

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# npm run fuzz [-- SECONDS [TARGET...]]: the cargo-fuzz targets in fuzz/ (libFuzzer, address
+# sanitizer, nightly), each for SECONDS (default 60), from a corpus kept in
+# target/fuzz-corpus/<target> (so a long run goes on where the last stopped) and seeded from
+# ../shared/testdata and the Canvas examples. A crash, a timeout over 2 s or an allocation
+# over the limits is written to fuzz/artifacts/<target>/ and fails the run; make it a
+# regression test. npm test runs it briefly (scripts/test.sh).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+die() { echo "fuzz: ERROR: $*" >&2; exit 1; }
+
+secs="${1:-60}"
+[ $# -gt 0 ] && shift
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(prepare orientation fhir_json headers)
+rustup run nightly rustc --version >/dev/null 2>&1 \
+  || die "the nightly toolchain is missing (cargo-fuzz needs it): rustup toolchain install nightly"
+command -v cargo-fuzz >/dev/null || die "cargo-fuzz missing: run scripts/setup.sh"
+
+TESTDATA="${FHIR_TESTDATA:-$ROOT/../shared/testdata}"
+CORPUS="$ROOT/target/fuzz-corpus"
+seed() { # seed TARGET NAME < bytes
+  mkdir -p "$CORPUS/$1"
+  cat >"$CORPUS/$1/seed-$2"
+}
+# prepare: 3 option bytes (max 512 px, 50 KB budget, JPEG, quality ~0.5), then an image:
+# each shared photo cut to 48 KB (a truncated photo walks the decoders' error paths), the
+# small ones whole, and the start of each HEIC.
+for f in "$TESTDATA"/photos/*.jpg "$TESTDATA"/photos/heic/*; do
+  [ -f "$f" ] || continue
+  name="$(basename "$f")"
+  { printf '\x05\x01\x80'; head -c 49152 "$f"; } | seed prepare "$name-48k"
+  [ "$(wc -c <"$f")" -lt 400000 ] && { printf '\x05\x01\x80'; cat "$f"; } | seed prepare "$name"
+  head -c 65536 "$f" | seed orientation "$name"
+done
+for f in "$TESTDATA"/../canvas-examples/*.json; do
+  [ -f "$f" ] && seed fhir_json "$(basename "$f")" <"$f"
+done
+printf '%s' 'https://fumage-x.canvasmedical.com/Media/a1b2/_history/1' | seed headers location
+printf '%s' 'Wed, 21 Oct 2015 07:28:00 GMT' | seed headers http-date
+printf '%s' '120' | seed headers seconds
+printf 'location: /Media/1\r\nretry-after: 5\r\n' | seed headers list
+
+failed=()
+for t in "${targets[@]}"; do
+  echo "fuzz: $t for ${secs} s"
+  # -rss_limit_mb / -malloc_limit_mb: the pipeline's own limits must hold far below these.
+  if ! cargo +nightly fuzz run -O --fuzz-dir fuzz "$t" "$CORPUS/$t" -- \
+      -max_total_time="$secs" -timeout=2 -rss_limit_mb=3072 -malloc_limit_mb=2048 \
+      -print_final_stats=1 2>"target/fuzz-$t.log"; then
+    failed+=("$t")
+  fi
+  grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+.*DONE|cov:' "target/fuzz-$t.log" | tail -n 3
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz: FAILED: ${failed[*]} (see target/fuzz-<target>.log and fuzz/artifacts/)"
+  exit 1
+fi
+echo "fuzz: ${#targets[@]} targets, ${secs} s each, no crash, timeout or over-limit allocation"
