@@ -17,11 +17,12 @@ pub fn retry_after_ms(
     }
     if value.bytes().all(|b| b.is_ascii_digit()) {
         // Summed by hand: `str::parse::<f64>` pulls ~15 KB gzip of float parsing into
-        // the wasm. Very long digit strings just grow large: "wait a long time".
+        // the wasm. Very long digit strings just grow large: "wait a long time", but
+        // finite (over ~309 digits the sum is infinity, which no timer or JSON takes).
         let secs = value
             .bytes()
             .fold(0.0, |acc, b| acc * 10.0 + f64::from(b - b'0'));
-        return Some(secs * 1000.0);
+        return Some((secs * 1000.0).min(f64::MAX));
     }
     // An HTTP-date names a weekday and a month (at least six letters). Keeps
     // `Date.parse`'s leniency ("-1", "1.5", "12 s" are dates to some browsers) away
@@ -53,6 +54,9 @@ mod tests {
         }
         let huge = retry_after_ms("99999999999999999999999", 0.0, date);
         assert!(huge.is_some_and(|ms| ms > 1e22));
+        // Found by the `headers` fuzz target: 400 digits summed to infinity.
+        let endless = format!("2{}0663", "1".repeat(400));
+        assert_eq!(retry_after_ms(&endless, 0.0, date), Some(f64::MAX));
     }
 
     #[test]
