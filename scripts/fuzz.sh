@@ -4,13 +4,18 @@
 # target/fuzz-corpus/<target> (so a long run goes on where the last stopped) and seeded from
 # ../shared/testdata and the Canvas examples. A crash, a timeout over 2 s or an allocation
 # over the limits is written to fuzz/artifacts/<target>/ and fails the run; make it a
-# regression test. npm test runs it briefly (scripts/test.sh).
+# regression test.
+# `fuzz.sh smoke` (npm test): the seeds only, a fixed seed and a fixed number of runs per
+# target, so that the same commit gives the same result on every machine: a test, not a
+# search; the search is the long run.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 die() { echo "fuzz: ERROR: $*" >&2; exit 1; }
 
 secs="${1:-60}"
 [ $# -gt 0 ] && shift
+smoke=false
+if [ "$secs" = smoke ]; then smoke=true; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(prepare orientation fhir_json headers)
 rustup run nightly rustc --version >/dev/null 2>&1 \
@@ -19,6 +24,9 @@ command -v cargo-fuzz >/dev/null || die "cargo-fuzz missing: run scripts/setup.s
 
 TESTDATA="${FHIR_TESTDATA:-$ROOT/../shared/testdata}"
 CORPUS="$ROOT/target/fuzz-corpus"
+if $smoke; then CORPUS="$ROOT/target/fuzz-smoke"; rm -rf "$CORPUS"; fi
+# Runs per target in smoke mode: ~10-20 s each on 2 shared cores.
+declare -A SMOKE_RUNS=([prepare]=5000 [orientation]=100000 [fhir_json]=100000 [headers]=200000)
 seed() { # seed TARGET NAME < bytes
   mkdir -p "$CORPUS/$1"
   cat >"$CORPUS/$1/seed-$2"
@@ -43,10 +51,16 @@ printf 'location: /Media/1\r\nretry-after: 5\r\n' | seed headers list
 
 failed=()
 for t in "${targets[@]}"; do
-  echo "fuzz: $t for ${secs} s"
+  if $smoke; then
+    bound=(-seed=1 -runs="${SMOKE_RUNS[$t]}")
+    echo "fuzz: $t, ${SMOKE_RUNS[$t]} runs from the seeds (seed 1)"
+  else
+    bound=(-max_total_time="$secs")
+    echo "fuzz: $t for ${secs} s"
+  fi
   # -rss_limit_mb / -malloc_limit_mb: the pipeline's own limits must hold far below these.
-  if ! cargo +nightly fuzz run -O --fuzz-dir fuzz "$t" "$CORPUS/$t" -- \
-      -max_total_time="$secs" -timeout=2 -rss_limit_mb=3072 -malloc_limit_mb=2048 \
+  if ! cargo +nightly fuzz run -O --fuzz-dir fuzz "$t" "$CORPUS/$t" -- "${bound[@]}" \
+      -timeout=2 -rss_limit_mb=3072 -malloc_limit_mb=2048 \
       -print_final_stats=1 2>"target/fuzz-$t.log"; then
     failed+=("$t")
   fi
@@ -56,4 +70,4 @@ if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz: FAILED: ${failed[*]} (see target/fuzz-<target>.log and fuzz/artifacts/)"
   exit 1
 fi
-echo "fuzz: ${#targets[@]} targets, ${secs} s each, no crash, timeout or over-limit allocation"
+echo "fuzz: ${#targets[@]} targets ($($smoke && echo "smoke: fixed runs" || echo "${secs} s each")), no crash, timeout or over-limit allocation"

@@ -244,8 +244,8 @@ node --test --test-reporter=spec --test-reporter-destination=stdout \
 # The Media the widget really uploaded, through the same strict R4 + Canvas checks.
 .venv/bin/python tools/validate_fhir.py target/fhir-out-e2e
 
-section "fuzz: each cargo-fuzz target for 15 s (the long run: npm run fuzz -- 3600)"
-bash scripts/fuzz.sh 15
+section "fuzz: each cargo-fuzz target, a fixed number of runs from its seeds (the search: npm run fuzz -- 3600)"
+bash scripts/fuzz.sh smoke
 
 trap - EXIT
 echo "---- [$step/$STEPS] $current: $((SECONDS - step_started)) s"
