@@ -381,7 +381,9 @@ export class UploadQueue extends EventTarget {
 
   #settle(id, outcome) {
     if (this.#closed) return;
-    this.#record(id).controller = undefined;
+    // No new record for an item removed meanwhile: only the one that sent the request.
+    const record = this.#records.get(id);
+    if (record) record.controller = undefined;
     if (!this.#core.item(id)) return;
     this.#core.settle(id, outcome, Date.now());
     this.#learn();
