@@ -5,6 +5,8 @@
 //! - [`Codecs`]: what the pipeline asks of them, with plain data in and out ([`Format`],
 //!   [`Image`], [`CodecError`]), so it can be served natively ([`Native`], feature
 //!   `image`) or by the lazily loaded wasm module `codecs-wasm` through JS.
+//! - [`HeifDecoder`]: the same for HEIC/HEIF ([`HeifImage`]), served by the crate
+//!   `fhir_media_heif` or, in the browser, by the JS shell's decoding tiers.
 //! - [`Native`]: the implementation, over `image`'s codec-level decoders. Every decode
 //!   reads the header first and checks the pixel limit before the pixel buffer exists.
 
@@ -103,6 +105,22 @@ pub fn check_pixels(width: u32, height: u32, max_pixels: u64) -> Result<(), Code
         });
     }
     Ok(())
+}
+
+/// A decoded HEIF primary image: [`Image`] already in display orientation (`clap`, `irot`,
+/// `imir` applied), plus the ICC profile its samples are in, if the file has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeifImage {
+    pub image: Image,
+    pub icc_profile: Option<Vec<u8>>,
+}
+
+/// A HEIC/HEIF decoder (crate `fhir_media_heif`, or in the browser the tiers of the JS
+/// shell: the browser's own decoder, then the HEIC wasm module).
+pub trait HeifDecoder {
+    /// Decode the primary image, refusing more than `max_pixels` from the container alone.
+    /// `Unsupported` means a valid file this decoder cannot read.
+    fn decode_heif(&self, bytes: &[u8], max_pixels: u64) -> Result<HeifImage, CodecError>;
 }
 
 /// The codecs the pipeline needs for anything but JPEG.

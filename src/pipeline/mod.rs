@@ -11,7 +11,7 @@ pub mod raster;
 pub mod resize;
 pub mod sniff;
 
-use fhir_media_codecs::Codecs;
+use fhir_media_codecs::{Codecs, HeifDecoder};
 use serde::Serialize;
 use web_time::Instant;
 
@@ -57,10 +57,21 @@ pub struct Prepared {
     pub timings: Timings,
 }
 
-/// [`prepare_with`] the compiled-in codecs.
+/// [`prepare_with`] the compiled-in codecs (and HEIF decoder, feature `heic`).
 #[cfg(feature = "codecs")]
 pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError> {
-    prepare_with(bytes, settings, Some(&fhir_media_codecs::Native))
+    #[cfg(feature = "heic")]
+    let heif = Some(&fhir_media_heif::Heifer as &dyn HeifDecoder);
+    #[cfg(not(feature = "heic"))]
+    let heif = None;
+    prepare_with(bytes, settings, Some(&fhir_media_codecs::Native), heif)
+}
+
+/// Whether [`prepare_with`] will call on a HEIF decoder for these bytes (a HEIC/HEIF
+/// within the size limit), so the browser loads it only then.
+pub fn needs_heif(bytes: &[u8], settings: &Settings) -> bool {
+    limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).is_ok()
+        && sniff::sniff(bytes) == Ok(Format::Heif)
 }
 
 /// Whether [`prepare_with`] will call on the codecs for these bytes: PNG, WebP, GIF or
@@ -78,30 +89,34 @@ pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> bool {
 }
 
 /// The pipeline. `codecs` decodes PNG, WebP, GIF and BMP and encodes PNG; `None` does
-/// for inputs where [`needs_codecs`] is false.
+/// for inputs where [`needs_codecs`] is false. `heif` decodes HEIC/HEIF; without it they
+/// are refused as `heic-not-decodable`.
 pub fn prepare_with(
     bytes: &[u8],
     settings: &Settings,
     codecs: Option<&dyn Codecs>,
+    heif: Option<&dyn HeifDecoder>,
 ) -> Result<Prepared, MediaError> {
     let start = Instant::now();
     limits::check_input_size(bytes.len() as u64, settings.max_input_bytes)?;
     let format = sniff::sniff(bytes)?;
-    if format == Format::Heif {
-        return Err(MediaError::HeicNotDecodable);
-    }
     let decoded = decode::decode(
         bytes,
         format,
+        decode::Decoders { codecs, heif },
         settings.max_dimension,
         settings.max_pixels,
-        codecs,
     )?;
     let t_decode = Instant::now();
     let decoded_stored = decoded.stored;
     let dct_scaled = (decoded.raster.width, decoded.raster.height) != decoded_stored;
 
-    let orientation = orient::read_orientation(bytes);
+    // HEIF: the decoder applied the container's irot/imir, which are the truth; the EXIF
+    // tag beside them (iPhones write one) is not applied on top, as libheif does not.
+    let orientation = match format {
+        Format::Heif => 1,
+        _ => orient::read_orientation(bytes),
+    };
     let oriented = orient::apply(decoded.raster, orientation);
     let t_orient = Instant::now();
 

@@ -46,6 +46,7 @@ pub async fn prepare_media(
             &bytes,
             &settings,
             codecs.as_ref().map(|c| c as &dyn fhir_media_codecs::Codecs),
+            None,
         );
         // A trap in the codecs module is the module's failure, not the photo's: thrown as
         // it came (not a MediaError), so that the JS shell drops this worker and its wasm.
