@@ -62,8 +62,7 @@ fn decoder_matches_libheif_full_size() {
             return;
         };
         let ours = Heifer.decode_heif(&bytes, 100_000_000).expect("decode");
-        let img = RgbImage::from_raw(ours.image.width, ours.image.height, ours.image.pixels)
-            .expect("rgb");
+        let img = RgbImage::from_raw(ours.width, ours.height, ours.pixels).expect("rgb");
         assert_eq!(
             img.dimensions(),
             reference.dimensions(),

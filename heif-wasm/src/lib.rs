@@ -21,10 +21,9 @@ pub fn decode(
     bytes: &[u8],
     #[wasm_bindgen(js_name = maxPixels)] max_pixels: f64,
 ) -> Result<JsValue, JsValue> {
-    let decoded = Heifer
+    let img = Heifer
         .decode_heif(bytes, max_pixels as u64)
         .map_err(|e| thrown(&e))?;
-    let img = decoded.image;
     let out = Object::new();
     set(&out, "width", &img.width.into());
     set(&out, "height", &img.height.into());
@@ -34,7 +33,7 @@ pub fn decode(
         "pixels",
         &Uint8Array::from(img.pixels.as_slice()).into(),
     );
-    if let Some(icc) = decoded.icc_profile {
+    if let Some(icc) = img.icc_profile {
         set(&out, "icc", &Uint8Array::from(icc.as_slice()).into());
     }
     Ok(out.into())

@@ -11,7 +11,7 @@
 //! primaries (BT.2020, P3), whose colours would be visibly wrong unconverted: those are
 //! converted to sRGB.
 
-use fhir_media_codecs::{check_pixels, CodecError, HeifDecoder, HeifImage, Image};
+use fhir_media_codecs::{check_pixels, CodecError, HeifDecoder, Image};
 use heifer::heifer_isobmff::boxes::{ColorInfo, Property};
 use heifer::heifer_isobmff::{HeifFile, ItemId};
 use heifer::{Error, Options};
@@ -21,7 +21,7 @@ use heifer::{Error, Options};
 pub struct Heifer;
 
 impl HeifDecoder for Heifer {
-    fn decode_heif(&self, bytes: &[u8], max_pixels: u64) -> Result<HeifImage, CodecError> {
+    fn decode_heif(&self, bytes: &[u8], max_pixels: u64) -> Result<Image, CodecError> {
         let file = HeifFile::parse(bytes).map_err(container_error)?;
         let primary = file.primary_id;
         let (width, height) = file
@@ -54,13 +54,11 @@ impl HeifDecoder for Heifer {
         .map_err(decode_error)?;
         let (width, height) = (decoded.width, decoded.height);
         check_pixels(width, height, max_pixels)?;
-        Ok(HeifImage {
-            image: Image {
-                width,
-                height,
-                channels: 3,
-                pixels: rgba_to_rgb_in_place(decoded.data),
-            },
+        Ok(Image {
+            width,
+            height,
+            channels: 3,
+            pixels: rgba_to_rgb_in_place(decoded.data),
             icc_profile,
         })
     }

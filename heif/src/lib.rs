@@ -9,4 +9,4 @@
 mod heifer_decoder;
 pub use heifer_decoder::Heifer;
 
-pub use fhir_media_codecs::{HeifDecoder, HeifImage};
+pub use fhir_media_codecs::{HeifDecoder, Image};

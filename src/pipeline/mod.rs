@@ -2,6 +2,8 @@
 //! else: sniff → limits → decode (scaled) → orient → resize → encode (byte budget) → Media.
 
 pub mod budget;
+#[cfg(feature = "codecs")]
+mod compiled;
 pub mod decode;
 pub mod encode;
 pub mod icc;
@@ -11,7 +13,7 @@ pub mod raster;
 pub mod resize;
 pub mod sniff;
 
-use fhir_media_codecs::{Codecs, HeifDecoder};
+use fhir_media_codecs::Codecs;
 use serde::Serialize;
 use web_time::Instant;
 
@@ -60,42 +62,30 @@ pub struct Prepared {
 /// [`prepare_with`] the compiled-in codecs (and HEIF decoder, feature `heic`).
 #[cfg(feature = "codecs")]
 pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError> {
-    #[cfg(feature = "heic")]
-    let heif = Some(&fhir_media_heif::Heifer as &dyn HeifDecoder);
-    #[cfg(not(feature = "heic"))]
-    let heif = None;
-    prepare_with(bytes, settings, Some(&fhir_media_codecs::Native), heif)
+    prepare_with(bytes, settings, Some(&compiled::Compiled))
 }
 
-/// Whether [`prepare_with`] will call on a HEIF decoder for these bytes (a HEIC/HEIF
-/// within the size limit), so the browser loads it only then.
-pub fn needs_heif(bytes: &[u8], settings: &Settings) -> bool {
-    limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).is_ok()
-        && sniff::sniff(bytes) == Ok(Format::Heif)
-}
-
-/// Whether [`prepare_with`] will call on the codecs for these bytes: PNG, WebP, GIF or
-/// BMP input, or PNG output. False for bytes refused before decoding (over the size
-/// limit, unknown, HEIF, TIFF), so loading the codecs never delays such an error.
-pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> bool {
-    if limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).is_err() {
-        return false;
-    }
-    match sniff::sniff(bytes) {
-        Ok(Format::Jpeg) => settings.format == OutputFormat::Png,
-        Ok(format) => format.codec().is_some(),
-        Err(_) => false,
+/// Which codec [`prepare_with`] will call on for these bytes, if any: PNG, WebP, GIF, BMP
+/// or HEIF input, or PNG output (`Png`). `None` for bytes refused before decoding (over
+/// the size limit, unknown, TIFF), so loading the codecs never delays such an error. The
+/// browser loads the HEIC decoder for `Heif`, the codecs module for the others.
+pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> Option<fhir_media_codecs::Format> {
+    limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).ok()?;
+    match sniff::sniff(bytes).ok()? {
+        Format::Jpeg if settings.format == OutputFormat::Png => {
+            Some(fhir_media_codecs::Format::Png)
+        }
+        format => format.codec(),
     }
 }
 
-/// The pipeline. `codecs` decodes PNG, WebP, GIF and BMP and encodes PNG; `None` does
-/// for inputs where [`needs_codecs`] is false. `heif` decodes HEIC/HEIF; without it they
-/// are refused as `heic-not-decodable`.
+/// The pipeline. `codecs` decodes PNG, WebP, GIF, BMP and HEIF and encodes PNG; `None`
+/// does for inputs where [`needs_codecs`] is `None`. A HEIF without codecs, or one they
+/// cannot read, is refused as `heic-not-decodable`.
 pub fn prepare_with(
     bytes: &[u8],
     settings: &Settings,
     codecs: Option<&dyn Codecs>,
-    heif: Option<&dyn HeifDecoder>,
 ) -> Result<Prepared, MediaError> {
     let start = Instant::now();
     limits::check_input_size(bytes.len() as u64, settings.max_input_bytes)?;
@@ -103,9 +93,9 @@ pub fn prepare_with(
     let decoded = decode::decode(
         bytes,
         format,
-        decode::Decoders { codecs, heif },
         settings.max_dimension,
         settings.max_pixels,
+        codecs,
     )?;
     let t_decode = Instant::now();
     let decoded_stored = decoded.stored;
