@@ -198,3 +198,39 @@ fn truncated_and_mutated_heic_give_typed_errors() {
         }
     }
 }
+
+#[test]
+fn scaled_decode_matches_libheif_resized() {
+    // What the HEIC module does for a photo bound for 2048 px: iPhone grids at 1/2, tile by
+    // tile; libheif's full decode resized to the same size by the pipeline's resizer.
+    use fhir_media_capture::pipeline::{raster::Raster, resize};
+    for name in PHOTOS {
+        let Some(bytes) = support::photo(name) else {
+            return;
+        };
+        let Some(reference) = libheif_reference(name) else {
+            return;
+        };
+        let ours = Heifer
+            .decode_scaled(&bytes, 100_000_000, 2048)
+            .expect("decode");
+        let (rw, rh) = reference.dimensions();
+        let long = ours.width.max(ours.height);
+        let raster = Raster::new(rw, rh, 3, reference.into_raw()).expect("raster");
+        let fitted = resize::fit(raster, long).expect("resize");
+        let reference = RgbImage::from_raw(fitted.width, fitted.height, fitted.data).expect("rgb");
+        let img = RgbImage::from_raw(ours.width, ours.height, ours.pixels).expect("rgb");
+        assert_eq!(
+            img.dimensions(),
+            reference.dimensions(),
+            "{name}: orientation/size"
+        );
+        let s = ssim(&img, &reference);
+        println!(
+            "{name}: scaled decode {}x{} SSIM vs heif-convert resized {s:.5}",
+            img.width(),
+            img.height()
+        );
+        assert!(s >= 0.99, "{name}: SSIM {s}");
+    }
+}

@@ -53,8 +53,9 @@ window.heicBench = {
   async libheif(url) {
     const input = await fetched(url);
     const t0 = performance.now();
-    // First call of the page: fetch and compile libheif.wasm (as a page would, on demand).
-    libheifModule ??= await window.libheif({ locateFile: () => '/vendor/libheif.wasm' });
+    // First call of the page: fetch and compile libheif.wasm (as a page would, on demand;
+    // handed over as wasmBinary, as this Emscripten build fetches it synchronously otherwise).
+    libheifModule ??= await window.libheif({ wasmBinary: await (await fetch('/vendor/libheif.wasm')).arrayBuffer() });
     const decoder = new libheifModule.HeifDecoder();
     const [image] = decoder.decode(input);
     const w = image.get_width();

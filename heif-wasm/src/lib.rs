@@ -6,23 +6,26 @@
 //! (`heic-not-decodable` for a valid file it cannot read, `corrupt-image`,
 //! `too-many-pixels` with `width`, `height`, `limit`) and whose message is the detail.
 
-use fhir_media_codecs::{CodecError, HeifDecoder};
+use fhir_media_codecs::CodecError;
 use fhir_media_heif::Heifer;
 use js_sys::{Error, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 /// Decode the primary image of a HEIC/HEIF, refusing more than `maxPixels` from the
-/// container alone. Returns `{ width, height, channels: 3, pixels, icc }`: 8-bit RGB in
-/// display orientation, `icc` the profile the samples are in or `undefined`.
+/// container alone; a grid photo bound for `maxDimension` px or less comes at 1/2, 1/4 or
+/// 1/8 scale, decoded tile by tile (0: full size). Returns `{ width, height, channels: 3,
+/// pixels, icc }`: 8-bit RGB in display orientation, `icc` the profile the samples are in
+/// or `undefined`.
 #[wasm_bindgen(
     unchecked_return_type = "{ width: number, height: number, channels: number, pixels: Uint8Array, icc?: Uint8Array }"
 )]
 pub fn decode(
     bytes: &[u8],
     #[wasm_bindgen(js_name = maxPixels)] max_pixels: f64,
+    #[wasm_bindgen(js_name = maxDimension)] max_dimension: u32,
 ) -> Result<JsValue, JsValue> {
     let img = Heifer
-        .decode_heif(bytes, max_pixels as u64)
+        .decode_scaled(bytes, max_pixels as u64, max_dimension)
         .map_err(|e| thrown(&e))?;
     let out = Object::new();
     set(&out, "width", &img.width.into());

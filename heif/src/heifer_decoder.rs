@@ -22,6 +22,19 @@ pub struct Heifer;
 
 impl HeifDecoder for Heifer {
     fn decode_heif(&self, bytes: &[u8], max_pixels: u64) -> Result<Image, CodecError> {
+        self.decode_scaled(bytes, max_pixels, 0)
+    }
+}
+
+impl Heifer {
+    /// [`HeifDecoder::decode_heif`], at 1/2, 1/4 or 1/8 scale where the picture is a grid
+    /// bound for a longest side of `target` or less (`scaled.rs`); `target` 0: full size.
+    pub fn decode_scaled(
+        &self,
+        bytes: &[u8],
+        max_pixels: u64,
+        target: u32,
+    ) -> Result<Image, CodecError> {
         let file = HeifFile::parse(bytes).map_err(container_error)?;
         let primary = file.primary_id;
         let (width, height) = file
@@ -35,6 +48,19 @@ impl HeifDecoder for Heifer {
             .map_err(container_error)?
             .map(<[u8]>::to_vec);
         let wide_gamut = icc_profile.is_none() && wide_gamut(&file, primary);
+        if target > 0 && !wide_gamut {
+            if let Some((width, height, pixels)) =
+                crate::scaled::decode_grid_scaled(&file, primary, target)?
+            {
+                return Ok(Image {
+                    width,
+                    height,
+                    channels: 3,
+                    pixels,
+                    icc_profile,
+                });
+            }
+        }
         drop(file);
         let options = Options {
             max_threads: 1,
@@ -91,11 +117,11 @@ fn rgba_to_rgb_in_place(mut data: Vec<u8>) -> Vec<u8> {
     data
 }
 
-fn container_error(e: heifer::heifer_isobmff::Error) -> CodecError {
+pub(crate) fn container_error(e: heifer::heifer_isobmff::Error) -> CodecError {
     CodecError::Corrupt(format!("HEIF container: {e}"))
 }
 
-fn decode_error(e: Error) -> CodecError {
+pub(crate) fn decode_error(e: Error) -> CodecError {
     match e {
         // A valid file with a feature heifer lacks (another codec, an image sequence, …):
         // the caller may still keep or convert it another way.

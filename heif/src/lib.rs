@@ -7,6 +7,7 @@
 //!   container (`ispe`) before any pixel buffer exists.
 
 mod heifer_decoder;
+mod scaled;
 pub use heifer_decoder::Heifer;
 
 pub use fhir_media_codecs::{HeifDecoder, Image};

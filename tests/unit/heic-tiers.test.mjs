@@ -11,7 +11,7 @@ const fromBrowser = { width: 2, height: 1, channels: 4, pixels: new Uint8Array(8
 const fromModule = { width: 2, height: 1, channels: 3, pixels: new Uint8Array(6) };
 
 function standInModule() {
-  const module = { loads: 0, decodes: 0, decode: () => { module.decodes++; return fromModule; } };
+  const module = { loads: 0, decodes: 0, args: null, decode: (...args) => { module.decodes++; module.args = args; return fromModule; } };
   return { module, loadModule: async () => { module.loads++; return module; } };
 }
 
@@ -25,8 +25,9 @@ test('tier 1: the browser decodes, the HEIC module is never loaded', async () =>
 test('tier 2: the browser rejects (Chromium, Firefox today), our module decodes', async () => {
   const { module, loadModule } = standInModule();
   const decode = heicDecoder({ loadModule, browserDecode: async () => { throw new DOMException('no', 'InvalidStateError'); } });
-  assert.equal(await decode(BYTES, 1e6), fromModule);
+  assert.equal(await decode(BYTES, 1e6, 2048), fromModule);
   assert.equal(module.loads, 1);
+  assert.deepEqual(module.args, [BYTES, 1e6, 2048], 'the size wanted reaches our decoder, which may scale');
 });
 
 test('tier 2: a browser decoder that never settles is given up after its time limit', async () => {

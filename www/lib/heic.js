@@ -23,7 +23,8 @@ export const MODULE_TIER_MS = 60_000;
  *   `browserDecode` null skips tier 1 (tests inject a stand-in: no engine here has one).
  */
 export function heicDecoder({ loadModule, browserDecode = decodeWithBrowser, browserMs = BROWSER_TIER_MS, moduleMs = MODULE_TIER_MS }) {
-  return async function decodeHeic(bytes, maxPixels) {
+  /** `maxDimension`: the longest side wanted, which lets our decoder scale (0: full size). */
+  return async function decodeHeic(bytes, maxPixels, maxDimension = 0) {
     if (browserDecode) {
       try {
         const image = await within(browserDecode(bytes, maxPixels), browserMs);
@@ -35,7 +36,7 @@ export function heicDecoder({ loadModule, browserDecode = decodeWithBrowser, bro
     }
     const heic = await within(loadModule(), moduleMs);
     if (!heic) throw typed('heic-not-decodable', 'The HEIC decoder did not load in time.');
-    return heic.decode(bytes, maxPixels);
+    return heic.decode(bytes, maxPixels, maxDimension);
   };
 }
 
@@ -43,11 +44,11 @@ export function heicDecoder({ loadModule, browserDecode = decodeWithBrowser, bro
  * The tiers behind the codecs interface the main module calls: decodes now, answers later.
  * @param {(bytes: Uint8Array, maxPixels: number) => Promise<object>} decodeHeic
  */
-export async function asCodecs(decodeHeic, bytes, maxPixels) {
+export async function asCodecs(decodeHeic, bytes, maxPixels, maxDimension) {
   let image;
   let failure;
   try {
-    image = await decodeHeic(bytes, maxPixels);
+    image = await decodeHeic(bytes, maxPixels, maxDimension);
   } catch (err) {
     if (err?.code === undefined) throw err;
     failure = err;

@@ -29,11 +29,14 @@ const codecsModule = once(initCodecs);
  * calls this only for PNG, WebP, GIF or BMP input, or PNG output; and for a HEIC/HEIF
  * (`format` 'heif', with its bytes), the HEIC tiers instead, decoding it there and then.
  */
-async function loadCodecs(format, bytes, maxPixels) {
-  if (format === 'heif') return asCodecs(decodeHeic, bytes, maxPixels);
+async function loadCodecs(format, bytes, maxPixels, maxDimension) {
+  if (format === 'heif') return asCodecs(decodeHeic, bytes, maxPixels, maxDimension);
   await codecsModule.load();
   return codecsWasm;
 }
+
+/** prepareMedia's default maxDimension (src/options.rs DEFAULT_MAX_DIMENSION). */
+const DEFAULT_MAX_DIMENSION = 2048;
 
 const heicModule = once(initHeic);
 
@@ -53,6 +56,10 @@ const decodeHeic = heicDecoder({
  */
 export async function prepareMedia(input, options) {
   await mainModule.load();
-  return mainWasm.prepareMedia(input, options, loadCodecs);
+  // The HEIC module may decode straight to a smaller scale when it knows the size wanted
+  // (the main module has already refused an invalid maxDimension by then).
+  const maxDimension = Number(options?.maxDimension ?? DEFAULT_MAX_DIMENSION) || 0;
+  return mainWasm.prepareMedia(input, options, (format, bytes, maxPixels) =>
+    loadCodecs(format, bytes, maxPixels, maxDimension));
 }
 
