@@ -4,6 +4,8 @@
 # npm run bench -- --sweep [sweep options]: the equal-SSIM quality sweep (bench/sweep.mjs).
 # npm run bench -- --first-photo: the widget's first photo with and without its worker
 # warm-up (bench/first-photo.mjs), on the demo build served by the release endpoint.
+# npm run bench -- --heic [--runs N --cold N]: 12 MP HEIC → Media, ours against libheif-js
+# (bench/heic.mjs, bench/HEIC.md); the full run (no option) runs it after the main bench.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 bash scripts/setup.sh
@@ -16,4 +18,9 @@ for a in "$@"; do
     exec node bench/first-photo.mjs
   fi
 done
-exec node bench/bench.mjs "$@"
+for a in "$@"; do
+  if [ "$a" = --heic ]; then exec node bench/heic.mjs "$@"; fi
+done
+node bench/bench.mjs "$@"
+[ $# -eq 0 ] && node bench/heic.mjs
+exit 0

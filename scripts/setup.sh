@@ -111,6 +111,15 @@ else
   apt_install bubblewrap
 fi
 
+# --- libheif's heif-convert and heif-enc: tests/heic.rs compares our HEIC decode with
+# libheif's; scripts/fuzz.sh's synthetic HEIC seeds came from heif-enc -----------------
+if command -v heif-convert >/dev/null; then
+  say "libheif-examples ok"
+else
+  say "installing libheif-examples (apt)"
+  apt_install libheif-examples
+fi
+
 # --- Python venv for the independent FHIR validator --------------------------------
 VENV_STAMP="$(sha256sum tools/requirements.txt | cut -c1-64) $(python3 --version 2>&1)"
 if [ -x .venv/bin/python ] && stamp_ok .venv/.setup-stamp "$VENV_STAMP"; then

@@ -43,6 +43,9 @@ impl Codecs for Native {
                 format,
                 max_pixels,
             ),
+            Format::Heif => Err(CodecError::Unsupported(
+                "HEIF is decoded by fhir_media_heif, not these codecs".into(),
+            )),
         }
     }
 
@@ -107,6 +110,7 @@ fn decode_with<D: ImageDecoder>(
         height,
         channels,
         pixels,
+        icc_profile: None,
     })
 }
 

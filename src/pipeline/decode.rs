@@ -2,10 +2,12 @@
 //! (1/2, 1/4, 1/8): a 12 MP photo bound for 2048 px never exists at full size in memory.
 //! PNG, WebP, GIF and BMP go through the [`Codecs`] the caller passes: natively the
 //! compiled-in `fhir_media_codecs::Native`, in the browser the lazily loaded codecs wasm
-//! (`src/web/codecs.rs`). Every path reads the header first and checks the pixel limit
-//! before the pixel buffer is allocated.
+//! (`src/web/codecs.rs`); so does HEIC/HEIF (natively crate `fhir_media_heif`, in the
+//! browser the JS shell's tiers: the browser's own decoder, then the HEIC wasm module).
+//! Every path reads the header first and checks the pixel limit before the pixel buffer is
+//! allocated.
 
-use fhir_media_codecs::Codecs;
+use fhir_media_codecs::{CodecError, Codecs};
 use jpeg_decoder::PixelFormat;
 
 use super::limits;
@@ -18,7 +20,7 @@ pub struct Decoded {
     pub raster: Raster,
     /// Width and height as stored, before any scaling.
     pub stored: (u32, u32),
-    /// Embedded ICC profile (JPEG only), kept so colours survive (e.g. Display P3).
+    /// Embedded ICC profile (JPEG, HEIF), kept so colours survive (e.g. Display P3).
     pub icc_profile: Option<Vec<u8>>,
 }
 
@@ -38,11 +40,10 @@ pub fn decode(
 ) -> Result<Decoded, MediaError> {
     match format {
         Format::Jpeg => decode_jpeg(bytes, target, max_pixels),
-        Format::Heif => Err(MediaError::HeicNotDecodable),
         Format::Tiff => Err(MediaError::UnsupportedFormat {
             detail: "TIFF scans are not supported; export the image as JPEG or PNG".into(),
         }),
-        Format::Png | Format::WebP | Format::Gif | Format::Bmp => {
+        Format::Png | Format::WebP | Format::Gif | Format::Bmp | Format::Heif => {
             decode_codec(bytes, format, max_pixels, codecs)
         }
     }
@@ -175,14 +176,22 @@ fn decode_codec(
     let (Some(codec), Some(codecs)) = (format.codec(), codecs) else {
         return Err(missing_codecs(format));
     };
-    let img = codecs.decode(bytes, codec, max_pixels)?;
+    let img = codecs
+        .decode(bytes, codec, max_pixels)
+        .map_err(|e| match e {
+            // A HEIF no decoder here can read is still a photo: the caller may keep it.
+            CodecError::Unsupported(_) if format == Format::Heif => MediaError::HeicNotDecodable,
+            other => other.into(),
+        })?;
     let stored = (img.width, img.height);
+    // Again here: the browser's own HEIC decoder tells the size only once it has decoded.
+    limits::check_pixels(img.width, img.height, max_pixels)?;
     let raster = raster::from_8bit(img.width, img.height, img.channels.into(), img.pixels)
         .ok_or_else(|| MediaError::corrupt("decoder returned an unexpected buffer size"))?;
     Ok(Decoded {
         raster,
         stored,
-        icc_profile: None,
+        icc_profile: img.icc_profile,
     })
 }
 

@@ -2,6 +2,8 @@
 //! else: sniff → limits → decode (scaled) → orient → resize → encode (byte budget) → Media.
 
 pub mod budget;
+#[cfg(feature = "codecs")]
+mod compiled;
 pub mod decode;
 pub mod encode;
 pub mod icc;
@@ -57,28 +59,29 @@ pub struct Prepared {
     pub timings: Timings,
 }
 
-/// [`prepare_with`] the compiled-in codecs.
+/// [`prepare_with`] the compiled-in codecs (and HEIF decoder, feature `heic`).
 #[cfg(feature = "codecs")]
 pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError> {
-    prepare_with(bytes, settings, Some(&fhir_media_codecs::Native))
+    prepare_with(bytes, settings, Some(&compiled::Compiled))
 }
 
-/// Whether [`prepare_with`] will call on the codecs for these bytes: PNG, WebP, GIF or
-/// BMP input, or PNG output. False for bytes refused before decoding (over the size
-/// limit, unknown, HEIF, TIFF), so loading the codecs never delays such an error.
-pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> bool {
-    if limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).is_err() {
-        return false;
-    }
-    match sniff::sniff(bytes) {
-        Ok(Format::Jpeg) => settings.format == OutputFormat::Png,
-        Ok(format) => format.codec().is_some(),
-        Err(_) => false,
+/// Which codec [`prepare_with`] will call on for these bytes, if any: PNG, WebP, GIF, BMP
+/// or HEIF input, or PNG output (`Png`). `None` for bytes refused before decoding (over
+/// the size limit, unknown, TIFF), so loading the codecs never delays such an error. The
+/// browser loads the HEIC decoder for `Heif`, the codecs module for the others.
+pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> Option<fhir_media_codecs::Format> {
+    limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).ok()?;
+    match sniff::sniff(bytes).ok()? {
+        Format::Jpeg if settings.format == OutputFormat::Png => {
+            Some(fhir_media_codecs::Format::Png)
+        }
+        format => format.codec(),
     }
 }
 
-/// The pipeline. `codecs` decodes PNG, WebP, GIF and BMP and encodes PNG; `None` does
-/// for inputs where [`needs_codecs`] is false.
+/// The pipeline. `codecs` decodes PNG, WebP, GIF, BMP and HEIF and encodes PNG; `None`
+/// does for inputs where [`needs_codecs`] is `None`. A HEIF without codecs, or one they
+/// cannot read, is refused as `heic-not-decodable`.
 pub fn prepare_with(
     bytes: &[u8],
     settings: &Settings,
@@ -87,9 +90,6 @@ pub fn prepare_with(
     let start = Instant::now();
     limits::check_input_size(bytes.len() as u64, settings.max_input_bytes)?;
     let format = sniff::sniff(bytes)?;
-    if format == Format::Heif {
-        return Err(MediaError::HeicNotDecodable);
-    }
     let decoded = decode::decode(
         bytes,
         format,
@@ -101,7 +101,12 @@ pub fn prepare_with(
     let decoded_stored = decoded.stored;
     let dct_scaled = (decoded.raster.width, decoded.raster.height) != decoded_stored;
 
-    let orientation = orient::read_orientation(bytes);
+    // HEIF: the decoder applied the container's irot/imir, which are the truth; the EXIF
+    // tag beside them (iPhones write one) is not applied on top, as libheif does not.
+    let orientation = match format {
+        Format::Heif => 1,
+        _ => orient::read_orientation(bytes),
+    };
     let oriented = orient::apply(decoded.raster, orientation);
     let t_orient = Instant::now();
 

@@ -39,15 +39,33 @@ extern "C" {
 pub struct JsCodecs(CodecsModule, std::cell::RefCell<Option<JsValue>>);
 
 impl JsCodecs {
-    /// Call `load` (`() => Promise<codecs module exports>`, the JS shell's cached loader)
-    /// and wait for the module. A failed load (offline, say) rejects with its own error.
-    pub async fn load(load: &JsValue) -> Result<JsCodecs, JsValue> {
+    /// Call `load` (`(format, bytes?, maxPixels?) => Promise<module exports>`, the JS
+    /// shell's cached loader) and wait for the module. For HEIF it gets the photo: the
+    /// browser's own decoder may answer before any module loads (www/lib/heic.js). A
+    /// failed load (offline, a trap in the HEIC module) rejects with its own error.
+    pub async fn load(
+        load: &JsValue,
+        format: Format,
+        bytes: &[u8],
+        max_pixels: u64,
+    ) -> Result<JsCodecs, JsValue> {
         let load: &Function = load.dyn_ref().ok_or_else(|| {
             JsValue::from(js_sys::Error::new(
                 "prepareMedia: this image needs the codecs module, and no loader was given",
             ))
         })?;
-        let module = JsFuture::from(Promise::resolve(&load.call0(&JsValue::UNDEFINED)?)).await?;
+        // A copy: the tiers await before the module reads it, and this memory may grow.
+        let photo = match format {
+            Format::Heif => Uint8Array::from(bytes).into(),
+            _ => JsValue::UNDEFINED,
+        };
+        let call = load.call3(
+            &JsValue::UNDEFINED,
+            &format.name().into(),
+            &photo,
+            &(max_pixels as f64).into(),
+        )?;
+        let module = JsFuture::from(Promise::resolve(&call)).await?;
         Ok(JsCodecs(module.unchecked_into(), Default::default()))
     }
 
@@ -71,15 +89,7 @@ impl Codecs for JsCodecs {
             .0
             .decode(bytes, format.name(), max_pixels as f64)
             .map_err(|e| self.failed(e, "decoder", format))?;
-        let pixels: Uint8Array = get(&out, "pixels")
-            .dyn_into()
-            .map_err(|_| CodecError::Corrupt("the codecs module returned no pixels".into()))?;
-        Ok(Image {
-            width: number(&out, "width") as u32,
-            height: number(&out, "height") as u32,
-            channels: number(&out, "channels") as u8,
-            pixels: pixels.to_vec(),
-        })
+        js_image(&out)
     }
 
     fn encode_png(
@@ -100,22 +110,47 @@ fn number(v: &JsValue, key: &str) -> f64 {
     get(v, key).as_f64().unwrap_or(0.0)
 }
 
-/// The codecs module's typed error back into ours; anything else (a trap: a panic in a
-/// decoder) reads as a damaged file here, and `JsCodecs::take_trap` tells the caller.
-fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
+/// `{ width, height, channels, pixels }` from a decoder module (codecs or HEIC).
+fn js_image(out: &JsValue) -> Result<Image, CodecError> {
+    let pixels: Uint8Array = get(out, "pixels")
+        .dyn_into()
+        .map_err(|_| CodecError::Corrupt("the decoder returned no pixels".into()))?;
+    Ok(Image {
+        width: number(out, "width") as u32,
+        height: number(out, "height") as u32,
+        channels: number(out, "channels") as u8,
+        pixels: pixels.to_vec(),
+        icc_profile: get(out, "icc")
+            .dyn_into::<Uint8Array>()
+            .ok()
+            .map(|icc| icc.to_vec()),
+    })
+}
+
+/// A decoder module's typed error (its `code`) back into ours; `None` for any other code.
+fn typed_error(e: &JsValue) -> Option<CodecError> {
     let message = error_message(e);
-    match get(e, "code").as_string().as_deref() {
-        Some("unsupported-format") => CodecError::Unsupported(message),
-        Some("corrupt-image") => CodecError::Corrupt(message),
-        Some("too-many-pixels") => CodecError::TooManyPixels {
+    Some(match get(e, "code").as_string()?.as_str() {
+        "unsupported-format" | "heic-not-decodable" => CodecError::Unsupported(message),
+        "corrupt-image" => CodecError::Corrupt(message),
+        "too-many-pixels" => CodecError::TooManyPixels {
             width: number(e, "width") as u32,
             height: number(e, "height") as u32,
             limit: number(e, "limit") as u64,
         },
-        _ => CodecError::Corrupt(format!(
-            "the {} {role} failed: {message}",
+        _ => return None,
+    })
+}
+
+/// The codecs module's typed error back into ours; anything else (a trap: a panic in a
+/// decoder) reads as a damaged file here, and `JsCodecs::take_trap` tells the caller.
+fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
+    typed_error(e).unwrap_or_else(|| {
+        CodecError::Corrupt(format!(
+            "the {} {role} failed: {}",
             // ASCII: the names are; to_uppercase would link Unicode case tables.
-            format.name().to_ascii_uppercase()
-        )),
-    }
+            format.name().to_ascii_uppercase(),
+            error_message(e)
+        ))
+    })
 }

@@ -15,6 +15,7 @@ mod codecs;
 mod errors;
 #[cfg(feature = "client")]
 mod finish;
+
 #[cfg(feature = "prepare")]
 mod input;
 mod js;

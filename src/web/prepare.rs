@@ -15,14 +15,19 @@ use crate::pipeline::{self, Prepared};
 
 /// Decode, orient, downsize and encode a photo, and wrap it as a FHIR R4 Media.
 ///
-/// `loadCodecs` resolves to the initialised exports of `pkg/fhir_media_codecs.js`; it is
-/// called only when the photo needs them (PNG, WebP, GIF or BMP input, or PNG output).
-/// Builds with the `codecs` feature (the wasm tests) have them compiled in and ignore it.
+/// `loadCodecs(format, bytes, maxPixels)` resolves to a decoder module's exports; it is
+/// called only when the photo needs one: for `"heif"` (with the photo's bytes and limit)
+/// the HEIC tiers of www/lib/heic.js, which decode there and then; for PNG, WebP, GIF or
+/// BMP input, or PNG output, `pkg/fhir_media_codecs.js`.
+/// Builds with the `codecs` feature (the wasm tests) have all compiled in and ignore it.
 #[wasm_bindgen(js_name = prepareMedia, unchecked_return_type = "Promise<PreparedMedia>")]
 pub async fn prepare_media(
     #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PrepareOptions")] options: JsValue,
-    #[wasm_bindgen(js_name = loadCodecs, unchecked_param_type = "() => Promise<object>")]
+    #[wasm_bindgen(
+        js_name = loadCodecs,
+        unchecked_param_type = "(format: string, bytes?: Uint8Array, maxPixels?: number) => Promise<object>"
+    )]
     load_codecs: JsValue,
 ) -> Result<JsValue, JsValue> {
     let settings = parse_options(options).map_err(|e| media_error(&e))?;
@@ -37,10 +42,12 @@ pub async fn prepare_media(
     };
     #[cfg(not(feature = "codecs"))]
     let prepared = {
-        let codecs = if pipeline::needs_codecs(&bytes, &settings) {
-            Some(super::codecs::JsCodecs::load(&load_codecs).await?)
-        } else {
-            None
+        let codecs = match pipeline::needs_codecs(&bytes, &settings) {
+            Some(format) => Some(
+                super::codecs::JsCodecs::load(&load_codecs, format, &bytes, settings.max_pixels)
+                    .await?,
+            ),
+            None => None,
         };
         let prepared = pipeline::prepare_with(
             &bytes,
