@@ -5,12 +5,15 @@
 //! - [`Codecs`]: what the pipeline asks of them, with plain data in and out ([`Format`],
 //!   [`Image`], [`CodecError`]), so it can be served natively ([`Native`], feature
 //!   `image`) or by the lazily loaded wasm module `codecs-wasm` through JS.
+//! - [`heif`]: HEIF/HEIC kept as it is with its Exif and XMP blanked in place (keep mode);
+//!   plain Rust without `image`, served by [`Codecs::scrub_heif`].
 //! - [`Native`]: the implementation, over `image`'s codec-level decoders. Every decode
 //!   reads the header first and checks the pixel limit before the pixel buffer exists.
 
 use std::fmt;
 
 mod header;
+pub mod heif;
 #[cfg(feature = "image")]
 mod native;
 pub use header::header_size;
@@ -109,6 +112,10 @@ pub fn check_pixels(width: u32, height: u32, max_pixels: u64) -> Result<(), Code
 pub trait Codecs {
     /// Decode `bytes` of `format`, refusing more than `max_pixels` from the header alone.
     fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError>;
+
+    /// Blank, in place and at the same length, every Exif and XMP item of the HEIF/HEIC
+    /// file `bytes` ([`heif::scrub`]).
+    fn scrub_heif(&self, bytes: &mut [u8]) -> Result<heif::Scrubbed, CodecError>;
 
     /// Encode 8-bit RGB (`channels` 3) or RGBA (4) pixels as PNG, writing no metadata.
     fn encode_png(
