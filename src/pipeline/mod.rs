@@ -5,6 +5,7 @@ pub mod budget;
 pub mod decode;
 pub mod encode;
 pub mod icc;
+pub mod keep;
 pub mod limits;
 pub mod orient;
 pub mod raster;
@@ -17,7 +18,7 @@ use web_time::Instant;
 
 use crate::error::MediaError;
 use crate::fhir::{build_media, Media};
-use crate::options::{OutputFormat, Settings};
+use crate::options::{HeicMode, OutputFormat, Settings};
 pub use sniff::Format;
 
 /// Milliseconds spent per stage.
@@ -64,21 +65,23 @@ pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError
 }
 
 /// Whether [`prepare_with`] will call on the codecs for these bytes: PNG, WebP, GIF or
-/// BMP input, or PNG output. False for bytes refused before decoding (over the size
-/// limit, unknown, HEIF, TIFF), so loading the codecs never delays such an error.
+/// BMP input, PNG output, or HEIF in keep mode. False for bytes refused before decoding
+/// (over the size limit, unknown, HEIF to convert, TIFF), so loading the codecs never
+/// delays such an error.
 pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> bool {
     if limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).is_err() {
         return false;
     }
     match sniff::sniff(bytes) {
         Ok(Format::Jpeg) => settings.format == OutputFormat::Png,
+        Ok(Format::Heif) => settings.heic == HeicMode::Keep,
         Ok(format) => format.codec().is_some(),
         Err(_) => false,
     }
 }
 
-/// The pipeline. `codecs` decodes PNG, WebP, GIF and BMP and encodes PNG; `None` does
-/// for inputs where [`needs_codecs`] is false.
+/// The pipeline. `codecs` decodes PNG, WebP, GIF and BMP, encodes PNG and scrubs a HEIC
+/// to keep; `None` does for inputs where [`needs_codecs`] is false.
 pub fn prepare_with(
     bytes: &[u8],
     settings: &Settings,
@@ -88,7 +91,10 @@ pub fn prepare_with(
     limits::check_input_size(bytes.len() as u64, settings.max_input_bytes)?;
     let format = sniff::sniff(bytes)?;
     if format == Format::Heif {
-        return Err(MediaError::HeicNotDecodable);
+        return match settings.heic {
+            HeicMode::Keep => keep::keep(bytes, settings, codecs, start),
+            HeicMode::Convert => Err(MediaError::HeicNotDecodable),
+        };
     }
     let decoded = decode::decode(
         bytes,

@@ -3,6 +3,7 @@
 //! loads it on demand; its exports are called synchronously, pixels and errors cross as
 //! plain JS values.
 
+use fhir_media_codecs::heif::Scrubbed;
 use fhir_media_codecs::{CodecError, Codecs, Format, Image};
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -22,6 +23,10 @@ extern "C" {
         format: &str,
         max_pixels: f64,
     ) -> Result<JsValue, JsValue>;
+
+    /// Blanks the metadata in place: wasm-bindgen copies the bytes back after the call.
+    #[wasm_bindgen(method, catch, js_name = scrubHeif)]
+    fn scrub_heif(this: &CodecsModule, bytes: &mut [u8]) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch, js_name = encodePng)]
     fn encode_png(
@@ -56,7 +61,7 @@ impl JsCodecs {
         self.1.borrow_mut().take()
     }
 
-    fn failed(&self, e: JsValue, role: &str, format: Format) -> CodecError {
+    fn failed(&self, e: JsValue, role: &str, format: &str) -> CodecError {
         let error = codec_error(&e, role, format);
         if get(&e, "code").is_undefined() {
             self.1.borrow_mut().get_or_insert(e);
@@ -70,7 +75,7 @@ impl Codecs for JsCodecs {
         let out = self
             .0
             .decode(bytes, format.name(), max_pixels as f64)
-            .map_err(|e| self.failed(e, "decoder", format))?;
+            .map_err(|e| self.failed(e, "decoder", format.name()))?;
         let pixels: Uint8Array = get(&out, "pixels")
             .dyn_into()
             .map_err(|_| CodecError::Corrupt("the codecs module returned no pixels".into()))?;
@@ -79,6 +84,19 @@ impl Codecs for JsCodecs {
             height: number(&out, "height") as u32,
             channels: number(&out, "channels") as u8,
             pixels: pixels.to_vec(),
+        })
+    }
+
+    fn scrub_heif(&self, bytes: &mut [u8]) -> Result<Scrubbed, CodecError> {
+        let out = self
+            .0
+            .scrub_heif(bytes)
+            .map_err(|e| self.failed(e, "reader", "heif"))?;
+        // Only the size is used here; the counts stay in the codecs module's answer.
+        Ok(Scrubbed {
+            width: number(&out, "width") as u32,
+            height: number(&out, "height") as u32,
+            ..Scrubbed::default()
         })
     }
 
@@ -92,7 +110,7 @@ impl Codecs for JsCodecs {
         self.0
             .encode_png(pixels, width, height, channels)
             .map(|png| png.to_vec())
-            .map_err(|e| self.failed(e, "encoder", Format::Png))
+            .map_err(|e| self.failed(e, "encoder", "png"))
     }
 }
 
@@ -102,7 +120,7 @@ fn number(v: &JsValue, key: &str) -> f64 {
 
 /// The codecs module's typed error back into ours; anything else (a trap: a panic in a
 /// decoder) reads as a damaged file here, and `JsCodecs::take_trap` tells the caller.
-fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
+fn codec_error(e: &JsValue, role: &str, format: &str) -> CodecError {
     let message = error_message(e);
     match get(e, "code").as_string().as_deref() {
         Some("unsupported-format") => CodecError::Unsupported(message),
@@ -115,7 +133,7 @@ fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
         _ => CodecError::Corrupt(format!(
             "the {} {role} failed: {message}",
             // ASCII: the names are; to_uppercase would link Unicode case tables.
-            format.name().to_ascii_uppercase()
+            format.to_ascii_uppercase()
         )),
     }
 }

@@ -6,9 +6,26 @@ use std::ops::Range;
 
 use crate::CodecError;
 
+/// Why a file was refused, as static text until it leaves the module: a `String` per
+/// error site would make every `?` move and drop one (KBs of the codecs wasm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Fail {
+    Corrupt(&'static str),
+    Unsupported(&'static str),
+}
+
+impl From<Fail> for CodecError {
+    fn from(fail: Fail) -> Self {
+        match fail {
+            Fail::Corrupt(what) => CodecError::Corrupt(format!("HEIF: {what}")),
+            Fail::Unsupported(what) => CodecError::Unsupported(format!("HEIF: {what}")),
+        }
+    }
+}
+
 /// `corrupt-image`, saying what was wrong.
-pub(super) fn corrupt(what: &str) -> CodecError {
-    CodecError::Corrupt(format!("HEIF: {what}"))
+pub(super) fn corrupt(what: &'static str) -> Fail {
+    Fail::Corrupt(what)
 }
 
 /// A box: its type and where its body (after the header) lies in the file.
@@ -19,7 +36,7 @@ pub(super) struct BoxRef {
 }
 
 /// The boxes laid end to end over exactly `range` of `bytes`.
-pub(super) fn children(bytes: &[u8], range: Range<usize>) -> Result<Vec<BoxRef>, CodecError> {
+pub(super) fn children(bytes: &[u8], range: Range<usize>) -> Result<Vec<BoxRef>, Fail> {
     let mut out = Vec::new();
     let mut pos = range.start;
     while pos < range.end {
@@ -50,10 +67,7 @@ pub(super) fn children(bytes: &[u8], range: Range<usize>) -> Result<Vec<BoxRef>,
 }
 
 /// The one child of type `kind`; more than one is an error, none is `None`.
-pub(super) fn single<'a>(
-    boxes: &'a [BoxRef],
-    kind: &[u8; 4],
-) -> Result<Option<&'a BoxRef>, CodecError> {
+pub(super) fn single<'a>(boxes: &'a [BoxRef], kind: &[u8; 4]) -> Result<Option<&'a BoxRef>, Fail> {
     let mut found = boxes.iter().filter(|b| &b.kind == kind);
     let first = found.next();
     if found.next().is_some() {
@@ -70,7 +84,7 @@ pub(super) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(bytes: &'a [u8], range: Range<usize>) -> Result<Self, CodecError> {
+    pub fn new(bytes: &'a [u8], range: Range<usize>) -> Result<Self, Fail> {
         if range.start > range.end || range.end > bytes.len() {
             return Err(corrupt("a range lies outside the file"));
         }
@@ -81,7 +95,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], Fail> {
         let end = self
             .pos
             .checked_add(n)
@@ -92,28 +106,28 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    pub fn skip(&mut self, n: usize) -> Result<(), CodecError> {
+    pub fn skip(&mut self, n: usize) -> Result<(), Fail> {
         self.take(n).map(|_| ())
     }
 
-    pub fn u8(&mut self) -> Result<u8, CodecError> {
+    pub fn u8(&mut self) -> Result<u8, Fail> {
         Ok(self.take(1)?[0])
     }
 
-    pub fn u16(&mut self) -> Result<u16, CodecError> {
+    pub fn u16(&mut self) -> Result<u16, Fail> {
         Ok(self.uint(2)? as u16)
     }
 
-    pub fn u32(&mut self) -> Result<u32, CodecError> {
+    pub fn u32(&mut self) -> Result<u32, Fail> {
         Ok(self.uint(4)? as u32)
     }
 
-    pub fn u64(&mut self) -> Result<u64, CodecError> {
+    pub fn u64(&mut self) -> Result<u64, Fail> {
         self.uint(8)
     }
 
     /// An unsigned big-endian number of `n` bytes, `n` at most 8 (0 reads as 0).
-    pub fn uint(&mut self, n: usize) -> Result<u64, CodecError> {
+    pub fn uint(&mut self, n: usize) -> Result<u64, Fail> {
         if n > 8 {
             return Err(corrupt("a field is wider than 8 bytes"));
         }
@@ -123,19 +137,19 @@ impl<'a> Reader<'a> {
             .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
     }
 
-    pub fn fourcc(&mut self) -> Result<[u8; 4], CodecError> {
+    pub fn fourcc(&mut self) -> Result<[u8; 4], Fail> {
         let b = self.take(4)?;
         Ok([b[0], b[1], b[2], b[3]])
     }
 
     /// A FullBox header: (version, flags).
-    pub fn full_box(&mut self) -> Result<(u8, u32), CodecError> {
+    pub fn full_box(&mut self) -> Result<(u8, u32), Fail> {
         let v = self.u32()?;
         Ok(((v >> 24) as u8, v & 0x00FF_FFFF))
     }
 
     /// A NUL-terminated string (without its NUL); a missing NUL is an error.
-    pub fn cstring(&mut self) -> Result<&'a [u8], CodecError> {
+    pub fn cstring(&mut self) -> Result<&'a [u8], Fail> {
         let rest = &self.bytes[self.pos..self.end];
         let len = rest
             .iter()

@@ -5,17 +5,16 @@
 
 use std::ops::Range;
 
-use super::boxes::{children, corrupt, single, BoxRef, Reader};
-use crate::CodecError;
+use super::boxes::{children, corrupt, single, BoxRef, Fail, Reader};
 
 #[derive(Debug, Clone)]
-pub(super) struct Item {
+pub(super) struct Item<'a> {
     pub id: u32,
     pub kind: [u8; 4],
     /// A `mime` item's content type, as written.
-    pub content_type: Vec<u8>,
+    pub content_type: &'a [u8],
     /// A `mime` item's content encoding (`deflate`, say); empty when none.
-    pub content_encoding: Vec<u8>,
+    pub content_encoding: &'a [u8],
 }
 
 #[derive(Debug, Clone)]
@@ -30,8 +29,8 @@ pub(super) struct Location {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Meta {
-    pub items: Vec<Item>,
+pub(super) struct Meta<'a> {
+    pub items: Vec<Item<'a>>,
     pub locations: Vec<Location>,
     /// The body of `idat`, if there is one.
     pub idat: Option<Range<usize>>,
@@ -43,7 +42,7 @@ pub(super) struct Meta {
 }
 
 /// Read the top level (`ftyp` first, then exactly one `meta`) and the `meta` box.
-pub(super) fn read(bytes: &[u8]) -> Result<Meta, CodecError> {
+pub(super) fn read(bytes: &[u8]) -> Result<Meta<'_>, Fail> {
     let top = children(bytes, 0..bytes.len())?;
     if top.first().map(|b| &b.kind) != Some(b"ftyp") {
         return Err(corrupt("the file does not start with an ftyp box"));
@@ -55,12 +54,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Meta, CodecError> {
     }
     let boxes = children(bytes, r.pos..meta.body.end)?;
     let required = |kind: &[u8; 4]| {
-        single(&boxes, kind)?.ok_or_else(|| {
-            corrupt(&format!(
-                "no {} box in meta",
-                String::from_utf8_lossy(kind).trim()
-            ))
-        })
+        single(&boxes, kind)?.ok_or_else(|| corrupt("the meta box lacks hdlr, pitm, iinf or iloc"))
     };
     let hdlr = required(b"hdlr")?;
     let mut h = Reader::new(bytes, hdlr.body.clone())?;
@@ -92,7 +86,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Meta, CodecError> {
     })
 }
 
-fn read_pitm(bytes: &[u8], pitm: &BoxRef) -> Result<u32, CodecError> {
+fn read_pitm(bytes: &[u8], pitm: &BoxRef) -> Result<u32, Fail> {
     let mut r = Reader::new(bytes, pitm.body.clone())?;
     match r.full_box()?.0 {
         0 => Ok(r.u16()?.into()),
@@ -101,7 +95,7 @@ fn read_pitm(bytes: &[u8], pitm: &BoxRef) -> Result<u32, CodecError> {
     }
 }
 
-fn read_iinf(bytes: &[u8], iinf: &BoxRef) -> Result<Vec<Item>, CodecError> {
+fn read_iinf<'a>(bytes: &'a [u8], iinf: &BoxRef) -> Result<Vec<Item<'a>>, Fail> {
     let mut r = Reader::new(bytes, iinf.body.clone())?;
     let count = match r.full_box()?.0 {
         0 => u32::from(r.u16()?),
@@ -111,7 +105,7 @@ fn read_iinf(bytes: &[u8], iinf: &BoxRef) -> Result<Vec<Item>, CodecError> {
     if entries.len() as u64 != u64::from(count) || entries.iter().any(|b| &b.kind != b"infe") {
         return Err(corrupt("iinf's entry count does not match its infe boxes"));
     }
-    let mut items: Vec<Item> = Vec::with_capacity(entries.len());
+    let mut items: Vec<Item<'a>> = Vec::with_capacity(entries.len());
     for infe in &entries {
         let item = read_infe(bytes, infe)?;
         if items.iter().any(|i| i.id == item.id) {
@@ -122,7 +116,7 @@ fn read_iinf(bytes: &[u8], iinf: &BoxRef) -> Result<Vec<Item>, CodecError> {
     Ok(items)
 }
 
-fn read_infe(bytes: &[u8], infe: &BoxRef) -> Result<Item, CodecError> {
+fn read_infe<'a>(bytes: &'a [u8], infe: &BoxRef) -> Result<Item<'a>, Fail> {
     let mut r = Reader::new(bytes, infe.body.clone())?;
     let version = r.full_box()?.0;
     let id = match version {
@@ -134,12 +128,12 @@ fn read_infe(bytes: &[u8], infe: &BoxRef) -> Result<Item, CodecError> {
                 // Versions 0 and 1 have no item type: their entries describe MIME content.
     let kind = if version >= 2 { r.fourcc()? } else { *b"mime" };
     r.cstring()?; // item_name
-    let (mut content_type, mut content_encoding) = (Vec::new(), Vec::new());
+    let (mut content_type, mut content_encoding) = (&[][..], &[][..]);
     if &kind == b"mime" {
-        content_type = r.cstring()?.to_vec();
+        content_type = r.cstring()?;
         // content_encoding is optional: absent when the box ends here.
         if r.more() {
-            content_encoding = r.cstring()?.to_vec();
+            content_encoding = r.cstring()?;
         }
     }
     Ok(Item {
@@ -150,7 +144,7 @@ fn read_infe(bytes: &[u8], infe: &BoxRef) -> Result<Item, CodecError> {
     })
 }
 
-fn read_iloc(bytes: &[u8], iloc: &BoxRef) -> Result<Vec<Location>, CodecError> {
+fn read_iloc(bytes: &[u8], iloc: &BoxRef) -> Result<Vec<Location>, Fail> {
     let mut r = Reader::new(bytes, iloc.body.clone())?;
     let version = r.full_box()?.0;
     if version > 2 {
@@ -208,11 +202,7 @@ fn read_iloc(bytes: &[u8], iloc: &BoxRef) -> Result<Vec<Location>, CodecError> {
 
 /// The primary item's displayed size: its `ispe`, with width and height swapped when
 /// its `irot` turns it a quarter. `None` when it has no `ispe`.
-fn primary_size(
-    bytes: &[u8],
-    iprp: &BoxRef,
-    primary: u32,
-) -> Result<Option<(u32, u32)>, CodecError> {
+fn primary_size(bytes: &[u8], iprp: &BoxRef, primary: u32) -> Result<Option<(u32, u32)>, Fail> {
     let boxes = children(bytes, iprp.body.clone())?;
     let (Some(ipco), Some(ipma)) = (
         single(&boxes, b"ipco")?,

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::blank;
-use super::boxes::corrupt;
+use super::boxes::{corrupt, Fail};
 use super::meta::{self, Location, Meta};
 use crate::CodecError;
 
@@ -31,35 +31,14 @@ pub struct Scrubbed {
 /// otherwise `corrupt-image` (or `unsupported-format` for data kept elsewhere: another
 /// file, another item), and `bytes` is left as it was.
 pub fn scrub(bytes: &mut [u8]) -> Result<Scrubbed, CodecError> {
-    let meta = meta::read(bytes)?;
-    let mut out = Scrubbed::default();
-    if let Some((width, height)) = meta.size {
-        (out.width, out.height) = (width, height);
-    }
-    let mut plans: Vec<(Vec<Range<usize>>, bool, bool)> = Vec::new();
-    for item in &meta.items {
-        let xmp = &item.kind == b"mime" && is_xmp(&item.content_type);
-        if &item.kind != b"Exif" && !xmp {
-            continue;
-        }
-        let location = meta
-            .locations
-            .iter()
-            .find(|l| l.id == item.id)
-            .ok_or_else(|| corrupt("a metadata item has no location"))?;
-        let ranges = extents(&meta, location, bytes.len())?;
-        if xmp {
-            out.xmp_items += 1;
-        } else {
-            out.exif_items += 1;
-        }
-        plans.push((ranges, xmp, !item.content_encoding.is_empty()));
-    }
-    let mut all: Vec<&Range<usize>> = plans.iter().flat_map(|p| &p.0).collect();
-    all.sort_by_key(|r| r.start);
-    if all.windows(2).any(|w| w[0].end > w[1].start) {
-        return Err(corrupt("two metadata extents overlap"));
-    }
+    scrub_checked(bytes).map_err(CodecError::from)
+}
+
+/// One item to blank: its extents in order, whether it is XMP, whether it is encoded.
+type Plan = (Vec<Range<usize>>, bool, bool);
+
+fn scrub_checked(bytes: &mut [u8]) -> Result<Scrubbed, Fail> {
+    let (mut out, plans) = plan(bytes)?;
     for (ranges, xmp, encoded) in plans {
         let len = ranges.iter().map(|r| r.len()).sum();
         let blank = if xmp {
@@ -79,6 +58,45 @@ pub fn scrub(bytes: &mut [u8]) -> Result<Scrubbed, CodecError> {
     Ok(out)
 }
 
+/// Everything checked before a byte is written: the items, their extents, no overlaps.
+fn plan(bytes: &[u8]) -> Result<(Scrubbed, Vec<Plan>), Fail> {
+    let meta = meta::read(bytes)?;
+    let mut out = Scrubbed::default();
+    if let Some((width, height)) = meta.size {
+        (out.width, out.height) = (width, height);
+    }
+    let mut plans: Vec<Plan> = Vec::new();
+    for item in &meta.items {
+        let xmp = &item.kind == b"mime" && is_xmp(item.content_type);
+        if &item.kind != b"Exif" && !xmp {
+            continue;
+        }
+        let location = meta
+            .locations
+            .iter()
+            .find(|l| l.id == item.id)
+            .ok_or_else(|| corrupt("a metadata item has no location"))?;
+        let ranges = extents(&meta, location, bytes.len())?;
+        if xmp {
+            out.xmp_items += 1;
+        } else {
+            out.exif_items += 1;
+        }
+        plans.push((ranges, xmp, !item.content_encoding.is_empty()));
+    }
+    // Pairwise: a handful of extents, and no sort (std's sorts are KBs of wasm).
+    let all: Vec<&Range<usize>> = plans.iter().flat_map(|p| &p.0).collect();
+    for (i, a) in all.iter().enumerate() {
+        if all[i + 1..]
+            .iter()
+            .any(|b| a.start < b.end && b.start < a.end)
+        {
+            return Err(corrupt("two metadata extents overlap"));
+        }
+    }
+    Ok((out, plans))
+}
+
 /// `application/rdf+xml`, in any case, with or without parameters.
 fn is_xmp(content_type: &[u8]) -> bool {
     let essence = content_type
@@ -91,14 +109,10 @@ fn is_xmp(content_type: &[u8]) -> bool {
 }
 
 /// Where in the file each extent of `location` lies, checked.
-fn extents(
-    meta: &Meta,
-    location: &Location,
-    file_len: usize,
-) -> Result<Vec<Range<usize>>, CodecError> {
+fn extents(meta: &Meta, location: &Location, file_len: usize) -> Result<Vec<Range<usize>>, Fail> {
     if location.data_reference != 0 {
-        return Err(CodecError::Unsupported(
-            "HEIF: a metadata item's data is in another file".into(),
+        return Err(Fail::Unsupported(
+            "a metadata item's data is in another file",
         ));
     }
     let source = match location.construction {
@@ -108,8 +122,8 @@ fn extents(
             .clone()
             .ok_or_else(|| corrupt("an item is in idat, and there is no idat box"))?,
         2 => {
-            return Err(CodecError::Unsupported(
-                "HEIF: a metadata item is made from another item's data".into(),
+            return Err(Fail::Unsupported(
+                "a metadata item is made from another item's data",
             ))
         }
         _ => return Err(corrupt("unknown iloc construction method")),
