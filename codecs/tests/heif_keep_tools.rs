@@ -1,8 +1,9 @@
 //! Keep mode judged by other readers: after heif::scrub, exiftool finds no Exif, GPS,
 //! maker-note or XMP tag in the three HEIC/HEIF photos of ../shared/testdata (it does
 //! find them in the originals, so the check can fail), and libheif (`heif-convert`) still
-//! decodes them. Both tools come from scripts/setup.sh (Debian `libimage-exiftool-perl`,
-//! `libheif-examples`); a machine without them fails here, loudly, rather than skipping.
+//! decodes them (and `heif-info` states the size scrub read). The tools come from
+//! scripts/setup.sh (Debian `libimage-exiftool-perl`, `libheif-examples`); a machine
+//! without them fails here, loudly, rather than skipping.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -51,6 +52,16 @@ fn exif_tool_lines(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The primary image's size as `heif-info` states it (`image: 4032x3024 (id=49), primary`).
+fn libheif_size(path: &Path) -> Option<(u32, u32)> {
+    let out = tool("heif-info").arg(path).output().expect("run heif-info");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.trim_end().ends_with("primary"))?;
+    let size = line.trim().strip_prefix("image: ")?.split(' ').next()?;
+    let (w, h) = size.split_once('x')?;
+    Some((w.parse().ok()?, h.parse().ok()?))
+}
+
 /// The lines that are metadata keep mode must remove.
 fn metadata(lines: &[String]) -> Vec<&String> {
     lines
@@ -83,7 +94,12 @@ fn exiftool_finds_no_metadata_and_libheif_still_decodes() {
         );
         gps_seen += usize::from(before.iter().any(|l| l.contains("GPS")));
         let mut bytes = std::fs::read(entry.path()).expect("read");
-        scrub(&mut bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let s = scrub(&mut bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(
+            Some((s.width, s.height)),
+            libheif_size(&entry.path()),
+            "{name}: the primary image's size as libheif states it"
+        );
         let kept = out_dir.join(&name);
         std::fs::write(&kept, &bytes).expect("write");
 
