@@ -71,7 +71,7 @@ function reference(value, type) {
 let nextKey = 1;
 
 export class FhirMediaCaptureElement extends HTMLElement {
-  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'locale'];
+  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'heic', 'locale'];
 
   #token = null;
   #strings = {};
