@@ -26,7 +26,7 @@ TESTDATA="${FHIR_TESTDATA:-$ROOT/../shared/testdata}"
 CORPUS="$ROOT/target/fuzz-corpus"
 if $smoke; then CORPUS="$ROOT/target/fuzz-smoke"; rm -rf "$CORPUS"; fi
 # Runs per target in smoke mode: ~10-20 s each on 2 shared cores.
-declare -A SMOKE_RUNS=([prepare]=5000 [orientation]=100000 [fhir_json]=100000 [headers]=200000 [heif_scrub]=20000)
+declare -A SMOKE_RUNS=([prepare]=5000 [orientation]=100000 [fhir_json]=100000 [headers]=200000 [heif_scrub]=6000)
 seed() { # seed TARGET NAME < bytes
   mkdir -p "$CORPUS/$1"
   cat >"$CORPUS/$1/seed-$2"
