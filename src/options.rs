@@ -36,6 +36,19 @@ pub struct PrepareOptions {
     pub max_input_bytes: Option<u64>,
     pub max_pixels: Option<u64>,
     pub progressive: Option<bool>,
+    pub heic: Option<HeicMode>,
+}
+
+/// What happens to a HEIC/HEIF photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeicMode {
+    /// Converted like any photo (oriented, downsized, JPEG); `heic-not-decodable` when it
+    /// cannot be decoded here.
+    #[default]
+    Convert,
+    /// Sent as the original HEIC with its Exif and XMP items blanked in place (by the
+    /// codecs module): no decoding, resizing or transcoding, and `maxBytes` does not apply.
+    Keep,
 }
 
 /// Which encoding the output uses.
@@ -86,11 +99,12 @@ pub struct Settings {
     /// Progressive JPEG (the default): smaller, and shown coarse-to-fine while loading;
     /// `false` writes baseline (sequential) JPEG for consumers that need it.
     pub progressive: bool,
+    pub heic: HeicMode,
 }
 
 impl PrepareOptions {
     /// Every option name, in the order they are read (the first bad one is reported).
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 15] = [
         "maxDimension",
         "maxBytes",
         "quality",
@@ -105,6 +119,7 @@ impl PrepareOptions {
         "maxInputBytes",
         "maxPixels",
         "progressive",
+        "heic",
     ];
 
     /// Parse from JSON text (native callers and tests); errors name the offending field.
@@ -123,7 +138,7 @@ impl PrepareOptions {
 
     /// Read every option from `source` (unknown names already rejected).
     pub fn read(source: &impl OptionSource) -> Result<Self, MediaError> {
-        let [max_dimension, max_bytes, quality, format, subject, encounter, operator, status, title, notes, identifier, max_input_bytes, max_pixels, progressive] =
+        let [max_dimension, max_bytes, quality, format, subject, encounter, operator, status, title, notes, identifier, max_input_bytes, max_pixels, progressive, heic] =
             Self::NAMES;
         Ok(PrepareOptions {
             max_dimension: whole(source, max_dimension, U32_MAX, U32_MAX, U32_MESSAGE)?
@@ -177,6 +192,12 @@ impl PrepareOptions {
                 OptionValue::Absent | OptionValue::Null => None,
                 OptionValue::Bool(b) => Some(b),
                 _ => return Err(MediaError::invalid(progressive, "must be true or false")),
+            },
+            heic: match string(source, heic)?.as_deref() {
+                None => None,
+                Some("convert") => Some(HeicMode::Convert),
+                Some("keep") => Some(HeicMode::Keep),
+                Some(_) => return Err(MediaError::invalid(heic, "must be one of convert, keep")),
             },
         })
     }
@@ -253,6 +274,7 @@ impl PrepareOptions {
             max_input_bytes,
             max_pixels,
             progressive: self.progressive.unwrap_or(true),
+            heic: self.heic.unwrap_or_default(),
         })
     }
 }

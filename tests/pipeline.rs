@@ -527,6 +527,62 @@ fn heic_without_a_heic_decoder_is_refused_with_advice() {
 }
 
 #[test]
+fn heic_kept_is_the_original_with_metadata_blanked() {
+    let dir = testdata().join("photos/heic");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("SKIPPED: {} is absent", dir.display());
+        return;
+    };
+    let keep = settings(r#"{"subject":"Patient/1","heic":"keep","maxBytes":1000}"#);
+    let mut seen = 0;
+    for entry in entries.flatten() {
+        let original = std::fs::read(entry.path()).expect("read heic");
+        let name = format!("heic_keep_{seen}");
+        // maxBytes does not apply: the original's bytes cannot be reduced without converting.
+        let p = prepare_ok(&name, &original, &keep);
+        assert_eq!(p.content_type, "image/heic");
+        assert_eq!(p.media.content.content_type.as_deref(), Some("image/heic"));
+        let sent = output_bytes(&p);
+        let mut expected = original.clone();
+        let scrubbed = fhir_media_codecs::heif::scrub(&mut expected).expect("scrub");
+        assert_eq!(
+            sent,
+            expected,
+            "{:?}: the scrubbed original, nothing else",
+            entry.path()
+        );
+        assert_ne!(sent, original);
+        assert_eq!((p.width, p.height), (scrubbed.width, scrubbed.height));
+        assert!(p.width > 0 && p.height > 0);
+        assert_eq!((p.bytes, p.source.bytes), (original.len(), original.len()));
+        assert_eq!((p.source.format, p.quality, p.encodes), ("heif", None, 0));
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
+    // Convert (the default) still refuses it here; a damaged HEIC to keep is corrupt-image.
+    let heic = std::fs::read(dir.join("iphone_IMG_5195.HEIC")).expect("read");
+    assert_eq!(
+        prepare(&heic, &base_settings()).unwrap_err().code(),
+        "heic-not-decodable"
+    );
+    let cut = &heic[..heic.len() / 2];
+    assert_eq!(prepare(cut, &keep).unwrap_err().code(), "corrupt-image");
+    // Keep changes nothing for other formats.
+    let jpeg = jpeg_of(
+        test_card(64, 48).as_raw(),
+        64,
+        48,
+        jpeg_encoder::ColorType::Rgb,
+        false,
+        None,
+    );
+    assert_eq!(
+        prepare(&jpeg, &keep).expect("jpeg").content_type,
+        "image/jpeg"
+    );
+}
+
+#[test]
 fn media_resource_has_canvas_shape() {
     let card = test_card(64, 48);
     let jpeg = jpeg_of(

@@ -297,6 +297,34 @@ mod photos {
         assert!(num(&r, "bytes") <= 300_000.0);
         assert!(num(&r, "encodes") <= 3.0);
     }
+
+    const IPHONE_HEIC: &[u8] = include_bytes!(concat!(
+        env!("FMC_TESTDATA_DIR"),
+        "/photos/heic/iphone_IMG_5195.HEIC"
+    ));
+    /// The Exif entry that points at the GPS IFD (tag 0x8825, LONG, 1), big-endian.
+    const GPS_INFO_ENTRY: [u8; 8] = [0x88, 0x25, 0, 4, 0, 0, 0, 1];
+
+    #[wasm_bindgen_test]
+    async fn heic_kept_with_its_metadata_blanked() {
+        let r = prepare_media(blob(IPHONE_HEIC), options(r#""heic":"keep""#))
+            .await
+            .expect("kept");
+        assert_eq!(text(&r, "contentType"), "image/heic");
+        assert_eq!(text(&r, "resource.content.contentType"), "image/heic");
+        assert_eq!(text(&r, "source.format"), "heif");
+        assert_eq!((num(&r, "width"), num(&r, "height")), (2566.0, 3313.0));
+        let sent = output_jpeg(&r);
+        let mut expected = IPHONE_HEIC.to_vec();
+        fhir_media_codecs::heif::scrub(&mut expected).expect("scrub");
+        assert_eq!(sent, expected, "the original with its Exif and XMP blanked");
+        assert!(IPHONE_HEIC.windows(8).any(|w| w == GPS_INFO_ENTRY));
+        assert!(!sent.windows(8).any(|w| w == GPS_INFO_ENTRY), "no GPS left");
+        // Convert (the default) refuses it here; a cut one to keep is corrupt.
+        expect_error(blob(IPHONE_HEIC), options(""), "heic-not-decodable").await;
+        let cut = &IPHONE_HEIC[..IPHONE_HEIC.len() / 2];
+        expect_error(blob(cut), options(r#""heic":"keep""#), "corrupt-image").await;
+    }
 }
 
 #[cfg(not(has_testdata))]

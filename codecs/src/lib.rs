@@ -7,12 +7,15 @@
 //!   `image`) or by the lazily loaded wasm module `codecs-wasm` through JS.
 //! - [`HeifDecoder`]: HEIC/HEIF decoding, served by the crate `fhir_media_heif`; in the
 //!   browser the JS shell's decoding tiers answer the [`Codecs`] call for [`Format::Heif`].
+//! - [`heif`]: HEIF/HEIC kept as it is with its Exif and XMP blanked in place (keep mode);
+//!   plain Rust without `image`, served by [`Codecs::scrub_heif`].
 //! - [`Native`]: the implementation, over `image`'s codec-level decoders. Every decode
 //!   reads the header first and checks the pixel limit before the pixel buffer exists.
 
 use std::fmt;
 
 mod header;
+pub mod heif;
 #[cfg(feature = "image")]
 mod native;
 pub use header::header_size;
@@ -133,6 +136,10 @@ pub trait HeifDecoder {
 pub trait Codecs {
     /// Decode `bytes` of `format`, refusing more than `max_pixels` from the header alone.
     fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError>;
+
+    /// Blank, in place and at the same length, every Exif and XMP item of the HEIF/HEIC
+    /// file `bytes` ([`heif::scrub`]).
+    fn scrub_heif(&self, bytes: &mut [u8]) -> Result<heif::Scrubbed, CodecError>;
 
     /// Encode 8-bit RGB (`channels` 3) or RGBA (4) pixels as PNG, writing no metadata.
     fn encode_png(

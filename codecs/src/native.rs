@@ -49,6 +49,10 @@ impl Codecs for Native {
         }
     }
 
+    fn scrub_heif(&self, bytes: &mut [u8]) -> Result<crate::heif::Scrubbed, CodecError> {
+        crate::heif::scrub(bytes)
+    }
+
     fn encode_png(
         &self,
         width: u32,

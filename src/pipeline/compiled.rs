@@ -1,5 +1,5 @@
 //! The codecs compiled into native builds (feature `codecs`): fhir_media_codecs's `Native`
-//! for PNG, WebP, GIF and BMP, and fhir_media_heif for HEIF (feature `heic`). In the
+//! for PNG, WebP, GIF and BMP and the kept HEIF's metadata, and fhir_media_heif for HEIF (feature `heic`). In the
 //! browser the same [`Codecs`] calls reach the lazily loaded wasm modules instead.
 
 use fhir_media_codecs::{CodecError, Codecs, Format, Image, Native};
@@ -17,6 +17,13 @@ impl Codecs for Compiled {
             ),
             _ => Native.decode(bytes, format, max_pixels),
         }
+    }
+
+    fn scrub_heif(
+        &self,
+        bytes: &mut [u8],
+    ) -> Result<fhir_media_codecs::heif::Scrubbed, CodecError> {
+        Native.scrub_heif(bytes)
     }
 
     fn encode_png(

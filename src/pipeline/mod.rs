@@ -7,6 +7,7 @@ mod compiled;
 pub mod decode;
 pub mod encode;
 pub mod icc;
+pub mod keep;
 pub mod limits;
 pub mod orient;
 pub mod raster;
@@ -19,7 +20,7 @@ use web_time::Instant;
 
 use crate::error::MediaError;
 use crate::fhir::{build_media, Media};
-use crate::options::{OutputFormat, Settings};
+use crate::options::{HeicMode, OutputFormat, Settings};
 pub use sniff::Format;
 
 /// Milliseconds spent per stage.
@@ -65,23 +66,28 @@ pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError
     prepare_with(bytes, settings, Some(&compiled::Compiled))
 }
 
-/// Which codec [`prepare_with`] will call on for these bytes, if any: PNG, WebP, GIF, BMP
-/// or HEIF input, or PNG output (`Png`). `None` for bytes refused before decoding (over
-/// the size limit, unknown, TIFF), so loading the codecs never delays such an error. The
-/// browser loads the HEIC decoder for `Heif`, the codecs module for the others.
-pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> Option<fhir_media_codecs::Format> {
+/// What [`prepare_with`] will ask of a codecs module for these bytes, by the name the JS
+/// loader gets: a format to decode (`png`, `webp`, `gif`, `bmp`; `heif` loads the HEIC
+/// decoder instead), `png` for PNG output, or [`KEEP_HEIF`] for a HEIF kept as it is (the
+/// codecs module blanks its metadata). `None` for bytes refused before any codec is needed
+/// (over the size limit, unknown, TIFF), so loading a module never delays such an error.
+pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> Option<&'static str> {
     limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).ok()?;
     match sniff::sniff(bytes).ok()? {
         Format::Jpeg if settings.format == OutputFormat::Png => {
-            Some(fhir_media_codecs::Format::Png)
+            Some(fhir_media_codecs::Format::Png.name())
         }
-        format => format.codec(),
+        Format::Heif if settings.heic == HeicMode::Keep => Some(KEEP_HEIF),
+        format => format.codec().map(fhir_media_codecs::Format::name),
     }
 }
 
-/// The pipeline. `codecs` decodes PNG, WebP, GIF, BMP and HEIF and encodes PNG; `None`
-/// does for inputs where [`needs_codecs`] is `None`. A HEIF without codecs, or one they
-/// cannot read, is refused as `heic-not-decodable`.
+/// [`needs_codecs`]' name for a HEIF kept as it is: the codecs module, not the decoder.
+pub const KEEP_HEIF: &str = "heif-keep";
+
+/// The pipeline. `codecs` decodes PNG, WebP, GIF, BMP and HEIF, encodes PNG and blanks a
+/// kept HEIC's metadata; `None` does for inputs where [`needs_codecs`] is `None`. A HEIF
+/// to convert without codecs, or one they cannot read, is refused as `heic-not-decodable`.
 pub fn prepare_with(
     bytes: &[u8],
     settings: &Settings,
@@ -90,6 +96,9 @@ pub fn prepare_with(
     let start = Instant::now();
     limits::check_input_size(bytes.len() as u64, settings.max_input_bytes)?;
     let format = sniff::sniff(bytes)?;
+    if format == Format::Heif && settings.heic == HeicMode::Keep {
+        return keep::keep(bytes, settings, codecs, start);
+    }
     let decoded = decode::decode(
         bytes,
         format,

@@ -3,6 +3,7 @@
 //! loads it on demand; its exports are called synchronously, pixels and errors cross as
 //! plain JS values.
 
+use fhir_media_codecs::heif::Scrubbed;
 use fhir_media_codecs::{CodecError, Codecs, Format, Image};
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -23,6 +24,10 @@ extern "C" {
         max_pixels: f64,
     ) -> Result<JsValue, JsValue>;
 
+    /// Blanks the metadata in place: wasm-bindgen copies the bytes back after the call.
+    #[wasm_bindgen(method, catch, js_name = scrubHeif)]
+    fn scrub_heif(this: &CodecsModule, bytes: &mut [u8]) -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(method, catch, js_name = encodePng)]
     fn encode_png(
         this: &CodecsModule,
@@ -39,13 +44,14 @@ extern "C" {
 pub struct JsCodecs(CodecsModule, std::cell::RefCell<Option<JsValue>>);
 
 impl JsCodecs {
-    /// Call `load` (`(format, bytes?, maxPixels?) => Promise<module exports>`, the JS
-    /// shell's cached loader) and wait for the module. For HEIF it gets the photo: the
+    /// Call `load` (`(need, bytes?, maxPixels?) => Promise<module exports>`, the JS shell's
+    /// cached loader; `need` as `pipeline::needs_codecs` names it) and wait for the module.
+    /// For HEIF to decode it gets the photo: the
     /// browser's own decoder may answer before any module loads (www/lib/heic.js). A
     /// failed load (offline, a trap in the HEIC module) rejects with its own error.
     pub async fn load(
         load: &JsValue,
-        format: Format,
+        need: &str,
         bytes: &[u8],
         max_pixels: u64,
     ) -> Result<JsCodecs, JsValue> {
@@ -55,13 +61,14 @@ impl JsCodecs {
             ))
         })?;
         // A copy: the tiers await before the module reads it, and this memory may grow.
-        let photo = match format {
-            Format::Heif => Uint8Array::from(bytes).into(),
-            _ => JsValue::UNDEFINED,
+        let photo = if need == Format::Heif.name() {
+            Uint8Array::from(bytes).into()
+        } else {
+            JsValue::UNDEFINED
         };
         let call = load.call3(
             &JsValue::UNDEFINED,
-            &format.name().into(),
+            &need.into(),
             &photo,
             &(max_pixels as f64).into(),
         )?;
@@ -74,7 +81,7 @@ impl JsCodecs {
         self.1.borrow_mut().take()
     }
 
-    fn failed(&self, e: JsValue, role: &str, format: Format) -> CodecError {
+    fn failed(&self, e: JsValue, role: &str, format: &str) -> CodecError {
         let error = codec_error(&e, role, format);
         if get(&e, "code").is_undefined() {
             self.1.borrow_mut().get_or_insert(e);
@@ -88,8 +95,21 @@ impl Codecs for JsCodecs {
         let out = self
             .0
             .decode(bytes, format.name(), max_pixels as f64)
-            .map_err(|e| self.failed(e, "decoder", format))?;
+            .map_err(|e| self.failed(e, "decoder", format.name()))?;
         js_image(&out)
+    }
+
+    fn scrub_heif(&self, bytes: &mut [u8]) -> Result<Scrubbed, CodecError> {
+        let out = self
+            .0
+            .scrub_heif(bytes)
+            .map_err(|e| self.failed(e, "reader", "heif"))?;
+        // Only the size is used here; the counts stay in the codecs module's answer.
+        Ok(Scrubbed {
+            width: number(&out, "width") as u32,
+            height: number(&out, "height") as u32,
+            ..Scrubbed::default()
+        })
     }
 
     fn encode_png(
@@ -102,7 +122,7 @@ impl Codecs for JsCodecs {
         self.0
             .encode_png(pixels, width, height, channels)
             .map(|png| png.to_vec())
-            .map_err(|e| self.failed(e, "encoder", Format::Png))
+            .map_err(|e| self.failed(e, "encoder", "png"))
     }
 }
 
@@ -144,12 +164,12 @@ fn typed_error(e: &JsValue) -> Option<CodecError> {
 
 /// The codecs module's typed error back into ours; anything else (a trap: a panic in a
 /// decoder) reads as a damaged file here, and `JsCodecs::take_trap` tells the caller.
-fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
+fn codec_error(e: &JsValue, role: &str, format: &str) -> CodecError {
     typed_error(e).unwrap_or_else(|| {
         CodecError::Corrupt(format!(
             "the {} {role} failed: {}",
             // ASCII: the names are; to_uppercase would link Unicode case tables.
-            format.name().to_ascii_uppercase(),
+            format.to_ascii_uppercase(),
             error_message(e)
         ))
     })

@@ -43,8 +43,8 @@ pub async fn prepare_media(
     #[cfg(not(feature = "codecs"))]
     let prepared = {
         let codecs = match pipeline::needs_codecs(&bytes, &settings) {
-            Some(format) => Some(
-                super::codecs::JsCodecs::load(&load_codecs, format, &bytes, settings.max_pixels)
+            Some(need) => Some(
+                super::codecs::JsCodecs::load(&load_codecs, need, &bytes, settings.max_pixels)
                     .await?,
             ),
             None => None,

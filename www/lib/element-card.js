@@ -4,6 +4,7 @@
 // hands a small view in: strings, formatters, the list to append to and the action handler.
 import { FhirError } from './index.js';
 import { el } from './element-dom.js';
+import { isHeic } from './element-heic.js';
 
 /**
  * What a card's state means to it. Queue states come with their flags in each snapshot
@@ -75,7 +76,10 @@ export function renderCard(item, view) {
   // What you see is what is sent: the thumbnail is the prepared bytes themselves (for a
   // photo restored from storage, the stored Media's).
   const shown = prepared ?? item.resource;
-  if (shown) {
+  // A kept HEIC: most browsers cannot show one, so its card shows a placeholder.
+  const heic = shown && isHeic(prepared ? prepared.contentType : shown.content?.contentType);
+  const preparedMeta = () => `${say('dimensions', { width: prepared.width, height: prepared.height })} · ${view.size(prepared.bytes)}`;
+  if (shown && !heic) {
     let img = ui.thumb;
     if (img.tagName !== 'IMG') {
       img = el('img', { className: 'thumb' });
@@ -92,7 +96,7 @@ export function renderCard(item, view) {
     }
     if (prepared) {
       img.alt = say('thumbnailAlt', { n: item.n, width: prepared.width, height: prepared.height });
-      ui.meta.textContent = `${say('dimensions', { width: prepared.width, height: prepared.height })} · ${view.size(prepared.bytes)}`;
+      ui.meta.textContent = preparedMeta();
     } else {
       img.alt = say('restoredAlt', { n: item.n });
       ui.meta.textContent = `${t.restored} · ${view.size(Math.floor((shown.content.data.length * 3) / 4))}`;
@@ -104,8 +108,8 @@ export function renderCard(item, view) {
       ui.thumb.replaceWith(placeholder);
       ui.thumb = placeholder;
     }
-    ui.thumb.textContent = item.state === 'preparing' ? t.preparing : '';
-    ui.meta.textContent = '';
+    ui.thumb.textContent = item.state === 'preparing' ? t.preparing : heic ? t.heicNoPreview : '';
+    ui.meta.textContent = heic && prepared ? preparedMeta() : '';
   }
   const state = item.state;
   // In the upload queue, the Media is fixed: it is what is (or was) sent.
@@ -142,6 +146,8 @@ export function renderCard(item, view) {
   // A pipeline error also shows the library's own explanation (it says what to do).
   if (state === 'error' && item.errorPhase === 'prepare' && item.error?.message) detailText = item.error.message;
   else if (state === 'needs-review') detailText = t.needsReviewDetail;
+  // Why this photo goes as the original HEIC (element-heic.js), while it is the one sent.
+  else if (prepared && item.notice && state !== 'error' && !detailText) detailText = t[item.notice] ?? '';
   ui.detail.textContent = detailText && detailText !== stateText ? detailText : '';
   ui.detail.hidden = !ui.detail.textContent;
   // Without an image there is nothing to preview, title or note.

@@ -6,6 +6,7 @@
 // ended, its wasm memory with it, and a fresh one takes the next photo: an instance whose
 // stack and heap a trap left half-changed is never used again.
 import { MediaError } from './core.js';
+import { prepareHeic } from './element-heic.js';
 
 /** Default time limit for one photo (ms): a 48 MP photo takes ~2 s on a phone. */
 export const PREPARE_TIMEOUT_MS = 30_000;
@@ -15,11 +16,24 @@ export class PrepareWorker {
   #waiting = []; // { id, blob, options, resolve, reject }, in order
   #current = null; // the job the worker has, with its timer
   #nextId = 1;
+  #host;
   /** Time limit for one photo, ms (Infinity: none). */
   timeoutMs = PREPARE_TIMEOUT_MS;
 
-  /** Resolves with `{ prepared, image }`: the PreparedMedia and its image as a Blob. */
+  /** `host`: the element, whose `heic` attribute applies (element-heic.js). */
+  constructor(host = null) {
+    this.#host = host;
+  }
+
+  /**
+   * Resolves with `{ prepared, image, notice }`: the PreparedMedia, its image as a Blob,
+   * and why it is a kept HEIC (element-heic.js; null when it is not).
+   */
   prepare(blob, options) {
+    return prepareHeic(this.#host, options, (opts) => this.#submit(blob, opts));
+  }
+
+  #submit(blob, options) {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ id: this.#nextId++, blob, options, resolve, reject });
       this.#next();

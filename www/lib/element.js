@@ -71,7 +71,7 @@ function reference(value, type) {
 let nextKey = 1;
 
 export class FhirMediaCaptureElement extends HTMLElement {
-  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'locale'];
+  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'heic', 'locale'];
 
   #token = null;
   #strings = {};
@@ -80,7 +80,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #items = [];
   #count = 0;
   #replaceTarget = null;
-  #worker = new PrepareWorker();
+  #worker = new PrepareWorker(this);
   #camera;
   #client = null;
   #clientBase = null;
@@ -469,9 +469,9 @@ export class FhirMediaCaptureElement extends HTMLElement {
     item.uploadId = crypto.randomUUID();
     this.#renderCard(item);
     try {
-      const { prepared, image } = await this.#worker.prepare(blob, this.#prepareOptions());
+      const { prepared, image, notice } = await this.#worker.prepare(blob, this.#prepareOptions());
       if (item.blob !== blob || !this.#items.includes(item)) return;
-      item.prepared = prepared;
+      Object.assign(item, { prepared, notice });
       revokeImage(item);
       item.imageUrl = URL.createObjectURL(image);
       item.state = 'ready';

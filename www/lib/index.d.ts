@@ -70,6 +70,14 @@ export interface PrepareOptions {
    * shown coarse-to-fine while loading. `false` writes baseline JPEG. Default true.
    */
   progressive?: boolean;
+  /**
+   * What happens to a HEIC/HEIF photo. 'convert' (default): converted like any photo, or
+   * refused with `heic-not-decodable` where it cannot be decoded. 'keep': sent as the
+   * original file (`image/heic`) with its Exif and XMP items blanked in place (GPS,
+   * camera, dates): no decoding, resizing or transcoding, and `maxBytes` does not apply
+   * (`maxInputBytes` does). Other formats are prepared as usual either way.
+   */
+  heic?: 'convert' | 'keep';
 }
 
 /** Milliseconds spent in each stage. */
@@ -94,13 +102,17 @@ export interface SourceInfo {
 export interface PreparedMedia {
   /** The FHIR Media JSON, ready to POST. */
   resource: Media;
-  contentType: 'image/jpeg' | 'image/png';
-  /** Pixel size of the encoded image, after orientation. */
+  /** 'image/heic' only for a HEIC kept as it is (`heic: 'keep'`). */
+  contentType: 'image/jpeg' | 'image/png' | 'image/heic';
+  /**
+   * Pixel size of the encoded image, after orientation. A kept HEIC: its primary image's
+   * size as the file states it (its `ispe`, turned by its `irot`), 0 when it does not.
+   */
   width: number;
   height: number;
   /** Encoded image size in bytes (before base64). */
   bytes: number;
-  /** JPEG quality the byte budget settled on (0–1); null for PNG. */
+  /** JPEG quality the byte budget settled on (0–1); null for PNG and a kept HEIC. */
   quality: number | null;
   /** How many encodes the byte budget needed. */
   encodes: number;
