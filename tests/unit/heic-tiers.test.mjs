@@ -57,6 +57,11 @@ test('a module that does not load in time gives heic-not-decodable', async () =>
   await assert.rejects(decode(BYTES, 1e6), (e) => e.code === 'heic-not-decodable');
 });
 
+test('a module that cannot be fetched (offline) gives heic-not-decodable, so the photo can be kept', async () => {
+  const decode = heicDecoder({ loadModule: async () => { throw new TypeError('Failed to fetch'); }, browserDecode: null });
+  await assert.rejects(decode(BYTES, 1e6), (e) => e.code === 'heic-not-decodable');
+});
+
 test('typed errors of the module pass through; a trap (no code) too, for the worker to restart', async () => {
   const corrupt = Object.assign(new Error('HEIF container: unexpected end of data'), { code: 'corrupt-image' });
   const trap = new WebAssembly.RuntimeError('unreachable');

@@ -7,9 +7,10 @@
 // The main module asks for HEIF as for its other codecs (loadCodecs('heif', bytes,
 // maxPixels), then decode()): `asCodecs` runs the tiers at load and has decode() hand over
 // `{ width, height, channels, pixels, icc? }` or throw the tiers' typed error (`code`:
-// 'too-many-pixels', 'corrupt-image', 'heic-not-decodable'). An error without a code (a trap
-// in the module, a failed download) rejects the load instead: it is the worker's, not the
-// photo's, as for the codecs module.
+// 'too-many-pixels', 'corrupt-image', 'heic-not-decodable'; a module that cannot be fetched
+// is 'heic-not-decodable' too, so the photo can still be sent kept). An error without a code
+// (a trap in the module) rejects the load instead: it is the worker's, not the photo's, as
+// for the codecs module.
 
 /** How long the browser's decoder may take before our own is tried, ms. */
 export const BROWSER_TIER_MS = 5_000;
@@ -34,8 +35,11 @@ export function heicDecoder({ loadModule, browserDecode = decodeWithBrowser, bro
         if (err?.code === 'too-many-pixels') throw err;
       }
     }
-    const heic = await within(loadModule(), moduleMs);
-    if (!heic) throw typed('heic-not-decodable', 'The HEIC decoder did not load in time.');
+    // A module that cannot be fetched (offline, blocked) or takes too long leaves the photo
+    // undecodable here, not broken: heic-not-decodable, which the element answers by
+    // sending it kept. A throw from decode() without a code is a trap: the worker's.
+    const heic = await within(loadModule(), moduleMs).catch(() => null);
+    if (!heic) throw typed('heic-not-decodable', 'The HEIC decoder could not be loaded (offline, or it took too long).');
     return heic.decode(bytes, maxPixels, maxDimension);
   };
 }
