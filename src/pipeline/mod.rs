@@ -5,6 +5,7 @@ pub mod budget;
 pub mod decode;
 pub mod encode;
 pub mod icc;
+pub mod jpeg_limits;
 pub mod limits;
 pub mod orient;
 pub mod raster;
