@@ -8,9 +8,9 @@
 use fhir_media_codecs::Codecs;
 use jpeg_decoder::PixelFormat;
 
+use super::jpeg_limits;
 use super::raster::{self, Raster};
 use super::sniff::Format;
-use super::{jpeg_limits, limits};
 use crate::error::MediaError;
 
 /// A decoded picture plus what the encoder may carry over.
@@ -60,17 +60,15 @@ pub fn jpeg_scale(width: u32, height: u32, target: u32) -> u32 {
 
 fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, MediaError> {
     jpeg_limits::check(bytes, max_pixels, target)?;
+    // No set_max_decoding_buffer_size: jpeg-decoder checks it only on the finished output,
+    // after a progressive frame's coefficients exist, so it guards nothing the check above
+    // has not; left at usize::MAX, its error path folds away (~1 KB gzip of wasm).
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
-    // Also jpeg-decoder's own guard on its output (checked above, so unreachable).
-    decoder.set_max_decoding_buffer_size(
-        usize::try_from(max_pixels.saturating_mul(4)).unwrap_or(usize::MAX),
-    );
     decoder.read_info().map_err(jpeg_error)?;
     let info = decoder
         .info()
         .ok_or_else(|| MediaError::corrupt("JPEG header without a frame"))?;
     let (w, h) = (info.width as u32, info.height as u32);
-    limits::check_pixels(w, h, max_pixels)?;
     let scale = jpeg_scale(w, h, target);
     if scale > 1 {
         let req_w = w.div_ceil(scale) as u16;

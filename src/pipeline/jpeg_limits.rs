@@ -13,11 +13,6 @@ use crate::error::MediaError;
 /// data reads as zeros), so thousands of tiny scans cost CPU without bytes.
 pub const MAX_SCANS: usize = 500;
 
-/// Most blocks all scans together may walk: 32 passes over the largest progressive frame
-/// the coefficient budget allows (~1-2 s natively), where libjpeg's 10-scan script walks
-/// about 7 passes. 500 scans over that frame took 37 s.
-pub const MAX_BLOCK_VISITS: u64 = 32 * (PROGRESSIVE_COEFFICIENT_BUDGET / 128);
-
 /// Bytes of DCT coefficients a progressive JPEG may need. jpeg-decoder keeps every one at
 /// full size (2 bytes a sample) until the last scan, whatever the DCT scale, where a
 /// baseline photo of the same size holds only the scaled picture: 48 MiB is 16 MP at
@@ -30,41 +25,27 @@ pub const PROGRESSIVE_COEFFICIENT_BUDGET: u64 = 48 << 20;
 /// phone photo bound for 2048 px).
 pub const COEFFICIENTS_PER_PICTURE_BYTE: u64 = 6;
 
+/// Most blocks all scans together may walk, counting each scan as a pass over the whole
+/// frame: 32 passes over the largest progressive frame the coefficient budget allows (~5 s
+/// natively; libjpeg's 10-scan script is 10). 500 scans over that frame took 37 s.
+pub const MAX_BLOCK_VISITS: u64 = 32 * (PROGRESSIVE_COEFFICIENT_BUDGET / 128);
+
 /// The frame (SOFn) as far as the limits need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     pub width: u32,
     pub height: u32,
     pub progressive: bool,
-    /// (horizontal, vertical) sampling factor of each component.
-    pub sampling: Vec<(u8, u8)>,
-    /// Each component's identifier, which scan headers name it by.
-    pub ids: Vec<u8>,
+    pub components: usize,
+    /// 8x8 blocks of all components, rounded up to whole MCUs (as jpeg-decoder walks them).
+    pub blocks: u64,
 }
 
 impl Frame {
-    /// Bytes jpeg-decoder allocates for a progressive frame's coefficients: per component,
-    /// its blocks (rounded up to whole MCUs) x 64 coefficients x 2 bytes.
+    /// Bytes jpeg-decoder allocates for a progressive frame's coefficients: 64 a block,
+    /// 2 bytes each.
     pub fn coefficient_bytes(&self) -> u64 {
-        (0..self.sampling.len()).map(|c| self.blocks(c) * 128).sum()
-    }
-
-    /// Blocks of component `c`, rounded up to whole MCUs (as jpeg-decoder walks them).
-    pub fn blocks(&self, c: usize) -> u64 {
-        let h_max = self.sampling.iter().map(|s| s.0).max().unwrap_or(1).max(1) as u64;
-        let v_max = self.sampling.iter().map(|s| s.1).max().unwrap_or(1).max(1) as u64;
-        let mcus_x = (self.width as u64).div_ceil(8 * h_max);
-        let mcus_y = (self.height as u64).div_ceil(8 * v_max);
-        let (h, v) = self.sampling.get(c).copied().unwrap_or((0, 0));
-        mcus_x * h as u64 * mcus_y * v as u64
-    }
-
-    /// Blocks a scan of the components named `ids` walks.
-    fn scan_blocks(&self, ids: &[u8]) -> u64 {
-        ids.iter()
-            .filter_map(|id| self.ids.iter().position(|c| c == id))
-            .map(|c| self.blocks(c))
-            .sum()
+        self.blocks * 128
     }
 }
 
@@ -75,8 +56,6 @@ pub struct Layout {
     pub reaches_eoi: bool,
     pub frame: Option<Frame>,
     pub scans: usize,
-    /// Blocks all scans walk, summed over scans (those after the frame header).
-    pub block_visits: u64,
 }
 
 /// Refuse before decoding: a file cut off before EOI, a frame over `max_pixels`, a
@@ -102,25 +81,25 @@ pub fn check(bytes: &[u8], max_pixels: u64, target: u32) -> Result<(), MediaErro
             // Said as pixels, the limit a person can act on: this file's pixel count scaled
             // by how far over the budget its coefficients are.
             let pixels = frame.width as u64 * frame.height as u64;
-            let limit = (pixels as u128 * allowed as u128 / need as u128)
-                .try_into()
-                .unwrap_or(u64::MAX);
+            // f64: u128 division would link ~2 KB of compiler builtins into the wasm.
+            let limit = (pixels as f64 * allowed as f64 / need as f64) as u64;
             return Err(MediaError::TooManyPixels {
                 width: frame.width,
                 height: frame.height,
                 limit,
             });
         }
-        if layout.scans > MAX_SCANS || layout.block_visits > MAX_BLOCK_VISITS {
-            return Err(MediaError::corrupt(format!(
-                "the JPEG has {} scans, more than its size allows",
-                layout.scans
-            )));
-        }
-    } else if layout.scans > frame.sampling.len() {
+    }
+    let too_many_scans = if frame.progressive {
+        layout.scans > MAX_SCANS
+            || (layout.scans as u64).saturating_mul(frame.blocks) > MAX_BLOCK_VISITS
+    } else {
         // Sequential JPEG: each component is in exactly one scan (ITU T.81, B.2.3).
+        layout.scans > frame.components
+    };
+    if too_many_scans {
         return Err(MediaError::corrupt(
-            "the JPEG has more scans than components",
+            "the JPEG has more scans than it may have",
         ));
     }
     Ok(())
@@ -163,10 +142,6 @@ pub fn walk(bytes: &[u8]) -> Layout {
                 i += 2 + len;
                 if marker == 0xDA {
                     layout.scans += 1;
-                    if let (Some(frame), Some(ids)) = (&layout.frame, segment.and_then(scan_ids)) {
-                        layout.block_visits =
-                            layout.block_visits.saturating_add(frame.scan_blocks(&ids));
-                    }
                     // Entropy-coded data: ends at an FF not followed by 00 or RSTn.
                     while i + 1 < bytes.len()
                         && !(bytes[i] == 0xFF
@@ -187,31 +162,26 @@ fn is_sof(marker: u8) -> bool {
     (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC)
 }
 
-/// A SOFn payload: precision, height, width, component count, then 3 bytes a component.
+/// A SOFn payload: precision, height, width, component count, then 3 bytes a component
+/// (identifier, sampling factors, quantisation table).
 fn frame(marker: u8, s: &[u8]) -> Option<Frame> {
     let height = u16::from_be_bytes([*s.get(1)?, *s.get(2)?]) as u32;
     let width = u16::from_be_bytes([*s.get(3)?, *s.get(4)?]) as u32;
     let count = *s.get(5)? as usize;
-    let sampling = (0..count)
-        .map(|c| s.get(6 + 3 * c + 1).map(|&f| (f >> 4, f & 0x0F)))
-        .collect::<Option<Vec<_>>>()?;
-    let ids = (0..count)
-        .map(|c| s.get(6 + 3 * c).copied())
-        .collect::<Option<Vec<_>>>()?;
+    let factors = s.get(6..6 + 3 * count)?.chunks_exact(3).map(|c| c[1]);
+    let h_max = factors.clone().map(|f| f >> 4).max().unwrap_or(1).max(1) as u64;
+    let v_max = factors.clone().map(|f| f & 0x0F).max().unwrap_or(1).max(1) as u64;
+    let mcus = (width as u64).div_ceil(8 * h_max) * (height as u64).div_ceil(8 * v_max);
     Some(Frame {
         width,
         height,
         // SOF2, SOF6, SOF10, SOF14: progressive (Huffman or arithmetic, any hierarchy).
         progressive: matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE),
-        sampling,
-        ids,
+        components: count,
+        blocks: factors
+            .map(|f| mcus * (f >> 4) as u64 * (f & 0x0F) as u64)
+            .sum(),
     })
-}
-
-/// A SOS payload's component selectors: a count, then 2 bytes a component.
-fn scan_ids(s: &[u8]) -> Option<Vec<u8>> {
-    let count = *s.first()? as usize;
-    (0..count).map(|c| s.get(1 + 2 * c).copied()).collect()
 }
 
 #[cfg(test)]
@@ -236,28 +206,26 @@ mod tests {
     }
 
     #[test]
-    fn coefficient_bytes_count_whole_mcus_per_component() {
-        let f = |w, h, sampling: &[(u8, u8)]| Frame {
-            width: w,
-            height: h,
-            progressive: true,
-            sampling: sampling.to_vec(),
-            ids: vec![1, 2, 3],
+    fn blocks_count_whole_mcus_per_component() {
+        // SOF2 payload: precision 8, height, width, then (id, sampling, table) a component.
+        let sof = |w: u16, h: u16, sampling: &[u8]| {
+            let mut s = vec![8];
+            s.extend_from_slice(&h.to_be_bytes());
+            s.extend_from_slice(&w.to_be_bytes());
+            s.push(sampling.len() as u8);
+            for (id, &f) in sampling.iter().enumerate() {
+                s.extend_from_slice(&[id as u8 + 1, f, 0]);
+            }
+            frame(0xC2, &s).expect("frame")
         };
         // 4:2:0: 16x16 MCUs of 4 luma blocks and 1 block each of Cb, Cr.
-        assert_eq!(
-            f(16, 16, &[(2, 2), (1, 1), (1, 1)]).coefficient_bytes(),
-            6 * 128
-        );
+        assert_eq!(sof(16, 16, &[0x22, 0x11, 0x11]).blocks, 6);
         // 17 px wide: a second MCU column.
-        assert_eq!(
-            f(17, 16, &[(2, 2), (1, 1), (1, 1)]).coefficient_bytes(),
-            12 * 128
-        );
+        assert_eq!(sof(17, 16, &[0x22, 0x11, 0x11]).blocks, 12);
         // 4:4:4 at 65535 x 65535: no overflow.
-        assert_eq!(
-            f(65535, 65535, &[(1, 1); 3]).coefficient_bytes(),
-            3 * 8192 * 8192 * 128
-        );
+        let big = sof(65535, 65535, &[0x11; 3]);
+        assert_eq!(big.coefficient_bytes(), 3 * 8192 * 8192 * 128);
+        assert!(big.progressive);
+        assert_eq!(frame(0xC2, &[8, 0, 16, 0, 16, 3, 1, 0x22]), None, "cut off");
     }
 }
