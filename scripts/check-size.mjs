@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 // the wasm a JPEG capture and upload loads; the codecs module (PNG, WebP, GIF, BMP decoding
 // and PNG encoding) only a photo that needs it (bench/SIZE.md).
 const LIMITS = {
-  'fhir_media_capture_bg.wasm': 199_300, // measured 198,872 (197,122 after issue 17; + redirected creates, codec traps told apart, u64 size checks, the ICC profile rebuilt from its colour tags)
+  'fhir_media_capture_bg.wasm': 200_000, // measured 199,942 (197,122 after issue 17; + redirected creates, codec traps told apart, u64 size checks, the ICC profile rebuilt from its colour tags; + hostile-JPEG limits from the markers, 1,046): at the widget target
   'fhir_media_codecs_bg.wasm': 163_700, // measured 161,981 (header sizes checked before decoding)
 };
 // The issue's target for the whole widget, judged strictly (200 KB as 200,000 B): what a JPEG
@@ -39,6 +39,13 @@ for (const file of files) {
   console.log(`check-size: ${file} ${raw.length} bytes raw, ${gz} bytes gzip ${verdict}`);
 }
 console.log(`check-size: total ${rawTotal} bytes raw, ${gzTotal} bytes gzip`);
+// The debug-only trap hook (src/web/trap_hook.rs) must never reach a release module.
+for (const file of files) {
+  if (fs.readFileSync(path.join(dir, file)).includes('trap here (debug builds only)')) {
+    console.error(`check-size: pkg/${file} holds the debug-only trap hook: it must be a release build`);
+    ok = false;
+  }
+}
 const widget = gzip['fhir_media_capture_bg.wasm'] ?? 0;
 const widgetOk = widget > 0 && widget <= WIDGET_TARGET;
 ok &&= widgetOk;
