@@ -2,7 +2,23 @@
 // headless Chromium: `node scripts/hostile.mjs [count] [seed]` (npm run hostile: 10,000,
 // seed 1). Prints the tallies; exits 1 on any tab crash or untyped error. Needs pkg/
 // (scripts/build-wasm.sh). npm test runs a slice of it (tests/e2e/hostile.test.mjs).
-import { startSite, openHostile, runCorpus, describe } from '../tests/support/hostile-run.mjs';
+// `node scripts/hostile.mjs peaks`: peak wasm memory of progressive and hostile JPEGs
+// against baseline ones of the same size, each in a fresh worker (bench/HOSTILE.md).
+import { startSite, openHostile, runCorpus, describe, measurePeaks } from '../tests/support/hostile-run.mjs';
+
+if (process.argv[2] === 'peaks') {
+  const site = await startSite('pkg');
+  const session = await openHostile(site.url);
+  try {
+    for (const [what, base, other, ratio, outcome] of await measurePeaks(session)) {
+      console.log(`${what}: baseline ${base.toFixed(1)} MiB, other ${other.toFixed(1)} MiB (${ratio.toFixed(2)}x, ${outcome})`);
+    }
+  } finally {
+    await session.close();
+    await site.stop();
+  }
+  process.exit(0);
+}
 
 const count = Number(process.argv[2] ?? 10_000);
 const seed = Number(process.argv[3] ?? 1);

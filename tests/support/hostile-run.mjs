@@ -49,6 +49,37 @@ globalThis.hostile = {
     }
     return out;
   },
+  /** Prepare in a worker of its own (a fresh wasm instance): its wasm memory after the photo. */
+  async fresh(b64, options) {
+    const own = new PrepareWorker();
+    const before = stats.last;
+    stats.last = 0;
+    try {
+      await own.prepare(new Blob([bytesOf(b64)]), options);
+      return { ok: true, wasmBytes: stats.last };
+    } catch (err) {
+      return { ok: false, code: err?.code, wasmBytes: stats.last };
+    } finally {
+      own.terminate();
+      stats.last = before;
+    }
+  },
+  /** A baseline JPEG of w x h from the browser's encoder and the progressive one of the
+   *  same pixels from prepareMedia, as base64. */
+  async photoPair(w, h) {
+    const c = new OffscreenCanvas(w, h);
+    const g = c.getContext('2d');
+    for (let i = 0; i < 400; i++) {
+      g.fillStyle = \`hsl(\${i * 37} 60% \${30 + (i % 40)}%)\`;
+      g.fillRect((i * 997) % w, (i * 631) % h, w / 8, h / 8);
+    }
+    const blob = await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    const base = new Uint8Array(await blob.arrayBuffer());
+    const { prepared } = await pw.prepare(blob, { subject: 'Patient/peaks', maxDimension: 16384, maxBytes: 50e6, quality: 0.9 });
+    let s = '';
+    for (let i = 0; i < base.length; i += 8192) s += String.fromCharCode(...base.subarray(i, i + 8192));
+    return { baseline: btoa(s), progressive: prepared.resource.content.data };
+  },
   async seeds() {
     // JPEG and lossy WebP from the browser's encoders; a progressive JPEG from our own.
     const out = [];
@@ -201,4 +232,45 @@ export function describe(t) {
     `peak wasm memory ${(t.peakWasmBytes / 2 ** 20).toFixed(1)} MiB`,
     `slowest: ${t.slowest.map(([ms, name, r]) => `${name} ${Math.round(ms)} ms (${r})`).join('; ')}`,
   ].join('\n');
+}
+
+/** Set a JPEG's declared frame size (its first SOFn). */
+export function declare(bytes, w, h) {
+  const out = Buffer.from(bytes);
+  for (let i = 2; i + 9 < out.length; i++) {
+    if (out[i] === 0xff && out[i + 1] >= 0xc0 && out[i + 1] <= 0xc2) {
+      out.writeUInt16BE(h, i + 5);
+      out.writeUInt16BE(w, i + 7);
+      return out;
+    }
+  }
+  return out;
+}
+
+/**
+ * Peak wasm memory, each in a fresh worker (wasm memory never shrinks, so its size after
+ * one photo is that photo's peak): baseline vs progressive JPEGs of the same pixels, and
+ * hostile JPEGs against a baseline that declares the same size. Rows of
+ * [case, baseline MiB, other MiB, ratio, outcome].
+ */
+export async function measurePeaks(session) {
+  const mib = (n) => n / 2 ** 20;
+  const opts = { subject: 'Patient/peaks' };
+  const rows = [];
+  const peak = (b64, o = opts) => session.page.evaluate(([d, x]) => hostile.fresh(d, x), [b64, o]);
+  for (const [w, h] of [[1600, 1200], [4032, 3024], [4800, 3400]]) {
+    const pair = await session.page.evaluate(([a, b]) => hostile.photoPair(a, b), [w, h]);
+    const base = await peak(pair.baseline);
+    const prog = await peak(pair.progressive);
+    rows.push([`${w}x${h} photo, progressive vs baseline`, mib(base.wasmBytes), mib(prog.wasmBytes), prog.wasmBytes / base.wasmBytes, prog.ok ? 'ok' : prog.code]);
+  }
+  const small = await session.page.evaluate(() => hostile.photoPair(64, 64));
+  const sb = Buffer.from(small.baseline, 'base64');
+  const sp = Buffer.from(small.progressive, 'base64');
+  for (const [w, h] of [[10000, 10000], [16000, 1000], [5400, 4000]]) {
+    const base = await peak(declare(sb, w, h).toString('base64'));
+    const prog = await peak(declare(sp, w, h).toString('base64'));
+    rows.push([`64x64 progressive declaring ${w}x${h} vs baseline declaring it`, mib(base.wasmBytes), mib(prog.wasmBytes), prog.wasmBytes / base.wasmBytes, prog.ok ? 'ok' : prog.code]);
+  }
+  return rows;
 }
