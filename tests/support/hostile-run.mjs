@@ -44,7 +44,7 @@ globalThis.hostile = {
         const { prepared } = await pw.prepare(new Blob([bytesOf(b64)]), options);
         out.push({ ok: true, ms: performance.now() - t0, width: prepared.width, wasmBytes: stats.last });
       } catch (err) {
-        out.push({ ok: false, ms: performance.now() - t0, name: err?.name, code: err?.code, message: String(err?.message ?? err).slice(0, 300) });
+        out.push({ ok: false, ms: performance.now() - t0, name: err?.name, code: err?.code, message: String(err?.message ?? err).slice(0, 300), wasmBytes: stats.last });
       }
     }
     return out;
@@ -198,6 +198,8 @@ export async function runCorpus(session, { seed = 1, count = 300, batch = 25, ti
   };
   const tally = ({ input }, r) => {
     t.inputs++;
+    // The input after which the memory first reached its peak (wasm memory never shrinks).
+    if (r.wasmBytes > (t.peakAfter?.[1] ?? 0)) t.peakAfter = [input.name, r.wasmBytes];
     t.byFamily[input.family] = (t.byFamily[input.family] ?? 0) + 1;
     t.slowest.push([r.ms, input.name, r.ok ? 'ok' : r.code]);
     t.slowest.sort((a, b) => b[0] - a[0]);
@@ -229,7 +231,7 @@ export function describe(t) {
     `prepared ${t.prepared}; typed errors: ${typed}`,
     `traps recovered ${t.trapsRecovered}, timed out ${t.timedOut}, workers started ${t.workers}`,
     `untyped errors ${t.untyped.length}, tab crashes ${t.crashes.length}`,
-    `peak wasm memory ${(t.peakWasmBytes / 2 ** 20).toFixed(1)} MiB`,
+    `peak wasm memory ${(t.peakWasmBytes / 2 ** 20).toFixed(1)} MiB (reached with ${t.peakAfter?.[0]})`,
     `slowest: ${t.slowest.map(([ms, name, r]) => `${name} ${Math.round(ms)} ms (${r})`).join('; ')}`,
   ].join('\n');
 }
