@@ -97,6 +97,8 @@ section "FHIR validation of target/fhir-out"
 section "wasm build + size"
 bash scripts/build-wasm.sh
 node scripts/check-size.mjs
+# The debug build with the trap hook, for tests/e2e/hostile.test.mjs (target/pkg-debug).
+bash scripts/build-wasm-debug.sh
 # vendor/jpeg-encoder (its own workspace): upstream's tests natively, and its SIMD128 code
 # against its scalar code on wasm in Node (vendor/jpeg-encoder/README.vendor.md).
 (

@@ -10,6 +10,7 @@
 use fhir_media_codecs::{CodecError, Codecs};
 use jpeg_decoder::PixelFormat;
 
+use super::jpeg_limits;
 use super::limits;
 use super::raster::{self, Raster};
 use super::sniff::Format;
@@ -60,20 +61,16 @@ pub fn jpeg_scale(width: u32, height: u32, target: u32) -> u32 {
 }
 
 fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, MediaError> {
-    // jpeg-decoder pads a cut-off scan with grey; a half-grey wound photo must not reach
-    // the chart, so refuse files that end before their EOI marker.
-    if !jpeg_reaches_eoi(bytes) {
-        return Err(MediaError::corrupt(
-            "the JPEG ends before its last scan is complete",
-        ));
-    }
+    jpeg_limits::check(bytes, max_pixels, target)?;
+    // No set_max_decoding_buffer_size: jpeg-decoder checks it only on the finished output,
+    // after a progressive frame's coefficients exist, so it guards nothing the check above
+    // has not; left at usize::MAX, its error path folds away (~1 KB gzip of wasm).
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.read_info().map_err(jpeg_error)?;
     let info = decoder
         .info()
         .ok_or_else(|| MediaError::corrupt("JPEG header without a frame"))?;
     let (w, h) = (info.width as u32, info.height as u32);
-    limits::check_pixels(w, h, max_pixels)?;
     let scale = jpeg_scale(w, h, target);
     if scale > 1 {
         let req_w = w.div_ceil(scale) as u16;
@@ -100,40 +97,6 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         stored: (w, h),
         icc_profile: decoder.icc_profile(),
     })
-}
-
-/// Walk the marker segments (skipping APPn payloads, so an EXIF thumbnail's own EOI does
-/// not count) and the entropy-coded data after each SOS, until EOI.
-pub fn jpeg_reaches_eoi(bytes: &[u8]) -> bool {
-    let mut i = 2; // after SOI
-    while i + 1 < bytes.len() {
-        if bytes[i] != 0xFF {
-            return false;
-        }
-        let marker = bytes[i + 1];
-        match marker {
-            0xD9 => return true,
-            0xFF => i += 1, // fill byte
-            0x01 | 0xD0..=0xD7 => i += 2,
-            _ => {
-                let Some(len) = bytes.get(i + 2..i + 4) else {
-                    return false;
-                };
-                i += 2 + u16::from_be_bytes([len[0], len[1]]) as usize;
-                if marker == 0xDA {
-                    // Entropy-coded data: ends at an FF not followed by 00 or RSTn.
-                    while i + 1 < bytes.len()
-                        && !(bytes[i] == 0xFF
-                            && bytes[i + 1] != 0x00
-                            && !(0xD0..=0xD7).contains(&bytes[i + 1]))
-                    {
-                        i += 1;
-                    }
-                }
-            }
-        }
-    }
-    false
 }
 
 /// jpeg-decoder undoes Adobe's inversion, so these are plain ink amounts.
@@ -208,23 +171,7 @@ pub(super) fn missing_codecs(format: Format) -> MediaError {
 
 #[cfg(test)]
 mod tests {
-    use super::{jpeg_reaches_eoi, jpeg_scale};
-
-    #[test]
-    fn eoi_walk_skips_app_segments_and_scan_stuffing() {
-        // SOI, APP1 holding a fake thumbnail with its own EOI, SOS, data with FF00 and
-        // RST0, EOI.
-        let full = [
-            0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x02,
-            0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xD9,
-        ];
-        assert!(jpeg_reaches_eoi(&full));
-        assert!(!jpeg_reaches_eoi(&full[..full.len() - 2]));
-        assert!(
-            !jpeg_reaches_eoi(&full[..9]),
-            "the thumbnail's EOI is not ours"
-        );
-    }
+    use super::jpeg_scale;
 
     #[test]
     fn scale_choice_keeps_975_percent_of_target() {

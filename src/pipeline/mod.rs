@@ -7,6 +7,7 @@ mod compiled;
 pub mod decode;
 pub mod encode;
 pub mod icc;
+pub mod jpeg_limits;
 pub mod keep;
 pub mod limits;
 pub mod orient;

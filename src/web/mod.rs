@@ -24,6 +24,8 @@ mod json;
 mod prepare;
 #[cfg(feature = "client")]
 mod queue;
+#[cfg(all(feature = "prepare", debug_assertions))]
+mod trap_hook;
 #[cfg(feature = "client")]
 mod xhr;
 

@@ -35,6 +35,8 @@ pub async fn prepare_media(
         .await
         .map_err(|e| media_error(&e))?;
     drop(input);
+    #[cfg(debug_assertions)]
+    super::trap_hook::trap_if_asked(&bytes);
     #[cfg(feature = "codecs")]
     let prepared = {
         drop(load_codecs);

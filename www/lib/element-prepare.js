@@ -96,6 +96,14 @@ export class PrepareWorker {
     });
     worker.addEventListener('error', (event) => {
       event.preventDefault();
+      const job = this.#current;
+      if (job && event.message) {
+        // An uncaught error while a photo was being prepared: a wasm trap inside the
+        // wasm-bindgen future's poll never rejects prepareMedia's promise; it ends here.
+        this.#restart(job, new MediaError('prepare-failed',
+          `This photo could not be prepared (${event.message}); the next one starts afresh.`));
+        return;
+      }
       this.terminate(new Error(`prepare worker failed: ${event.message || 'could not start'}`));
     });
     this.#worker = worker;

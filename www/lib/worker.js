@@ -2,7 +2,7 @@
 // main thread. In: { id, blob: Blob, options }, one photo at a time in the order sent (so
 // at most one photo's bytes are read and in wasm memory at once, however many files were
 // dropped). Out: { id, prepared,
-// image } or { id, error: { name, code, message } } (errors are flattened: structured clone
+// image, wasmBytes } or { id, error: { name, code, message }, wasmBytes } (errors are flattened: structured clone
 // drops an Error's own fields such as `code`). `image` is the encoded photo as a Blob, for
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
 // In: { warm: true } loads the wasm and runs the pipeline on a small picture of its own
@@ -31,12 +31,23 @@ async function prepareOne(id, blob, options) {
     const prepared = await prepareMedia(blob, options);
     const { contentType, data } = prepared.resource.content;
     const image = new Blob([base64Bytes(data)], { type: contentType });
-    self.postMessage({ id, prepared, image });
+    self.postMessage({ id, prepared, image, wasmBytes: await wasmBytes() });
   } catch (err) {
     self.postMessage({
       id,
       error: { name: err?.name ?? 'Error', code: err?.code, message: String(err?.message ?? err) },
+      wasmBytes: await wasmBytes(),
     });
+  }
+}
+
+/** The main module's wasm memory, bytes: wasm memory never shrinks, so this is the peak of
+ *  every photo so far in this worker (for tests and benchmarks; the element ignores it). */
+async function wasmBytes() {
+  try {
+    return (await mainModule.load()).memory.buffer.byteLength;
+  } catch {
+    return undefined;
   }
 }
 
