@@ -559,12 +559,11 @@ fn heic_kept_is_the_original_with_metadata_blanked() {
         seen += 1;
     }
     assert_eq!(seen, 3);
-    // Convert (the default) still refuses it here; a damaged HEIC to keep is corrupt-image.
+    // Convert (the default) decodes it to a JPEG instead; a damaged HEIC to keep is
+    // corrupt-image.
     let heic = std::fs::read(dir.join("iphone_IMG_5195.HEIC")).expect("read");
-    assert_eq!(
-        prepare(&heic, &base_settings()).unwrap_err().code(),
-        "heic-not-decodable"
-    );
+    let converted = prepare(&heic, &base_settings()).expect("converts");
+    assert_eq!(converted.content_type, "image/jpeg");
     let cut = &heic[..heic.len() / 2];
     assert_eq!(prepare(cut, &keep).unwrap_err().code(), "corrupt-image");
     // Keep changes nothing for other formats.
