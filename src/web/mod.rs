@@ -21,6 +21,7 @@ mod js;
 mod json;
 #[cfg(feature = "prepare")]
 mod prepare;
+
 #[cfg(feature = "client")]
 mod queue;
 #[cfg(feature = "client")]
@@ -32,5 +33,6 @@ pub use client::{MediaClient, MediaPage};
 pub use finish::{finish_media, upload_identifier};
 #[cfg(feature = "prepare")]
 pub use prepare::prepare_media;
+
 #[cfg(feature = "client")]
 pub use queue::QueueCore;
