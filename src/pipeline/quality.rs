@@ -19,7 +19,7 @@ use super::raster::Raster;
 /// Tiles per side for the sharpness measure.
 const GRID: usize = 8;
 /// About this many rows (and as many columns) are sampled for sharpness, whatever the size.
-const SAMPLED_LINES: usize = 384;
+const SAMPLED_LINES: usize = 192;
 /// A tile needs this mean |slope| above the noise floor (grey levels per pixel, per
 /// direction) to say anything about focus: flatter ones (sky, a sheet) carry no edges.
 const MIN_TEXTURE: f64 = 0.1;
@@ -79,10 +79,10 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            min_sharpness: 0.34,
+            min_sharpness: 0.325,
             min_brightness: 0.22,
             max_clipped_dark: 0.075,
-            max_brightness: 0.74,
+            max_brightness: 0.69,
             max_clipped_bright: 0.07,
         }
     }
@@ -108,8 +108,8 @@ impl Thresholds {
 /// Measure an RGB or RGBA raster (alpha is ignored).
 #[inline(never)]
 pub fn measure(raster: &Raster) -> Metrics {
-    // Luma (BT.601) of every second pixel of every second row: plenty for shares and a
-    // mean, at a quarter of the reads.
+    // Luma (BT.601) of every fourth pixel of every fourth row: plenty for shares and a
+    // mean (~200,000 pixels of a 2048 px photo), at a sixteenth of the reads.
     let (w, h, c) = (
         raster.width as usize,
         raster.height as usize,
@@ -117,8 +117,8 @@ pub fn measure(raster: &Raster) -> Metrics {
     );
     let d = &raster.data;
     let (mut sum, mut dark, mut bright, mut n) = (0u64, 0u32, 0u32, 0u32);
-    for y in (0..h).step_by(2) {
-        for x in (0..w).step_by(2) {
+    for y in (0..h).step_by(4) {
+        for x in (0..w).step_by(4) {
             let i = (y * w + x) * c;
             let v = (77 * d[i] as u32 + 150 * d[i + 1] as u32 + 29 * d[i + 2] as u32 + 128) >> 8;
             sum += v as u64;
@@ -297,8 +297,8 @@ mod tests {
             25..=74 => 128,
             _ => 255,
         }));
-        assert!((m.clipped_dark - 0.25).abs() < 0.02, "{m:?}");
-        assert!((m.clipped_bright - 0.25).abs() < 0.02, "{m:?}");
+        assert!((m.clipped_dark - 0.25).abs() < 0.04, "{m:?}");
+        assert!((m.clipped_bright - 0.25).abs() < 0.04, "{m:?}");
         let t = Thresholds::default();
         assert_eq!(t.warnings(&m), vec![Warning::TooDark, Warning::TooBright]);
     }
