@@ -485,6 +485,22 @@ fn report(views: &[View], all: &[Sample], test: &[&Sample], t: &Thresholds) {
             }
         );
     }
+    println!();
+    println!(
+        "Moderate defects that got no warning of their own, test half (sharpness, brightness):"
+    );
+    println!();
+    for s in test {
+        let missed = [Which::Blurry, Which::Dark, Which::Bright]
+            .into_iter()
+            .any(|w| label(s, w) == Label::Yes && !fires(t, &s.m, w));
+        if missed {
+            println!(
+                "- {} {} {}: {:.3}, {:.3}",
+                s.view, s.kind, s.strength, s.m.sharpness, s.m.brightness
+            );
+        }
+    }
     if std::env::var_os("QUALITY_DUMP").is_some() {
         for s in all {
             eprintln!(
