@@ -156,6 +156,7 @@ impl Tile {
     /// abruptly slopes bend in its blurriest direction, and how steep its flattest
     /// direction is next to its steepest one (a fine texture smeared along one direction
     /// keeps no slopes there to bend, but the other directions keep theirs).
+    #[inline(never)] // one copy, not one per caller and unrolled: the wasm is near its budget
     fn sharpness(&self, min_texture: f64) -> Option<f64> {
         let textured = (0..DIRECTIONS).all(|d| {
             self.slope[d] > 0 && self.slope[d] as f64 >= min_texture * self.samples[d] as f64
@@ -264,10 +265,11 @@ fn sharpness(raster: &Raster) -> f64 {
     // blurred until its fine texture is gone is not a plain one (that still has its
     // noise, which reads sharp). Only one without any slope at all cannot be judged.
     for min_texture in [MIN_TEXTURE, 0.0] {
+        judged = 0;
         for (score, tile) in scores.iter_mut().zip(&tiles) {
             *score = tile.sharpness(min_texture).unwrap_or(-1.0);
+            judged += (*score >= 0.0) as usize;
         }
-        judged = scores.iter().filter(|&&v| v >= 0.0).count();
         if judged > 0 {
             break;
         }
