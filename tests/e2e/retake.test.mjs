@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, startListening, stopChild, watchPage } from '../support/browser.mjs';
+import { chromiumPath, CHROMIUM_ARGS as BASE_ARGS, FAKE_CAMERA_ARGS, watchPage } from '../support/browser.mjs';
+import { startEndpoint } from '../support/endpoint.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -24,30 +25,23 @@ let baseUrl;
 let browser;
 let tmp;
 
-const skipAll = !process.env.FHIR_ENDPOINT_BIN && 'FHIR_ENDPOINT_BIN not set (scripts/test.sh sets it)';
-
 before(async () => {
-  if (skipAll) return;
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), 'dist/index.html missing: run the webpack build first');
   assert.ok(chromiumPath, 'Chromium not found: run scripts/setup.sh');
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmc-retake-'));
   fs.mkdirSync(shots, { recursive: true });
-  const args = ['--dev', '--static-dir', dist, '--addr', '127.0.0.1:0', '--data-dir', path.join(tmp, 'data')];
-  ({ child: server, url: baseUrl } = await startListening(process.env.FHIR_ENDPOINT_BIN, args, { cwd: root, name: 'endpoint' }));
+  server = await startEndpoint(['--dev', '--static-dir', dist]);
+  baseUrl = server.url;
   browser = await chromium.launch({ executablePath: chromiumPath, args: [...BASE_ARGS, ...FAKE_CAMERA_ARGS], headless: true });
 });
 
 after(async () => {
   await browser?.close();
-  await stopChild(server);
+  await server?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 async function openWidget(t, { locale } = {}) {
-  if (skipAll) {
-    t.skip(skipAll);
-    return null;
-  }
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, permissions: ['camera'] });
   const page = await context.newPage();
   const watch = watchPage(page);
@@ -120,7 +114,6 @@ async function waitState(cardLocator, state, timeout = 60_000) {
 
 test('a blurred photo says so and puts Retake first; Retake replaces it; the sharp one uploads', async (t) => {
   const ctx = await openWidget(t);
-  if (!ctx) return;
   const { page, widget, patient } = ctx;
   const prepared = page.evaluate(() => new Promise((resolve) =>
     document.querySelector('fhir-media-capture').addEventListener('media-prepared',
@@ -166,7 +159,6 @@ test('a blurred photo says so and puts Retake first; Retake replaces it; the sha
 
 test('a dark photo is flagged in Spanish and can still be uploaded as it is', async (t) => {
   const ctx = await openWidget(t, { locale: 'es' });
-  if (!ctx) return;
   const { page, widget } = ctx;
   await widget.locator('input[type=file][multiple]').setInputFiles([await photo(widget, { light: 0.15, name: 'dark.jpg' })]);
   const card = widget.locator('li.card[data-key]').first();
@@ -181,7 +173,6 @@ test('a dark photo is flagged in Spanish and can still be uploaded as it is', as
 
 test('the camera view hints "more light" on a dark preview, from the worker, and stops on close', async (t) => {
   const ctx = await openWidget(t);
-  if (!ctx) return;
   const { page, widget } = ctx;
   // A dark, detailed preview instead of the fake camera's test card.
   await page.evaluate(() => {
