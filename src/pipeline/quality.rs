@@ -19,7 +19,7 @@ use super::raster::Raster;
 /// Tiles per side for the sharpness measure.
 const GRID: usize = 8;
 /// About this many rows (and as many columns) are sampled for sharpness, whatever the size.
-const SAMPLED_LINES: usize = 192;
+const SAMPLED_LINES: usize = 96;
 /// A tile needs this mean |slope| above the noise floor (grey levels per pixel, per
 /// direction) to say anything about focus: flatter ones (sky, a sheet) carry no edges.
 const MIN_TEXTURE: f64 = 0.1;
@@ -79,7 +79,7 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            min_sharpness: 0.27,
+            min_sharpness: 0.285,
             min_brightness: 0.22,
             max_clipped_dark: 0.075,
             max_brightness: 0.69,
