@@ -46,7 +46,7 @@ fn warnings(bytes: &[u8]) -> Vec<Warning> {
 
 /// Each defect at a strength the calibration catches on every photo (σ 3 px at 2048 px,
 /// −3 EV, +2 EV; bench/QUALITY.md) and the warning it must raise. Not motion blur: it is
-/// caught on only 58–67 % of the calibration's photos (bench/QUALITY.md).
+/// caught on only 67–75 % of the calibration's photos (bench/QUALITY.md).
 fn defects(r: &Raster) -> Vec<(&'static str, Raster, Warning)> {
     let scale = r.width.max(r.height) as f32 / 2048.0;
     vec![
