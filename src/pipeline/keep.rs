@@ -46,5 +46,8 @@ pub fn keep(
             total,
             ..Timings::default()
         },
+        // Never decoded, so never measured: the retake checks need the pixels.
+        warnings: Vec::new(),
+        metrics: None,
     })
 }

@@ -1,5 +1,6 @@
 //! `prepare`: bytes + settings → a Media ready to POST. The stage sequence and nothing
-//! else: sniff → limits → decode (scaled) → orient → resize → encode (byte budget) → Media.
+//! else: sniff → limits → decode (scaled) → orient → resize → quality checks → encode
+//! (byte budget) → Media.
 
 pub mod budget;
 #[cfg(feature = "codecs")]
@@ -11,6 +12,7 @@ pub mod jpeg_limits;
 pub mod keep;
 pub mod limits;
 pub mod orient;
+pub mod quality;
 pub mod raster;
 pub mod resize;
 pub mod sniff;
@@ -30,6 +32,7 @@ pub struct Timings {
     pub decode: f64,
     pub orient: f64,
     pub resize: f64,
+    pub checks: f64,
     pub encode: f64,
     pub total: f64,
 }
@@ -58,6 +61,10 @@ pub struct Prepared {
     pub quality: Option<f64>,
     pub encodes: u32,
     pub source: SourceInfo,
+    /// Reasons to retake the photo (empty when fine or when the checks are off).
+    pub warnings: Vec<quality::Warning>,
+    /// What the checks measured; `None` when they are off.
+    pub metrics: Option<quality::Metrics>,
     pub timings: Timings,
 }
 
@@ -123,6 +130,13 @@ pub fn prepare_with(
     let oriented_size = (oriented.width, oriented.height);
     let resized = resize::fit(oriented, settings.max_dimension)?;
     let t_resize = Instant::now();
+    // On the picture as it is encoded: what the clinician will see.
+    let metrics = settings.checks.map(|_| quality::measure(&resized));
+    let warnings = match (settings.checks, &metrics) {
+        (Some(t), Some(m)) => t.warnings(m),
+        _ => Vec::new(),
+    };
+    let t_checks = Instant::now();
     let path = if (resized.width, resized.height) != oriented_size {
         encode::ScalePath::Resampled
     } else if dct_scaled {
@@ -176,11 +190,14 @@ pub fn prepare_with(
             bytes: bytes.len(),
             orientation,
         },
+        warnings,
+        metrics,
         timings: Timings {
             decode: ms(start, t_decode),
             orient: ms(t_decode, t_orient),
             resize: ms(t_orient, t_resize),
-            encode: ms(t_resize, t_encode),
+            checks: ms(t_resize, t_checks),
+            encode: ms(t_checks, t_encode),
             total: ms(start, Instant::now()),
         },
     })

@@ -22,6 +22,7 @@ mod js;
 mod json;
 #[cfg(feature = "prepare")]
 mod prepare;
+
 #[cfg(feature = "client")]
 mod queue;
 #[cfg(all(feature = "prepare", debug_assertions))]
@@ -35,5 +36,6 @@ pub use client::{MediaClient, MediaPage};
 pub use finish::{finish_media, upload_identifier};
 #[cfg(feature = "prepare")]
 pub use prepare::prepare_media;
+
 #[cfg(feature = "client")]
 pub use queue::QueueCore;

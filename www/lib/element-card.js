@@ -5,6 +5,7 @@
 import { FhirError } from './index.js';
 import { el } from './element-dom.js';
 import { isHeic } from './element-heic.js';
+import { qualityNotice } from './element-quality.js';
 
 /**
  * What a card's state means to it. Queue states come with their flags in each snapshot
@@ -37,6 +38,8 @@ export function renderCard(item, view) {
     const heading = el('h3', { id: `${id}-h` });
     const thumb = el('div', { className: 'thumb placeholder' });
     const meta = el('p', { className: 'meta' });
+    const quality = el('p', { className: 'quality' });
+    quality.setAttribute('part', 'quality-warning');
     const titleInput = el('input', { type: 'text', autocomplete: 'off', maxLength: 200 });
     titleInput.addEventListener('input', () => { item.title = titleInput.value; });
     const noteInput = el('textarea', { rows: 2, maxLength: 2000 });
@@ -58,10 +61,11 @@ export function renderCard(item, view) {
     };
     const buttons = { upload: button('upload', true), retry: button('retry', true), send: button('send', true),
       discard: button('discard'), retake: button('retake'), remove: button('remove') };
-    const card = el('li', { className: 'card' }, heading, thumb, meta, titleLabel, noteLabel, progressBox, state, detail,
-      el('div', { className: 'actions' }, ...Object.values(buttons)));
+    const actions = el('div', { className: 'actions' }, ...Object.values(buttons));
+    const card = el('li', { className: 'card' }, heading, thumb, meta, quality, titleLabel, noteLabel, progressBox, state, detail,
+      actions);
     card.setAttribute('part', 'card');
-    item.ui = { card, heading, thumb, meta, titleInput, noteInput, titleLabel, noteLabel, progressLabel, progress, progressBox, state, detail, buttons };
+    item.ui = { card, heading, thumb, meta, quality, actions, titleInput, noteInput, titleLabel, noteLabel, progressLabel, progress, progressBox, state, detail, buttons };
     view.list.append(card);
   }
   const ui = item.ui;
@@ -126,6 +130,19 @@ export function renderCard(item, view) {
   ui.buttons.remove.hidden = state === 'needs-review';
   ui.buttons.remove.disabled = inFlight;
   for (const [action, b] of Object.entries(ui.buttons)) b.textContent = t[action];
+  // A photo that looks blurred, dark or burnt out says so, and Retake comes first (and
+  // is the primary action); Upload stays: the person holding the phone decides.
+  const notice = state === 'ready' ? qualityNotice(prepared, t) : '';
+  ui.quality.textContent = notice;
+  ui.quality.hidden = !notice;
+  ui.card.toggleAttribute('data-warnings', Boolean(notice));
+  const retakeFirst = Boolean(notice);
+  if ((ui.actions.firstChild === ui.buttons.retake) !== retakeFirst) {
+    if (retakeFirst) ui.actions.prepend(ui.buttons.retake);
+    else ui.buttons.discard.after(ui.buttons.retake);
+  }
+  ui.buttons.retake.classList.toggle('primary', retakeFirst);
+  ui.buttons.upload.classList.toggle('primary', !retakeFirst);
   ui.progressLabel.textContent = t.progressLabel;
   ui.progressBox.hidden = !(queued || uploadError);
   let stateText = '';

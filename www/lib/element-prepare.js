@@ -13,7 +13,7 @@ export const PREPARE_TIMEOUT_MS = 30_000;
 
 export class PrepareWorker {
   #worker = null;
-  #waiting = []; // { id, blob, options, resolve, reject }, in order
+  #waiting = []; // { id, blob, options | frame, resolve, reject }, in order
   #current = null; // the job the worker has, with its timer
   #nextId = 1;
   #host;
@@ -41,6 +41,17 @@ export class PrepareWorker {
   }
 
   /**
+   * The retake checks on a camera frame (an ImageBitmap, transferred): `{ warnings, metrics }`.
+   * In the same line as the photos, so a frame never shares the wasm with a photo.
+   */
+  measureFrame(bitmap) {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ id: this.#nextId++, frame: bitmap, resolve, reject });
+      this.#next();
+    });
+  }
+
+  /**
    * Start the worker and its wasm ahead of the first photo (the user is opening the camera
    * or the file picker): the first photo then waits neither for the module's download,
    * compile and instantiate nor for the browser to optimise it (worker.js, warmUp). A
@@ -54,12 +65,13 @@ export class PrepareWorker {
     if (this.#current || this.#waiting.length === 0) return;
     const job = this.#waiting.shift();
     this.#current = job;
-    const { id, blob, options } = job;
+    const { id, blob, options, frame } = job;
     if (Number.isFinite(this.timeoutMs)) {
       job.timer = setTimeout(() => this.#restart(job, new MediaError('timed-out',
         `Preparing this photo took longer than ${Math.round(this.timeoutMs / 1000)} s, so it was stopped.`)), this.timeoutMs);
     }
-    this.#ensure().postMessage({ id, blob, options });
+    if (frame) this.#ensure().postMessage({ id, frame }, [frame]);
+    else this.#ensure().postMessage({ id, blob, options });
   }
 
   #finish(job) {
@@ -91,6 +103,7 @@ export class PrepareWorker {
       }
       this.#finish(job);
       if (data.error) job.reject(revive(data.error));
+      else if (data.quality) job.resolve(data.quality);
       else job.resolve({ prepared: data.prepared, image: data.image });
       this.#next();
     });

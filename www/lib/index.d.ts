@@ -78,6 +78,42 @@ export interface PrepareOptions {
    * (`maxInputBytes` does). Other formats are prepared as usual either way.
    */
   heic?: 'convert' | 'keep';
+  /**
+   * Retake checks on the picture as it is sent: blur and exposure (`warnings`, `metrics`).
+   * `true` (the default) uses the calibrated thresholds, an object overrides some of them,
+   * `false` skips the checks (then `warnings` is empty and `metrics` null).
+   */
+  checks?: boolean | QualityThresholds;
+}
+
+/** When the retake checks warn; each 0–1. Defaults in README "Retake checks". */
+export interface QualityThresholds {
+  /** `blurry` when `sharpness` is below this. */
+  minSharpness?: number;
+  /** `too-dark` when `brightness` is below this… */
+  minBrightness?: number;
+  /** …or `clippedDark` above this. */
+  maxClippedDark?: number;
+  /** `too-bright` when `brightness` is above this… */
+  maxBrightness?: number;
+  /** …or `clippedBright` above this. */
+  maxClippedBright?: number;
+}
+
+/** A reason to retake a photo. */
+export type QualityWarning = 'blurry' | 'too-dark' | 'too-bright';
+
+/** What the retake checks measured, each 0–1. */
+export interface QualityMetrics {
+  /** 1 sharp … 0 smeared: the share of fine detail a further blur would remove, in the
+   *  sharpest parts of the picture (1 when nothing in it has edges to judge). */
+  sharpness: number;
+  /** Mean luma, 0 black … 1 white. */
+  brightness: number;
+  /** Share of pixels crushed to black. */
+  clippedDark: number;
+  /** Share of pixels blown to white. */
+  clippedBright: number;
 }
 
 /** Milliseconds spent in each stage. */
@@ -85,6 +121,8 @@ export interface Timings {
   decode: number;
   orient: number;
   resize: number;
+  /** The retake checks (0 when off). */
+  checks: number;
   encode: number;
   total: number;
 }
@@ -117,6 +155,11 @@ export interface PreparedMedia {
   /** How many encodes the byte budget needed. */
   encodes: number;
   source: SourceInfo;
+  /** Reasons to retake the photo, in this order; empty when fine (or `checks: false`).
+   *  Advice only: the photo is prepared and may be uploaded all the same. */
+  warnings: QualityWarning[];
+  /** What the checks measured; null with `checks: false`. */
+  metrics: QualityMetrics | null;
   timings: Timings;
 }
 
