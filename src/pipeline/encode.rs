@@ -36,7 +36,7 @@ pub struct JpegStyle<'a> {
 /// --sweep` with the lever tool's `wired-sa-L*` levers), one bench photo per path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalePath {
-    /// Decoded at 1/2, 1/4 or 1/8 in the DCT domain and not resampled after: closer to
+    /// Decoded at M/8 (M < 8) in the DCT domain and not resampled after: closer to
     /// the original than a resampling filter, so it can take a coarser luma scale.
     DctScaled,
     /// Resampled (fast_image_resize), whether or not DCT-scaled first.

@@ -412,6 +412,10 @@ impl<R: Read> Decoder<R> {
                     }
 
                     if frame.coding_process == CodingProcess::Lossless {
+                        // Vendored: lossless (SOF3) JPEG, never a camera's, refused to keep
+                        // the main wasm in its size budget (README.vendor.md).
+                        return Err(Error::Unsupported(UnsupportedFeature::Lossless));
+                        #[allow(unreachable_code)]
                         let (marker, data) = self.decode_scan_lossless(&frame, &scan)?;
 
                         for (i, plane) in data

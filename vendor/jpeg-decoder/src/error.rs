@@ -31,6 +31,8 @@ pub enum UnsupportedFeature {
     NonIntegerSubsamplingRatio,
     /// Colour transform
     ColorTransform(ColorTransform),
+    /// Vendored: lossless (SOF3) coding, refused to keep the wasm small.
+    Lossless,
 }
 
 /// Errors that can occur while decoding a JPEG image.

@@ -16,7 +16,8 @@ pub(crate) fn choose_idct_size(full_size: Dimensions, requested_size: Dimensions
         ((len as u32 * scale as u32 - 1) / 8 + 1) as u16
     }
 
-    for &scale in &[1, 2, 4] {
+    // Vendored: every M/8, M = 1..=7, not only 1/8, 2/8 and 4/8 (idct_reduced.rs).
+    for scale in 1..8 {
         if scaled(full_size.width, scale) >= requested_size.width
             || scaled(full_size.height, scale) >= requested_size.height
         {
@@ -145,7 +146,22 @@ fn test_choose_idct_size() {
                 height: 1400
             }
         ),
-        4
+        // Vendored: 3/8 (2052 px) now; upstream had only 4/8.
+        3
+    );
+    // Vendored: the 8 MP photo at 5/8, exactly 2040 x 1530.
+    assert_eq!(
+        choose_idct_size(
+            Dimensions {
+                width: 3264,
+                height: 2448
+            },
+            Dimensions {
+                width: 2040,
+                height: 1530
+            }
+        ),
+        5
     );
 
     assert_eq!(
@@ -234,7 +250,14 @@ pub(crate) fn dequantize_and_idct_block(
             output_linestride,
             output,
         ),
-        _ => panic!("Unsupported IDCT scale {scale}/8"),
+        // Vendored: the other scales (choose_idct_size gives only 1..=8).
+        _ => crate::idct_reduced::dequantize_and_idct_block_nxn(
+            scale,
+            coefficients,
+            quantization_table,
+            output_linestride,
+            output,
+        ),
     }
 }
 

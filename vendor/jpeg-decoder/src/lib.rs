@@ -48,6 +48,7 @@ mod decoder;
 mod error;
 mod huffman;
 mod idct;
+mod idct_reduced;
 mod marker;
 mod parser;
 mod upsampler;
