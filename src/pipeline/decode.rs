@@ -21,6 +21,8 @@ pub struct Decoded {
     pub stored: (u32, u32),
     /// Embedded ICC profile (JPEG only), kept so colours survive (e.g. Display P3).
     pub icc_profile: Option<Vec<u8>>,
+    /// M of the M/8 the JPEG was decoded at in the DCT domain; 8: full size.
+    pub dct_scale: u32,
 }
 
 /// The scaled decode must keep at least this share of the target's longest side, so
@@ -99,6 +101,7 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         raster,
         stored: (w, h),
         icc_profile: decoder.icc_profile(),
+        dct_scale: scale,
     })
 }
 
@@ -184,6 +187,7 @@ fn decode_codec(
         raster,
         stored,
         icc_profile: None,
+        dct_scale: 8,
     })
 }
 

@@ -100,6 +100,7 @@ pub fn prepare_with(
     let t_decode = Instant::now();
     let decoded_stored = decoded.stored;
     let dct_scaled = (decoded.raster.width, decoded.raster.height) != decoded_stored;
+    let dct_scale = decoded.dct_scale;
 
     let orientation = orient::read_orientation(bytes);
     let oriented = orient::apply(decoded.raster, orientation);
@@ -110,8 +111,10 @@ pub fn prepare_with(
     let t_resize = Instant::now();
     let path = if (resized.width, resized.height) != oriented_size {
         encode::ScalePath::Resampled
-    } else if dct_scaled {
+    } else if dct_scaled && matches!(dct_scale, 1 | 2 | 4) {
         encode::ScalePath::DctScaled
+    } else if dct_scaled {
+        encode::ScalePath::DctScaledFraction
     } else {
         encode::ScalePath::Unscaled
     };
