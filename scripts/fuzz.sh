@@ -17,7 +17,7 @@ secs="${1:-60}"
 smoke=false
 if [ "$secs" = smoke ]; then smoke=true; fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(prepare orientation fhir_json headers)
+[ ${#targets[@]} -gt 0 ] || targets=(prepare orientation fhir_json headers heif heif_scrub)
 rustup run nightly rustc --version >/dev/null 2>&1 \
   || die "the nightly toolchain is missing (cargo-fuzz needs it): rustup toolchain install nightly"
 command -v cargo-fuzz >/dev/null || die "cargo-fuzz missing: run scripts/setup.sh"
@@ -26,7 +26,7 @@ TESTDATA="${FHIR_TESTDATA:-$ROOT/../shared/testdata}"
 CORPUS="$ROOT/target/fuzz-corpus"
 if $smoke; then CORPUS="$ROOT/target/fuzz-smoke"; rm -rf "$CORPUS"; fi
 # Runs per target in smoke mode: ~10-20 s each on 2 shared cores.
-declare -A SMOKE_RUNS=([prepare]=5000 [orientation]=100000 [fhir_json]=100000 [headers]=200000)
+declare -A SMOKE_RUNS=([prepare]=5000 [orientation]=100000 [fhir_json]=100000 [headers]=200000 [heif]=3000 [heif_scrub]=6000)
 seed() { # seed TARGET NAME < bytes
   mkdir -p "$CORPUS/$1"
   cat >"$CORPUS/$1/seed-$2"
@@ -40,6 +40,25 @@ for f in "$TESTDATA"/photos/*.jpg "$TESTDATA"/photos/heic/*; do
   { printf '\x05\x01\x80'; head -c 49152 "$f"; } | seed prepare "$name-48k"
   [ "$(wc -c <"$f")" -lt 400000 ] && { printf '\x05\x01\x80'; cat "$f"; } | seed prepare "$name"
   head -c 65536 "$f" | seed orientation "$name"
+done
+# heif: the HEIC photos whole and cut to 48 KB (the container; their 12 MP is over the
+# target's limit), and small synthetic HEICs made with libheif's heif-enc (8-bit, 10-bit,
+# alpha: fuzz/seeds/heif), which the decoder decodes in milliseconds; those also seed prepare.
+for f in "$TESTDATA"/photos/heic/*; do
+  [ -f "$f" ] || continue
+  seed heif "$(basename "$f")" <"$f"
+  head -c 49152 "$f" | seed heif "$(basename "$f")-48k"
+done
+for f in "$ROOT"/fuzz/seeds/heif/*.heic; do
+  seed heif "$(basename "$f")" <"$f"
+  { printf '\x05\x01\x80'; cat "$f"; } | seed prepare "$(basename "$f")"
+done
+# heif_scrub: each HEIC whole (its metadata found and blanked), and its first 16 KB (the
+# meta box, then an mdat cut short: refused).
+for f in "$TESTDATA"/photos/heic/*; do
+  [ -f "$f" ] || continue
+  seed heif_scrub "$(basename "$f")" <"$f"
+  head -c 16384 "$f" | seed heif_scrub "$(basename "$f")-16k"
 done
 for f in "$TESTDATA"/../canvas-examples/*.json; do
   [ -f "$f" ] && seed fhir_json "$(basename "$f")" <"$f"

@@ -37,6 +37,16 @@ if command -v rustup >/dev/null; then
 fi
 say "rust $(rustc --version | cut -d' ' -f2) + wasm32-unknown-unknown ok"
 
+# --- exiftool and libheif's heif-convert: the outside judges of HEIC keep mode ----
+# (codecs/tests/heif_keep_tools.rs, tests/e2e/heic.test.mjs): exiftool must find no Exif,
+# XMP or GPS in a kept HEIC, and libheif must still decode it.
+if command -v exiftool >/dev/null && command -v heif-convert >/dev/null; then
+  say "exiftool + heif-convert ok"
+else
+  say "installing libimage-exiftool-perl libheif-examples (apt)"
+  apt_install libimage-exiftool-perl libheif-examples
+fi
+
 # --- tools built from crates.io into .tools/bin ---------------------------------
 # tool_install CRATE VERSION OK MINUTES BIN...: `cargo install CRATE --version VERSION` into
 # .tools unless `OK DIR` already accepts .tools/bin, with a copy in the machine's cache
@@ -116,6 +126,15 @@ if command -v bwrap >/dev/null; then
 else
   say "installing bubblewrap (apt)"
   apt_install bubblewrap
+fi
+
+# --- libheif's heif-convert and heif-enc: tests/heic.rs compares our HEIC decode with
+# libheif's; scripts/fuzz.sh's synthetic HEIC seeds came from heif-enc -----------------
+if command -v heif-convert >/dev/null; then
+  say "libheif-examples ok"
+else
+  say "installing libheif-examples (apt)"
+  apt_install libheif-examples
 fi
 
 # --- Python venv for the independent FHIR validator --------------------------------

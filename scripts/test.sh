@@ -82,10 +82,10 @@ cargo fmt --all -- --check
 section "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The browser builds as scripts/build-wasm.sh makes them: src/web (wasm32 only) without
-# the compiled-in codecs (src/web/codecs.rs) as the main module, and the codecs module.
+# the compiled-in codecs (src/web/codecs.rs) as the main module, the codecs and HEIC modules.
 cargo clippy --target wasm32-unknown-unknown -p fhir_media_capture --lib --no-default-features \
   --features prepare,client --quiet -- -D warnings
-cargo clippy --target wasm32-unknown-unknown -p fhir_media_codecs_wasm --quiet -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p fhir_media_codecs_wasm -p fhir_media_heif_wasm --quiet -- -D warnings
 
 section "cargo test (native)"
 rm -rf target/fhir-out
@@ -97,6 +97,8 @@ section "FHIR validation of target/fhir-out"
 section "wasm build + size"
 bash scripts/build-wasm.sh
 node scripts/check-size.mjs
+# The debug build with the trap hook, for tests/e2e/hostile.test.mjs (target/pkg-debug).
+bash scripts/build-wasm-debug.sh
 # vendor/jpeg-encoder (its own workspace): upstream's tests natively, and its SIMD128 code
 # against its scalar code on wasm in Node (vendor/jpeg-encoder/README.vendor.md).
 (

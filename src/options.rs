@@ -10,6 +10,7 @@
 use crate::error::MediaError;
 use crate::fhir::reference::{self, ReferenceKind};
 use crate::fhir::text;
+use crate::pipeline::quality::Thresholds;
 
 pub const DEFAULT_MAX_DIMENSION: u32 = 2048;
 pub const DEFAULT_MAX_BYTES: u64 = 2_000_000;
@@ -36,6 +37,21 @@ pub struct PrepareOptions {
     pub max_input_bytes: Option<u64>,
     pub max_pixels: Option<u64>,
     pub progressive: Option<bool>,
+    pub heic: Option<HeicMode>,
+    /// `Some(None)`: `checks: false`; `Some(Some(t))`: `true` or an object of thresholds.
+    pub checks: Option<Option<Thresholds>>,
+}
+
+/// What happens to a HEIC/HEIF photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HeicMode {
+    /// Converted like any photo (oriented, downsized, JPEG); `heic-not-decodable` when it
+    /// cannot be decoded here.
+    #[default]
+    Convert,
+    /// Sent as the original HEIC with its Exif and XMP items blanked in place (by the
+    /// codecs module): no decoding, resizing or transcoding, and `maxBytes` does not apply.
+    Keep,
 }
 
 /// Which encoding the output uses.
@@ -86,11 +102,14 @@ pub struct Settings {
     /// Progressive JPEG (the default): smaller, and shown coarse-to-fine while loading;
     /// `false` writes baseline (sequential) JPEG for consumers that need it.
     pub progressive: bool,
+    pub heic: HeicMode,
+    /// The retake checks (blur, exposure) and when they warn; `None` skips them.
+    pub checks: Option<Thresholds>,
 }
 
 impl PrepareOptions {
     /// Every option name, in the order they are read (the first bad one is reported).
-    pub const NAMES: [&'static str; 14] = [
+    pub const NAMES: [&'static str; 16] = [
         "maxDimension",
         "maxBytes",
         "quality",
@@ -105,6 +124,17 @@ impl PrepareOptions {
         "maxInputBytes",
         "maxPixels",
         "progressive",
+        "heic",
+        "checks",
+    ];
+
+    /// The thresholds a `checks` object may set.
+    pub const CHECK_NAMES: [&'static str; 5] = [
+        "minSharpness",
+        "minBrightness",
+        "maxClippedDark",
+        "maxBrightness",
+        "maxClippedBright",
     ];
 
     /// Parse from JSON text (native callers and tests); errors name the offending field.
@@ -123,7 +153,7 @@ impl PrepareOptions {
 
     /// Read every option from `source` (unknown names already rejected).
     pub fn read(source: &impl OptionSource) -> Result<Self, MediaError> {
-        let [max_dimension, max_bytes, quality, format, subject, encounter, operator, status, title, notes, identifier, max_input_bytes, max_pixels, progressive] =
+        let [max_dimension, max_bytes, quality, format, subject, encounter, operator, status, title, notes, identifier, max_input_bytes, max_pixels, progressive, heic, checks] =
             Self::NAMES;
         Ok(PrepareOptions {
             max_dimension: whole(source, max_dimension, U32_MAX, U32_MAX, U32_MESSAGE)?
@@ -177,6 +207,18 @@ impl PrepareOptions {
                 OptionValue::Absent | OptionValue::Null => None,
                 OptionValue::Bool(b) => Some(b),
                 _ => return Err(MediaError::invalid(progressive, "must be true or false")),
+            },
+            heic: match string(source, heic)?.as_deref() {
+                None => None,
+                Some("convert") => Some(HeicMode::Convert),
+                Some("keep") => Some(HeicMode::Keep),
+                Some(_) => return Err(MediaError::invalid(heic, "must be one of convert, keep")),
+            },
+            checks: match source.get(checks)? {
+                OptionValue::Absent | OptionValue::Null => None,
+                OptionValue::Bool(on) => Some(on.then(Thresholds::default)),
+                OptionValue::Record(fields) => Some(Some(read_thresholds(&fields)?)),
+                _ => return Err(MediaError::invalid(checks, CHECKS_MESSAGE)),
             },
         })
     }
@@ -253,6 +295,8 @@ impl PrepareOptions {
             max_input_bytes,
             max_pixels,
             progressive: self.progressive.unwrap_or(true),
+            heic: self.heic.unwrap_or_default(),
+            checks: self.checks.unwrap_or(Some(Thresholds::default())),
         })
     }
 }
@@ -291,6 +335,8 @@ pub enum OptionValue {
     String(String),
     /// An array (or, from JS, another iterable object).
     List(Vec<OptionValue>),
+    /// A plain object: its own enumerable properties, in order.
+    Record(Vec<(String, OptionValue)>),
     /// Anything else (an object, a function, a symbol, an out-of-range BigInt).
     Other,
 }
@@ -318,7 +364,11 @@ fn json_value(v: &serde_json::Value) -> OptionValue {
         },
         Value::String(s) => OptionValue::String(s.clone()),
         Value::Array(items) => OptionValue::List(items.iter().map(json_value).collect()),
-        Value::Object(_) => OptionValue::Other,
+        Value::Object(map) => OptionValue::Record(
+            map.iter()
+                .map(|(k, v)| (k.clone(), json_value(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -330,6 +380,39 @@ const U32_MESSAGE: &str = "must be a whole number from 0 to 4294967295";
 const U64_MESSAGE: &str = "must be a whole number from 0 to 9007199254740991";
 const FORMAT_MESSAGE: &str = "must be one of auto, jpeg, png";
 const STATUS_MESSAGE: &str = "must be one of completed, entered-in-error";
+const CHECKS_MESSAGE: &str = "must be true, false or an object of thresholds";
+const CHECK_NAME_MESSAGE: &str = "is not a threshold of checks (thresholds are: minSharpness, \
+    minBrightness, maxClippedDark, maxBrightness, maxClippedBright)";
+const CHECK_VALUE_MESSAGE: &str = "thresholds must be numbers from 0 to 1";
+
+/// `checks: { minSharpness, … }`: each a number from 0 to 1; the rest keep their defaults.
+fn read_thresholds(fields: &[(String, OptionValue)]) -> Result<Thresholds, MediaError> {
+    // Not through reject_unknown: one more instance of it costs more wasm than this.
+    if let Some((key, _)) = fields
+        .iter()
+        .find(|(k, _)| !PrepareOptions::CHECK_NAMES.contains(&k.as_str()))
+    {
+        return Err(MediaError::invalid(key, CHECK_NAME_MESSAGE));
+    }
+    let mut t = Thresholds::default();
+    for (key, value) in fields {
+        let v = match value {
+            OptionValue::Number(v) if (0.0..=1.0).contains(v) => *v,
+            OptionValue::Whole(v @ 0..=1) => *v as f64,
+            OptionValue::Absent | OptionValue::Null => continue,
+            _ => return Err(MediaError::invalid("checks", CHECK_VALUE_MESSAGE)),
+        };
+        let slot = match key.as_str() {
+            "minSharpness" => &mut t.min_sharpness,
+            "minBrightness" => &mut t.min_brightness,
+            "maxClippedDark" => &mut t.max_clipped_dark,
+            "maxBrightness" => &mut t.max_brightness,
+            _ => &mut t.max_clipped_bright,
+        };
+        *slot = v;
+    }
+    Ok(t)
+}
 
 /// A whole number: a number up to `max_number`, or an exact integer (JSON, BigInt) up to
 /// `max_exact`.

@@ -1,6 +1,7 @@
 //! No text of the source file reaches the chart: a marker planted in every metadata place
 //! a JPEG or PNG has (EXIF, XMP, IPTC, COM, the ICC profile's description and private
-//! tags; PNG tEXt, iTXt and zTXt) is in no output byte and nowhere in the Media, while
+//! tags; PNG tEXt, iTXt and zTXt; WebP EXIF, XMP and ICCP chunks) is in no output byte and
+//! nowhere in the Media, while
 //! the ICC profile's colour tags are kept (a Display P3 photo must not turn dull).
 
 mod support;
@@ -138,4 +139,80 @@ fn no_png_text_chunk_survives() {
         &serde_json::to_vec(&prepared.media).expect("json"),
         MARKER
     ));
+}
+
+/// A RIFF chunk: FourCC, little-endian size, payload, a pad byte to even length.
+fn riff_chunk(fourcc: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut c = [
+        fourcc.as_slice(),
+        &(payload.len() as u32).to_le_bytes(),
+        payload,
+    ]
+    .concat();
+    if payload.len() % 2 == 1 {
+        c.push(0);
+    }
+    c
+}
+
+#[test]
+fn no_webp_metadata_chunk_survives() {
+    // A lossless WebP from the image crate, its VP8L chunk rewrapped in an extended (VP8X)
+    // file with ICCP, EXIF and XMP chunks that carry the marker.
+    let (w, h) = (40u32, 30u32);
+    let mut simple = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        w,
+        h,
+        image::Rgb([90, 120, 150]),
+    ))
+    .write_to(&mut simple, image::ImageFormat::WebP)
+    .expect("webp");
+    let simple = simple.into_inner();
+    assert_eq!(
+        &simple[12..16],
+        b"VP8L",
+        "the image crate writes lossless WebP"
+    );
+    let image_chunk = &simple[12..];
+    let (profile, _) = marked_profile();
+    let exif = [b"Exif\0\0".as_slice(), b"II*\0", MARKER].concat();
+    let xmp = [
+        b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><dc:creator>".as_slice(),
+        MARKER,
+        b"</dc:creator></x:xmpmeta>",
+    ]
+    .concat();
+    // VP8X flags: ICC 0x20, EXIF 0x08, XMP 0x04; canvas size minus one, 24 bits each.
+    let mut vp8x = vec![0x20 | 0x08 | 0x04, 0, 0, 0];
+    vp8x.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
+    let body = [
+        b"WEBP".as_slice(),
+        &riff_chunk(b"VP8X", &vp8x),
+        &riff_chunk(b"ICCP", &profile),
+        image_chunk,
+        &riff_chunk(b"EXIF", &exif),
+        &riff_chunk(b"XMP ", &xmp),
+    ]
+    .concat();
+    let webp = [
+        b"RIFF".as_slice(),
+        &(body.len() as u32).to_le_bytes(),
+        &body,
+    ]
+    .concat();
+    assert!(contains(&webp, MARKER));
+    for (name, format) in [("metadata_webp", "jpeg"), ("metadata_webp_png", "png")] {
+        let settings = support::settings(&format!(
+            r#"{{"subject":"Patient/b8dfa97bdcdf4754bcd8197ca78ef0f0","format":"{format}"}}"#
+        ));
+        let prepared = prepare_ok(name, &webp, &settings);
+        assert_eq!((prepared.width, prepared.height), (w, h), "decoded");
+        assert!(!contains(&output_bytes(&prepared), MARKER), "{format}");
+        assert!(!contains(
+            &serde_json::to_vec(&prepared.media).expect("json"),
+            MARKER
+        ));
+    }
 }

@@ -143,6 +143,23 @@ fn choices_strings_lists_and_booleans() {
 }
 
 #[test]
+fn heic_mode() {
+    use fhir_media_capture::options::HeicMode;
+    assert_eq!(ok(r#""title":"t""#).heic, HeicMode::Convert, "default");
+    assert_eq!(ok(r#""heic":"convert""#).heic, HeicMode::Convert);
+    assert_eq!(ok(r#""heic":"keep""#).heic, HeicMode::Keep);
+    assert_eq!(ok(r#""heic":null"#).heic, HeicMode::Convert);
+    for bad in [r#""Keep""#, r#""original""#, r#""""#] {
+        fails(
+            &format!(r#""heic":{bad}"#),
+            "heic",
+            "must be one of convert, keep",
+        );
+    }
+    fails(r#""heic":true"#, "heic", "must be a string");
+}
+
+#[test]
 fn the_options_object() {
     for bad in ["[]", "5", r#""x""#, "true"] {
         match PrepareOptions::from_json(bad) {

@@ -510,7 +510,9 @@ fn png_header_claiming_30000_squared_is_refused_without_allocating() {
 }
 
 #[test]
-fn heic_is_recognised_and_refused_with_advice() {
+fn heic_without_a_heic_decoder_is_refused_with_advice() {
+    // Codecs without HEIF (a build or browser without the HEIC module): the typed refusal
+    // that keep mode (issue 13) falls back on. With the decoder: tests/heic.rs.
     let dir = testdata().join("photos/heic");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!("SKIPPED: {} is absent", dir.display());
@@ -519,12 +521,69 @@ fn heic_is_recognised_and_refused_with_advice() {
     let mut seen = 0;
     for entry in entries.flatten() {
         let bytes = std::fs::read(entry.path()).expect("read heic");
-        let e = prepare(&bytes, &base_settings()).unwrap_err();
+        let codecs = fhir_media_codecs::Native;
+        let e =
+            fhir_media_capture::prepare_with(&bytes, &base_settings(), Some(&codecs)).unwrap_err();
         assert_eq!(e.code(), "heic-not-decodable", "{:?}", entry.path());
         assert!(e.to_string().contains("JPEG"), "message says what to do");
         seen += 1;
     }
     assert_eq!(seen, 3);
+}
+
+#[test]
+fn heic_kept_is_the_original_with_metadata_blanked() {
+    let dir = testdata().join("photos/heic");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("SKIPPED: {} is absent", dir.display());
+        return;
+    };
+    let keep = settings(r#"{"subject":"Patient/1","heic":"keep","maxBytes":1000}"#);
+    let mut seen = 0;
+    for entry in entries.flatten() {
+        let original = std::fs::read(entry.path()).expect("read heic");
+        let name = format!("heic_keep_{seen}");
+        // maxBytes does not apply: the original's bytes cannot be reduced without converting.
+        let p = prepare_ok(&name, &original, &keep);
+        assert_eq!(p.content_type, "image/heic");
+        assert_eq!(p.media.content.content_type.as_deref(), Some("image/heic"));
+        let sent = output_bytes(&p);
+        let mut expected = original.clone();
+        let scrubbed = fhir_media_codecs::heif::scrub(&mut expected).expect("scrub");
+        assert_eq!(
+            sent,
+            expected,
+            "{:?}: the scrubbed original, nothing else",
+            entry.path()
+        );
+        assert_ne!(sent, original);
+        assert_eq!((p.width, p.height), (scrubbed.width, scrubbed.height));
+        assert!(p.width > 0 && p.height > 0);
+        assert_eq!((p.bytes, p.source.bytes), (original.len(), original.len()));
+        assert_eq!((p.source.format, p.quality, p.encodes), ("heif", None, 0));
+        seen += 1;
+    }
+    assert_eq!(seen, 3);
+    // Convert (the default) decodes it to a JPEG instead; a damaged HEIC to keep is
+    // corrupt-image.
+    let heic = std::fs::read(dir.join("iphone_IMG_5195.HEIC")).expect("read");
+    let converted = prepare(&heic, &base_settings()).expect("converts");
+    assert_eq!(converted.content_type, "image/jpeg");
+    let cut = &heic[..heic.len() / 2];
+    assert_eq!(prepare(cut, &keep).unwrap_err().code(), "corrupt-image");
+    // Keep changes nothing for other formats.
+    let jpeg = jpeg_of(
+        test_card(64, 48).as_raw(),
+        64,
+        48,
+        jpeg_encoder::ColorType::Rgb,
+        false,
+        None,
+    );
+    assert_eq!(
+        prepare(&jpeg, &keep).expect("jpeg").content_type,
+        "image/jpeg"
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The codecs module of the browser package (`pkg/fhir_media_codecs.js` and its wasm):
 //! fhir_media_codecs behind wasm-bindgen. The JS shell loads it only when a photo needs
-//! it (PNG, WebP, GIF or BMP input, or PNG output) and hands its exports to the prepare
-//! module's `prepareMedia`, which calls them synchronously (`src/web/codecs.rs`).
+//! it (PNG, WebP, GIF or BMP input, PNG output, or a HEIC kept as it is) and hands its
+//! exports to the prepare module's `prepareMedia`, which calls them synchronously
+//! (`src/web/codecs.rs`).
 //!
 //! Errors are thrown as JS `Error`s whose `code` is the `MediaError` code and whose
 //! message is the detail; `too-many-pixels` also carries `width`, `height`, `limit`.
@@ -38,6 +39,27 @@ pub fn decode(
         "pixels",
         &Uint8Array::from(img.pixels.as_slice()).into(),
     );
+    Ok(out.into())
+}
+
+/// Blank, in place and at the same length, every Exif and XMP item of the HEIF/HEIC file
+/// `bytes` (keep mode; `fhir_media_codecs::heif::scrub`). Returns `{ width, height,
+/// exifItems, xmpItems, bytes }`: the primary image's displayed size as the file states
+/// it (0 when it does not), how many items were blanked and how many bytes overwritten.
+/// A file that does not read cleanly throws (`corrupt-image`, or `unsupported-format` for
+/// metadata kept outside the file) and is left as it was.
+#[wasm_bindgen(
+    js_name = scrubHeif,
+    unchecked_return_type = "{ width: number, height: number, exifItems: number, xmpItems: number, bytes: number }"
+)]
+pub fn scrub_heif(bytes: &mut [u8]) -> Result<JsValue, JsValue> {
+    let s = Native.scrub_heif(bytes).map_err(|e| thrown(&e))?;
+    let out = Object::new();
+    set(&out, "width", &s.width.into());
+    set(&out, "height", &s.height.into());
+    set(&out, "exifItems", &s.exif_items.into());
+    set(&out, "xmpItems", &s.xmp_items.into());
+    set(&out, "bytes", &(s.bytes as f64).into());
     Ok(out.into())
 }
 

@@ -27,6 +27,8 @@ pub fn header_size(bytes: &[u8], format: Format) -> Option<(u32, u32)> {
             )),
         },
         Format::WebP => webp_size(bytes),
+        // The container's `ispe`, read by the HEIF decoder itself.
+        Format::Heif => None,
     }
 }
 

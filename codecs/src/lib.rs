@@ -5,12 +5,17 @@
 //! - [`Codecs`]: what the pipeline asks of them, with plain data in and out ([`Format`],
 //!   [`Image`], [`CodecError`]), so it can be served natively ([`Native`], feature
 //!   `image`) or by the lazily loaded wasm module `codecs-wasm` through JS.
+//! - [`HeifDecoder`]: HEIC/HEIF decoding, served by the crate `fhir_media_heif`; in the
+//!   browser the JS shell's decoding tiers answer the [`Codecs`] call for [`Format::Heif`].
+//! - [`heif`]: HEIF/HEIC kept as it is with its Exif and XMP blanked in place (keep mode);
+//!   plain Rust without `image`, served by [`Codecs::scrub_heif`].
 //! - [`Native`]: the implementation, over `image`'s codec-level decoders. Every decode
 //!   reads the header first and checks the pixel limit before the pixel buffer exists.
 
 use std::fmt;
 
 mod header;
+pub mod heif;
 #[cfg(feature = "image")]
 mod native;
 pub use header::header_size;
@@ -24,6 +29,9 @@ pub enum Format {
     WebP,
     Gif,
     Bmp,
+    /// HEIC/HEIF: not in this crate's `Native` (see `fhir_media_heif`), but named here so
+    /// that it travels the same road to the browser's decoder.
+    Heif,
 }
 
 impl Format {
@@ -34,25 +42,34 @@ impl Format {
             Format::WebP => "webp",
             Format::Gif => "gif",
             Format::Bmp => "bmp",
+            Format::Heif => "heif",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Format> {
-        [Format::Png, Format::WebP, Format::Gif, Format::Bmp]
-            .into_iter()
-            .find(|f| f.name() == name)
+        [
+            Format::Png,
+            Format::WebP,
+            Format::Gif,
+            Format::Bmp,
+            Format::Heif,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
     }
 }
 
 /// Decoded 8-bit pixels: `channels` 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA),
 /// `width * height * channels` bytes, rows top to bottom, as stored (EXIF orientation is
-/// the caller's business).
+/// the caller's business; a HEIF decoder has applied the container's `irot`/`imir`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
     pub width: u32,
     pub height: u32,
     pub channels: u8,
     pub pixels: Vec<u8>,
+    /// The ICC profile the samples are in, where the decoder keeps it (HEIF).
+    pub icc_profile: Option<Vec<u8>>,
 }
 
 /// Why a decode or encode failed; the caller maps each kind to its typed error code
@@ -105,10 +122,24 @@ pub fn check_pixels(width: u32, height: u32, max_pixels: u64) -> Result<(), Code
     Ok(())
 }
 
+/// A HEIC/HEIF decoder (crate `fhir_media_heif`; in the browser the JS shell's tiers, the
+/// browser's own decoder then the HEIC wasm module, stand behind [`Codecs`] with
+/// [`Format::Heif`]).
+pub trait HeifDecoder {
+    /// Decode the primary image in display orientation (`clap`, `irot`, `imir` applied),
+    /// refusing more than `max_pixels` from the container alone. `Unsupported` means a
+    /// valid file this decoder cannot read.
+    fn decode_heif(&self, bytes: &[u8], max_pixels: u64) -> Result<Image, CodecError>;
+}
+
 /// The codecs the pipeline needs for anything but JPEG.
 pub trait Codecs {
     /// Decode `bytes` of `format`, refusing more than `max_pixels` from the header alone.
     fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError>;
+
+    /// Blank, in place and at the same length, every Exif and XMP item of the HEIF/HEIC
+    /// file `bytes` ([`heif::scrub`]).
+    fn scrub_heif(&self, bytes: &mut [u8]) -> Result<heif::Scrubbed, CodecError>;
 
     /// Encode 8-bit RGB (`channels` 3) or RGBA (4) pixels as PNG, writing no metadata.
     fn encode_png(

@@ -43,7 +43,14 @@ impl Codecs for Native {
                 format,
                 max_pixels,
             ),
+            Format::Heif => Err(CodecError::Unsupported(
+                "HEIF is decoded by fhir_media_heif, not these codecs".into(),
+            )),
         }
+    }
+
+    fn scrub_heif(&self, bytes: &mut [u8]) -> Result<crate::heif::Scrubbed, CodecError> {
+        crate::heif::scrub(bytes)
     }
 
     fn encode_png(
@@ -107,6 +114,7 @@ fn decode_with<D: ImageDecoder>(
         height,
         channels,
         pixels,
+        icc_profile: None,
     })
 }
 

@@ -3,12 +3,15 @@
 //! and an 8 MP one (3264 px) decodes at 5/8 straight to 2040 px with no resample after.
 //! PNG, WebP, GIF and BMP go through the [`Codecs`] the caller passes: natively the
 //! compiled-in `fhir_media_codecs::Native`, in the browser the lazily loaded codecs wasm
-//! (`src/web/codecs.rs`). Every path reads the header first and checks the pixel limit
-//! before the pixel buffer is allocated.
+//! (`src/web/codecs.rs`); so does HEIC/HEIF (natively crate `fhir_media_heif`, in the
+//! browser the JS shell's tiers: the browser's own decoder, then the HEIC wasm module).
+//! Every path reads the header first and checks the pixel limit before the pixel buffer is
+//! allocated.
 
-use fhir_media_codecs::Codecs;
+use fhir_media_codecs::{CodecError, Codecs};
 use jpeg_decoder::PixelFormat;
 
+use super::jpeg_limits;
 use super::limits;
 use super::raster::{self, Raster};
 use super::sniff::Format;
@@ -19,7 +22,7 @@ pub struct Decoded {
     pub raster: Raster,
     /// Width and height as stored, before any scaling.
     pub stored: (u32, u32),
-    /// Embedded ICC profile (JPEG only), kept so colours survive (e.g. Display P3).
+    /// Embedded ICC profile (JPEG, HEIF), kept so colours survive (e.g. Display P3).
     pub icc_profile: Option<Vec<u8>>,
     /// M of the M/8 the JPEG was decoded at in the DCT domain; 8: full size.
     pub dct_scale: u32,
@@ -41,11 +44,10 @@ pub fn decode(
 ) -> Result<Decoded, MediaError> {
     match format {
         Format::Jpeg => decode_jpeg(bytes, target, max_pixels),
-        Format::Heif => Err(MediaError::HeicNotDecodable),
         Format::Tiff => Err(MediaError::UnsupportedFormat {
             detail: "TIFF scans are not supported; export the image as JPEG or PNG".into(),
         }),
-        Format::Png | Format::WebP | Format::Gif | Format::Bmp => {
+        Format::Png | Format::WebP | Format::Gif | Format::Bmp | Format::Heif => {
             decode_codec(bytes, format, max_pixels, codecs)
         }
     }
@@ -61,20 +63,16 @@ pub fn jpeg_scale(width: u32, height: u32, target: u32) -> u32 {
 }
 
 fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, MediaError> {
-    // jpeg-decoder pads a cut-off scan with grey; a half-grey wound photo must not reach
-    // the chart, so refuse files that end before their EOI marker.
-    if !jpeg_reaches_eoi(bytes) {
-        return Err(MediaError::corrupt(
-            "the JPEG ends before its last scan is complete",
-        ));
-    }
+    jpeg_limits::check(bytes, max_pixels, target)?;
+    // No set_max_decoding_buffer_size: jpeg-decoder checks it only on the finished output,
+    // after a progressive frame's coefficients exist, so it guards nothing the check above
+    // has not; left at usize::MAX, its error path folds away (~1 KB gzip of wasm).
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
     decoder.read_info().map_err(jpeg_error)?;
     let info = decoder
         .info()
         .ok_or_else(|| MediaError::corrupt("JPEG header without a frame"))?;
     let (w, h) = (info.width as u32, info.height as u32);
-    limits::check_pixels(w, h, max_pixels)?;
     let scale = jpeg_scale(w, h, target);
     if scale < 8 {
         // jpeg-decoder picks the smallest M/8 reaching this size on one side: ours.
@@ -103,40 +101,6 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         icc_profile: decoder.icc_profile(),
         dct_scale: scale,
     })
-}
-
-/// Walk the marker segments (skipping APPn payloads, so an EXIF thumbnail's own EOI does
-/// not count) and the entropy-coded data after each SOS, until EOI.
-pub fn jpeg_reaches_eoi(bytes: &[u8]) -> bool {
-    let mut i = 2; // after SOI
-    while i + 1 < bytes.len() {
-        if bytes[i] != 0xFF {
-            return false;
-        }
-        let marker = bytes[i + 1];
-        match marker {
-            0xD9 => return true,
-            0xFF => i += 1, // fill byte
-            0x01 | 0xD0..=0xD7 => i += 2,
-            _ => {
-                let Some(len) = bytes.get(i + 2..i + 4) else {
-                    return false;
-                };
-                i += 2 + u16::from_be_bytes([len[0], len[1]]) as usize;
-                if marker == 0xDA {
-                    // Entropy-coded data: ends at an FF not followed by 00 or RSTn.
-                    while i + 1 < bytes.len()
-                        && !(bytes[i] == 0xFF
-                            && bytes[i + 1] != 0x00
-                            && !(0xD0..=0xD7).contains(&bytes[i + 1]))
-                    {
-                        i += 1;
-                    }
-                }
-            }
-        }
-    }
-    false
 }
 
 /// jpeg-decoder undoes Adobe's inversion, so these are plain ink amounts.
@@ -179,14 +143,22 @@ fn decode_codec(
     let (Some(codec), Some(codecs)) = (format.codec(), codecs) else {
         return Err(missing_codecs(format));
     };
-    let img = codecs.decode(bytes, codec, max_pixels)?;
+    let img = codecs
+        .decode(bytes, codec, max_pixels)
+        .map_err(|e| match e {
+            // A HEIF no decoder here can read is still a photo: the caller may keep it.
+            CodecError::Unsupported(_) if format == Format::Heif => MediaError::HeicNotDecodable,
+            other => other.into(),
+        })?;
     let stored = (img.width, img.height);
+    // Again here: the browser's own HEIC decoder tells the size only once it has decoded.
+    limits::check_pixels(img.width, img.height, max_pixels)?;
     let raster = raster::from_8bit(img.width, img.height, img.channels.into(), img.pixels)
         .ok_or_else(|| MediaError::corrupt("decoder returned an unexpected buffer size"))?;
     Ok(Decoded {
         raster,
         stored,
-        icc_profile: None,
+        icc_profile: img.icc_profile,
         dct_scale: 8,
     })
 }
@@ -204,23 +176,7 @@ pub(super) fn missing_codecs(format: Format) -> MediaError {
 
 #[cfg(test)]
 mod tests {
-    use super::{jpeg_reaches_eoi, jpeg_scale};
-
-    #[test]
-    fn eoi_walk_skips_app_segments_and_scan_stuffing() {
-        // SOI, APP1 holding a fake thumbnail with its own EOI, SOS, data with FF00 and
-        // RST0, EOI.
-        let full = [
-            0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, 0xFF, 0xD9, 0x00, 0x00, 0xFF, 0xDA, 0x00, 0x02,
-            0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD0, 0x56, 0xFF, 0xD9,
-        ];
-        assert!(jpeg_reaches_eoi(&full));
-        assert!(!jpeg_reaches_eoi(&full[..full.len() - 2]));
-        assert!(
-            !jpeg_reaches_eoi(&full[..9]),
-            "the thumbnail's EOI is not ours"
-        );
-    }
+    use super::jpeg_scale;
 
     #[test]
     fn scale_choice_keeps_975_percent_of_target() {

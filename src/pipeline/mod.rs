@@ -1,12 +1,18 @@
 //! `prepare`: bytes + settings → a Media ready to POST. The stage sequence and nothing
-//! else: sniff → limits → decode (scaled) → orient → resize → encode (byte budget) → Media.
+//! else: sniff → limits → decode (scaled) → orient → resize → quality checks → encode
+//! (byte budget) → Media.
 
 pub mod budget;
+#[cfg(feature = "codecs")]
+mod compiled;
 pub mod decode;
 pub mod encode;
 pub mod icc;
+pub mod jpeg_limits;
+pub mod keep;
 pub mod limits;
 pub mod orient;
+pub mod quality;
 pub mod raster;
 pub mod resize;
 pub mod sniff;
@@ -17,7 +23,7 @@ use web_time::Instant;
 
 use crate::error::MediaError;
 use crate::fhir::{build_media, Media};
-use crate::options::{OutputFormat, Settings};
+use crate::options::{HeicMode, OutputFormat, Settings};
 pub use sniff::Format;
 
 /// Milliseconds spent per stage.
@@ -26,6 +32,7 @@ pub struct Timings {
     pub decode: f64,
     pub orient: f64,
     pub resize: f64,
+    pub checks: f64,
     pub encode: f64,
     pub total: f64,
 }
@@ -54,31 +61,41 @@ pub struct Prepared {
     pub quality: Option<f64>,
     pub encodes: u32,
     pub source: SourceInfo,
+    /// Reasons to retake the photo (empty when fine or when the checks are off).
+    pub warnings: Vec<quality::Warning>,
+    /// What the checks measured; `None` when they are off.
+    pub metrics: Option<quality::Metrics>,
     pub timings: Timings,
 }
 
-/// [`prepare_with`] the compiled-in codecs.
+/// [`prepare_with`] the compiled-in codecs (and HEIF decoder, feature `heic`).
 #[cfg(feature = "codecs")]
 pub fn prepare(bytes: &[u8], settings: &Settings) -> Result<Prepared, MediaError> {
-    prepare_with(bytes, settings, Some(&fhir_media_codecs::Native))
+    prepare_with(bytes, settings, Some(&compiled::Compiled))
 }
 
-/// Whether [`prepare_with`] will call on the codecs for these bytes: PNG, WebP, GIF or
-/// BMP input, or PNG output. False for bytes refused before decoding (over the size
-/// limit, unknown, HEIF, TIFF), so loading the codecs never delays such an error.
-pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> bool {
-    if limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).is_err() {
-        return false;
-    }
-    match sniff::sniff(bytes) {
-        Ok(Format::Jpeg) => settings.format == OutputFormat::Png,
-        Ok(format) => format.codec().is_some(),
-        Err(_) => false,
+/// What [`prepare_with`] will ask of a codecs module for these bytes, by the name the JS
+/// loader gets: a format to decode (`png`, `webp`, `gif`, `bmp`; `heif` loads the HEIC
+/// decoder instead), `png` for PNG output, or [`KEEP_HEIF`] for a HEIF kept as it is (the
+/// codecs module blanks its metadata). `None` for bytes refused before any codec is needed
+/// (over the size limit, unknown, TIFF), so loading a module never delays such an error.
+pub fn needs_codecs(bytes: &[u8], settings: &Settings) -> Option<&'static str> {
+    limits::check_input_size(bytes.len() as u64, settings.max_input_bytes).ok()?;
+    match sniff::sniff(bytes).ok()? {
+        Format::Jpeg if settings.format == OutputFormat::Png => {
+            Some(fhir_media_codecs::Format::Png.name())
+        }
+        Format::Heif if settings.heic == HeicMode::Keep => Some(KEEP_HEIF),
+        format => format.codec().map(fhir_media_codecs::Format::name),
     }
 }
 
-/// The pipeline. `codecs` decodes PNG, WebP, GIF and BMP and encodes PNG; `None` does
-/// for inputs where [`needs_codecs`] is false.
+/// [`needs_codecs`]' name for a HEIF kept as it is: the codecs module, not the decoder.
+pub const KEEP_HEIF: &str = "heif-keep";
+
+/// The pipeline. `codecs` decodes PNG, WebP, GIF, BMP and HEIF, encodes PNG and blanks a
+/// kept HEIC's metadata; `None` does for inputs where [`needs_codecs`] is `None`. A HEIF
+/// to convert without codecs, or one they cannot read, is refused as `heic-not-decodable`.
 pub fn prepare_with(
     bytes: &[u8],
     settings: &Settings,
@@ -87,8 +104,8 @@ pub fn prepare_with(
     let start = Instant::now();
     limits::check_input_size(bytes.len() as u64, settings.max_input_bytes)?;
     let format = sniff::sniff(bytes)?;
-    if format == Format::Heif {
-        return Err(MediaError::HeicNotDecodable);
+    if format == Format::Heif && settings.heic == HeicMode::Keep {
+        return keep::keep(bytes, settings, codecs, start);
     }
     let decoded = decode::decode(
         bytes,
@@ -102,13 +119,25 @@ pub fn prepare_with(
     let dct_scaled = (decoded.raster.width, decoded.raster.height) != decoded_stored;
     let dct_scale = decoded.dct_scale;
 
-    let orientation = orient::read_orientation(bytes);
+    // HEIF: the decoder applied the container's irot/imir, which are the truth; the EXIF
+    // tag beside them (iPhones write one) is not applied on top, as libheif does not.
+    let orientation = match format {
+        Format::Heif => 1,
+        _ => orient::read_orientation(bytes),
+    };
     let oriented = orient::apply(decoded.raster, orientation);
     let t_orient = Instant::now();
 
     let oriented_size = (oriented.width, oriented.height);
     let resized = resize::fit(oriented, settings.max_dimension)?;
     let t_resize = Instant::now();
+    // On the picture as it is encoded: what the clinician will see.
+    let metrics = settings.checks.map(|_| quality::measure(&resized));
+    let warnings = match (settings.checks, &metrics) {
+        (Some(t), Some(m)) => t.warnings(m),
+        _ => Vec::new(),
+    };
+    let t_checks = Instant::now();
     let path = if (resized.width, resized.height) != oriented_size {
         encode::ScalePath::Resampled
     } else if dct_scaled && matches!(dct_scale, 1 | 2 | 4) {
@@ -164,11 +193,14 @@ pub fn prepare_with(
             bytes: bytes.len(),
             orientation,
         },
+        warnings,
+        metrics,
         timings: Timings {
             decode: ms(start, t_decode),
             orient: ms(t_decode, t_orient),
             resize: ms(t_orient, t_resize),
-            encode: ms(t_resize, t_encode),
+            checks: ms(t_resize, t_checks),
+            encode: ms(t_checks, t_encode),
             total: ms(start, Instant::now()),
         },
     })

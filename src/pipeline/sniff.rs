@@ -36,7 +36,8 @@ impl Format {
             Format::WebP => Some(Codec::WebP),
             Format::Gif => Some(Codec::Gif),
             Format::Bmp => Some(Codec::Bmp),
-            Format::Jpeg | Format::Heif | Format::Tiff => None,
+            Format::Heif => Some(Codec::Heif),
+            Format::Jpeg | Format::Tiff => None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! loads it on demand; its exports are called synchronously, pixels and errors cross as
 //! plain JS values.
 
+use fhir_media_codecs::heif::Scrubbed;
 use fhir_media_codecs::{CodecError, Codecs, Format, Image};
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -23,6 +24,10 @@ extern "C" {
         max_pixels: f64,
     ) -> Result<JsValue, JsValue>;
 
+    /// Blanks the metadata in place: wasm-bindgen copies the bytes back after the call.
+    #[wasm_bindgen(method, catch, js_name = scrubHeif)]
+    fn scrub_heif(this: &CodecsModule, bytes: &mut [u8]) -> Result<JsValue, JsValue>;
+
     #[wasm_bindgen(method, catch, js_name = encodePng)]
     fn encode_png(
         this: &CodecsModule,
@@ -39,15 +44,35 @@ extern "C" {
 pub struct JsCodecs(CodecsModule, std::cell::RefCell<Option<JsValue>>);
 
 impl JsCodecs {
-    /// Call `load` (`() => Promise<codecs module exports>`, the JS shell's cached loader)
-    /// and wait for the module. A failed load (offline, say) rejects with its own error.
-    pub async fn load(load: &JsValue) -> Result<JsCodecs, JsValue> {
+    /// Call `load` (`(need, bytes?, maxPixels?) => Promise<module exports>`, the JS shell's
+    /// cached loader; `need` as `pipeline::needs_codecs` names it) and wait for the module.
+    /// For HEIF to decode it gets the photo: the
+    /// browser's own decoder may answer before any module loads (www/lib/heic.js). A
+    /// failed load (offline, a trap in the HEIC module) rejects with its own error.
+    pub async fn load(
+        load: &JsValue,
+        need: &str,
+        bytes: &[u8],
+        max_pixels: u64,
+    ) -> Result<JsCodecs, JsValue> {
         let load: &Function = load.dyn_ref().ok_or_else(|| {
             JsValue::from(js_sys::Error::new(
                 "prepareMedia: this image needs the codecs module, and no loader was given",
             ))
         })?;
-        let module = JsFuture::from(Promise::resolve(&load.call0(&JsValue::UNDEFINED)?)).await?;
+        // A copy: the tiers await before the module reads it, and this memory may grow.
+        let photo = if need == Format::Heif.name() {
+            Uint8Array::from(bytes).into()
+        } else {
+            JsValue::UNDEFINED
+        };
+        let call = load.call3(
+            &JsValue::UNDEFINED,
+            &need.into(),
+            &photo,
+            &(max_pixels as f64).into(),
+        )?;
+        let module = JsFuture::from(Promise::resolve(&call)).await?;
         Ok(JsCodecs(module.unchecked_into(), Default::default()))
     }
 
@@ -56,7 +81,7 @@ impl JsCodecs {
         self.1.borrow_mut().take()
     }
 
-    fn failed(&self, e: JsValue, role: &str, format: Format) -> CodecError {
+    fn failed(&self, e: JsValue, role: &str, format: &str) -> CodecError {
         let error = codec_error(&e, role, format);
         if get(&e, "code").is_undefined() {
             self.1.borrow_mut().get_or_insert(e);
@@ -70,15 +95,20 @@ impl Codecs for JsCodecs {
         let out = self
             .0
             .decode(bytes, format.name(), max_pixels as f64)
-            .map_err(|e| self.failed(e, "decoder", format))?;
-        let pixels: Uint8Array = get(&out, "pixels")
-            .dyn_into()
-            .map_err(|_| CodecError::Corrupt("the codecs module returned no pixels".into()))?;
-        Ok(Image {
+            .map_err(|e| self.failed(e, "decoder", format.name()))?;
+        js_image(&out)
+    }
+
+    fn scrub_heif(&self, bytes: &mut [u8]) -> Result<Scrubbed, CodecError> {
+        let out = self
+            .0
+            .scrub_heif(bytes)
+            .map_err(|e| self.failed(e, "reader", "heif"))?;
+        // Only the size is used here; the counts stay in the codecs module's answer.
+        Ok(Scrubbed {
             width: number(&out, "width") as u32,
             height: number(&out, "height") as u32,
-            channels: number(&out, "channels") as u8,
-            pixels: pixels.to_vec(),
+            ..Scrubbed::default()
         })
     }
 
@@ -92,7 +122,7 @@ impl Codecs for JsCodecs {
         self.0
             .encode_png(pixels, width, height, channels)
             .map(|png| png.to_vec())
-            .map_err(|e| self.failed(e, "encoder", Format::Png))
+            .map_err(|e| self.failed(e, "encoder", "png"))
     }
 }
 
@@ -100,22 +130,47 @@ fn number(v: &JsValue, key: &str) -> f64 {
     get(v, key).as_f64().unwrap_or(0.0)
 }
 
-/// The codecs module's typed error back into ours; anything else (a trap: a panic in a
-/// decoder) reads as a damaged file here, and `JsCodecs::take_trap` tells the caller.
-fn codec_error(e: &JsValue, role: &str, format: Format) -> CodecError {
+/// `{ width, height, channels, pixels }` from a decoder module (codecs or HEIC).
+fn js_image(out: &JsValue) -> Result<Image, CodecError> {
+    let pixels: Uint8Array = get(out, "pixels")
+        .dyn_into()
+        .map_err(|_| CodecError::Corrupt("the decoder returned no pixels".into()))?;
+    Ok(Image {
+        width: number(out, "width") as u32,
+        height: number(out, "height") as u32,
+        channels: number(out, "channels") as u8,
+        pixels: pixels.to_vec(),
+        icc_profile: get(out, "icc")
+            .dyn_into::<Uint8Array>()
+            .ok()
+            .map(|icc| icc.to_vec()),
+    })
+}
+
+/// A decoder module's typed error (its `code`) back into ours; `None` for any other code.
+fn typed_error(e: &JsValue) -> Option<CodecError> {
     let message = error_message(e);
-    match get(e, "code").as_string().as_deref() {
-        Some("unsupported-format") => CodecError::Unsupported(message),
-        Some("corrupt-image") => CodecError::Corrupt(message),
-        Some("too-many-pixels") => CodecError::TooManyPixels {
+    Some(match get(e, "code").as_string()?.as_str() {
+        "unsupported-format" | "heic-not-decodable" => CodecError::Unsupported(message),
+        "corrupt-image" => CodecError::Corrupt(message),
+        "too-many-pixels" => CodecError::TooManyPixels {
             width: number(e, "width") as u32,
             height: number(e, "height") as u32,
             limit: number(e, "limit") as u64,
         },
-        _ => CodecError::Corrupt(format!(
-            "the {} {role} failed: {message}",
+        _ => return None,
+    })
+}
+
+/// The codecs module's typed error back into ours; anything else (a trap: a panic in a
+/// decoder) reads as a damaged file here, and `JsCodecs::take_trap` tells the caller.
+fn codec_error(e: &JsValue, role: &str, format: &str) -> CodecError {
+    typed_error(e).unwrap_or_else(|| {
+        CodecError::Corrupt(format!(
+            "the {} {role} failed: {}",
             // ASCII: the names are; to_uppercase would link Unicode case tables.
-            format.name().to_ascii_uppercase()
-        )),
-    }
+            format.to_ascii_uppercase(),
+            error_message(e)
+        ))
+    })
 }

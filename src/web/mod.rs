@@ -15,14 +15,18 @@ mod codecs;
 mod errors;
 #[cfg(feature = "client")]
 mod finish;
+
 #[cfg(feature = "prepare")]
 mod input;
 mod js;
 mod json;
 #[cfg(feature = "prepare")]
 mod prepare;
+
 #[cfg(feature = "client")]
 mod queue;
+#[cfg(all(feature = "prepare", debug_assertions))]
+mod trap_hook;
 #[cfg(feature = "client")]
 mod xhr;
 
@@ -32,5 +36,6 @@ pub use client::{MediaClient, MediaPage};
 pub use finish::{finish_media, upload_identifier};
 #[cfg(feature = "prepare")]
 pub use prepare::prepare_media;
+
 #[cfg(feature = "client")]
 pub use queue::QueueCore;

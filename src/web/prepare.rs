@@ -7,22 +7,28 @@ use js_sys::Object;
 
 use super::errors::media_error;
 use super::input::read_bytes;
-use super::js::{object, set};
+use super::js::{object, object_of, set};
 use super::json::media_to_js;
 use crate::error::MediaError;
 use crate::options::{OptionSource, OptionValue, PrepareOptions, Settings};
+use crate::pipeline::quality::Metrics;
 use crate::pipeline::{self, Prepared};
 
 /// Decode, orient, downsize and encode a photo, and wrap it as a FHIR R4 Media.
 ///
-/// `loadCodecs` resolves to the initialised exports of `pkg/fhir_media_codecs.js`; it is
-/// called only when the photo needs them (PNG, WebP, GIF or BMP input, or PNG output).
-/// Builds with the `codecs` feature (the wasm tests) have them compiled in and ignore it.
+/// `loadCodecs(format, bytes, maxPixels)` resolves to a decoder module's exports; it is
+/// called only when the photo needs one: for `"heif"` (with the photo's bytes and limit)
+/// the HEIC tiers of www/lib/heic.js, which decode there and then; for PNG, WebP, GIF or
+/// BMP input, or PNG output, `pkg/fhir_media_codecs.js`.
+/// Builds with the `codecs` feature (the wasm tests) have all compiled in and ignore it.
 #[wasm_bindgen(js_name = prepareMedia, unchecked_return_type = "Promise<PreparedMedia>")]
 pub async fn prepare_media(
     #[wasm_bindgen(unchecked_param_type = "Blob | ArrayBuffer | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PrepareOptions")] options: JsValue,
-    #[wasm_bindgen(js_name = loadCodecs, unchecked_param_type = "() => Promise<object>")]
+    #[wasm_bindgen(
+        js_name = loadCodecs,
+        unchecked_param_type = "(format: string, bytes?: Uint8Array, maxPixels?: number) => Promise<object>"
+    )]
     load_codecs: JsValue,
 ) -> Result<JsValue, JsValue> {
     let settings = parse_options(options).map_err(|e| media_error(&e))?;
@@ -30,6 +36,8 @@ pub async fn prepare_media(
         .await
         .map_err(|e| media_error(&e))?;
     drop(input);
+    #[cfg(debug_assertions)]
+    super::trap_hook::trap_if_asked(&bytes);
     #[cfg(feature = "codecs")]
     let prepared = {
         drop(load_codecs);
@@ -37,10 +45,12 @@ pub async fn prepare_media(
     };
     #[cfg(not(feature = "codecs"))]
     let prepared = {
-        let codecs = if pipeline::needs_codecs(&bytes, &settings) {
-            Some(super::codecs::JsCodecs::load(&load_codecs).await?)
-        } else {
-            None
+        let codecs = match pipeline::needs_codecs(&bytes, &settings) {
+            Some(need) => Some(
+                super::codecs::JsCodecs::load(&load_codecs, need, &bytes, settings.max_pixels)
+                    .await?,
+            ),
+            None => None,
         };
         let prepared = pipeline::prepare_with(
             &bytes,
@@ -78,19 +88,47 @@ fn prepared_js(prepared: Prepared) -> JsValue {
         &prepared.quality.map_or(JsValue::NULL, num),
     );
     set(&out, "encodes", &num(prepared.encodes.into()));
-    // The two plain records go through serde-wasm-bindgen (their derived `Serialize`); the
-    // Media above is built by hand, since its serializer would cost several KB.
-    set(&out, "source", &plain_to_js(&prepared.source));
-    set(&out, "timings", &plain_to_js(&prepared.timings));
+    // The plain records are built by hand too: serde-wasm-bindgen's serializer cost more
+    // wasm than these few fields.
+    let src = &prepared.source;
+    let source = object_of(
+        &["format", "width", "height", "bytes", "orientation"],
+        &[
+            JsValue::from_str(src.format),
+            num(src.width.into()),
+            num(src.height.into()),
+            num(src.bytes as f64),
+            num(src.orientation.into()),
+        ],
+    );
+    set(&out, "source", &source);
+    let warnings: js_sys::Array = prepared
+        .warnings
+        .iter()
+        .map(|w| JsValue::from_str(w.code()))
+        .collect();
+    set(&out, "warnings", &warnings);
+    set(
+        &out,
+        "metrics",
+        &prepared.metrics.as_ref().map_or(JsValue::NULL, metrics_js),
+    );
+    let t = &prepared.timings;
+    let timings = object_of(
+        &["decode", "orient", "resize", "checks", "encode", "total"],
+        &[t.decode, t.orient, t.resize, t.checks, t.encode, t.total].map(num),
+    );
+    set(&out, "timings", &timings);
     out.into()
 }
 
-/// A small record of numbers and strings as a JS object.
-fn plain_to_js(value: &impl serde::Serialize) -> JsValue {
-    // Numbers and strings cannot fail to serialize; `null` would still leave the result usable.
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+/// `{ sharpness, brightness, clippedDark, clippedBright }`, by hand (a serde derive costs
+/// more wasm than these four numbers).
+fn metrics_js(m: &Metrics) -> JsValue {
+    object_of(
+        &["sharpness", "brightness", "clippedDark", "clippedBright"],
+        &[m.sharpness, m.brightness, m.clipped_dark, m.clipped_bright].map(JsValue::from_f64),
+    )
 }
 
 /// Parse once into the typed struct; a missing options object means "all defaults".
@@ -140,6 +178,18 @@ fn js_value(v: JsValue) -> OptionValue {
             Ok(items) => OptionValue::List(items.into_iter().map(js_value).collect()),
             Err(_) => OptionValue::Other,
         }
+    } else if v.is_object() && !v.is_function() {
+        // A plain object (`checks: { minSharpness: 0.2 }`): its own enumerable properties.
+        let keys = Object::keys(v.unchecked_ref::<Object>());
+        OptionValue::Record(
+            keys.iter()
+                .filter_map(|k| k.as_string())
+                .map(|k| {
+                    let value = js_sys::Reflect::get(&v, &JsValue::from_str(&k));
+                    (k, value.map_or(OptionValue::Other, js_value))
+                })
+                .collect(),
+        )
     } else {
         OptionValue::Other
     }

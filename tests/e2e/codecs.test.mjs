@@ -268,9 +268,10 @@ function importGraph(file, seen = new Set()) {
   return seen;
 }
 
-test('the worker imports the main and codecs glue only; the package entry reaches both', () => {
+test('the worker imports the main, codecs and HEIC glue only; the package entry reaches all three', () => {
   const rel = (set) => [...set].map((f) => path.relative(root, f)).sort();
   const glue = (set) => rel(set).filter((f) => f.startsWith('pkg/'));
-  assert.deepEqual(glue(importGraph(path.join(root, 'www/lib/worker.js'))), ['pkg/fhir_media_capture.js', 'pkg/fhir_media_codecs.js']);
-  assert.deepEqual(glue(importGraph(path.join(root, 'www/lib/index.js'))), ['pkg/fhir_media_capture.js', 'pkg/fhir_media_codecs.js']);
+  const all = ['pkg/fhir_media_capture.js', 'pkg/fhir_media_codecs.js', 'pkg/fhir_media_heic.js'];
+  assert.deepEqual(glue(importGraph(path.join(root, 'www/lib/worker.js'))), all);
+  assert.deepEqual(glue(importGraph(path.join(root, 'www/lib/index.js'))), all);
 });

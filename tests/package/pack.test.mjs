@@ -81,6 +81,9 @@ test('the tarball holds the ESM entries, their declarations and the wasm build, 
     // The codecs module (PNG, WebP, GIF, BMP), which prepare.js instantiates on demand.
     'pkg/fhir_media_codecs.js',
     'pkg/fhir_media_codecs_bg.wasm',
+    // The HEIC module, which heic.js instantiates for a HEIC the browser cannot decode.
+    'pkg/fhir_media_heic.js',
+    'pkg/fhir_media_heic_bg.wasm',
   ];
   for (const f of wanted) assert.ok(files.has(f), `${f} is in the tarball`);
 
@@ -152,9 +155,10 @@ for (const [name, build] of Object.entries(builds)) {
     const sizes = outputSizes(out);
     console.log(`${name}: built in ${Date.now() - started} ms; JS ${(sizes.js / 1024).toFixed(0)} KB (every entry), ` +
       `wasm ${(sizes.wasm / 1024).toFixed(0)} KB (${sizes.wasmFiles.map((f) => path.relative(out, f)).join(', ')})`);
-    // Both modules are in the output: a build without the codecs would fail its first PNG.
+    // Every module is in the output: a build without the codecs would fail its first PNG,
+    // one without the HEIC module its first HEIC.
     const emitted = sizes.wasmFiles.map((f) => moduleOf(fs.readFileSync(f))).sort();
-    assert.deepEqual(emitted, ['fhir_media_capture', 'fhir_media_codecs'], 'the output has each wasm module once');
+    assert.deepEqual(emitted, ['fhir_media_capture', 'fhir_media_codecs', 'fhir_media_heic'], 'the output has each wasm module once');
 
     await expectJpegFlows(`${endpoint.url}/${name}/`);
 

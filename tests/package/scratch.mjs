@@ -54,11 +54,12 @@ export async function storedMedia(url, id) {
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 /**
- * Which of the package's wasm modules `bytes` is ('fhir_media_capture', 'fhir_media_codecs'),
+ * Which of the package's wasm modules `bytes` is ('fhir_media_capture', 'fhir_media_codecs',
+ * 'fhir_media_heic'),
  * told by content since bundlers rename (and hash) the files; null for anything else.
  */
 export function wasmModuleOf(app) {
-  const known = new Map(['fhir_media_capture', 'fhir_media_codecs'].map((m) => [
+  const known = new Map(['fhir_media_capture', 'fhir_media_codecs', 'fhir_media_heic'].map((m) => [
     sha256(fs.readFileSync(path.join(app, 'node_modules/fhir-media-capture/pkg', `${m}_bg.wasm`))), m,
   ]));
   return (bytes) => known.get(sha256(bytes)) ?? null;

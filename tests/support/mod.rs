@@ -255,3 +255,37 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     }
     !crc
 }
+
+/// Mean SSIM of luma (BT.601 weights) over 8×8 windows at a stride of 4, with the
+/// constants of Wang et al. 2004; the measure of bench/heic-eval and tests/heic.rs.
+pub fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let (width, height) = (a.width() as usize, a.height() as usize);
+    let luma = |p: &[u8]| 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+    let la: Vec<f64> = a.as_raw().chunks_exact(3).map(luma).collect();
+    let lb: Vec<f64> = b.as_raw().chunks_exact(3).map(luma).collect();
+    let (c1, c2) = ((0.01f64 * 255.0).powi(2), (0.03f64 * 255.0).powi(2));
+    let (mut sum, mut n) = (0.0, 0usize);
+    for y in (0..height.saturating_sub(7)).step_by(4) {
+        for x in (0..width.saturating_sub(7)).step_by(4) {
+            let (mut sa, mut sb, mut saa, mut sbb, mut sab) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for j in 0..8 {
+                for i in 0..8 {
+                    let (p, q) = (la[(y + j) * width + x + i], lb[(y + j) * width + x + i]);
+                    sa += p;
+                    sb += q;
+                    saa += p * p;
+                    sbb += q * q;
+                    sab += p * q;
+                }
+            }
+            let (ma, mb) = (sa / 64.0, sb / 64.0);
+            let (va, vb) = (saa / 64.0 - ma * ma, sbb / 64.0 - mb * mb);
+            let cov = sab / 64.0 - ma * mb;
+            sum += ((2.0 * ma * mb + c1) * (2.0 * cov + c2))
+                / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+            n += 1;
+        }
+    }
+    sum / n.max(1) as f64
+}

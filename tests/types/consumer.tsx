@@ -66,6 +66,7 @@ const prepareOptions: Required<PrepareOptions> = {
   maxInputBytes: 50_000_000,
   maxPixels: 100_000_000,
   progressive: true,
+  heic: 'keep',
 };
 
 const token: TokenSource = async ({ refresh }) => (refresh ? 'fresh-token' : 'token');
@@ -178,6 +179,7 @@ function useElement(): void {
     owner: 'Practitioner/3',
     'max-dimension': '1600',
     'max-bytes': '1500000',
+    heic: 'keep',
     'max-pixels': '50000000',
     locale: 'es',
   };

@@ -15,7 +15,7 @@ const same = <A, B>(ok: Same<A, B>): Same<A, B> => ok;
 export const indexExports = ['FhirError', 'MediaClient', 'MediaError', 'UploadQueue', 'prepareMedia', 'ready'] as const;
 export const elementExports = ['FhirMediaCaptureElement'] as const;
 export const reactExports = [] as const;
-export const attributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'locale'] as const;
+export const attributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'heic', 'locale'] as const;
 export const events = ['media-prepared', 'upload-progress', 'media-created', 'media-error', 'storage-error', 'media-expired'] as const;
 
 // `typeof import(...)` holds a module's values only, so types and interfaces do not count.

@@ -19,6 +19,11 @@ class StandInWorker {
     this.jobs.push(data.id);
     const reply = answer(data);
     if (reply === 'hang') return;
+    if (reply.uncaught) {
+      // What a trap inside the wasm-bindgen future does: no answer, an error event instead.
+      setTimeout(() => { if (!this.terminated) for (const fn of this.#listeners.error) fn({ message: reply.uncaught, preventDefault() {} }); }, 1);
+      return;
+    }
     setTimeout(() => { if (!this.terminated) for (const fn of this.#listeners.message) fn({ data: { id: data.id, ...reply } }); }, 1);
   }
   terminate() { this.terminated = true; }
@@ -66,4 +71,17 @@ test('one photo at a time, each with its time limit: a hung one fails as timed-o
   assert.ok(Date.now() - started >= 50);
   assert.deepEqual(workers.map((w) => [w.jobs, w.terminated]), [[[1], true], [[2], false]],
     'the second photo was not sent until the first was done');
+});
+
+test('an uncaught error in the worker while a photo is prepared (a trap in the future\'s poll) fails that photo as prepare-failed; the next gets a fresh worker', async () => {
+  workers.length = 0;
+  const pw = new PrepareWorker();
+  answer = ({ id }) => (id === 2 ? { uncaught: 'Uncaught RuntimeError: unreachable' } : { prepared: { id } });
+  const results = await Promise.allSettled([1, 2, 3].map(() => pw.prepare(new Blob(['x']), {})));
+  assert.equal(results[0].status, 'fulfilled');
+  assert.equal(results[1].reason.name, 'MediaError');
+  assert.equal(results[1].reason.code, 'prepare-failed');
+  assert.match(results[1].reason.message, /RuntimeError: unreachable/);
+  assert.equal(results[2].status, 'fulfilled', 'the next photo is prepared');
+  assert.deepEqual(workers.map((w) => [w.jobs, w.terminated]), [[[1, 2], true], [[3], false]]);
 });

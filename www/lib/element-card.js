@@ -4,6 +4,8 @@
 // hands a small view in: strings, formatters, the list to append to and the action handler.
 import { FhirError } from './index.js';
 import { el } from './element-dom.js';
+import { isHeic } from './element-heic.js';
+import { qualityNotice } from './element-quality.js';
 
 /**
  * What a card's state means to it. Queue states come with their flags in each snapshot
@@ -36,6 +38,8 @@ export function renderCard(item, view) {
     const heading = el('h3', { id: `${id}-h` });
     const thumb = el('div', { className: 'thumb placeholder' });
     const meta = el('p', { className: 'meta' });
+    const quality = el('p', { className: 'quality' });
+    quality.setAttribute('part', 'quality-warning');
     const titleInput = el('input', { type: 'text', autocomplete: 'off', maxLength: 200 });
     titleInput.addEventListener('input', () => { item.title = titleInput.value; });
     const noteInput = el('textarea', { rows: 2, maxLength: 2000 });
@@ -57,10 +61,11 @@ export function renderCard(item, view) {
     };
     const buttons = { upload: button('upload', true), retry: button('retry', true), send: button('send', true),
       discard: button('discard'), retake: button('retake'), remove: button('remove') };
-    const card = el('li', { className: 'card' }, heading, thumb, meta, titleLabel, noteLabel, progressBox, state, detail,
-      el('div', { className: 'actions' }, ...Object.values(buttons)));
+    const actions = el('div', { className: 'actions' }, ...Object.values(buttons));
+    const card = el('li', { className: 'card' }, heading, thumb, meta, quality, titleLabel, noteLabel, progressBox, state, detail,
+      actions);
     card.setAttribute('part', 'card');
-    item.ui = { card, heading, thumb, meta, titleInput, noteInput, titleLabel, noteLabel, progressLabel, progress, progressBox, state, detail, buttons };
+    item.ui = { card, heading, thumb, meta, quality, actions, titleInput, noteInput, titleLabel, noteLabel, progressLabel, progress, progressBox, state, detail, buttons };
     view.list.append(card);
   }
   const ui = item.ui;
@@ -75,7 +80,10 @@ export function renderCard(item, view) {
   // What you see is what is sent: the thumbnail is the prepared bytes themselves (for a
   // photo restored from storage, the stored Media's).
   const shown = prepared ?? item.resource;
-  if (shown) {
+  // A kept HEIC: most browsers cannot show one, so its card shows a placeholder.
+  const heic = shown && isHeic(prepared ? prepared.contentType : shown.content?.contentType);
+  const preparedMeta = () => `${say('dimensions', { width: prepared.width, height: prepared.height })} · ${view.size(prepared.bytes)}`;
+  if (shown && !heic) {
     let img = ui.thumb;
     if (img.tagName !== 'IMG') {
       img = el('img', { className: 'thumb' });
@@ -92,7 +100,7 @@ export function renderCard(item, view) {
     }
     if (prepared) {
       img.alt = say('thumbnailAlt', { n: item.n, width: prepared.width, height: prepared.height });
-      ui.meta.textContent = `${say('dimensions', { width: prepared.width, height: prepared.height })} · ${view.size(prepared.bytes)}`;
+      ui.meta.textContent = preparedMeta();
     } else {
       img.alt = say('restoredAlt', { n: item.n });
       ui.meta.textContent = `${t.restored} · ${view.size(Math.floor((shown.content.data.length * 3) / 4))}`;
@@ -104,8 +112,8 @@ export function renderCard(item, view) {
       ui.thumb.replaceWith(placeholder);
       ui.thumb = placeholder;
     }
-    ui.thumb.textContent = item.state === 'preparing' ? t.preparing : '';
-    ui.meta.textContent = '';
+    ui.thumb.textContent = item.state === 'preparing' ? t.preparing : heic ? t.heicNoPreview : '';
+    ui.meta.textContent = heic && prepared ? preparedMeta() : '';
   }
   const state = item.state;
   // In the upload queue, the Media is fixed: it is what is (or was) sent.
@@ -122,6 +130,19 @@ export function renderCard(item, view) {
   ui.buttons.remove.hidden = state === 'needs-review';
   ui.buttons.remove.disabled = inFlight;
   for (const [action, b] of Object.entries(ui.buttons)) b.textContent = t[action];
+  // A photo that looks blurred, dark or burnt out says so, and Retake comes first (and
+  // is the primary action); Upload stays: the person holding the phone decides.
+  const notice = state === 'ready' ? qualityNotice(prepared, t) : '';
+  ui.quality.textContent = notice;
+  ui.quality.hidden = !notice;
+  ui.card.toggleAttribute('data-warnings', Boolean(notice));
+  const retakeFirst = Boolean(notice);
+  if ((ui.actions.firstChild === ui.buttons.retake) !== retakeFirst) {
+    if (retakeFirst) ui.actions.prepend(ui.buttons.retake);
+    else ui.buttons.discard.after(ui.buttons.retake);
+  }
+  ui.buttons.retake.classList.toggle('primary', retakeFirst);
+  ui.buttons.upload.classList.toggle('primary', !retakeFirst);
   ui.progressLabel.textContent = t.progressLabel;
   ui.progressBox.hidden = !(queued || uploadError);
   let stateText = '';
@@ -142,6 +163,8 @@ export function renderCard(item, view) {
   // A pipeline error also shows the library's own explanation (it says what to do).
   if (state === 'error' && item.errorPhase === 'prepare' && item.error?.message) detailText = item.error.message;
   else if (state === 'needs-review') detailText = t.needsReviewDetail;
+  // Why this photo goes as the original HEIC (element-heic.js), while it is the one sent.
+  else if (prepared && item.notice && state !== 'error' && !detailText) detailText = t[item.notice] ?? '';
   ui.detail.textContent = detailText && detailText !== stateText ? detailText : '';
   ui.detail.hidden = !ui.detail.textContent;
   // Without an image there is nothing to preview, title or note.

@@ -6,22 +6,47 @@
 // ended, its wasm memory with it, and a fresh one takes the next photo: an instance whose
 // stack and heap a trap left half-changed is never used again.
 import { MediaError } from './core.js';
+import { prepareHeic } from './element-heic.js';
 
 /** Default time limit for one photo (ms): a 48 MP photo takes ~2 s on a phone. */
 export const PREPARE_TIMEOUT_MS = 30_000;
 
 export class PrepareWorker {
   #worker = null;
-  #waiting = []; // { id, blob, options, resolve, reject }, in order
+  #waiting = []; // { id, blob, options | frame, resolve, reject }, in order
   #current = null; // the job the worker has, with its timer
   #nextId = 1;
+  #host;
   /** Time limit for one photo, ms (Infinity: none). */
   timeoutMs = PREPARE_TIMEOUT_MS;
 
-  /** Resolves with `{ prepared, image }`: the PreparedMedia and its image as a Blob. */
+  /** `host`: the element, whose `heic` attribute applies (element-heic.js). */
+  constructor(host = null) {
+    this.#host = host;
+  }
+
+  /**
+   * Resolves with `{ prepared, image, notice }`: the PreparedMedia, its image as a Blob,
+   * and why it is a kept HEIC (element-heic.js; null when it is not).
+   */
   prepare(blob, options) {
+    return prepareHeic(this.#host, options, (opts) => this.#submit(blob, opts));
+  }
+
+  #submit(blob, options) {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ id: this.#nextId++, blob, options, resolve, reject });
+      this.#next();
+    });
+  }
+
+  /**
+   * The retake checks on a camera frame (an ImageBitmap, transferred): `{ warnings, metrics }`.
+   * In the same line as the photos, so a frame never shares the wasm with a photo.
+   */
+  measureFrame(bitmap) {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ id: this.#nextId++, frame: bitmap, resolve, reject });
       this.#next();
     });
   }
@@ -40,12 +65,13 @@ export class PrepareWorker {
     if (this.#current || this.#waiting.length === 0) return;
     const job = this.#waiting.shift();
     this.#current = job;
-    const { id, blob, options } = job;
+    const { id, blob, options, frame } = job;
     if (Number.isFinite(this.timeoutMs)) {
       job.timer = setTimeout(() => this.#restart(job, new MediaError('timed-out',
         `Preparing this photo took longer than ${Math.round(this.timeoutMs / 1000)} s, so it was stopped.`)), this.timeoutMs);
     }
-    this.#ensure().postMessage({ id, blob, options });
+    if (frame) this.#ensure().postMessage({ id, frame }, [frame]);
+    else this.#ensure().postMessage({ id, blob, options });
   }
 
   #finish(job) {
@@ -77,11 +103,20 @@ export class PrepareWorker {
       }
       this.#finish(job);
       if (data.error) job.reject(revive(data.error));
+      else if (data.quality) job.resolve(data.quality);
       else job.resolve({ prepared: data.prepared, image: data.image });
       this.#next();
     });
     worker.addEventListener('error', (event) => {
       event.preventDefault();
+      const job = this.#current;
+      if (job && event.message) {
+        // An uncaught error while a photo was being prepared: a wasm trap inside the
+        // wasm-bindgen future's poll never rejects prepareMedia's promise; it ends here.
+        this.#restart(job, new MediaError('prepare-failed',
+          `This photo could not be prepared (${event.message}); the next one starts afresh.`));
+        return;
+      }
       this.terminate(new Error(`prepare worker failed: ${event.message || 'could not start'}`));
     });
     this.#worker = worker;

@@ -57,6 +57,10 @@ ul { list-style: none; margin: 0; padding: 0; }
 .thumb { width: 100%; aspect-ratio: 4 / 3; object-fit: contain; background: var(--fmc-surface);
   border-radius: 4px; display: block; }
 .placeholder { display: grid; place-items: center; color: var(--fmc-muted); }
+.quality { font-size: 0.9rem; border-left: 4px solid var(--fmc-warning); padding: 0.3rem 0.5rem;
+  background: var(--fmc-surface); color: var(--fmc-fg); }
+.card[data-warnings] { border-color: var(--fmc-warning); border-width: 2px; }
+.hint { font-weight: 600; color: var(--fmc-warning); min-height: 1.4em; }
 .meta { font-size: 0.85rem; color: var(--fmc-muted); font-variant-numeric: tabular-nums; }
 .state { font-size: 0.9rem; overflow-wrap: anywhere; }
 .detail { font-size: 0.85rem; color: var(--fmc-muted); overflow-wrap: anywhere; }

@@ -84,12 +84,18 @@ export interface FhirMediaCaptureAttributes {
    * before anything is decoded.
    */
   'max-pixels'?: string;
+  /**
+   * `keep`: a HEIC/HEIF photo is sent as the original file with its Exif and XMP blanked
+   * (prepareMedia's `heic: 'keep'`). Otherwise it is converted, and where this browser
+   * cannot decode it, it is sent kept anyway and its card says so.
+   */
+  heic?: 'keep' | 'convert';
   /** `en` (default) or `es`. */
   locale?: string;
 }
 
 /**
- * `<fhir-media-capture base-url patient encounter operator owner max-dimension max-bytes max-pixels locale>`.
+ * `<fhir-media-capture base-url patient encounter operator owner max-dimension max-bytes max-pixels heic locale>`.
  * `patient` and `encounter` accept `Type/<id>` or a bare id; `operator` a bare id means a Practitioner.
  * Theme with --fmc-font, --fmc-fg, --fmc-muted, --fmc-bg, --fmc-surface, --fmc-border, --fmc-accent,
  * --fmc-accent-fg, --fmc-focus, --fmc-error, --fmc-success, --fmc-warning, --fmc-radius, --fmc-gap; parts: root, inputs,

@@ -10,6 +10,7 @@ import { HANDED_OVER, flagsOf, removeCard, renderCard, renderProgress, retryable
 import { el } from './element-dom.js';
 import { Gallery } from './element-gallery.js';
 import { PREPARE_TIMEOUT_MS, PrepareWorker } from './element-prepare.js';
+import { LiveHint, hintText, qualityNotice } from './element-quality.js';
 import { styleSheet, templateHTML } from './element-trusted.js';
 import { format, stringsFor } from './i18n.js';
 import * as wasm from '../../pkg/fhir_media_capture.js';
@@ -32,6 +33,7 @@ const TEMPLATE = `
   <section class="camera" part="camera" aria-labelledby="camera-h" hidden>
     <h2 id="camera-h" data-t="cameraRegion"></h2>
     <video part="video" playsinline muted data-t-label="cameraPreview"></video>
+    <p class="hint" part="camera-hint" aria-live="polite" data-ref="cameraHint"></p>
     <p class="error" data-ref="cameraError" hidden></p>
     <div class="actions">
       <button type="button" class="primary" part="button" data-action="take" data-t="takePhoto"></button>
@@ -71,7 +73,7 @@ function reference(value, type) {
 let nextKey = 1;
 
 export class FhirMediaCaptureElement extends HTMLElement {
-  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'locale'];
+  static observedAttributes = ['base-url', 'patient', 'encounter', 'operator', 'owner', 'max-dimension', 'max-bytes', 'max-pixels', 'heic', 'locale'];
 
   #token = null;
   #strings = {};
@@ -80,8 +82,9 @@ export class FhirMediaCaptureElement extends HTMLElement {
   #items = [];
   #count = 0;
   #replaceTarget = null;
-  #worker = new PrepareWorker();
+  #worker = new PrepareWorker(this);
   #camera;
+  #hint;
   #client = null;
   #clientBase = null;
   #queue = null;
@@ -108,6 +111,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
     this.#refs.files = root.querySelector('[data-input="files"]');
     this.#refs.native = root.querySelector('[data-input="native"]');
     this.#camera = new Camera(this.#refs.video);
+    this.#hint = new LiveHint(this.#refs.video, (frame) => this.#worker.measureFrame(frame),
+      (warnings) => { this.#refs.cameraHint.textContent = hintText(warnings, this.#t); });
     this.#gallery = new Gallery({
       list: this.#refs.gallery,
       status: this.#refs.galleryStatus,
@@ -390,6 +395,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     // The preview of the front camera is mirrored like a mirror; the photo never is.
     this.#refs.video.classList.toggle('mirrored', front);
     this.#setCameraButtons(true);
+    this.#hint.start();
     this.#announce(this.#say('cameraOpened', { facing: this.#t[front ? 'facingFront' : 'facingBack'] }));
   }
 
@@ -399,6 +405,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
       : this.#t.noCamera;
     this.#refs.cameraError.textContent = text;
     this.#refs.cameraError.hidden = false;
+    this.#hint.stop();
     this.#setCameraButtons(false);
     this.#announce(text);
   }
@@ -420,6 +427,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
 
   #closeCamera(announce) {
     const wasOpen = !this.#refs.cameraSection.hidden;
+    this.#hint.stop();
     this.#camera.stop();
     this.#refs.cameraSection.hidden = true;
     if (this.#replaceTarget?.source === 'camera') this.#replaceTarget = null;
@@ -469,15 +477,17 @@ export class FhirMediaCaptureElement extends HTMLElement {
     item.uploadId = crypto.randomUUID();
     this.#renderCard(item);
     try {
-      const { prepared, image } = await this.#worker.prepare(blob, this.#prepareOptions());
+      const { prepared, image, notice } = await this.#worker.prepare(blob, this.#prepareOptions());
       if (item.blob !== blob || !this.#items.includes(item)) return;
-      item.prepared = prepared;
+      Object.assign(item, { prepared, notice });
       revokeImage(item);
       item.imageUrl = URL.createObjectURL(image);
       item.state = 'ready';
       this.#renderCard(item);
       this.#emit('media-prepared', { key: item.key, prepared });
-      this.#announce(this.#say('prepared', { n: item.n, width: prepared.width, height: prepared.height, size: this.#size(prepared.bytes) }));
+      const notice = qualityNotice(prepared, this.#t);
+      this.#announce([this.#say('prepared', { n: item.n, width: prepared.width, height: prepared.height, size: this.#size(prepared.bytes) }),
+        notice].join(' ').trim());
     } catch (err) {
       if (item.blob !== blob || !this.#items.includes(item)) return;
       if (err?.name === 'AbortError' && !this.isConnected) {

@@ -70,6 +70,50 @@ export interface PrepareOptions {
    * shown coarse-to-fine while loading. `false` writes baseline JPEG. Default true.
    */
   progressive?: boolean;
+  /**
+   * What happens to a HEIC/HEIF photo. 'convert' (default): converted like any photo, or
+   * refused with `heic-not-decodable` where it cannot be decoded. 'keep': sent as the
+   * original file (`image/heic`) with its Exif and XMP items blanked in place (GPS,
+   * camera, dates): no decoding, resizing or transcoding, and `maxBytes` does not apply
+   * (`maxInputBytes` does). Other formats are prepared as usual either way.
+   */
+  heic?: 'convert' | 'keep';
+  /**
+   * Retake checks on the picture as it is sent: blur and exposure (`warnings`, `metrics`).
+   * `true` (the default) uses the calibrated thresholds, an object overrides some of them,
+   * `false` skips the checks (then `warnings` is empty and `metrics` null).
+   */
+  checks?: boolean | QualityThresholds;
+}
+
+/** When the retake checks warn; each 0–1. Defaults in README "Retake checks". */
+export interface QualityThresholds {
+  /** `blurry` when `sharpness` is below this. */
+  minSharpness?: number;
+  /** `too-dark` when `brightness` is below this… */
+  minBrightness?: number;
+  /** …or `clippedDark` above this. */
+  maxClippedDark?: number;
+  /** `too-bright` when `brightness` is above this… */
+  maxBrightness?: number;
+  /** …or `clippedBright` above this. */
+  maxClippedBright?: number;
+}
+
+/** A reason to retake a photo. */
+export type QualityWarning = 'blurry' | 'too-dark' | 'too-bright';
+
+/** What the retake checks measured, each 0–1. */
+export interface QualityMetrics {
+  /** 1 sharp … 0 smeared: the share of fine detail a further blur would remove, in the
+   *  sharpest parts of the picture (1 when nothing in it has edges to judge). */
+  sharpness: number;
+  /** Mean luma, 0 black … 1 white. */
+  brightness: number;
+  /** Share of pixels crushed to black. */
+  clippedDark: number;
+  /** Share of pixels blown to white. */
+  clippedBright: number;
 }
 
 /** Milliseconds spent in each stage. */
@@ -77,6 +121,8 @@ export interface Timings {
   decode: number;
   orient: number;
   resize: number;
+  /** The retake checks (0 when off). */
+  checks: number;
   encode: number;
   total: number;
 }
@@ -94,17 +140,26 @@ export interface SourceInfo {
 export interface PreparedMedia {
   /** The FHIR Media JSON, ready to POST. */
   resource: Media;
-  contentType: 'image/jpeg' | 'image/png';
-  /** Pixel size of the encoded image, after orientation. */
+  /** 'image/heic' only for a HEIC kept as it is (`heic: 'keep'`). */
+  contentType: 'image/jpeg' | 'image/png' | 'image/heic';
+  /**
+   * Pixel size of the encoded image, after orientation. A kept HEIC: its primary image's
+   * size as the file states it (its `ispe`, turned by its `irot`), 0 when it does not.
+   */
   width: number;
   height: number;
   /** Encoded image size in bytes (before base64). */
   bytes: number;
-  /** JPEG quality the byte budget settled on (0–1); null for PNG. */
+  /** JPEG quality the byte budget settled on (0–1); null for PNG and a kept HEIC. */
   quality: number | null;
   /** How many encodes the byte budget needed. */
   encodes: number;
   source: SourceInfo;
+  /** Reasons to retake the photo, in this order; empty when fine (or `checks: false`).
+   *  Advice only: the photo is prepared and may be uploaded all the same. */
+  warnings: QualityWarning[];
+  /** What the checks measured; null with `checks: false`. */
+  metrics: QualityMetrics | null;
   timings: Timings;
 }
 

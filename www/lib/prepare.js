@@ -7,11 +7,15 @@
 //   fetch the same file, which the HTTP cache serves the second time.
 // - codecs (PNG, WebP, GIF, BMP; pkg/fhir_media_codecs.js): only when a photo needs it,
 //   which a JPEG camera photo never does.
+// - HEIC (pkg/fhir_media_heic.js): only for a HEIC/HEIF photo the browser cannot decode
+//   itself (heic.js has the tiers); a stub that refuses when built with FHIR_MEDIA_HEIC=0.
 // Their small JS glue is imported statically, only the wasm is lazy: a dynamic import()
 // would be a separate chunk that bundlers load with importScripts (webpack) or cannot
 // split at all (Vite's default IIFE workers) inside the module worker that runs this file.
 import initMain, * as mainWasm from '../../pkg/fhir_media_capture.js';
 import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
+import initHeic, * as heicWasm from '../../pkg/fhir_media_heic.js';
+import { asCodecs, heicDecoder } from './heic.js';
 import { once } from './once.js';
 
 /** The main module (prepareMedia, MediaClient, QueueCore), instantiated once per JS context. */
@@ -22,12 +26,27 @@ const codecsModule = once(initCodecs);
 /**
  * The codecs module's exports once its wasm is fetched and instantiated (once); a failed
  * attempt (offline, say) rejects this call and is retried by the next. The main module
- * calls this only for PNG, WebP, GIF or BMP input, or PNG output.
+ * calls this only for PNG, WebP, GIF or BMP input, or PNG output; and for a HEIC/HEIF
+ * (`format` 'heif', with its bytes), the HEIC tiers instead, decoding it there and then.
  */
-async function loadCodecs() {
+async function loadCodecs(format, bytes, maxPixels, maxDimension) {
+  if (format === 'heif') return asCodecs(decodeHeic, bytes, maxPixels, maxDimension);
   await codecsModule.load();
   return codecsWasm;
 }
+
+/** prepareMedia's default maxDimension (src/options.rs DEFAULT_MAX_DIMENSION). */
+const DEFAULT_MAX_DIMENSION = 2048;
+
+const heicModule = once(initHeic);
+
+/** The HEIC tiers (heic.js): the browser's decoder, then the HEIC module. */
+const decodeHeic = heicDecoder({
+  async loadModule() {
+    await heicModule.load();
+    return heicWasm;
+  },
+});
 
 /**
  * Decode, orient, downsize and encode a photo, and wrap it as a FHIR R4 Media.
@@ -37,6 +56,10 @@ async function loadCodecs() {
  */
 export async function prepareMedia(input, options) {
   await mainModule.load();
-  return mainWasm.prepareMedia(input, options, loadCodecs);
+  // The HEIC module may decode straight to a smaller scale when it knows the size wanted
+  // (the main module has already refused an invalid maxDimension by then).
+  const maxDimension = Number(options?.maxDimension ?? DEFAULT_MAX_DIMENSION) || 0;
+  return mainWasm.prepareMedia(input, options, (format, bytes, maxPixels) =>
+    loadCodecs(format, bytes, maxPixels, maxDimension));
 }
 

@@ -2,11 +2,13 @@
 // main thread. In: { id, blob: Blob, options }, one photo at a time in the order sent (so
 // at most one photo's bytes are read and in wasm memory at once, however many files were
 // dropped). Out: { id, prepared,
-// image } or { id, error: { name, code, message } } (errors are flattened: structured clone
+// image, wasmBytes } or { id, error: { name, code, message }, wasmBytes } (errors are flattened: structured clone
 // drops an Error's own fields such as `code`). `image` is the encoded photo as a Blob, for
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
 // In: { warm: true } loads the wasm and runs the pipeline on a small picture of its own
 // ahead of the first photo (once per worker), and answers nothing.
+// In: { id, frame: ImageBitmap (transferred) }: a camera preview frame for the live retake
+// hint. Out: { id, quality: { warnings, metrics } } (or { id, error }).
 import { once } from './once.js';
 import { mainModule, prepareMedia } from './prepare.js';
 
@@ -14,7 +16,7 @@ const warming = once(warmUp);
 
 let queue = Promise.resolve();
 
-self.addEventListener('message', ({ data: { id, blob, options, warm } }) => {
+self.addEventListener('message', ({ data: { id, blob, options, warm, frame } }) => {
   if (warm) {
     // Once per worker (the picker or the camera may open many times). A failed load
     // (offline, say) is retried, and reported, by the first photo; the next warm tries again.
@@ -22,7 +24,8 @@ self.addEventListener('message', ({ data: { id, blob, options, warm } }) => {
     return;
   }
   // prepareOne answers every job itself; the catch only keeps the line moving.
-  queue = queue.then(() => prepareOne(id, blob, options)).catch(() => {});
+  const job = frame ? () => measureOne(id, frame) : () => prepareOne(id, blob, options);
+  queue = queue.then(job).catch(() => {});
 });
 
 async function prepareOne(id, blob, options) {
@@ -31,13 +34,47 @@ async function prepareOne(id, blob, options) {
     const prepared = await prepareMedia(blob, options);
     const { contentType, data } = prepared.resource.content;
     const image = new Blob([base64Bytes(data)], { type: contentType });
-    self.postMessage({ id, prepared, image });
+    self.postMessage({ id, prepared, image, wasmBytes: await wasmBytes() });
   } catch (err) {
-    self.postMessage({
-      id,
-      error: { name: err?.name ?? 'Error', code: err?.code, message: String(err?.message ?? err) },
-    });
+    self.postMessage({ id, error: flatten(err), wasmBytes: await wasmBytes() });
   }
+}
+
+/** The main module's wasm memory, bytes: wasm memory never shrinks, so this is the peak of
+ *  every photo so far in this worker (for tests and benchmarks; the element ignores it). */
+async function wasmBytes() {
+  try {
+    return (await mainModule.load()).memory.buffer.byteLength;
+  } catch {
+    return undefined;
+  }
+}
+
+async function measureOne(id, frame) {
+  try {
+    self.postMessage({ id, quality: await measure(frame) });
+  } catch (err) {
+    self.postMessage({ id, error: flatten(err) });
+  }
+}
+
+/** An error as plain fields: structured clone drops an Error's own fields such as `code`. */
+function flatten(err) {
+  return { name: err?.name ?? 'Error', code: err?.code, message: String(err?.message ?? err) };
+}
+
+/**
+ * The retake checks on one frame: the frame as a near-lossless JPEG through prepareMedia,
+ * the same measures and thresholds as a photo's (a separate wasm export for raw pixels
+ * cost more of the size budget than this ~20 ms per frame, here off the main thread).
+ */
+async function measure(frame) {
+  const canvas = new OffscreenCanvas(frame.width, frame.height);
+  canvas.getContext('2d').drawImage(frame, 0, 0);
+  frame.close();
+  const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+  const { warnings, metrics } = await prepareMedia(blob, { subject: 'Patient/camera-hint', progressive: false });
+  return { warnings, metrics };
 }
 
 /**

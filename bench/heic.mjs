@@ -1,0 +1,124 @@
+// HEIC benchmark (issue 13): a 12 MP iPhone HEIC to a JPEG Media at 2048 px, ours (the main
+// module + the lazily loaded HEIC module, www/lib/prepare.js) against libheif-js 1.23.2
+// (libheif + libde265, Emscripten wasm) decoding then the canvas resizing and encoding, in
+// one headless Chromium, interleaved with alternating order, as ratios measured in the
+// same run. Reports warm runs, the first HEIC of a page (fresh context: the decoder's wasm
+// downloaded and compiled in the timing), and peak wasm memory for a 12 MP HEIC against a
+// 12 MP JPEG (fresh pages; wasm memory never shrinks, so its size after is its peak).
+// Usage: node bench/heic.mjs [--runs N] [--cold N]   (npm run bench -- --heic)
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, assemble, chromiumPath, out, photos, root, serve, site } from './site.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const RUNS = Number(opt('--runs') ?? 7);
+const COLD = Number(opt('--cold') ?? 3);
+const HEIC = '/photos/heic/iphone_13_pro_max.HEIC'; // 3024 × 4032, 12.2 MP, 512 px HEVC grid tiles
+const JPEG = '/photos/cam12mp_olympus_o1.jpg'; // 4000 × 3000, 12 MP
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const mb = (x) => (x == null ? '–' : `${(x / 2 ** 20).toFixed(1)} MiB`);
+const gz = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
+
+async function main() {
+  if (!chromiumPath) throw new Error('Chromium not found: run scripts/setup.sh');
+  for (const f of ['heic/iphone_13_pro_max.HEIC', 'cam12mp_olympus_o1.jpg']) {
+    if (!fs.existsSync(path.join(photos, f))) throw new Error(`${path.join(photos, f)} missing: set FHIR_TESTDATA`);
+  }
+  assemble();
+  const lib = path.join(root, 'node_modules', 'libheif-js', 'libheif-wasm');
+  fs.symlinkSync(path.join(lib, 'libheif.js'), path.join(site, 'vendor', 'libheif.js'));
+  fs.symlinkSync(path.join(lib, 'libheif.wasm'), path.join(site, 'vendor', 'libheif.wasm'));
+  fs.symlinkSync(path.join(photos, 'heic'), path.join(site, 'photos', 'heic'));
+  const { child: server, url } = await serve();
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
+  const open = async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.goto(`${url}/page/heic.html`);
+    await page.waitForFunction(() => window.heicBenchReady === true, null, { timeout: 60_000 });
+    await page.evaluate(() => window.heicBench.ready());
+    return { context, page };
+  };
+  const call = (page, fn, arg) => page.evaluate(([f, a]) => window.heicBench[f](a), [fn, arg]);
+  const result = { runs: RUNS, cold: COLD, warm: { ours: [], libheif: [] }, first: { ours: [], libheif: [] } };
+  try {
+    // Warm: one page, both decoders loaded by a first call each, then interleaved runs.
+    const { context, page } = await open();
+    await call(page, 'fetch', HEIC);
+    result.output = { ours: await call(page, 'ours', HEIC), libheif: await call(page, 'libheif', HEIC) };
+    for (let i = 0; i < RUNS; i++) {
+      const order = i % 2 ? ['libheif', 'ours'] : ['ours', 'libheif'];
+      for (const who of order) result.warm[who].push((await call(page, who, HEIC)).ms);
+      process.stdout.write(`bench-heic: warm run ${i + 1}/${RUNS}: ours ${result.warm.ours.at(-1).toFixed(0)} ms, libheif-js ${result.warm.libheif.at(-1).toFixed(0)} ms\n`);
+    }
+    await context.close();
+    // First HEIC of a page: a fresh context each (empty HTTP and code caches), photo bytes
+    // fetched before the clock starts, the main module already loaded (the widget's page has it).
+    for (let i = 0; i < COLD; i++) {
+      for (const who of i % 2 ? ['libheif', 'ours'] : ['ours', 'libheif']) {
+        const fresh = await open();
+        await call(fresh.page, 'fetch', HEIC);
+        result.first[who].push((await call(fresh.page, who, HEIC)).ms);
+        await fresh.context.close();
+      }
+      process.stdout.write(`bench-heic: first of page ${i + 1}/${COLD}: ours ${result.first.ours.at(-1).toFixed(0)} ms, libheif-js ${result.first.libheif.at(-1).toFixed(0)} ms\n`);
+    }
+    // Peak wasm memory: a fresh page per photo.
+    const memoryOf = async (who, photo) => {
+      const fresh = await open();
+      await call(fresh.page, 'fetch', photo);
+      await call(fresh.page, who, photo);
+      const m = await call(fresh.page, 'memory');
+      await fresh.context.close();
+      return m;
+    };
+    result.memory = { jpeg: await memoryOf('ours', JPEG), heic: await memoryOf('ours', HEIC), libheif: await memoryOf('libheif', HEIC) };
+  } finally {
+    await browser.close();
+    server.kill();
+  }
+  let cpu = '';
+  try {
+    cpu = execFileSync('lscpu', { encoding: 'utf8' }).match(/Model name:\s*(.+)/)?.[1] ?? '';
+  } catch { /* no lscpu */ }
+  const w = { ours: median(result.warm.ours), libheif: median(result.warm.libheif) };
+  const f = { ours: median(result.first.ours), libheif: median(result.first.libheif) };
+  const m = result.memory;
+  const oursHeicMem = m.heic.main + m.heic.heic;
+  const sizes = {
+    ours: gz(path.join(root, 'pkg', 'fhir_media_heic_bg.wasm')),
+    libheif: gz(path.join(root, 'node_modules', 'libheif-js', 'libheif-wasm', 'libheif.wasm')),
+  };
+  const lines = [
+    `HEIC bench: ${HEIC.split('/').pop()} (12.2 MP) → JPEG Media at 2048 px, headless Chromium, ${RUNS} warm runs interleaved, ${COLD} first-of-page each; CPU: ${cpu}`,
+    '',
+    '| measure | ours (HEIC module) | libheif-js 1.23.2 | ratio ours/libheif-js | target |',
+    '|---|---|---|---|---|',
+    `| warm, median ms | ${w.ours.toFixed(0)} | ${w.libheif.toFixed(0)} | ${(w.ours / w.libheif).toFixed(2)} | ≤ 0.5× and ≤ 1500 ms: ${w.ours / w.libheif <= 0.5 && w.ours <= 1500 ? 'met' : 'MISSED'} |`,
+    `| first HEIC of a page (download + compile + decode), median ms | ${f.ours.toFixed(0)} | ${f.libheif.toFixed(0)} | ${(f.ours / f.libheif).toFixed(2)} | ≤ 0.5×: ${f.ours / f.libheif <= 0.5 ? 'met' : 'MISSED'} |`,
+    `| decoder wasm, gzip bytes | ${sizes.ours.toLocaleString('en-US')} | ${sizes.libheif.toLocaleString('en-US')} | ${(sizes.ours / sizes.libheif).toFixed(2)} | ≤ 300 KB: ${sizes.ours <= 300_000 ? 'met' : 'MISSED'} |`,
+    `| peak wasm memory, 12 MP HEIC | ${mb(oursHeicMem)} (main ${mb(m.heic.main)} + HEIC ${mb(m.heic.heic)}) | ${mb(m.libheif.libheif)} | | |`,
+    `| peak wasm memory, 12 MP JPEG (ours, main module) | ${mb(m.jpeg.main)} | | HEIC/JPEG ${(oursHeicMem / m.jpeg.main).toFixed(2)} | ≤ 1.5×: ${oursHeicMem / m.jpeg.main <= 1.5 ? 'met' : 'MISSED'} |`,
+    '',
+    `warm runs, ms: ours ${result.warm.ours.map((x) => x.toFixed(0)).join(', ')}; libheif-js ${result.warm.libheif.map((x) => x.toFixed(0)).join(', ')}`,
+    `first of page, ms: ours ${result.first.ours.map((x) => x.toFixed(0)).join(', ')}; libheif-js ${result.first.libheif.map((x) => x.toFixed(0)).join(', ')}`,
+    `outputs: ours ${JSON.stringify(result.output.ours)}; libheif-js ${JSON.stringify(result.output.libheif)}`,
+  ];
+  console.log(lines.join('\n'));
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'heic.json'), JSON.stringify({ ...result, cpu, sizes }, null, 2));
+  fs.writeFileSync(path.join(out, 'heic.md'), `${lines.join('\n')}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,88 @@
+// End-to-end: hostile photos cannot hurt the tab (issue 14). Inputs go the widget's way
+// (PrepareWorker -> worker.js -> the wasm) in headless Chromium (tests/support/hostile-run.mjs):
+// - a slice of the hostile corpus (300 inputs, seed 1; the full 10,000: npm run hostile)
+//   through the release wasm: no tab crash, no error but a MediaError with a documented code;
+// - a real trap and an out-of-memory abort (the debug-only hooks, src/web/trap_hook.rs, in
+//   target/pkg-debug from scripts/build-wasm-debug.sh): each photo fails as prepare-failed,
+//   its worker is replaced and the next JPEG is prepared in a fresh one with fresh memory;
+// - a legitimate input too big for wasm memory once maxPixels no longer stops it
+//   (60000x60000 declared): a typed error (the time limit or a trap), the next JPEG prepared.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSite, openHostile, runCorpus, describe } from '../support/hostile-run.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cleanup = [];
+after(async () => { for (const f of cleanup.reverse()) await f(); });
+
+async function open(pkgDir, tag) {
+  assert.ok(fs.existsSync(path.join(pkgDir, 'fhir_media_capture_bg.wasm')),
+    `${pkgDir} has no wasm: run ${tag === 'debug' ? 'scripts/build-wasm-debug.sh' : 'scripts/build-wasm.sh'}`);
+  const site = await startSite(pkgDir, tag);
+  cleanup.push(() => site.stop());
+  const session = await openHostile(site.url);
+  cleanup.push(() => session.close());
+  return session;
+}
+
+/** Run `items` ({ bytes, options }) one after another; results and the page's worker count. */
+async function run(session, items) {
+  const results = await session.page.evaluate((list) => hostile.run(list),
+    items.map(({ bytes, options }) => ({ b64: Buffer.from(bytes).toString('base64'), options: { subject: 'Patient/hostile', ...options } })));
+  const stats = await session.page.evaluate(() => ({ ...hostile.stats }));
+  return { results, stats };
+}
+
+async function smallJpeg(session) {
+  const seeds = await session.page.evaluate(() => hostile.seeds());
+  return Buffer.from(seeds.find((s) => s.kind === 'jpeg').b64, 'base64');
+}
+
+test('a slice of the hostile corpus: no tab crash, every error a MediaError with a documented code', async () => {
+  const session = await open(path.join(root, 'pkg'), 'release');
+  const t = await runCorpus(session, { seed: 1, count: 300 });
+  console.log(describe(t));
+  assert.equal(t.inputs, 300);
+  assert.deepEqual(t.crashes, [], 'tab crashes');
+  assert.deepEqual(t.untyped, [], 'untyped errors');
+  assert.ok(t.prepared > 0 && Object.keys(t.typed).length >= 3, 'the corpus reaches both the pipeline and its refusals');
+});
+
+test('a trap in the worker\'s wasm and an out-of-memory abort (debug-only hooks): that photo is prepare-failed, the next JPEG is prepared in a fresh worker with fresh memory', async () => {
+  const session = await open(path.join(root, 'target/pkg-debug'), 'debug');
+  const jpeg = await smallJpeg(session);
+  const trap = Buffer.from('fhir-media-capture: trap here (debug builds only)\n');
+  const exhaust = Buffer.from('fhir-media-capture: exhaust memory (debug builds only)\n');
+  const before = (await session.page.evaluate(() => ({ ...hostile.stats }))).workers;
+  const { results, stats } = await run(session, [{ bytes: jpeg }, { bytes: trap }, { bytes: jpeg }, { bytes: exhaust }, { bytes: jpeg }]);
+  assert.equal(results[0].ok, true, JSON.stringify(results[0]));
+  assert.equal(results[1].code, 'prepare-failed', JSON.stringify(results[1]));
+  assert.match(results[1].message, /RuntimeError/);
+  assert.equal(results[2].ok, true, `the JPEG after the trap: ${JSON.stringify(results[2])}`);
+  assert.equal(results[3].code, 'prepare-failed', JSON.stringify(results[3]));
+  assert.equal(results[4].ok, true, `the JPEG after running out of memory: ${JSON.stringify(results[4])}`);
+  assert.equal(stats.workers, before + 2, 'each failed worker was replaced by one fresh worker');
+  assert.ok(results[4].wasmBytes < 256 * 2 ** 20, `the fresh worker's memory is small again: ${results[4].wasmBytes}`);
+});
+
+test('a legitimate input too big for wasm memory once maxPixels no longer stops it (60000x60000 declared): a typed error, and the next JPEG is prepared', async () => {
+  const session = await open(path.join(root, 'pkg'), 'release');
+  const jpeg = await smallJpeg(session);
+  const huge = Buffer.from(jpeg);
+  // The SOF0's height and width (Chromium's encoder writes a baseline JPEG).
+  const sof = huge.findIndex((b, i) => b === 0xff && huge[i + 1] === 0xc0);
+  assert.ok(sof > 0, 'a baseline SOF');
+  huge.writeUInt16BE(60000, sof + 5);
+  huge.writeUInt16BE(60000, sof + 7);
+  // Gigabytes of planes to fill: the per-photo time limit (5 s here) or memory ends it.
+  await session.page.evaluate(() => hostile.setTimeout(5000));
+  const { results } = await run(session, [
+    { bytes: huge, options: { maxPixels: 4e9, maxDimension: 16384 } },
+    { bytes: jpeg },
+  ]);
+  assert.ok(['timed-out', 'prepare-failed'].includes(results[0].code), JSON.stringify(results[0]));
+  assert.equal(results[1].ok, true, `the next JPEG: ${JSON.stringify(results[1])}`);
+});
