@@ -105,6 +105,13 @@ fi
 if [ "${1:-}" = --build ]; then exit 0; fi
 
 # --- Chromium + chromedriver (Debian) -------------------------------------------
+# djpeg: vendor/jpeg-decoder's tests hold its M/8 scaled decode to libjpeg-turbo's.
+if [ -x /usr/bin/djpeg ]; then
+  say "djpeg ok"
+else
+  say "installing libjpeg-turbo-progs (apt)"
+  apt_install libjpeg-turbo-progs
+fi
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
   say "chromium ok"
 else

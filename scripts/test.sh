@@ -108,6 +108,14 @@ bash scripts/build-wasm-debug.sh
   logged cargo-vendor-native cargo test --features trellis
   logged cargo-vendor-wasm cargo test --target wasm32-unknown-unknown --features simd --lib
 )
+# vendor/jpeg-decoder (its own workspace): the reduced IDCTs against a float IDCT, and the
+# photos against upstream 0.3.2 (full size, byte for byte) and djpeg -scale M/8 (PSNR).
+(
+  LOGS="$ROOT/$LOGS"
+  cd vendor/jpeg-decoder
+  export CARGO_TARGET_DIR="$ROOT/target/vendor-jpeg-decoder"
+  logged cargo-vendor-decoder cargo test --no-default-features --lib --tests
+)
 
 section "package: publint, attw, npm publish --dry-run, tsc --strict consumer"
 bash scripts/check-package.sh

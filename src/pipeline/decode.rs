@@ -1,5 +1,6 @@
-//! Decode to pixels. JPEG goes through jpeg-decoder so it can scale in the DCT domain
-//! (1/2, 1/4, 1/8): a 12 MP photo bound for 2048 px never exists at full size in memory.
+//! Decode to pixels. JPEG goes through jpeg-decoder (vendored) so it can scale in the DCT
+//! domain by any M/8: a 12 MP photo bound for 2048 px never exists at full size in memory,
+//! and an 8 MP one (3264 px) decodes at 5/8 straight to 2040 px with no resample after.
 //! PNG, WebP, GIF and BMP go through the [`Codecs`] the caller passes: natively the
 //! compiled-in `fhir_media_codecs::Native`, in the browser the lazily loaded codecs wasm
 //! (`src/web/codecs.rs`); so does HEIC/HEIF (natively crate `fhir_media_heif`, in the
@@ -23,6 +24,8 @@ pub struct Decoded {
     pub stored: (u32, u32),
     /// Embedded ICC profile (JPEG, HEIF), kept so colours survive (e.g. Display P3).
     pub icc_profile: Option<Vec<u8>>,
+    /// M of the M/8 the JPEG was decoded at in the DCT domain; 8: full size.
+    pub dct_scale: u32,
 }
 
 /// The scaled decode must keep at least this share of the target's longest side, so
@@ -50,14 +53,13 @@ pub fn decode(
     }
 }
 
-/// Largest denominator in {8, 4, 2} whose scaled longest side is still ≥ 97.5% of
-/// `target`; 1 when none is.
+/// Smallest M in 1..=7 whose M/8-scaled longest side is still ≥ 97.5% of `target`;
+/// 8 (full size) when none is.
 pub fn jpeg_scale(width: u32, height: u32, target: u32) -> u32 {
-    let long = width.max(height) as f64;
-    [8u32, 4, 2]
-        .into_iter()
-        .find(|&d| (long / d as f64).ceil() >= SCALE_SLACK * target as f64)
-        .unwrap_or(1)
+    let long = u64::from(width.max(height));
+    (1..8)
+        .find(|&m| long.saturating_mul(m).div_ceil(8) as f64 >= SCALE_SLACK * target as f64)
+        .map_or(8, |m| m as u32)
 }
 
 fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, MediaError> {
@@ -72,9 +74,10 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         .ok_or_else(|| MediaError::corrupt("JPEG header without a frame"))?;
     let (w, h) = (info.width as u32, info.height as u32);
     let scale = jpeg_scale(w, h, target);
-    if scale > 1 {
-        let req_w = w.div_ceil(scale) as u16;
-        let req_h = h.div_ceil(scale) as u16;
+    if scale < 8 {
+        // jpeg-decoder picks the smallest M/8 reaching this size on one side: ours.
+        let req_w = (w * scale).div_ceil(8) as u16;
+        let req_h = (h * scale).div_ceil(8) as u16;
         decoder.scale(req_w, req_h).map_err(jpeg_error)?;
     }
     let pixels = decoder.decode().map_err(jpeg_error)?;
@@ -96,6 +99,7 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         raster,
         stored: (w, h),
         icc_profile: decoder.icc_profile(),
+        dct_scale: scale,
     })
 }
 
@@ -155,6 +159,7 @@ fn decode_codec(
         raster,
         stored,
         icc_profile: img.icc_profile,
+        dct_scale: 8,
     })
 }
 
@@ -175,12 +180,13 @@ mod tests {
 
     #[test]
     fn scale_choice_keeps_975_percent_of_target() {
-        assert_eq!(jpeg_scale(4032, 3024, 2048), 2); // 2016 ≥ 1996.8
-        assert_eq!(jpeg_scale(4000, 3000, 2048), 2); // 2000
-        assert_eq!(jpeg_scale(3264, 2448, 2048), 1); // 1632 < 1996.8
-        assert_eq!(jpeg_scale(8064, 6048, 2048), 4); // 48 MP: 2016 at 1/4
-        assert_eq!(jpeg_scale(8064, 6048, 1024), 8); // 1008 ≥ 998.4
-        assert_eq!(jpeg_scale(1800, 1200, 2048), 1);
-        assert_eq!(jpeg_scale(16384, 100, 2048), 8);
+        assert_eq!(jpeg_scale(4032, 3024, 2048), 4); // 4/8: 2016 ≥ 1996.8
+        assert_eq!(jpeg_scale(4000, 3000, 2048), 4); // 2000; 3/8 = 1500 is too small
+        assert_eq!(jpeg_scale(3264, 2448, 2048), 5); // 8 MP: 2040; 4/8 = 1632 < 1996.8
+        assert_eq!(jpeg_scale(8064, 6048, 2048), 2); // 48 MP: 2016 at 2/8
+        assert_eq!(jpeg_scale(8064, 6048, 1024), 1); // 1008 ≥ 998.4
+        assert_eq!(jpeg_scale(3000, 2000, 2048), 6); // 2250, then resized: fewer pixels than 3000
+        assert_eq!(jpeg_scale(1800, 1200, 2048), 8);
+        assert_eq!(jpeg_scale(16384, 100, 2048), 1);
     }
 }

@@ -36,9 +36,13 @@ pub struct JpegStyle<'a> {
 /// --sweep` with the lever tool's `wired-sa-L*` levers), one bench photo per path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScalePath {
-    /// Decoded at 1/2, 1/4 or 1/8 in the DCT domain and not resampled after: closer to
+    /// Decoded at 1/8, 2/8 or 4/8 in the DCT domain and not resampled after: closer to
     /// the original than a resampling filter, so it can take a coarser luma scale.
     DctScaled,
+    /// Decoded at 3/8, 5/8, 6/8 or 7/8 (the reduced N×N IDCTs, issue 15) and not
+    /// resampled: measured on the 8 MP photo at 5/8, it needs about the resampled
+    /// path's scale (1.06 gave ΔSSIM −0.0010 against the canvas path, 0.97 +0.0005).
+    DctScaledFraction,
     /// Resampled (fast_image_resize), whether or not DCT-scaled first.
     Resampled,
     /// Neither: the source already fits and is only re-encoded, so the dead zone's
@@ -50,11 +54,13 @@ impl ScalePath {
     /// The luma quantiser scale relative to libjpeg's at the same quality. The dead zone
     /// costs a little SSIM; these buy it back so that a quality gives at least the SSIM
     /// of libjpeg-turbo (the browser's canvas encoder) at that quality: 12 MP photo
-    /// (DCT-scaled) +0.0004 at 0.8 with 0.932× its bytes/px; 8 MP (resampled) +0.0004,
-    /// 0.945×; 3 MP (unscaled) +0.0002, 0.906× (bench/BYTES.md).
+    /// (DCT-scaled) +0.0004 at 0.8 with 0.932× its bytes/px; 8 MP (resampled before
+    /// issue 15) +0.0004, 0.945×, (at 5/8 now) see `DctScaledFraction`; 3 MP (unscaled)
+    /// +0.0002, 0.906× (bench/BYTES.md).
     pub fn luma_scale(self) -> f64 {
         match self {
             ScalePath::DctScaled => 1.06,
+            ScalePath::DctScaledFraction => 0.98,
             ScalePath::Resampled => 0.97,
             ScalePath::Unscaled => 0.93,
         }

@@ -117,6 +117,7 @@ pub fn prepare_with(
     let t_decode = Instant::now();
     let decoded_stored = decoded.stored;
     let dct_scaled = (decoded.raster.width, decoded.raster.height) != decoded_stored;
+    let dct_scale = decoded.dct_scale;
 
     // HEIF: the decoder applied the container's irot/imir, which are the truth; the EXIF
     // tag beside them (iPhones write one) is not applied on top, as libheif does not.
@@ -139,8 +140,10 @@ pub fn prepare_with(
     let t_checks = Instant::now();
     let path = if (resized.width, resized.height) != oriented_size {
         encode::ScalePath::Resampled
-    } else if dct_scaled {
+    } else if dct_scaled && matches!(dct_scale, 1 | 2 | 4) {
         encode::ScalePath::DctScaled
+    } else if dct_scaled {
+        encode::ScalePath::DctScaledFraction
     } else {
         encode::ScalePath::Unscaled
     };

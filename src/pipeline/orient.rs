@@ -273,24 +273,43 @@ pub fn apply(raster: Raster, value: u8) -> Raster {
     }
 }
 
+/// Side of the square tiles the output is written in: for a quarter turn, output row y
+/// of a tile reads down (or up) one stored column, and the next row the neighbouring
+/// column from the same cache lines, which stay in L1 for the tile; a whole-image column
+/// walk touched a new line for every pixel (issue 15: 3 MP orientation 6 took 11 ms of a
+/// 36 ms decode before).
+const TILE: usize = 64;
+
+/// One loop for all seven: the stored index is linear in the output (x, y),
+/// `base + x·dx + y·dy`, which keeps the wasm small (one body per channel count).
 fn transform<const C: usize>(raster: Raster, value: u8) -> Raster {
     let (w, h) = (raster.width as usize, raster.height as usize);
     let swap = value >= 5;
     let (ow, oh) = if swap { (h, w) } else { (w, h) };
     let src: &[[u8; C]] = as_pixels(&raster.data);
     let mut out = vec![[0u8; C]; ow * oh];
-    for (y, row) in out.chunks_exact_mut(ow).enumerate() {
-        for (x, px) in row.iter_mut().enumerate() {
-            let (sx, sy) = match value {
-                2 => (w - 1 - x, y),
-                3 => (w - 1 - x, h - 1 - y),
-                4 => (x, h - 1 - y),
-                5 => (y, x),
-                6 => (y, h - 1 - x),
-                7 => (w - 1 - y, h - 1 - x),
-                _ => (w - 1 - y, x), // 8
-            };
-            *px = src[sy * w + sx];
+    let (wi, hi) = (w as isize, h as isize);
+    let (base, dx, dy) = match value {
+        2 => (wi - 1, -1, wi),
+        3 => (hi * wi - 1, -1, -wi),
+        4 => ((hi - 1) * wi, 1, -wi),
+        5 => (0, wi, 1),
+        6 => ((hi - 1) * wi, -wi, 1),
+        7 => (hi * wi - 1, -wi, -1),
+        _ => (wi - 1, wi, -1), // 8
+    };
+    // Plain ranges, not `step_by`: smaller wasm.
+    for ty in 0..oh.div_ceil(TILE) {
+        for tx in 0..ow.div_ceil(TILE) {
+            let (ty, tx) = (ty * TILE, tx * TILE);
+            let tx_end = (tx + TILE).min(ow);
+            for y in ty..(ty + TILE).min(oh) {
+                let mut i = base + tx as isize * dx + y as isize * dy;
+                for px in &mut out[y * ow + tx..y * ow + tx_end] {
+                    *px = src[i as usize];
+                    i += dx;
+                }
+            }
         }
     }
     Raster {
@@ -317,6 +336,64 @@ mod tests {
 
     fn firsts(r: &Raster) -> Vec<u8> {
         r.data.chunks_exact(3).map(|p| p[0]).collect()
+    }
+
+    /// The definition, one pixel at a time: what the tiled kernels must reproduce.
+    fn naive(r: &Raster, value: u8) -> Raster {
+        let (w, h, c) = (r.width as usize, r.height as usize, r.channels);
+        let swap = value >= 5;
+        let (ow, oh) = if swap { (h, w) } else { (w, h) };
+        let mut data = Vec::with_capacity(ow * oh * c);
+        for y in 0..oh {
+            for x in 0..ow {
+                let (sx, sy) = match value {
+                    2 => (w - 1 - x, y),
+                    3 => (w - 1 - x, h - 1 - y),
+                    4 => (x, h - 1 - y),
+                    5 => (y, x),
+                    6 => (y, h - 1 - x),
+                    7 => (w - 1 - y, h - 1 - x),
+                    8 => (w - 1 - y, x),
+                    _ => (x, y),
+                };
+                data.extend_from_slice(&r.data[(sy * w + sx) * c..][..c]);
+            }
+        }
+        Raster::new(ow as u32, oh as u32, c, data).unwrap()
+    }
+
+    #[test]
+    fn tiled_kernels_match_the_definition_for_all_eight() {
+        // Sizes on, below and above the tile edge, thin strips and a single pixel.
+        let sizes = [
+            (1, 1),
+            (1, 7),
+            (7, 1),
+            (3, 2),
+            (64, 64),
+            (65, 63),
+            (130, 67),
+            (200, 129),
+        ];
+        let mut seed = 1u32;
+        for channels in [3, 4] {
+            for (w, h) in sizes {
+                let data = (0..w * h * channels)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                        (seed >> 16) as u8
+                    })
+                    .collect();
+                let r = Raster::new(w as u32, h as u32, channels, data).unwrap();
+                for value in 1..=8 {
+                    assert_eq!(
+                        apply(r.clone(), value),
+                        naive(&r, value),
+                        "orientation {value}, {w}x{h}x{channels}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
