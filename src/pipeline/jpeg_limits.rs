@@ -108,8 +108,10 @@ pub fn check(bytes: &[u8], max_pixels: u64, target: u32) -> Result<(), MediaErro
 /// Coefficient bytes a progressive `width` x `height` frame may need when decoded for a
 /// longest side of `target`.
 pub fn coefficient_budget(width: u32, height: u32, target: u32) -> u64 {
-    let scale = jpeg_scale(width, height, target);
-    let picture = width.div_ceil(scale) as u64 * height.div_ceil(scale) as u64 * 3;
+    // The decode is at M/8 (jpeg_scale's M), the picture that big.
+    let m = u64::from(jpeg_scale(width, height, target));
+    let side = |v: u32| (u64::from(v) * m).div_ceil(8);
+    let picture = side(width) * side(height) * 3;
     PROGRESSIVE_COEFFICIENT_BUDGET.min(picture * COEFFICIENTS_PER_PICTURE_BYTE)
 }
 
