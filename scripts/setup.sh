@@ -37,9 +37,10 @@ if command -v rustup >/dev/null; then
 fi
 say "rust $(rustc --version | cut -d' ' -f2) + wasm32-unknown-unknown ok"
 
-# --- exiftool and libheif's heif-convert: the outside judges of HEIC keep mode ----
-# (codecs/tests/heif_keep_tools.rs, tests/e2e/heic.test.mjs): exiftool must find no Exif,
-# XMP or GPS in a kept HEIC, and libheif must still decode it.
+# --- exiftool and libheif's heif-convert (libheif-examples): the outside judges of HEIC
+# (codecs/tests/heif_keep_tools.rs, tests/e2e/heic-keep.test.mjs: exiftool finds no Exif,
+# XMP or GPS in a kept HEIC and libheif still decodes it; tests/heic.rs compares our decode
+# with libheif's; fuzz/seeds/heif came from its heif-enc).
 if command -v exiftool >/dev/null && command -v heif-convert >/dev/null; then
   say "exiftool + heif-convert ok"
 else
@@ -126,15 +127,6 @@ if command -v bwrap >/dev/null; then
 else
   say "installing bubblewrap (apt)"
   apt_install bubblewrap
-fi
-
-# --- libheif's heif-convert and heif-enc: tests/heic.rs compares our HEIC decode with
-# libheif's; scripts/fuzz.sh's synthetic HEIC seeds came from heif-enc -----------------
-if command -v heif-convert >/dev/null; then
-  say "libheif-examples ok"
-else
-  say "installing libheif-examples (apt)"
-  apt_install libheif-examples
 fi
 
 # --- Python venv for the independent FHIR validator --------------------------------

@@ -18,6 +18,7 @@ import {
   type MediaPage,
   type PrepareOptions,
   type PreparedMedia,
+  type QualityWarning,
   type QueueCommand,
   type QueueCore,
   type QueueCoreOptions,
@@ -67,6 +68,7 @@ const prepareOptions: Required<PrepareOptions> = {
   maxPixels: 100_000_000,
   progressive: true,
   heic: 'keep',
+  checks: { minSharpness: 0.3, maxClippedBright: 0.1 },
 };
 
 const token: TokenSource = async ({ refresh }) => (refresh ? 'fresh-token' : 'token');
@@ -89,6 +91,9 @@ async function useApi(file: Blob): Promise<void> {
   const source: SourceInfo = prepared.source;
   const sizes: number[] = [prepared.width, prepared.height, prepared.bytes, prepared.encodes, timings.total, source.orientation];
   const quality: number | null = prepared.quality;
+  const warnings: QualityWarning[] = prepared.warnings;
+  const sharpness: number | undefined = prepared.metrics?.sharpness;
+  const checksMs: number = timings.checks;
 
   const client = new MediaClient(clientOptions);
   const controller = new AbortController();
@@ -136,7 +141,7 @@ async function useApi(file: Blob): Promise<void> {
   const inFlight: string[] = await queue.clear();
   await queue.close();
   await UploadQueue.clearAll();
-  void [sizes, quality, created.location, next, all, blob, restored, queue.items(), state, resource, progress, error, removed, running, inFlight];
+  void [sizes, quality, warnings, sharpness, checksMs, created.location, next, all, blob, restored, queue.items(), state, resource, progress, error, removed, running, inFlight];
 
   try {
     await prepareMedia(new Uint8Array(), { subject: 'Patient/1' });
