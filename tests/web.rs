@@ -320,8 +320,8 @@ mod photos {
         assert_eq!(sent, expected, "the original with its Exif and XMP blanked");
         assert!(IPHONE_HEIC.windows(8).any(|w| w == GPS_INFO_ENTRY));
         assert!(!sent.windows(8).any(|w| w == GPS_INFO_ENTRY), "no GPS left");
-        // Convert (the default) refuses it here; a cut one to keep is corrupt.
-        expect_error(blob(IPHONE_HEIC), options(""), "heic-not-decodable").await;
+        // A cut one to keep is corrupt. (Converting it is the HEIC tests' job, on small
+        // HEICs: this 12 MP one takes the debug wasm longer than the runner waits.)
         let cut = &IPHONE_HEIC[..IPHONE_HEIC.len() / 2];
         expect_error(blob(cut), options(r#""heic":"keep""#), "corrupt-image").await;
     }
