@@ -485,9 +485,9 @@ export class FhirMediaCaptureElement extends HTMLElement {
       item.state = 'ready';
       this.#renderCard(item);
       this.#emit('media-prepared', { key: item.key, prepared });
-      const notice = qualityNotice(prepared, this.#t);
+      const advice = qualityNotice(prepared, this.#t);
       this.#announce([this.#say('prepared', { n: item.n, width: prepared.width, height: prepared.height, size: this.#size(prepared.bytes) }),
-        notice].join(' ').trim());
+        advice].join(' ').trim());
     } catch (err) {
       if (item.blob !== blob || !this.#items.includes(item)) return;
       if (err?.name === 'AbortError' && !this.isConnected) {
