@@ -13,5 +13,6 @@ cargo build --quiet --target wasm32-unknown-unknown -p fhir_media_capture --lib 
 mkdir -p "$OUT"
 wasm-bindgen --target web --out-dir "$OUT" --out-name fhir_media_capture \
   "$TARGET_DIR/wasm32-unknown-unknown/debug/fhir_media_capture.wasm"
-cp pkg/fhir_media_codecs.js pkg/fhir_media_codecs_bg.wasm "$OUT/"
+# The lazily loaded modules as released: only the main module carries the debug hooks.
+cp pkg/fhir_media_codecs.js pkg/fhir_media_codecs_bg.wasm pkg/fhir_media_heic.js pkg/fhir_media_heic_bg.wasm "$OUT/"
 echo "build-wasm-debug: $OUT/fhir_media_capture_bg.wasm $(wc -c <"$OUT/fhir_media_capture_bg.wasm") bytes"
