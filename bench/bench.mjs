@@ -142,6 +142,23 @@ async function main() {
       console.log(`bench: ${img.label} quality and fresh-worker probes done`);
     }
 
+    // Issue 15: orientation inside the decoder. The oriented photo again with its tag
+    // rewritten to each of the 8 values, interleaved in a rotating order; what orientation
+    // costs is decode + orient over orientation 1's.
+    const orientations = {};
+    if (images.some((i) => i.name === ORIENTED)) {
+      for (let r = 0; r <= RUNS; r++) {
+        const line = [];
+        for (let k = 0; k < 8; k++) {
+          const value = ((r + k) % 8) + 1;
+          const x = await page.evaluate(([i, v]) => window.bench.oriented(i, v), [ORIENTED, value]);
+          if (r > 0) (orientations[value] ??= []).push(x.timings);
+          line.push(`o${value} ${Math.round(x.timings.decode + x.timings.orient)}`);
+        }
+        console.log(`bench: orientations of ${ORIENTED} ${r === 0 ? 'warm-up' : `run ${r}/${RUNS}`}: decode+orient ${line.join(', ')} ms`);
+      }
+    }
+
     const report = {
       env: {
         ...env, chromium: browser.version(), cpu: os.cpus()[0]?.model, nproc: os.cpus().length,
@@ -151,7 +168,7 @@ async function main() {
         seconds: (Date.now() - started) / 1000, wasm: wasmGzip(),
         command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`, runs: RUNS, quick, throttle: THROTTLE,
       },
-      images, contenders, results, probes,
+      images, contenders, results, probes, orientations,
     };
     fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(report, null, 1));
     const md = render(report);
@@ -165,6 +182,23 @@ async function main() {
   }
 }
 
+const ORIENTED = 'canon_sx60_3mp_o6.jpg';
+const ORIENTED_LABEL = '3 MP';
+const f1 = (x) => (x == null ? '–' : x.toFixed(1));
+
+/** Medians per orientation: decode, orient, their sum, and the sum over o1's as % of o1's decode. */
+function orientationStats(orientations) {
+  const rows = Object.entries(orientations).map(([value, ts]) => ({
+    value: Number(value),
+    decode: median(ts.map((t) => t.decode)),
+    orient: median(ts.map((t) => t.orient)),
+    both: median(ts.map((t) => t.decode + t.orient)),
+  })).sort((a, b) => a.value - b.value);
+  const base = rows.find((o) => o.value === 1);
+  for (const o of rows) o.share = base ? (100 * (o.both - base.both)) / base.decode : null;
+  return { rows, base };
+}
+
 /** Everything derived from a contender's runs on one image. */
 function stats(res, c, img) {
   const x = res[c];
@@ -176,7 +210,7 @@ function stats(res, c, img) {
   };
 }
 
-function render({ env, images, contenders, results, probes }) {
+function render({ env, images, contenders, results, probes, orientations = {} }) {
   const L = [];
   const mark = (ok) => (ok == null ? 'not measured' : ok ? '**met**' : '**not met**');
   L.push('# Benchmark results', '');
@@ -287,6 +321,14 @@ function render({ env, images, contenders, results, probes }) {
 
   // Stage by stage against the browser's own codecs: (a)'s decode is createImageBitmap at full size;
   // (c)'s encode is canvas.toBlob of the 2048-px canvas, i.e. Chromium's JPEG encoder alone.
+  const OS = orientationStats(orientations);
+  if (OS.rows.length) {
+    L.push('', `Orientation (issue 15): ${ORIENTED_LABEL} (${ORIENTED}) with its EXIF tag rewritten to each value, ours on the`,
+      'main thread, medians of the interleaved runs. A JPEG is oriented inside the decoder (blocks placed oriented), so',
+      '"orient" is ~0 and the cost shows in "decode"; cost = decode + orient over orientation 1\'s, as % of its decode.', '',
+      '| orientation | decode ms | orient ms | decode + orient ms | cost, % of o1 decode |', '|---:|---:|---:|---:|---:|');
+    for (const o of OS.rows) L.push(`| ${o.value} | ${f1(o.decode)} | ${f1(o.orient)} | ${f1(o.both)} | ${f1(o.share)} |`);
+  }
   L.push('', 'Stage by stage against Chromium\'s own codecs ((a)\'s decode = createImageBitmap at full size;',
     '(c)\'s encode = canvas.toBlob of the output-size canvas, Chromium\'s JPEG encoder alone):', '');
   const stageMedian = (img, c, k, from) => {
@@ -366,11 +408,10 @@ function render({ env, images, contenders, results, probes }) {
     if (od == null || ad == null) continue;
     L.push(`| issue 15: our decode ≤ Chromium's on ${img.label} | ${f0(od)} vs ${f0(ad)} ms (${f2(od / ad)}×) | ${mark(od <= ad)} |`);
   }
-  for (const img of images) {
-    const od = stageMedian(img.name, 'ours', 'decode', 'timings');
-    const oo = stageMedian(img.name, 'ours', 'orient', 'timings');
-    if (od == null || oo == null || oo < 0.5) continue; // upright photos: no orientation pass
-    L.push(`| issue 15: orientation ≤ 10% of decode on ${img.label} | ${f0(oo)} of ${f0(od)} ms (${((100 * oo) / od).toFixed(0)}%) | ${mark(oo <= 0.1 * od)} |`);
+  const O = orientationStats(orientations);
+  for (const o of O.rows.filter((x) => x.value > 1)) {
+    L.push(`| issue 15: orientation ≤ 10% of decode, ${ORIENTED_LABEL} tagged ${o.value} | ${f1(o.both - O.base.both)} ms over ` +
+      `o1's ${f1(O.base.both)} ms (${f1(o.share)}% of o1's decode ${f1(O.base.decode)} ms) | ${mark(o.share <= 10)} |`);
   }
   L.push('', 'MB here = 2^20 bytes; 200 KB is judged as 200,000 B. Time targets are judged on the median ratio of (e), ours on',
     'the main thread, with (e2) beside it; memory targets use the fresh bench-worker probes (one image per',

@@ -160,6 +160,26 @@ async function decodeRGBA(blob, orientation = 'from-image') {
   return { w, h, rgba: ctx.getImageData(0, 0, w, h).data };
 }
 
+/** A copy of a JPEG whose IFD0 Orientation (a SHORT, as cameras write it) is `value`. */
+function withOrientation(jpeg, value) {
+  const out = jpeg.slice();
+  const v = new DataView(out.buffer);
+  for (let p = 2; p + 4 < out.length && out[p] === 0xff && out[p + 1] !== 0xda; p += 2 + v.getUint16(p + 2)) {
+    if (out[p + 1] !== 0xe1 || String.fromCharCode(...out.subarray(p + 4, p + 8)) !== 'Exif') continue;
+    const tiff = p + 10;
+    const le = out[tiff] === 0x49;
+    const ifd = tiff + v.getUint32(tiff + 4, le);
+    for (let i = 0, n = v.getUint16(ifd, le); i < n; i++) {
+      const e = ifd + 2 + 12 * i;
+      if (v.getUint16(e, le) === 0x0112 && v.getUint16(e + 2, le) === 3) {
+        v.setUint16(e + 8, value, le);
+        return out;
+      }
+    }
+  }
+  throw new Error('no EXIF Orientation (SHORT) in IFD0');
+}
+
 window.bench = {
   contenders: Object.keys(CONTENDERS),
 
@@ -216,6 +236,20 @@ window.bench = {
       timings = p.timings;
     }
     return { bytes: base64Bytes(b64), timings, ...(await measure(image, b64)) };
+  },
+
+  /**
+   * Issue 15, what orientation costs: prepareMedia (ours, main thread) of `image` with its
+   * EXIF Orientation tag rewritten to `value` (1..8), the same pixels otherwise.
+   */
+  async oriented(image, value) {
+    const key = `${image}|o${value}`;
+    if (!files.has(key)) {
+      const bytes = withOrientation(new Uint8Array(await files.get(image).arrayBuffer()), value);
+      files.set(key, new File([bytes], key, { type: 'image/jpeg' }));
+    }
+    const p = await prepareMedia(files.get(key), OURS);
+    return { timings: p.timings, width: p.width, height: p.height };
   },
 
   /** Drop the decoded reference of an image (the 48 MP one is 200 MB). */

@@ -6,7 +6,8 @@
 //! (`src/web/codecs.rs`); so does HEIC/HEIF (natively crate `fhir_media_heif`, in the
 //! browser the JS shell's tiers: the browser's own decoder, then the HEIC wasm module).
 //! Every path reads the header first and checks the pixel limit before the pixel buffer is
-//! allocated.
+//! allocated. A JPEG is also oriented while it is decoded ([`decode_oriented`]): each block
+//! lands at its upright place, so orientation costs no pass over the picture (issue 15).
 
 use fhir_media_codecs::{CodecError, Codecs};
 use jpeg_decoder::PixelFormat;
@@ -26,15 +27,18 @@ pub struct Decoded {
     pub icc_profile: Option<Vec<u8>>,
     /// M of the M/8 the JPEG was decoded at in the DCT domain; 8: full size.
     pub dct_scale: u32,
+    /// The EXIF orientation still to apply to `raster` (1: none; the JPEG decoder applies
+    /// the one it is given itself).
+    pub orientation_left: u8,
 }
 
 /// The scaled decode must keep at least this share of the target's longest side, so
 /// that a 4032 px photo aimed at 2048 decodes at 1/2 (2016 px) with no resize pass.
 const SCALE_SLACK: f64 = 0.975;
 
-/// Decode `bytes` of `format`. `target` is the longest side wanted after resizing;
-/// `max_pixels` is checked against the header before decoding. `codecs` decodes the
-/// formats other than JPEG; `None` is enough for JPEG.
+/// Decode `bytes` of `format` as stored. `target` is the longest side wanted after
+/// resizing; `max_pixels` is checked against the header before decoding. `codecs` decodes
+/// the formats other than JPEG; `None` is enough for JPEG.
 pub fn decode(
     bytes: &[u8],
     format: Format,
@@ -42,13 +46,30 @@ pub fn decode(
     max_pixels: u64,
     codecs: Option<&dyn Codecs>,
 ) -> Result<Decoded, MediaError> {
+    decode_oriented(bytes, format, target, max_pixels, codecs, 1)
+}
+
+/// [`decode`], to the picture as EXIF `orientation` shows it where the decoder can do that
+/// for free (JPEG: pixel-identical to orienting after); otherwise the orientation is left
+/// to the caller in [`Decoded::orientation_left`].
+pub fn decode_oriented(
+    bytes: &[u8],
+    format: Format,
+    target: u32,
+    max_pixels: u64,
+    codecs: Option<&dyn Codecs>,
+    orientation: u8,
+) -> Result<Decoded, MediaError> {
     match format {
-        Format::Jpeg => decode_jpeg(bytes, target, max_pixels),
+        Format::Jpeg => decode_jpeg(bytes, target, max_pixels, orientation),
         Format::Tiff => Err(MediaError::UnsupportedFormat {
             detail: "TIFF scans are not supported; export the image as JPEG or PNG".into(),
         }),
         Format::Png | Format::WebP | Format::Gif | Format::Bmp | Format::Heif => {
-            decode_codec(bytes, format, max_pixels, codecs)
+            decode_codec(bytes, format, max_pixels, codecs).map(|d| Decoded {
+                orientation_left: orientation,
+                ..d
+            })
         }
     }
 }
@@ -62,7 +83,12 @@ pub fn jpeg_scale(width: u32, height: u32, target: u32) -> u32 {
         .map_or(8, |m| m as u32)
 }
 
-fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, MediaError> {
+fn decode_jpeg(
+    bytes: &[u8],
+    target: u32,
+    max_pixels: u64,
+    orientation: u8,
+) -> Result<Decoded, MediaError> {
     jpeg_limits::check(bytes, max_pixels, target)?;
     // No set_max_decoding_buffer_size: jpeg-decoder checks it only on the finished output,
     // after a progressive frame's coefficients exist, so it guards nothing the check above
@@ -80,6 +106,7 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         let req_h = (h * scale).div_ceil(8) as u16;
         decoder.scale(req_w, req_h).map_err(jpeg_error)?;
     }
+    decoder.set_orientation(jpeg_decoder::Orientation::from_exif(orientation));
     let pixels = decoder.decode().map_err(jpeg_error)?;
     let info = decoder
         .info()
@@ -100,6 +127,7 @@ fn decode_jpeg(bytes: &[u8], target: u32, max_pixels: u64) -> Result<Decoded, Me
         stored: (w, h),
         icc_profile: decoder.icc_profile(),
         dct_scale: scale,
+        orientation_left: 1,
     })
 }
 
@@ -160,6 +188,7 @@ fn decode_codec(
         stored,
         icc_profile: img.icc_profile,
         dct_scale: 8,
+        orientation_left: 1,
     })
 }
 

@@ -107,25 +107,27 @@ pub fn prepare_with(
     if format == Format::Heif && settings.heic == HeicMode::Keep {
         return keep::keep(bytes, settings, codecs, start);
     }
-    let decoded = decode::decode(
-        bytes,
-        format,
-        settings.max_dimension,
-        settings.max_pixels,
-        codecs,
-    )?;
-    let t_decode = Instant::now();
-    let decoded_stored = decoded.stored;
-    let dct_scaled = (decoded.raster.width, decoded.raster.height) != decoded_stored;
-    let dct_scale = decoded.dct_scale;
-
     // HEIF: the decoder applied the container's irot/imir, which are the truth; the EXIF
     // tag beside them (iPhones write one) is not applied on top, as libheif does not.
     let orientation = match format {
         Format::Heif => 1,
         _ => orient::read_orientation(bytes),
     };
-    let oriented = orient::apply(decoded.raster, orientation);
+    // A JPEG comes out of its decoder already oriented; the orient stage is then empty.
+    let decoded = decode::decode_oriented(
+        bytes,
+        format,
+        settings.max_dimension,
+        settings.max_pixels,
+        codecs,
+        orientation,
+    )?;
+    let t_decode = Instant::now();
+    let decoded_stored = decoded.stored;
+    let dct_scaled = decoded.dct_scale != 8;
+    let dct_scale = decoded.dct_scale;
+
+    let oriented = orient::apply(decoded.raster, decoded.orientation_left);
     let t_orient = Instant::now();
 
     let oriented_size = (oriented.width, oriented.height);

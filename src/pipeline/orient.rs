@@ -262,32 +262,23 @@ impl Tiff<'_> {
 /// Apply EXIF orientation `value` so the pixels display upright. Each output pixel
 /// (x, y) is read from the stored picture at a position given by the tag:
 /// 2 mirror, 3 rotate 180, 4 flip, 5 transpose, 6 rotate 90 CW, 7 transverse, 8 rotate 270 CW.
+///
+/// A JPEG never comes here oriented: its decoder places each block oriented (issue 15,
+/// vendor/jpeg-decoder/src/orient.rs). What is left (PNG, WebP, GIF, BMP with an EXIF
+/// orientation, rare) takes this plain loop, kept small for the main wasm's size budget.
 pub fn apply(raster: Raster, value: u8) -> Raster {
     if !(2..=8).contains(&value) {
         return raster;
     }
-    // Fixed-size pixel copies: the loop is ~3x faster than with a runtime channel count.
-    match raster.channels {
-        4 => transform::<4>(raster, value),
-        _ => transform::<3>(raster, value),
-    }
-}
-
-/// Side of the square tiles the output is written in: for a quarter turn, output row y
-/// of a tile reads down (or up) one stored column, and the next row the neighbouring
-/// column from the same cache lines, which stay in L1 for the tile; a whole-image column
-/// walk touched a new line for every pixel (issue 15: 3 MP orientation 6 took 11 ms of a
-/// 36 ms decode before).
-const TILE: usize = 64;
-
-/// One loop for all seven: the stored index is linear in the output (x, y),
-/// `base + x·dx + y·dy`, which keeps the wasm small (one body per channel count).
-fn transform<const C: usize>(raster: Raster, value: u8) -> Raster {
-    let (w, h) = (raster.width as usize, raster.height as usize);
+    let (w, h, c) = (
+        raster.width as usize,
+        raster.height as usize,
+        raster.channels,
+    );
     let swap = value >= 5;
     let (ow, oh) = if swap { (h, w) } else { (w, h) };
-    let src: &[[u8; C]] = as_pixels(&raster.data);
-    let mut out = vec![[0u8; C]; ow * oh];
+    let mut out = vec![0u8; raster.data.len()];
+    // The stored index is linear in the output (x, y): `base + x·dx + y·dy` (in pixels).
     let (wi, hi) = (w as isize, h as isize);
     let (base, dx, dy) = match value {
         2 => (wi - 1, -1, wi),
@@ -298,31 +289,20 @@ fn transform<const C: usize>(raster: Raster, value: u8) -> Raster {
         7 => (hi * wi - 1, -wi, -1),
         _ => (wi - 1, wi, -1), // 8
     };
-    // Plain ranges, not `step_by`: smaller wasm.
-    for ty in 0..oh.div_ceil(TILE) {
-        for tx in 0..ow.div_ceil(TILE) {
-            let (ty, tx) = (ty * TILE, tx * TILE);
-            let tx_end = (tx + TILE).min(ow);
-            for y in ty..(ty + TILE).min(oh) {
-                let mut i = base + tx as isize * dx + y as isize * dy;
-                for px in &mut out[y * ow + tx..y * ow + tx_end] {
-                    *px = src[i as usize];
-                    i += dx;
-                }
-            }
+    for (y, row) in out.chunks_exact_mut(ow * c).take(oh).enumerate() {
+        let mut i = base + y as isize * dy;
+        for px in row.chunks_exact_mut(c) {
+            let at = i as usize * c;
+            px.copy_from_slice(&raster.data[at..at + c]);
+            i += dx;
         }
     }
     Raster {
         width: ow as u32,
         height: oh as u32,
-        channels: C,
-        data: out.into_flattened(),
+        channels: c,
+        data: out,
     }
-}
-
-fn as_pixels<const C: usize>(data: &[u8]) -> &[[u8; C]] {
-    let (pixels, _rest) = data.as_chunks::<C>();
-    pixels
 }
 
 #[cfg(test)]
@@ -338,7 +318,7 @@ mod tests {
         r.data.chunks_exact(3).map(|p| p[0]).collect()
     }
 
-    /// The definition, one pixel at a time: what the tiled kernels must reproduce.
+    /// The definition, one pixel at a time: what `apply` must reproduce.
     fn naive(r: &Raster, value: u8) -> Raster {
         let (w, h, c) = (r.width as usize, r.height as usize, r.channels);
         let swap = value >= 5;
@@ -363,7 +343,7 @@ mod tests {
     }
 
     #[test]
-    fn tiled_kernels_match_the_definition_for_all_eight() {
+    fn apply_matches_the_definition_for_all_eight() {
         // Sizes on, below and above the tile edge, thin strips and a single pixel.
         let sizes = [
             (1, 1),

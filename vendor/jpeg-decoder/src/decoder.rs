@@ -7,6 +7,7 @@ use crate::parser::{
     IccChunk, ScanInfo,
 };
 use crate::read_u8;
+use crate::orient::Orientation;
 use crate::upsampler::Upsampler;
 use crate::worker::{compute_image_parallel, PreferWorkerKind, RowData, Worker, WorkerScope};
 use alloc::borrow::ToOwned;
@@ -127,6 +128,9 @@ pub struct Decoder<R> {
 
     // Maximum allowed size of decoded image buffer
     decoding_buffer_size_limit: usize,
+
+    // Vendored: applied while decoding (orient.rs).
+    orientation: Orientation,
 }
 
 impl<R: Read> Decoder<R> {
@@ -150,6 +154,7 @@ impl<R: Read> Decoder<R> {
             coefficients: Vec::new(),
             coefficients_finished: [0; MAX_COMPONENTS],
             decoding_buffer_size_limit: usize::MAX,
+            orientation: Orientation::default(),
         }
     }
 
@@ -157,6 +162,13 @@ impl<R: Read> Decoder<R> {
     /// will be ignored.
     pub fn set_color_transform(&mut self, transform: ColorTransform) {
         self.color_transform = Some(transform);
+    }
+
+    /// Vendored: decode to the picture as `orientation` shows it (EXIF orientation), at no
+    /// extra pass: each block is placed oriented (orient.rs). From then on [`Self::info`]
+    /// gives the oriented size. Pixel-identical to orienting the decoded picture after.
+    pub fn set_orientation(&mut self, orientation: Orientation) {
+        self.orientation = orientation;
     }
 
     /// Set maximum buffer size allowed for decoded images
@@ -182,9 +194,13 @@ impl<R: Read> Decoder<R> {
                     _ => panic!(),
                 };
 
+                // Vendored: the size decode() gives, oriented.
+                let (width, height) = self
+                    .orientation
+                    .size(frame.output_size.width, frame.output_size.height);
                 Some(ImageInfo {
-                    width: frame.output_size.width,
-                    height: frame.output_size.height,
+                    width,
+                    height,
                     pixel_format,
                     coding_process: frame.coding_process,
                 })
@@ -242,9 +258,17 @@ impl<R: Read> Decoder<R> {
 
     /// Heuristic to avoid starting thread, synchronization if we expect a small amount of
     /// parallelism to be utilized.
-    fn select_worker(frame: &FrameInfo, worker_preference: PreferWorkerKind) -> PreferWorkerKind {
+    fn select_worker(
+        &self,
+        frame: &FrameInfo,
+        worker_preference: PreferWorkerKind,
+    ) -> PreferWorkerKind {
         const PARALLELISM_THRESHOLD: u64 = 128 * 128;
 
+        // Vendored: the rayon worker places blocks by MCU-row chunks, not oriented.
+        if cfg!(feature = "rayon") && !self.orientation.is_identity() {
+            return PreferWorkerKind::Immediate;
+        }
         match worker_preference {
             PreferWorkerKind::Immediate => PreferWorkerKind::Immediate,
             PreferWorkerKind::Multithreaded => {
@@ -376,6 +400,7 @@ impl<R: Read> Decoder<R> {
                         &frame.components,
                         frame.image_size.width,
                         frame.image_size.height,
+                        Orientation::default(),
                     )?;
 
                     self.frame = Some(frame);
@@ -459,7 +484,7 @@ impl<R: Read> Decoder<R> {
                         }
 
                         let preference =
-                            Self::select_worker(&frame, PreferWorkerKind::Multithreaded);
+                            self.select_worker(&frame, PreferWorkerKind::Multithreaded);
 
                         let (marker, data) = worker_scope
                             .get_or_init_worker(preference, |worker| {
@@ -611,7 +636,7 @@ impl<R: Read> Decoder<R> {
         }
 
         let frame = self.frame.as_ref().unwrap();
-        let preference = Self::select_worker(frame, PreferWorkerKind::Multithreaded);
+        let preference = self.select_worker(frame, PreferWorkerKind::Multithreaded);
 
         worker_scope.get_or_init_worker(preference, |worker| {
             self.decode_planes(worker, planes, planes_u16)
@@ -665,6 +690,7 @@ impl<R: Read> Decoder<R> {
                     index: i,
                     component: component.clone(),
                     quantization_table,
+                    orientation: self.orientation,
                 };
                 worker.start(row_data)?;
 
@@ -695,6 +721,7 @@ impl<R: Read> Decoder<R> {
                 planes,
                 frame.output_size,
                 self.determine_color_transform(),
+                self.orientation,
             )
         }
     }
@@ -858,6 +885,7 @@ impl<R: Read> Decoder<R> {
                         [component.quantization_table_index]
                         .clone()
                         .unwrap(),
+                    orientation: self.orientation,
                 };
 
                 worker.start(row_data)?;
@@ -1306,6 +1334,7 @@ fn compute_image(
     mut data: Vec<Vec<u8>>,
     output_size: Dimensions,
     color_transform: ColorTransform,
+    orientation: Orientation,
 ) -> Result<Vec<u8>> {
     if data.is_empty() || data.iter().any(Vec::is_empty) {
         return Err(Error::Format("not all components have data".to_owned()));
@@ -1315,19 +1344,26 @@ fn compute_image(
         let component = &components[0];
         let mut decoded: Vec<u8> = data.remove(0);
 
-        let width = component.size.width as usize;
-        let height = component.size.height as usize;
+        // Vendored: the plane is oriented (orient.rs), its real samples at `origin`.
+        let real = (component.size.width as usize, component.size.height as usize);
+        let n = component.dct_scale;
+        let padded = (
+            component.block_size.width as usize * n,
+            component.block_size.height as usize * n,
+        );
+        let (width, height) = orientation.size(real.0, real.1);
+        let line_stride = orientation.size(padded.0, padded.1).0;
+        let (x, y) = orientation.origin(real, padded);
+        let origin = y * line_stride + x;
         let size = width * height;
-        let line_stride = component.block_size.width as usize * component.dct_scale;
 
         // if the image width is a multiple of the block size,
         // then we don't have to move bytes in the decoded data
-        if usize::from(output_size.width) != line_stride {
-            // The first line already starts at index 0, so we need to move only lines 1..height
+        if width != line_stride || origin != 0 {
             // We move from the top down because all lines are being moved backwards.
-            for y in 1..height {
+            for y in 0..height {
                 let destination_idx = y * width;
-                let source_idx = y * line_stride;
+                let source_idx = origin + y * line_stride;
                 let end = source_idx + width;
                 decoded.copy_within(source_idx..end, destination_idx);
             }
@@ -1335,7 +1371,14 @@ fn compute_image(
         decoded.resize(size, 0);
         Ok(decoded)
     } else {
-        compute_image_parallel(components, data, output_size, color_transform)
+        let (width, height) = orientation.size(output_size.width, output_size.height);
+        compute_image_parallel(
+            components,
+            data,
+            Dimensions { width, height },
+            color_transform,
+            orientation,
+        )
     }
 }
 
@@ -1343,7 +1386,7 @@ fn compute_image(
 pub(crate) fn choose_color_convert_func(
     component_count: usize,
     color_transform: ColorTransform,
-) -> Result<fn(&[Vec<u8>], &mut [u8])> {
+) -> Result<fn(&[&[u8]], &mut [u8])> {
     match component_count {
         3 => match color_transform {
             ColorTransform::None => Ok(color_no_convert),
@@ -1392,9 +1435,9 @@ pub(crate) fn choose_color_convert_func(
     }
 }
 
-fn color_convert_line_rgb(data: &[Vec<u8>], output: &mut [u8]) {
+fn color_convert_line_rgb(data: &[&[u8]], output: &mut [u8]) {
     assert!(data.len() == 3, "wrong number of components for rgb");
-    let [r, g, b]: &[Vec<u8>; 3] = data.try_into().unwrap();
+    let [r, g, b]: &[&[u8]; 3] = data.try_into().unwrap();
     for (((chunk, r), g), b) in output
         .chunks_exact_mut(3)
         .zip(r.iter())
@@ -1407,7 +1450,7 @@ fn color_convert_line_rgb(data: &[Vec<u8>], output: &mut [u8]) {
     }
 }
 
-fn color_convert_line_ycbcr(data: &[Vec<u8>], output: &mut [u8]) {
+fn color_convert_line_ycbcr(data: &[&[u8]], output: &mut [u8]) {
     assert!(data.len() == 3, "wrong number of components for ycbcr");
     let [y, cb, cr]: &[_; 3] = data.try_into().unwrap();
 
@@ -1426,12 +1469,18 @@ fn color_convert_line_ycbcr(data: &[Vec<u8>], output: &mut [u8]) {
     #[cfg(feature = "platform_independent")]
     let arch_specific_pixels = 0;
 
+    color_convert_ycbcr_scalar(y, cb, cr, output, arch_specific_pixels);
+}
+
+// Vendored: not inlined into each of RowColorConvert's calls (wasm size).
+#[inline(never)]
+fn color_convert_ycbcr_scalar(y: &[u8], cb: &[u8], cr: &[u8], output: &mut [u8], skip: usize) {
     for (((chunk, y), cb), cr) in output
         .chunks_exact_mut(3)
         .zip(y.iter())
         .zip(cb.iter())
         .zip(cr.iter())
-        .skip(arch_specific_pixels)
+        .skip(skip)
     {
         let (r, g, b) = ycbcr_to_rgb(*y, *cb, *cr);
         chunk[0] = r;
@@ -1440,9 +1489,108 @@ fn color_convert_line_ycbcr(data: &[Vec<u8>], output: &mut [u8]) {
     }
 }
 
-fn color_convert_line_ycck(data: &[Vec<u8>], output: &mut [u8]) {
+/// Vendored (orient.rs): the colour conversion of one row of the output. The arch's YCbCr
+/// kernel rounds differently from the scalar code, and which pixels of a stored row it
+/// takes depends on the row's length (the leading whole vectors); so that an oriented
+/// decode is pixel-identical to orienting after, each pixel of an oriented row goes
+/// through the kernel the stored row's pixel went through.
+#[derive(Clone, Copy)]
+pub(crate) struct RowColorConvert {
+    func: fn(&[&[u8]], &mut [u8]),
+    orientation: Orientation,
+    /// YCbCr with an arch kernel, oriented: how many leading pixels of a stored row the
+    /// kernel converts, and the stored width.
+    ycbcr_split: Option<(usize, usize)>,
+}
+
+impl RowColorConvert {
+    pub(crate) fn new(
+        component_count: usize,
+        color_transform: ColorTransform,
+        orientation: Orientation,
+        output_size: Dimensions,
+    ) -> Result<RowColorConvert> {
+        let func = choose_color_convert_func(component_count, color_transform)?;
+        let stored_width = usize::from(
+            orientation
+                .size(output_size.width, output_size.height)
+                .0,
+        );
+        let ycbcr_split = (!orientation.is_identity()
+            && component_count == 3
+            && color_transform == ColorTransform::YCbCr)
+            .then(|| ycbcr_kernel_pixels(stored_width).map(|n| (n, stored_width)))
+            .flatten();
+        Ok(RowColorConvert {
+            func,
+            orientation,
+            ycbcr_split,
+        })
+    }
+
+    /// Converts output row `row` from the upsampled `lines`.
+    pub(crate) fn row(&self, lines: &[&[u8]], row: usize, output: &mut [u8]) {
+        let Some((kernel_pixels, stored_width)) = self.ycbcr_split else {
+            return (self.func)(lines, output);
+        };
+        let width = output.len() / 3;
+        let o = self.orientation;
+        // The pixels the kernel converted when decoded as stored.
+        let (start, end) = if o.transposes() {
+            // An oriented row is a stored column: the kernel's, or the scalar code's.
+            let column = if o.flips_y() { stored_width - 1 - row } else { row };
+            (0, if column < kernel_pixels { width } else { 0 })
+        } else if o.flips_x() {
+            (width.saturating_sub(kernel_pixels), width)
+        } else {
+            (0, kernel_pixels.min(width))
+        };
+        let [y, cb, cr]: &[&[u8]; 3] = lines.try_into().unwrap();
+        color_convert_ycbcr_scalar(&y[..start], &cb[..start], &cr[..start], &mut output[..start * 3], 0);
+        color_convert_ycbcr_scalar(&y[end..], &cb[end..], &cr[end..], &mut output[end * 3..], 0);
+        let mut done = start;
+        #[cfg(not(feature = "platform_independent"))]
+        if let Some(kernel) = crate::arch::get_color_convert_line_ycbcr() {
+            let lines = [&y[start..end], &cb[start..end], &cr[start..end]];
+            #[allow(unsafe_code)]
+            let n = unsafe { kernel(lines[0], lines[1], lines[2], &mut output[start * 3..end * 3]) };
+            done += n;
+            // The kernel leaves a row's last pixels (up to 15) to the scalar code: through
+            // the kernel again, padded to 24 (of which it takes at least 16).
+            let left = (end - done).min(16);
+            if left > 0 {
+                let mut pad = [[0u8; 24]; 3];
+                for (p, line) in pad.iter_mut().zip(lines) {
+                    p[..left].copy_from_slice(&line[n..][..left]);
+                }
+                let mut out = [0u8; 72];
+                #[allow(unsafe_code)]
+                if unsafe { kernel(&pad[0], &pad[1], &pad[2], &mut out) } >= left {
+                    output[done * 3..][..left * 3].copy_from_slice(&out[..left * 3]);
+                    done += left;
+                }
+            }
+        }
+        color_convert_ycbcr_scalar(&y[done..end], &cb[done..end], &cr[done..end], &mut output[done * 3..end * 3], 0);
+    }
+}
+
+/// How many leading pixels of a `width` row the arch YCbCr kernel converts (`None`: there
+/// is no kernel). It depends on the length only; asked once per picture.
+fn ycbcr_kernel_pixels(width: usize) -> Option<usize> {
+    #[cfg(not(feature = "platform_independent"))]
+    if let Some(kernel) = crate::arch::get_color_convert_line_ycbcr() {
+        let zeros = vec![0u8; width];
+        let mut out = vec![0u8; width * 3];
+        #[allow(unsafe_code)]
+        return Some(unsafe { kernel(&zeros, &zeros, &zeros, &mut out) });
+    }
+    None
+}
+
+fn color_convert_line_ycck(data: &[&[u8]], output: &mut [u8]) {
     assert!(data.len() == 4, "wrong number of components for ycck");
-    let [c, m, y, k]: &[Vec<u8>; 4] = data.try_into().unwrap();
+    let [c, m, y, k]: &[&[u8]; 4] = data.try_into().unwrap();
 
     for ((((chunk, c), m), y), k) in output
         .chunks_exact_mut(4)
@@ -1459,9 +1607,9 @@ fn color_convert_line_ycck(data: &[Vec<u8>], output: &mut [u8]) {
     }
 }
 
-fn color_convert_line_cmyk(data: &[Vec<u8>], output: &mut [u8]) {
+fn color_convert_line_cmyk(data: &[&[u8]], output: &mut [u8]) {
     assert!(data.len() == 4, "wrong number of components for cmyk");
-    let [c, m, y, k]: &[Vec<u8>; 4] = data.try_into().unwrap();
+    let [c, m, y, k]: &[&[u8]; 4] = data.try_into().unwrap();
 
     for ((((chunk, c), m), y), k) in output
         .chunks_exact_mut(4)
@@ -1477,11 +1625,11 @@ fn color_convert_line_cmyk(data: &[Vec<u8>], output: &mut [u8]) {
     }
 }
 
-fn color_no_convert(data: &[Vec<u8>], output: &mut [u8]) {
+fn color_no_convert(data: &[&[u8]], output: &mut [u8]) {
     let mut output_iter = output.iter_mut();
 
     for pixel in data {
-        for d in pixel {
+        for d in *pixel {
             *(output_iter.next().unwrap()) = *d;
         }
     }

@@ -38,6 +38,7 @@ extern crate rayon;
 
 pub use decoder::{ColorTransform, Decoder, ImageInfo, PixelFormat};
 pub use error::{Error, UnsupportedFeature};
+pub use orient::Orientation;
 pub use parser::CodingProcess;
 
 use std::io;
@@ -50,6 +51,7 @@ mod huffman;
 mod idct;
 mod idct_reduced;
 mod marker;
+mod orient;
 mod parser;
 mod upsampler;
 mod worker;

@@ -2,6 +2,8 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use crate::error::{Error, Result, UnsupportedFeature};
+use crate::decoder::{RowColorConvert, MAX_COMPONENTS};
+use crate::orient::Orientation;
 use crate::parser::Component;
 
 pub struct Upsampler {
@@ -14,29 +16,45 @@ struct UpsamplerComponent {
     width: usize,
     height: usize,
     row_stride: usize,
+    // Vendored (orient.rs): where the real samples start in the oriented plane, and how
+    // many leading upsampled columns and rows a flip puts before the picture.
+    origin: usize,
+    skip: (usize, usize),
 }
 
 impl Upsampler {
-    pub fn new(components: &[Component], output_width: u16, output_height: u16) -> Result<Upsampler> {
-        let h_max = components.iter().map(|c| c.horizontal_sampling_factor).max().unwrap();
-        let v_max = components.iter().map(|c| c.vertical_sampling_factor).max().unwrap();
+    /// Vendored: `output_*` are the oriented output's, the planes are oriented (orient.rs):
+    /// sampling factors and sizes are swapped for a transposing orientation.
+    pub fn new(components: &[Component], output_width: u16, output_height: u16, orientation: Orientation) -> Result<Upsampler> {
+        let factors = |c: &Component| orientation.size(c.horizontal_sampling_factor, c.vertical_sampling_factor);
+        let h_max = components.iter().map(|c| factors(c).0).max().unwrap();
+        let v_max = components.iter().map(|c| factors(c).1).max().unwrap();
         let mut upsampler_components = Vec::with_capacity(components.len());
+        let output = (output_width as usize, output_height as usize);
 
         for component in components {
-            let upsampler = choose_upsampler((component.horizontal_sampling_factor,
-                                              component.vertical_sampling_factor),
+            let (h, v) = factors(component);
+            let (upsampler, scale) = choose_upsampler((h, v),
                                              (h_max, v_max),
                                              output_width,
                                              output_height)?;
+            let real = (component.size.width as usize, component.size.height as usize);
+            let n = component.dct_scale;
+            let padded = (component.block_size.width as usize * n, component.block_size.height as usize * n);
+            let (width, height) = orientation.size(real.0, real.1);
+            let row_stride = orientation.size(padded.0, padded.1).0;
+            let (x, y) = orientation.origin(real, padded);
             upsampler_components.push(UpsamplerComponent {
                 upsampler,
-                width: component.size.width as usize,
-                height: component.size.height as usize,
-                row_stride: component.block_size.width as usize * component.dct_scale,
+                width,
+                height,
+                row_stride,
+                origin: y * row_stride + x,
+                skip: orientation.skip((width * scale.0 as usize, height * scale.1 as usize), output),
             });
         }
 
-        let buffer_size = components.iter().map(|c| c.size.width).max().unwrap() as usize * h_max as usize;
+        let buffer_size = upsampler_components.iter().map(|c| c.width).max().unwrap() * h_max as usize;
 
         Ok(Upsampler {
             components: upsampler_components,
@@ -44,22 +62,28 @@ impl Upsampler {
         })
     }
 
-    pub fn upsample_and_interleave_row(&self, component_data: &[Vec<u8>], row: usize, output_width: usize, output: &mut [u8], color_convert: fn(&[Vec<u8>], &mut [u8])) {
+    /// One line buffer per component, for [`Self::upsample_and_interleave_row`] (vendored:
+    /// reused for every row instead of allocated per row).
+    pub fn line_buffers(&self) -> Vec<Vec<u8>> {
+        vec![vec![0u8; self.line_buffer_size]; self.components.len()]
+    }
+
+    pub fn upsample_and_interleave_row(&self, component_data: &[Vec<u8>], row: usize, output_width: usize, output: &mut [u8], color_convert: &RowColorConvert, line_buffers: &mut [Vec<u8>]) {
         let component_count = component_data.len();
-        let mut line_buffers = vec![vec![0u8; self.line_buffer_size]; component_count];
-
         debug_assert_eq!(component_count, self.components.len());
+        let mut lines: [&[u8]; MAX_COMPONENTS] = [&[]; MAX_COMPONENTS];
 
-        for (i, component) in self.components.iter().enumerate() {
-            component.upsampler.upsample_row(&component_data[i],
+        for (i, (component, buffer)) in self.components.iter().zip(line_buffers.iter_mut()).enumerate() {
+            component.upsampler.upsample_row(&component_data[i][component.origin..],
                                              component.width,
                                              component.height,
                                              component.row_stride,
-                                             row,
+                                             row + component.skip.1,
                                              output_width,
-                                             &mut line_buffers[i]);
+                                             buffer);
+            lines[i] = &buffer[component.skip.0..];
         }
-        color_convert(&line_buffers, output);
+        color_convert.row(&lines[..component_count], row, output);
     }
 }
 
@@ -76,20 +100,21 @@ struct UpsamplerGeneric {
 fn choose_upsampler(sampling_factors: (u8, u8),
                     max_sampling_factors: (u8, u8),
                     output_width: u16,
-                    output_height: u16) -> Result<Box<dyn Upsample + Sync>> {
+                    output_height: u16) -> Result<(Box<dyn Upsample + Sync>, (u8, u8))> {
+    // Vendored: also the factors it upsamples by (orient.rs needs them for the skip).
     let h1 = sampling_factors.0 == max_sampling_factors.0 || output_width == 1;
     let v1 = sampling_factors.1 == max_sampling_factors.1 || output_height == 1;
     let h2 = sampling_factors.0 * 2 == max_sampling_factors.0;
     let v2 = sampling_factors.1 * 2 == max_sampling_factors.1;
 
     if h1 && v1 {
-        Ok(Box::new(UpsamplerH1V1))
+        Ok((Box::new(UpsamplerH1V1), (1, 1)))
     } else if h2 && v1 {
-        Ok(Box::new(UpsamplerH2V1))
+        Ok((Box::new(UpsamplerH2V1), (2, 1)))
     } else if h1 && v2 {
-        Ok(Box::new(UpsamplerH1V2))
+        Ok((Box::new(UpsamplerH1V2), (1, 2)))
     } else if h2 && v2 {
-        Ok(Box::new(UpsamplerH2V2))
+        Ok((Box::new(UpsamplerH2V2), (2, 2)))
     } else if max_sampling_factors.0 % sampling_factors.0 != 0
         || max_sampling_factors.1 % sampling_factors.1 != 0
     {
@@ -97,10 +122,11 @@ fn choose_upsampler(sampling_factors: (u8, u8),
             UnsupportedFeature::NonIntegerSubsamplingRatio,
         ))
     } else {
-        Ok(Box::new(UpsamplerGeneric {
-            horizontal_scaling_factor: max_sampling_factors.0 / sampling_factors.0,
-            vertical_scaling_factor: max_sampling_factors.1 / sampling_factors.1,
-        }))
+        let factors = (max_sampling_factors.0 / sampling_factors.0, max_sampling_factors.1 / sampling_factors.1);
+        Ok((Box::new(UpsamplerGeneric {
+            horizontal_scaling_factor: factors.0,
+            vertical_scaling_factor: factors.1,
+        }), factors))
     }
 }
 

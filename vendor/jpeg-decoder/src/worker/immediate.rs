@@ -6,6 +6,7 @@ use crate::error::Result;
 use crate::idct::dequantize_and_idct_block;
 use crate::alloc::sync::Arc;
 use crate::parser::Component;
+use crate::orient::Orientation;
 use super::{RowData, Worker};
 
 pub struct ImmediateWorker {
@@ -13,6 +14,7 @@ pub struct ImmediateWorker {
     results: Vec<Vec<u8>>,
     components: Vec<Option<Component>>,
     quantization_tables: Vec<Option<Arc<[u16; 64]>>>,
+    orientations: [Orientation; MAX_COMPONENTS],
 }
 
 impl Default for ImmediateWorker {
@@ -22,6 +24,7 @@ impl Default for ImmediateWorker {
             results: vec![Vec::new(); MAX_COMPONENTS],
             components: vec![None; MAX_COMPONENTS],
             quantization_tables: vec![None; MAX_COMPONENTS],
+            orientations: [Orientation::default(); MAX_COMPONENTS],
         }
     }
 }
@@ -34,6 +37,7 @@ impl ImmediateWorker {
         self.results[data.index].resize(data.component.block_size.width as usize * data.component.block_size.height as usize * data.component.dct_scale * data.component.dct_scale, 0u8);
         self.components[data.index] = Some(data.component);
         self.quantization_tables[data.index] = Some(data.quantization_table);
+        self.orientations[data.index] = data.orientation;
     }
 
     pub fn append_row_immediate(&mut self, (index, data): (usize, Vec<i16>)) {
@@ -46,17 +50,34 @@ impl ImmediateWorker {
 
         assert_eq!(data.len(), block_count * 64);
 
+        let orientation = self.orientations[index];
+        let n = component.dct_scale;
+        let (bw, bh) = (component.block_size.width as usize, component.block_size.height as usize);
+        // Vendored (orient.rs): an oriented block goes through `samples` to its oriented
+        // place; one IDCT call either way (the kernels are big wasm).
+        let stride = orientation.size(bw, bh).0 * n;
+        let first_row = self.offsets[index] / (line_stride * n);
+        let mut samples = [0u8; 64];
         for i in 0..block_count {
-            let x = (i % component.block_size.width as usize) * component.dct_scale;
-            let y = (i / component.block_size.width as usize) * component.dct_scale;
-
+            let (x, y) = (i % bw, first_row + i / bw);
+            if y >= bh {
+                break;
+            }
+            let (x, y) = orientation.place(x, y, bw, bh);
+            let at = (y * stride + x) * n;
             let coefficients = data[i * 64..(i + 1) * 64].try_into().unwrap();
-            let output = &mut self.results[index][self.offsets[index] + y * line_stride + x..];
-
-            dequantize_and_idct_block(component.dct_scale, coefficients, quantization_table, line_stride, output);
+            let (output, output_stride) = if orientation.is_identity() {
+                (&mut self.results[index][at..], stride)
+            } else {
+                (&mut samples[..], 8)
+            };
+            dequantize_and_idct_block(n, coefficients, quantization_table, output_stride, output);
+            if !orientation.is_identity() {
+                orientation.put_block(&samples, n, stride, &mut self.results[index][at..]);
+            }
         }
 
-        self.offsets[index] += block_count * component.dct_scale * component.dct_scale;
+        self.offsets[index] += block_count * n * n;
     }
 
     pub fn get_result_immediate(&mut self, index: usize) -> Vec<u8> {

@@ -6,8 +6,9 @@ mod multithreaded;
 ))]
 mod rayon;
 
-use crate::decoder::{choose_color_convert_func, ColorTransform};
+use crate::decoder::{ColorTransform, RowColorConvert};
 use crate::error::Result;
+use crate::orient::Orientation;
 use crate::parser::{Component, Dimensions};
 use crate::upsampler::Upsampler;
 
@@ -19,6 +20,8 @@ pub struct RowData {
     pub index: usize,
     pub component: Component,
     pub quantization_table: Arc<[u16; 64]>,
+    /// Vendored: where each block goes (orient.rs).
+    pub orientation: Orientation,
 }
 
 pub trait Worker {
@@ -99,19 +102,34 @@ pub fn compute_image_parallel(
     data: Vec<Vec<u8>>,
     output_size: Dimensions,
     color_transform: ColorTransform,
+    orientation: Orientation,
 ) -> Result<Vec<u8>> {
     #[cfg(all(
         not(any(target_arch = "asmjs", target_arch = "wasm32")),
         feature = "rayon"
     ))]
-    return rayon::compute_image_parallel(components, data, output_size, color_transform);
+    return rayon::compute_image_parallel(
+        components,
+        data,
+        output_size,
+        color_transform,
+        orientation,
+    );
 
     #[allow(unreachable_code)]
     {
-        let color_convert_func = choose_color_convert_func(components.len(), color_transform)?;
-        let upsampler = Upsampler::new(components, output_size.width, output_size.height)?;
+        let color_convert_func =
+        RowColorConvert::new(components.len(), color_transform, orientation, output_size)?;
+        // Vendored: `data` holds oriented planes and `output_size` is oriented (orient.rs).
+        let upsampler = Upsampler::new(
+            components,
+            output_size.width,
+            output_size.height,
+            orientation,
+        )?;
         let line_size = output_size.width as usize * components.len();
         let mut image = vec![0u8; line_size * output_size.height as usize];
+        let mut line_buffers = upsampler.line_buffers();
 
         for (row, line) in image.chunks_mut(line_size).enumerate() {
             upsampler.upsample_and_interleave_row(
@@ -119,7 +137,8 @@ pub fn compute_image_parallel(
                 row,
                 output_size.width as usize,
                 line,
-                color_convert_func,
+                &color_convert_func,
+                &mut line_buffers,
             );
         }
 

@@ -1,9 +1,10 @@
 use rayon::iter::{IndexedParallelIterator, ParallelIterator};
 use rayon::slice::ParallelSliceMut;
 
-use crate::decoder::{choose_color_convert_func, ColorTransform};
+use crate::decoder::{ColorTransform, RowColorConvert};
 use crate::error::Result;
 use crate::idct::dequantize_and_idct_block;
+use crate::orient::Orientation;
 use crate::parser::Component;
 use crate::upsampler::Upsampler;
 use crate::{decoder::MAX_COMPONENTS, parser::Dimensions};
@@ -114,6 +115,8 @@ impl ImmediateWorker {
 
 impl Worker for Scoped {
     fn start(&mut self, row_data: RowData) -> Result<()> {
+        // Vendored: the decoder takes the immediate worker for an oriented decode.
+        debug_assert!(row_data.orientation == Orientation::default());
         self.inner.start_immediate(row_data);
         Ok(())
     }
@@ -195,9 +198,16 @@ pub fn compute_image_parallel(
     data: Vec<Vec<u8>>,
     output_size: Dimensions,
     color_transform: ColorTransform,
+    orientation: Orientation,
 ) -> Result<Vec<u8>> {
-    let color_convert_func = choose_color_convert_func(components.len(), color_transform)?;
-    let upsampler = Upsampler::new(components, output_size.width, output_size.height)?;
+    let color_convert_func =
+        RowColorConvert::new(components.len(), color_transform, orientation, output_size)?;
+    let upsampler = Upsampler::new(
+        components,
+        output_size.width,
+        output_size.height,
+        orientation,
+    )?;
     let line_size = output_size.width as usize * components.len();
     let mut image = vec![0u8; line_size * output_size.height as usize];
 
@@ -211,7 +221,8 @@ pub fn compute_image_parallel(
                 row,
                 output_size.width as usize,
                 line,
-                color_convert_func,
+                &color_convert_func,
+                &mut upsampler.line_buffers(),
             );
         });
 
