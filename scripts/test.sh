@@ -108,13 +108,16 @@ bash scripts/build-wasm-debug.sh
   logged cargo-vendor-native cargo test --features trellis
   logged cargo-vendor-wasm cargo test --target wasm32-unknown-unknown --features simd --lib
 )
-# vendor/jpeg-decoder (its own workspace): the reduced IDCTs against a float IDCT, and the
-# photos against upstream 0.3.2 (full size, byte for byte) and djpeg -scale M/8 (PSNR).
+# vendor/jpeg-decoder (its own workspace): the reduced IDCTs against a float IDCT, the
+# photos against upstream 0.3.2 (full size, byte for byte) and djpeg -scale M/8 (PSNR), and
+# oriented decoding against decoding then orienting (natively and on wasm in Node).
 (
   LOGS="$ROOT/$LOGS"
   cd vendor/jpeg-decoder
   export CARGO_TARGET_DIR="$ROOT/target/vendor-jpeg-decoder"
   logged cargo-vendor-decoder cargo test --no-default-features --lib --tests
+  # Oriented decoding against decoding then orienting, with the SIMD128 kernels (Node).
+  logged cargo-vendor-decoder-wasm cargo test --target wasm32-unknown-unknown --no-default-features --test orientation
 )
 
 section "package: publint, attw, npm publish --dry-run, tsc --strict consumer"

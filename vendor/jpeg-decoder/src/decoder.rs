@@ -1576,15 +1576,11 @@ impl RowColorConvert {
 }
 
 /// How many leading pixels of a `width` row the arch YCbCr kernel converts (`None`: there
-/// is no kernel). It depends on the length only; asked once per picture.
+/// is no kernel); arch/mod.rs says, for each kernel.
 fn ycbcr_kernel_pixels(width: usize) -> Option<usize> {
     #[cfg(not(feature = "platform_independent"))]
-    if let Some(kernel) = crate::arch::get_color_convert_line_ycbcr() {
-        let zeros = vec![0u8; width];
-        let mut out = vec![0u8; width * 3];
-        #[allow(unsafe_code)]
-        return Some(unsafe { kernel(&zeros, &zeros, &zeros, &mut out) });
-    }
+    return crate::arch::color_convert_line_ycbcr_pixels(width);
+    #[allow(unreachable_code)]
     None
 }
 

@@ -5,7 +5,7 @@
 //! test photos (FHIR_TESTDATA) at full size and at 4/8 and 5/8 (natively). The synthetic
 //! test also runs on wasm32 with SIMD128 (Node): the browser's IDCT and colour kernels.
 
-use jpeg_decoder::{Decoder, Orientation, PixelFormat};
+use jpeg_decoder::{Decoder, Orientation};
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 #[cfg(not(target_arch = "wasm32"))]
 use std::path::PathBuf;
@@ -183,7 +183,7 @@ fn photos_all_orientations_at_full_size_and_scaled() {
         let mut d = Decoder::new(&bytes[..]);
         d.read_info().unwrap();
         let info = d.info().unwrap();
-        assert_eq!(info.pixel_format, PixelFormat::RGB24);
+        assert_eq!(info.pixel_format, jpeg_decoder::PixelFormat::RGB24);
         let (w, h) = (info.width, info.height);
         for m in [8, 5, 4] {
             let request = (m < 8).then(|| ((w * m).div_ceil(8), (h * m).div_ceil(8)));

@@ -32,6 +32,28 @@ pub fn get_color_convert_line_ycbcr() -> Option<unsafe fn(&[u8], &[u8], &[u8], &
     None
 }
 
+/// Vendored (orient.rs): how many leading pixels of a row of `width` the kernel of
+/// [`get_color_convert_line_ycbcr`] converts, the rest being left to the scalar code.
+/// tests/orientation.rs checks these against the kernels (natively and on wasm).
+pub fn color_convert_line_ycbcr_pixels(width: usize) -> Option<usize> {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    {
+        if is_x86_feature_detected!("ssse3") {
+            // Its 16-byte loads keep the last whole vector for the scalar code.
+            return Some((width / 8).saturating_sub(1) * 8);
+        }
+    }
+    #[cfg(any(
+        all(feature = "nightly_aarch64_neon", target_arch = "aarch64"),
+        all(target_feature = "simd128", target_arch = "wasm32")
+    ))]
+    {
+        return Some(width / 8 * 8);
+    }
+    #[allow(unreachable_code)]
+    None
+}
+
 /// Arch-specific implementation of 8x8 IDCT.
 #[allow(clippy::type_complexity)]
 pub fn get_dequantize_and_idct_block_8x8(
