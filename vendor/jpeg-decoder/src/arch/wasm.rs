@@ -188,8 +188,6 @@ pub fn dequantize_and_idct_block_8x8(
 
 #[cfg(target_arch = "wasm32")]
 #[target_feature(enable = "simd128")]
-// Vendored: called from three places since orient.rs; one copy (wasm size).
-#[inline(never)]
 pub fn color_convert_line_ycbcr(y_slice: &[u8], cb_slice: &[u8], cr_slice: &[u8], output: &mut [u8]) -> usize {
 
     assert!(output.len() % 3 == 0);
