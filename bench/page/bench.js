@@ -214,7 +214,7 @@ window.bench = {
    * prepareMedia ('ours'), or (contender 'file') the given base64 JPEG as is; then its
    * size, SSIM (as quality()) and, for ours, prepared.timings.
    */
-  async sweep(image, contender, quality, b64) {
+  async sweep(image, contender, quality, b64, withData = false) {
     let timings;
     if (contender === 'native') {
       b64 = (await CONTENDERS.native(files.get(image), quality)).b64;
@@ -223,7 +223,7 @@ window.bench = {
       b64 = p.resource.content.data;
       timings = p.timings;
     }
-    return { bytes: base64Bytes(b64), timings, ...(await measure(image, b64)) };
+    return { bytes: base64Bytes(b64), timings, ...(await measure(image, b64)), ...(withData ? { b64 } : {}) };
   },
 
   /** Drop the decoded reference of an image (the 48 MP one is 200 MB). */
