@@ -8,7 +8,7 @@
 //!
 //! A grid photo (iPhone) is also offered tile by tile ([`HeicGrid`]): www/lib/heic-pool.js
 //! opens it here for the plan, then has a pool of workers, each instantiating this same
-//! compiled module ([`wasm_module`]), decode the tiles in parallel and assembles them.
+//! compiled module ([`compiled_module`]), decode the tiles in parallel and assembles them.
 
 use fhir_media_codecs::CodecError;
 use fhir_media_heif::{GridPlan, HeifFile, Heifer};
@@ -48,8 +48,8 @@ pub fn decode(
 
 /// This instance's compiled `WebAssembly.Module`, for the tile workers to instantiate
 /// without fetching or compiling it again.
-#[wasm_bindgen(js_name = wasmModule, unchecked_return_type = "WebAssembly.Module")]
-pub fn wasm_module() -> JsValue {
+#[wasm_bindgen(js_name = compiledModule, unchecked_return_type = "WebAssembly.Module")]
+pub fn compiled_module() -> JsValue {
     wasm_bindgen::module()
 }
 
