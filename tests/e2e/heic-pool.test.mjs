@@ -33,8 +33,17 @@ const { prepareMedia } = await import('/www/lib/prepare.js');
 const { tilePool } = await import('/www/lib/heic-pool.js');
 const bytes = new Uint8Array(await (await fetch('/photo.heic')).arrayBuffer());
 globalThis.heicPool = {
-  async run() {
-    const p = await prepareMedia(new Blob([bytes]), { subject: 'Patient/pool', maxDimension: 2048 });
+  async run(damage = 0) {
+    // damage > 0: that share of the file, from its middle, overwritten (tile data, not the
+    // container, which comes first and stays readable).
+    const input = bytes.slice();
+    input.fill(0xff, bytes.length >> 1, (bytes.length >> 1) + Math.floor(bytes.length * damage));
+    let p;
+    try {
+      p = await prepareMedia(new Blob([input]), { subject: 'Patient/pool', maxDimension: 2048 });
+    } catch (err) {
+      return { error: { name: err.name, code: err.code }, stats: { ...tilePool.stats } };
+    }
     return { width: p.width, height: p.height, format: p.source.format, data: p.resource.content.data,
       stats: { ...tilePool.stats }, made: made.filter((u) => u.includes('heic-tile-worker')).length,
       cores: navigator.hardwareConcurrency };
@@ -66,7 +75,7 @@ after(async () => {
   await stopChild(server?.child);
 });
 
-async function runOn(query, photos = 1) {
+async function runOn(query, photos = 1, cuts = []) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -76,7 +85,7 @@ async function runOn(query, photos = 1) {
     await page.goto(`${server.url}/index.html${query}`);
     await page.waitForFunction(() => globalThis.heicPoolReady === true, null, { timeout: 60_000 });
     const results = [];
-    for (let i = 0; i < photos; i++) results.push(await page.evaluate(() => globalThis.heicPool.run()));
+    for (let i = 0; i < photos; i++) results.push(await page.evaluate((cut) => globalThis.heicPool.run(cut), cuts[i] ?? 0));
     assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
     return { results, wasmFetches };
   } finally {
@@ -105,4 +114,12 @@ test('the tiles of a grid HEIC are decoded by several workers, from one fetch of
   assert.equal(alone.made, 0);
   assert.deepEqual([alone.width, alone.height], [first.width, first.height]);
   assert.ok(alone.data === first.data, 'the parallel and the sequential paths give the same JPEG, byte for byte');
+});
+
+test('a grid HEIC with damaged tiles fails in the tile workers with a typed error; the next photo decodes', { timeout: 240_000 }, async () => {
+  const { results: [cut, next] } = await runOn('', 2, [0.2]);
+  assert.equal(cut.error?.code, 'corrupt-image', `a typed error: ${JSON.stringify(cut)}`);
+  assert.equal(cut.stats.parallel, 1, 'it was the tile workers that found it');
+  assert.equal(next.format, 'heif');
+  assert.equal(next.stats.workersEnded, 0, 'no worker was ended for a photo\'s own error');
 });
