@@ -19,7 +19,7 @@ fn main() {
         .expect("plan")
         .expect("a grid with a scaled plan");
     let tiles = file.referenced_items(file.primary_id, b"dimg");
-    let best = |f: &dyn Fn() -> ()| {
+    let best = |f: &dyn Fn()| {
         (0..3)
             .map(|_| {
                 let t = Instant::now();
