@@ -16,6 +16,7 @@ import initMain, * as mainWasm from '../../pkg/fhir_media_capture.js';
 import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
 import initHeic, * as heicWasm from '../../pkg/fhir_media_heic.js';
 import { asCodecs, heicDecoder } from './heic.js';
+import { tilePool } from './heic-pool.js';
 import { once } from './once.js';
 
 /** The main module (prepareMedia, MediaClient, QueueCore), instantiated once per JS context. */
@@ -40,11 +41,12 @@ const DEFAULT_MAX_DIMENSION = 2048;
 
 const heicModule = once(initHeic);
 
-/** The HEIC tiers (heic.js): the browser's decoder, then the HEIC module. */
+/** The HEIC tiers (heic.js): the browser's decoder, then the HEIC module (a grid's tiles
+ *  decoded by a pool of workers: heic-pool.js). */
 const decodeHeic = heicDecoder({
   async loadModule() {
     await heicModule.load();
-    return heicWasm;
+    return { decode: (bytes, maxPixels, maxDimension) => tilePool.decode(heicWasm, bytes, maxPixels, maxDimension) };
   },
 });
 
