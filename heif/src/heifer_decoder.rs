@@ -58,6 +58,7 @@ impl Heifer {
                     channels: 3,
                     pixels,
                     icc_profile,
+                    stored: (width, height),
                 });
             }
         }
@@ -86,6 +87,7 @@ impl Heifer {
             channels: 3,
             pixels: rgba_to_rgb_in_place(decoded.data),
             icc_profile,
+            stored: (width, height),
         })
     }
 }
