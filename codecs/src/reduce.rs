@@ -166,11 +166,7 @@ impl Reducer {
             if alpha {
                 let a = s[ch - 1];
                 for c in 0..ch - 1 {
-                    o[c] = if a == 0 {
-                        0
-                    } else {
-                        ((s[c] + a / 2) / a) as u8
-                    };
+                    o[c] = (s[c] + a / 2).checked_div(a).unwrap_or(0) as u8;
                 }
                 o[ch - 1] = ((a + count / 2) / count) as u8;
             } else {
