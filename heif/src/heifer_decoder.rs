@@ -50,6 +50,7 @@ impl Heifer {
                     channels: 3,
                     pixels,
                     icc_profile,
+                    stored: (width, height),
                 });
             }
         }
@@ -78,6 +79,7 @@ impl Heifer {
             channels: 3,
             pixels: rgba_to_rgb_in_place(decoded.data),
             icc_profile,
+            stored: (width, height),
         })
     }
 }

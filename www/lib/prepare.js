@@ -36,6 +36,12 @@ async function loadCodecs(format, bytes, maxPixels, maxDimension) {
   return codecsWasm;
 }
 
+/** The codecs module's wasm memory, bytes (0 when it is not loaded): wasm memory never
+ *  shrinks, so this is its peak in this JS context (worker.js reports it). */
+export async function codecsBytes() {
+  return codecsModule.initialised() ? (await codecsModule.load()).memory.buffer.byteLength : 0;
+}
+
 /** prepareMedia's default maxDimension (src/options.rs DEFAULT_MAX_DIMENSION). */
 const DEFAULT_MAX_DIMENSION = 2048;
 
