@@ -240,6 +240,27 @@ fn levers() -> Vec<Lever> {
             ..lever(&format!("wired-sa-L{scale}"))
         });
     }
+    // Chroma against luma, judged by SSIMULACRA2 (`sweep.mjs --ssimulacra2`), which sees
+    // colour where the SSIM sees luma only: chroma quantiser × s, at 4:2:0 and at 4:4:4.
+    for s in [0.7, 0.85, 1.25, 1.5, 2.0] {
+        out.push(Lever {
+            luma_scale: 0.97,
+            rounding: (40, 40),
+            standard_progression: true,
+            chroma_scale: s,
+            ..lever(&format!("wired-sa-C{s}"))
+        });
+    }
+    for s in [1.0, 1.5, 2.0, 3.0] {
+        out.push(Lever {
+            luma_scale: 0.97,
+            rounding: (40, 40),
+            standard_progression: true,
+            chroma_scale: s,
+            sampling: SamplingFactor::R_4_4_4,
+            ..lever(&format!("wired-sa-444-C{s}"))
+        });
+    }
     // LEVERS=a,b: only those (a trailing * matches a prefix).
     if let Ok(only) = std::env::var("LEVERS") {
         out.retain(|l| {
@@ -357,7 +378,12 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (out_dir, photos) = args.split_first().expect("usage: OUT_DIR PHOTO.jpg...");
     let step = std::env::var("STEP").map_or(4, |s| s.parse().expect("STEP"));
-    let qualities: Vec<u8> = (40..=96).step_by(step).collect();
+    // QRANGE=70-86: only those qualities (a sweep scoring every point wants few).
+    let (lo, hi) = std::env::var("QRANGE").map_or((40, 96), |r| {
+        let (a, b) = r.split_once('-').expect("QRANGE=lo-hi");
+        (a.parse().expect("QRANGE"), b.parse().expect("QRANGE"))
+    });
+    let qualities: Vec<u8> = (lo..=hi).step_by(step).collect();
     let mut json = Vec::new();
     for path in photos {
         let bytes = std::fs::read(path).expect("read photo");

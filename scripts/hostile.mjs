@@ -3,15 +3,21 @@
 // seed 1). Prints the tallies; exits 1 on any tab crash or untyped error. Needs pkg/
 // (scripts/build-wasm.sh). npm test runs a slice of it (tests/e2e/hostile.test.mjs).
 // `node scripts/hostile.mjs peaks`: peak wasm memory of progressive and hostile JPEGs
-// against baseline ones of the same size, each in a fresh worker (bench/HOSTILE.md).
-import { startSite, openHostile, runCorpus, describe, measurePeaks } from '../tests/support/hostile-run.mjs';
+// against baseline ones of the same size, each in a fresh worker, then PNG, GIF, BMP and
+// WebP at 12, 24 and 48 MP (main + codecs module) against a baseline JPEG (bench/HOSTILE.md).
+// `node scripts/hostile.mjs codec-peaks`: only the latter.
+import { startSite, openHostile, runCorpus, describe, measurePeaks, measureCodecPeaks } from '../tests/support/hostile-run.mjs';
 
-if (process.argv[2] === 'peaks') {
+if (process.argv[2] === 'peaks' || process.argv[2] === 'codec-peaks') {
   const site = await startSite('pkg');
   const session = await openHostile(site.url);
   try {
-    for (const [what, base, other, ratio, outcome] of await measurePeaks(session)) {
+    for (const [what, base, other, ratio, outcome] of process.argv[2] === 'peaks' ? await measurePeaks(session) : []) {
       console.log(`${what}: baseline ${base.toFixed(1)} MiB, other ${other.toFixed(1)} MiB (${ratio.toFixed(2)}x, ${outcome})`);
+    }
+    // PNG, GIF, BMP, WebP: main + codecs module against a baseline JPEG of the same size.
+    for (const [what, base, other, ratio, outcome, codecs] of await measureCodecPeaks(session, site.dir)) {
+      console.log(`${what}: baseline JPEG ${base.toFixed(1)} MiB, this ${other.toFixed(1)} MiB (codecs module ${codecs.toFixed(1)}) ${ratio.toFixed(2)}x, ${outcome}`);
     }
   } finally {
     await session.close();

@@ -20,6 +20,7 @@ const references = new Map(); // image name -> {w, h, y} full-size luma
 let wasm = null;
 let pica = null;
 let worker = null; // the worker (e2) runs in: the widget's when present, else the bench's
+let usingWidgetWorker = false;
 
 /** Longest side at most MAX, never upscaled, aspect kept (rounded). */
 function fit(w, h) {
@@ -47,7 +48,7 @@ const base64Bytes = (b64) => (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b6
 
 /** Post one job to a worker and wait for its answer. */
 let nextId = 0;
-function ask(w, buffer) {
+function ask(w, buffer, widget = usingWidgetWorker) {
   const id = ++nextId;
   return new Promise((resolve, reject) => {
     // A worker that failed to start (a module it imports did not load) fires its error
@@ -61,12 +62,18 @@ function ask(w, buffer) {
       else if (data.prepared) {
         // www/lib/worker.js answers { id, prepared } or { id, error: { name, code, message } }.
         const p = data.prepared;
-        resolve({ data: p.resource.content.data, width: p.width, height: p.height, bytes: p.bytes, timings: p.timings });
+        resolve({
+          data: p.resource.content.data, width: p.width, height: p.height, bytes: p.bytes, timings: p.timings,
+          memory: data.wasmBytes,
+        });
       } else reject(new Error(typeof data.error === 'string' ? data.error : `${data.error?.code}: ${data.error?.message}`));
     };
     w.addEventListener('message', onMessage);
     w.addEventListener('error', (e) => reject(new Error(`worker error: ${e.message}`)), { once: true });
-    w.postMessage({ id, buffer, options: OURS }, [buffer]);
+    // The widget's worker takes the photo as a Blob (it checks the size before reading);
+    // the bench's own worker takes the bytes, transferred.
+    if (widget) w.postMessage({ id, blob: new Blob([buffer]), options: OURS });
+    else w.postMessage({ id, buffer, options: OURS }, [buffer]);
   });
 }
 
@@ -191,6 +198,7 @@ window.bench = {
     }
     pica = Pica({ features: ['js', 'wasm', 'ww'] });
     wasm = await init();
+    usingWidgetWorker = Boolean(widgetWorker);
     worker = new Worker(widgetWorker ? WIDGET_WORKER : BENCH_WORKER, { type: 'module' });
     return { userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency };
   },
@@ -226,7 +234,7 @@ window.bench = {
    * prepareMedia ('ours'), or (contender 'file') the given base64 JPEG as is; then its
    * size, SSIM (as quality()) and, for ours, prepared.timings.
    */
-  async sweep(image, contender, quality, b64) {
+  async sweep(image, contender, quality, b64, withData = false) {
     let timings;
     if (contender === 'native') {
       b64 = (await CONTENDERS.native(files.get(image), quality)).b64;
@@ -235,7 +243,7 @@ window.bench = {
       b64 = p.resource.content.data;
       timings = p.timings;
     }
-    return { bytes: base64Bytes(b64), timings, ...(await measure(image, b64)) };
+    return { bytes: base64Bytes(b64), timings, ...(await measure(image, b64)), ...(withData ? { b64 } : {}) };
   },
 
   /**

@@ -3,10 +3,11 @@
 // which in Chromium means the HEIC module) and by libheif-js (libheif + libde265 by
 // Emscripten; its wasm build, the `libheif` global of vendor/libheif.js) decoding to
 // ImageData, then the canvas resizing and encoding, as pages that bolt it on do. Both on
-// this page's main thread.
+// this page's main thread (ours with its pool of HEIC tile workers, heic-pool.js).
 import { prepareMedia } from '/www/lib/prepare.js';
 import initMain from '/pkg/fhir_media_capture.js';
 import initHeic from '/pkg/fhir_media_heic.js';
+import { tilePool } from '/www/lib/heic-pool.js';
 
 const MAX = 2048;
 const QUALITY = 0.8;
@@ -48,7 +49,8 @@ window.heicBench = {
     const p = await prepareMedia(input, OURS);
     const ms = performance.now() - t0;
     if (p.source.format === 'heif') heicUsed = true;
-    return { ms, width: p.width, height: p.height, bytes: p.bytes, format: p.source.format };
+    return { ms, width: p.width, height: p.height, bytes: p.bytes, format: p.source.format,
+      tileWorkers: tilePool.stats.lastWorkers, cores: navigator.hardwareConcurrency };
   },
   async libheif(url) {
     const input = await fetched(url);
@@ -84,7 +86,9 @@ window.heicBench = {
     // Never instantiates the HEIC module on a page that had no HEIC.
     const heic = heicUsed ? (await initHeic()).memory.buffer.byteLength : 0;
     const lib = libheifModule?.HEAPU8?.buffer.byteLength ?? libheifModule?.wasmMemory?.buffer.byteLength ?? null;
-    return { main, heic, libheif: lib };
+    // The tile workers' instances of the HEIC module (heic-pool.js), each its own memory.
+    const workers = tilePool.workerWasmBytes();
+    return { main, heic, workers, libheif: lib };
   },
 };
 window.heicBenchReady = true;

@@ -12,15 +12,19 @@ use js_sys::{Error, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 /// Decode `bytes` of `format` (`"png"`, `"webp"`, `"gif"`, `"bmp"`), refusing more than
-/// `maxPixels` from the header alone. Returns `{ width, height, channels, pixels }`:
-/// 8-bit samples, `channels` 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA).
+/// `maxPixels` from the header alone. `maxDimension`, the longest side the caller will
+/// resize to (0 or absent: full size), lets it return the picture reduced by an integer
+/// box factor (`fhir_media_codecs::reduce`). Returns `{ width, height, channels, pixels,
+/// storedWidth, storedHeight }`: 8-bit samples, `channels` 1 (gray), 2 (gray + alpha),
+/// 3 (RGB) or 4 (RGBA); the stored size is the file's, before the reduction.
 #[wasm_bindgen(
-    unchecked_return_type = "{ width: number, height: number, channels: number, pixels: Uint8Array }"
+    unchecked_return_type = "{ width: number, height: number, channels: number, pixels: Uint8Array, storedWidth: number, storedHeight: number }"
 )]
 pub fn decode(
     bytes: &[u8],
     format: &str,
     #[wasm_bindgen(js_name = maxPixels)] max_pixels: f64,
+    #[wasm_bindgen(js_name = maxDimension)] max_dimension: Option<u32>,
 ) -> Result<JsValue, JsValue> {
     let codec = Format::from_name(format).ok_or_else(|| {
         thrown(&CodecError::Unsupported(format!(
@@ -28,11 +32,13 @@ pub fn decode(
         )))
     })?;
     let img = Native
-        .decode(bytes, codec, max_pixels as u64)
+        .decode(bytes, codec, max_pixels as u64, max_dimension.unwrap_or(0))
         .map_err(|e| thrown(&e))?;
     let out = Object::new();
     set(&out, "width", &img.width.into());
     set(&out, "height", &img.height.into());
+    set(&out, "storedWidth", &img.stored.0.into());
+    set(&out, "storedHeight", &img.stored.1.into());
     set(&out, "channels", &img.channels.into());
     set(
         &out,

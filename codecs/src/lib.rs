@@ -18,6 +18,9 @@ mod header;
 pub mod heif;
 #[cfg(feature = "image")]
 mod native;
+pub mod reduce;
+#[cfg(feature = "image")]
+mod stream;
 pub use header::header_size;
 #[cfg(feature = "image")]
 pub use native::Native;
@@ -61,7 +64,8 @@ impl Format {
 
 /// Decoded 8-bit pixels: `channels` 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA),
 /// `width * height * channels` bytes, rows top to bottom, as stored (EXIF orientation is
-/// the caller's business; a HEIF decoder has applied the container's `irot`/`imir`).
+/// the caller's business; a HEIF decoder has applied the container's `irot`/`imir`),
+/// possibly reduced from the `stored` size ([`reduce`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
     pub width: u32,
@@ -70,6 +74,8 @@ pub struct Image {
     pub pixels: Vec<u8>,
     /// The ICC profile the samples are in, where the decoder keeps it (HEIF).
     pub icc_profile: Option<Vec<u8>>,
+    /// Width and height as the file stores them, before any reduction.
+    pub stored: (u32, u32),
 }
 
 /// Why a decode or encode failed; the caller maps each kind to its typed error code
@@ -135,7 +141,16 @@ pub trait HeifDecoder {
 /// The codecs the pipeline needs for anything but JPEG.
 pub trait Codecs {
     /// Decode `bytes` of `format`, refusing more than `max_pixels` from the header alone.
-    fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError>;
+    /// `target` is the longest side the caller will resize to (0: full size wanted): the
+    /// picture may come reduced by an integer factor to no less than 97.5% of it
+    /// ([`reduce::factor`]), never below it otherwise.
+    fn decode(
+        &self,
+        bytes: &[u8],
+        format: Format,
+        max_pixels: u64,
+        target: u32,
+    ) -> Result<Image, CodecError>;
 
     /// Blank, in place and at the same length, every Exif and XMP item of the HEIF/HEIC
     /// file `bytes` ([`heif::scrub`]).

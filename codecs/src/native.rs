@@ -8,31 +8,45 @@ use image::codecs::png::{CompressionType, FilterType, PngDecoder, PngEncoder};
 use image::codecs::webp::WebPDecoder;
 use image::{ColorType, ExtendedColorType, ImageDecoder, ImageEncoder, ImageError};
 
-use crate::{check_pixels, header_size, CodecError, Codecs, Format, Image};
+use crate::{check_pixels, header_size, reduce, stream, CodecError, Codecs, Format, Image};
 
 /// The codecs, compiled in.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Native;
 
 impl Codecs for Native {
-    fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError> {
+    fn decode(
+        &self,
+        bytes: &[u8],
+        format: Format,
+        max_pixels: u64,
+        target: u32,
+    ) -> Result<Image, CodecError> {
         // Judged before a decoder exists: making one may already allocate for the header.
-        if let Some((width, height)) = header_size(bytes, format) {
+        let header = header_size(bytes, format);
+        if let Some((width, height)) = header {
             check_pixels(width, height, max_pixels)?;
         }
+        let k = header.map_or(1, |(w, h)| reduce::factor(w, h, target));
         let image_err = |e| image_error(format, e);
         let cursor = Cursor::new(bytes);
         match format {
+            // Reduced while decoding: the full-size picture never exists.
+            Format::Png if k > 1 => stream::png(bytes, max_pixels, k),
+            Format::Gif if k > 1 => stream::gif(bytes, max_pixels, k),
             Format::Png => decode_with(
                 PngDecoder::new(cursor).map_err(image_err)?,
                 format,
                 max_pixels,
             ),
+            // Decoded whole, then reduced before it leaves this module (image-webp and
+            // image's BMP decoder have no row reader).
             Format::WebP => decode_with(
                 WebPDecoder::new(cursor).map_err(image_err)?,
                 format,
                 max_pixels,
-            ),
+            )
+            .map(|img| reduced(img, k)),
             Format::Gif => decode_with(
                 GifDecoder::new(cursor).map_err(image_err)?,
                 format,
@@ -42,7 +56,8 @@ impl Codecs for Native {
                 BmpDecoder::new(cursor).map_err(image_err)?,
                 format,
                 max_pixels,
-            ),
+            )
+            .map(|img| reduced(img, k)),
             Format::Heif => Err(CodecError::Unsupported(
                 "HEIF is decoded by fhir_media_heif, not these codecs".into(),
             )),
@@ -115,11 +130,31 @@ fn decode_with<D: ImageDecoder>(
         channels,
         pixels,
         icc_profile: None,
+        stored: (width, height),
     })
 }
 
+/// `img` reduced by `k` (the same when `k` is 1).
+fn reduced(img: Image, k: u32) -> Image {
+    if k <= 1 {
+        return img;
+    }
+    let mut r = reduce::Reducer::rows(img.width, img.height, img.channels.into(), k);
+    let stride = img.width as usize * usize::from(img.channels);
+    for (y, row) in img.pixels.chunks_exact(stride.max(1)).enumerate() {
+        r.add(y as u32, 0, 1, row);
+    }
+    let (width, height) = r.size();
+    Image {
+        width,
+        height,
+        pixels: r.finish(),
+        ..img
+    }
+}
+
 /// Native-endian 16-bit samples to 8 bits, rounding.
-fn eight_bit(data: &[u8]) -> Vec<u8> {
+pub(crate) fn eight_bit(data: &[u8]) -> Vec<u8> {
     data.chunks_exact(2)
         .map(|s| {
             let v = u16::from_ne_bytes([s[0], s[1]]) as u32;
@@ -128,7 +163,7 @@ fn eight_bit(data: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-fn image_error(format: Format, e: ImageError) -> CodecError {
+pub(crate) fn image_error(format: Format, e: ImageError) -> CodecError {
     let name = format.name().to_uppercase();
     match e {
         ImageError::Unsupported(u) => {
@@ -163,12 +198,12 @@ mod tests {
     fn png_round_trip_and_pixel_limit() {
         let pixels: Vec<u8> = (0..4 * 3 * 4).map(|i| i as u8).collect();
         let png = Native.encode_png(4, 3, 4, &pixels).expect("encode");
-        let img = Native.decode(&png, Format::Png, 12).expect("decode");
+        let img = Native.decode(&png, Format::Png, 12, 0).expect("decode");
         assert_eq!((img.width, img.height, img.channels), (4, 3, 4));
         assert_eq!(img.pixels, pixels);
-        let err = Native.decode(&png, Format::Png, 11).unwrap_err();
+        let err = Native.decode(&png, Format::Png, 11, 0).unwrap_err();
         assert_eq!(err.code(), "too-many-pixels");
-        let err = Native.decode(&png[..20], Format::Png, 12).unwrap_err();
+        let err = Native.decode(&png[..20], Format::Png, 12, 0).unwrap_err();
         assert_eq!(err.code(), "corrupt-image");
     }
 
@@ -194,7 +229,7 @@ mod tests {
         png.extend_from_slice(&[8, 6, 0, 0, 0]);
         png.extend_from_slice(&crc32(&png[12..]).to_be_bytes());
         png.extend_from_slice(b"\0\0\0\0IEND\xaeB`\x82");
-        let err = Native.decode(&png, Format::Png, 50_000_000).unwrap_err();
+        let err = Native.decode(&png, Format::Png, 50_000_000, 0).unwrap_err();
         assert_eq!(err.code(), "too-many-pixels", "{err}");
     }
 }

@@ -5,9 +5,13 @@
 //! Errors are thrown as JS `Error`s whose `code` is the `MediaError` code
 //! (`heic-not-decodable` for a valid file it cannot read, `corrupt-image`,
 //! `too-many-pixels` with `width`, `height`, `limit`) and whose message is the detail.
+//!
+//! A grid photo (iPhone) is also offered tile by tile ([`HeicGrid`]): www/lib/heic-pool.js
+//! opens it here for the plan, then has a pool of workers, each instantiating this same
+//! compiled module ([`compiled_module`]), decode the tiles in parallel and assembles them.
 
 use fhir_media_codecs::CodecError;
-use fhir_media_heif::Heifer;
+use fhir_media_heif::{GridPlan, HeifFile, Heifer};
 use js_sys::{Error, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -40,6 +44,88 @@ pub fn decode(
         set(&out, "icc", &Uint8Array::from(icc.as_slice()).into());
     }
     Ok(out.into())
+}
+
+/// This instance's compiled `WebAssembly.Module`, for the tile workers to instantiate
+/// without fetching or compiling it again.
+#[wasm_bindgen(js_name = compiledModule, unchecked_return_type = "WebAssembly.Module")]
+pub fn compiled_module() -> JsValue {
+    wasm_bindgen::module()
+}
+
+/// A grid photo opened for decoding tile by tile: its bytes (kept here, so each tile call
+/// passes only its index) and its plan.
+#[wasm_bindgen]
+pub struct HeicGrid {
+    bytes: Vec<u8>,
+    plan: GridPlan,
+}
+
+#[wasm_bindgen]
+impl HeicGrid {
+    /// The photo as tiles bound for `maxDimension` px, the pixel limit checked from the
+    /// container; `undefined` where [`decode`] is the way (not a grid, full size, a
+    /// `clap`, wide-gamut colour). Throws the typed errors of [`decode`].
+    pub fn open(
+        bytes: Vec<u8>,
+        #[wasm_bindgen(js_name = maxPixels)] max_pixels: f64,
+        #[wasm_bindgen(js_name = maxDimension)] max_dimension: u32,
+    ) -> Result<Option<HeicGrid>, JsValue> {
+        let plan = Heifer
+            .grid(&bytes, max_pixels as u64, max_dimension)
+            .map_err(|e| thrown(&e))?;
+        Ok(plan.map(|plan| HeicGrid { bytes, plan }))
+    }
+
+    /// The assembled picture's width (display orientation, scaled).
+    #[wasm_bindgen(getter)]
+    pub fn width(&self) -> u32 {
+        self.plan.size().0
+    }
+
+    /// The assembled picture's height.
+    #[wasm_bindgen(getter)]
+    pub fn height(&self) -> u32 {
+        self.plan.size().1
+    }
+
+    /// How many tiles to decode: indices `0..tiles`.
+    #[wasm_bindgen(getter)]
+    pub fn tiles(&self) -> u32 {
+        self.plan.tiles() as u32
+    }
+
+    /// The ICC profile the samples are in, or `undefined`.
+    #[wasm_bindgen(getter)]
+    pub fn icc(&self) -> Option<Vec<u8>> {
+        self.plan.icc_profile().map(<[u8]>::to_vec)
+    }
+
+    /// Tile `i` decoded, scaled and oriented: `{ x, y, width, height, pixels }`, an RGB
+    /// block to copy row by row to (x, y) of the picture.
+    #[wasm_bindgen(
+        js_name = decodeTile,
+        unchecked_return_type = "{ x: number, y: number, width: number, height: number, pixels: Uint8Array }"
+    )]
+    pub fn decode_tile(&self, i: u32) -> Result<JsValue, JsValue> {
+        let file = HeifFile::parse(&self.bytes)
+            .map_err(|e| thrown(&CodecError::Corrupt(format!("HEIF container: {e}"))))?;
+        let block = self
+            .plan
+            .decode_tile(&file, i as usize)
+            .map_err(|e| thrown(&e))?;
+        let out = Object::new();
+        set(&out, "x", &block.x.into());
+        set(&out, "y", &block.y.into());
+        set(&out, "width", &block.width.into());
+        set(&out, "height", &block.height.into());
+        set(
+            &out,
+            "pixels",
+            &Uint8Array::from(block.rgb.as_slice()).into(),
+        );
+        Ok(out.into())
+    }
 }
 
 fn thrown(e: &CodecError) -> JsValue {

@@ -16,6 +16,8 @@ use heifer::heifer_isobmff::boxes::{ColorInfo, Property};
 use heifer::heifer_isobmff::{HeifFile, ItemId};
 use heifer::{Error, Options};
 
+use crate::scaled::GridPlan;
+
 /// The `heifer` decoder, single-threaded (the browser's wasm is).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Heifer;
@@ -37,17 +39,7 @@ impl Heifer {
     ) -> Result<Image, CodecError> {
         let file = HeifFile::parse(bytes).map_err(container_error)?;
         let primary = file.primary_id;
-        let (width, height) = file
-            .image_size(primary)
-            .map_err(container_error)?
-            .ok_or_else(|| CodecError::Corrupt("HEIF: the primary image has no size".into()))?;
-        // Before decoding: a 'too-many-pixels' the user can act on, not a generic refusal.
-        check_pixels(width, height, max_pixels)?;
-        let icc_profile = file
-            .icc_profile(primary)
-            .map_err(container_error)?
-            .map(<[u8]>::to_vec);
-        let wide_gamut = icc_profile.is_none() && wide_gamut(&file, primary);
+        let (icc_profile, wide_gamut) = checked(&file, max_pixels)?;
         if target > 0 && !wide_gamut {
             if let Some((width, height, pixels)) =
                 crate::scaled::decode_grid_scaled(&file, primary, target)?
@@ -58,6 +50,7 @@ impl Heifer {
                     channels: 3,
                     pixels,
                     icc_profile,
+                    stored: (width, height),
                 });
             }
         }
@@ -86,8 +79,48 @@ impl Heifer {
             channels: 3,
             pixels: rgba_to_rgb_in_place(decoded.data),
             icc_profile,
+            stored: (width, height),
         })
     }
+}
+
+impl Heifer {
+    /// The tile plan of a grid photo bound for a longest side of `target` (> 0), with the
+    /// ICC profile its samples are in ([`GridPlan::icc_profile`]), for a caller that decodes the tiles itself
+    /// ([`GridPlan::decode_tile`], each on `HeifFile::parse` of the same bytes); `None`
+    /// where [`Heifer::decode_scaled`] would take the full decode. The pixel limit is
+    /// checked here, from the container, as there.
+    pub fn grid(
+        &self,
+        bytes: &[u8],
+        max_pixels: u64,
+        target: u32,
+    ) -> Result<Option<GridPlan>, CodecError> {
+        let file = HeifFile::parse(bytes).map_err(container_error)?;
+        let (icc_profile, wide_gamut) = checked(&file, max_pixels)?;
+        if target == 0 || wide_gamut {
+            return Ok(None);
+        }
+        Ok(GridPlan::of(&file, file.primary_id, target)?.map(|plan| plan.with_icc(icc_profile)))
+    }
+}
+
+/// The primary image's size checked against the pixel limit (before decoding: a
+/// 'too-many-pixels' the user can act on, not a generic refusal), its ICC profile, and
+/// whether its colours are wide-gamut `nclx` (converted by the full decode only).
+fn checked(file: &HeifFile<'_>, max_pixels: u64) -> Result<(Option<Vec<u8>>, bool), CodecError> {
+    let primary = file.primary_id;
+    let (width, height) = file
+        .image_size(primary)
+        .map_err(container_error)?
+        .ok_or_else(|| CodecError::Corrupt("HEIF: the primary image has no size".into()))?;
+    check_pixels(width, height, max_pixels)?;
+    let icc_profile = file
+        .icc_profile(primary)
+        .map_err(container_error)?
+        .map(<[u8]>::to_vec);
+    let wide_gamut = icc_profile.is_none() && wide_gamut(file, primary);
+    Ok((icc_profile, wide_gamut))
 }
 
 /// Whether the `nclx` of the image, or else of its first source (a grid's tile), gives

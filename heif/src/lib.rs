@@ -5,9 +5,16 @@
 //! - [`Heifer`]: the [`HeifDecoder`] over the pure Rust `heifer` crate (container and HEVC
 //!   intra decoding). The primary image's size is checked against the pixel limit from the
 //!   container (`ispe`) before any pixel buffer exists.
+//! - [`GridPlan`]: a grid photo (iPhone: 512 px tiles) as independent tiles, each decoded
+//!   to its scaled, oriented [`TileBlock`], so that the browser can decode them in
+//!   parallel (www/lib/heic-pool.js) and assemble them.
 
 mod heifer_decoder;
 mod scaled;
 pub use heifer_decoder::Heifer;
+pub use scaled::{GridPlan, TileBlock};
+
+/// The container parser, for callers that decode a [`GridPlan`]'s tiles themselves.
+pub use heifer::heifer_isobmff::HeifFile;
 
 pub use fhir_media_codecs::{HeifDecoder, Image};

@@ -38,64 +38,200 @@ pub fn scale_for(long: u32, target: u32, tile: (u32, u32)) -> u32 {
         .unwrap_or(1)
 }
 
+/// A grid photo's tile-by-tile decode at a scale: which tiles, how small, and where each
+/// lands in the oriented picture. Tiles are independent, so a caller may decode them in
+/// any order or at once (the browser: a pool of workers, www/lib/heic-pool.js) and
+/// [`TileBlock::place`] each into one buffer of [`GridPlan::size`].
+#[derive(Debug)]
+pub struct GridPlan {
+    tiles: Vec<ItemId>,
+    columns: u32,
+    tile: (u32, u32),
+    d: u32,
+    orient: Orient,
+    icc_profile: Option<Vec<u8>>,
+}
+
+/// One tile of a [`GridPlan`], scaled and oriented: the `width` × `height` RGB block whose
+/// top-left corner is at (`x`, `y`) of the final picture (empty for a tile wholly outside
+/// the grid's output size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileBlock {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+}
+
+impl GridPlan {
+    /// The plan for the primary image bound for a longest side of `target`, or `None`
+    /// where only the full decode applies (no grid, a `clap`, tiles of other sizes or not
+    /// divisible by the scale, parameter sets not in `hvcC`, full size).
+    pub fn of(
+        file: &HeifFile<'_>,
+        primary: ItemId,
+        target: u32,
+    ) -> Result<Option<GridPlan>, CodecError> {
+        let Ok(grid) = file.grid(primary) else {
+            return Ok(None);
+        };
+        let tiles = file.referenced_items(primary, b"dimg");
+        let columns = u32::from(grid.columns);
+        if tiles.is_empty() || tiles.len() != usize::from(grid.rows) * usize::from(grid.columns) {
+            return Ok(None);
+        }
+        let Some(tile) = coded_size(file, tiles[0]) else {
+            return Ok(None);
+        };
+        // Checked here, not per tile: a tile of another size must take the full decode
+        // before any worker starts, not fail half-way.
+        if tiles.iter().any(|&id| coded_size(file, id) != Some(tile)) {
+            return Ok(None);
+        }
+        let long = grid.output_width.max(grid.output_height);
+        let d = scale_for(long, target, tile);
+        if d == 1 {
+            return Ok(None);
+        }
+        let (ow, oh) = (
+            grid.output_width.div_ceil(d),
+            grid.output_height.div_ceil(d),
+        );
+        let properties: Vec<Property> = file
+            .item_properties(primary)
+            .map_err(crate::heifer_decoder::container_error)?
+            .cloned()
+            .collect();
+        // Without `clap`, each tile goes straight to its place in the rotated and mirrored
+        // picture: one RGB buffer, no copy per transform (a 12 MP photo at 1/2: 9 MB in all).
+        let Some(orient) = Orient::of(&properties, ow, oh) else {
+            return Ok(None);
+        };
+        Ok(Some(GridPlan {
+            tiles: tiles.to_vec(),
+            columns,
+            tile,
+            d,
+            orient,
+            icc_profile: None,
+        }))
+    }
+
+    /// The plan with the ICC profile the samples are in.
+    pub fn with_icc(self, icc_profile: Option<Vec<u8>>) -> GridPlan {
+        GridPlan {
+            icc_profile,
+            ..self
+        }
+    }
+
+    /// The ICC profile the samples are in (iPhone: Display P3), if the file has one.
+    pub fn icc_profile(&self) -> Option<&[u8]> {
+        self.icc_profile.as_deref()
+    }
+
+    /// The final (oriented, scaled) picture's width and height.
+    pub fn size(&self) -> (u32, u32) {
+        self.orient.size
+    }
+
+    /// How many tiles there are to decode (indices `0..tiles()`).
+    pub fn tiles(&self) -> usize {
+        self.tiles.len()
+    }
+
+    /// The scale denominator (2, 4 or 8).
+    pub fn scale(&self) -> u32 {
+        self.d
+    }
+
+    /// Decode tile `i` of `file` (the file this plan was made from), box-averaged by the
+    /// scale and oriented.
+    pub fn decode_tile(&self, file: &HeifFile<'_>, i: usize) -> Result<TileBlock, CodecError> {
+        let &id = self
+            .tiles
+            .get(i)
+            .ok_or_else(|| CodecError::Corrupt(format!("HEIF: no grid tile {i}")))?;
+        let (tw, th) = (self.tile.0 / self.d, self.tile.1 / self.d);
+        let x0 = (i as u32 % self.columns) * tw;
+        let y0 = (i as u32 / self.columns) * th;
+        let (cw, ch) = self.orient.from;
+        if x0 >= cw || y0 >= ch {
+            // Not in the output: nothing to decode.
+            return Ok(TileBlock {
+                x: 0,
+                y: 0,
+                width: 0,
+                height: 0,
+                rgb: Vec::new(),
+            });
+        }
+        let decoded =
+            heifer::decode_item(file, id, 1).map_err(crate::heifer_decoder::decode_error)?;
+        if (decoded.width, decoded.height) != self.tile {
+            return Err(CodecError::Corrupt(
+                "HEIF: grid tiles of different sizes".into(),
+            ));
+        }
+        let (w, h) = (tw.min(cw - x0), th.min(ch - y0));
+        let a = self.orient.map(x0, y0);
+        let b = self.orient.map(x0 + w - 1, y0 + h - 1);
+        let (bx, by) = (a.0.min(b.0), a.1.min(b.1));
+        let (bw, bh) = (a.0.abs_diff(b.0) + 1, a.1.abs_diff(b.1) + 1);
+        let mut rgb = vec![0u8; bw as usize * bh as usize * 3];
+        average_into(&mut rgb, bw, &decoded, self.d, (w, h), |sx, sy| {
+            let (ox, oy) = self.orient.map(x0 + sx, y0 + sy);
+            (ox - bx, oy - by)
+        });
+        Ok(TileBlock {
+            x: bx,
+            y: by,
+            width: bw,
+            height: bh,
+            rgb,
+        })
+    }
+}
+
+impl TileBlock {
+    /// Copy this block into `picture`, an RGB buffer `width` pixels wide (a block that
+    /// does not fit is the plan's bug, not the photo's: it is clipped, never a panic).
+    pub fn place(&self, picture: &mut [u8], width: u32) {
+        let (row, stride) = (self.width as usize * 3, width as usize * 3);
+        if self.x + self.width > width {
+            return;
+        }
+        for (r, line) in self.rgb.chunks_exact(row.max(1)).enumerate() {
+            let at = (self.y as usize + r) * stride + self.x as usize * 3;
+            if let Some(dst) = picture.get_mut(at..at + row) {
+                dst.copy_from_slice(line);
+            }
+        }
+    }
+}
+
 /// The primary image at a scale, as 8-bit RGB (width, height, samples) with its `irot`
-/// and `imir` applied, or `None` where only the full decode applies.
+/// and `imir` applied, or `None` where only the full decode applies: the plan's tiles
+/// decoded one after the other.
 pub fn decode_grid_scaled(
     file: &HeifFile<'_>,
     primary: ItemId,
     target: u32,
 ) -> Result<Option<(u32, u32, Vec<u8>)>, CodecError> {
-    let Ok(grid) = file.grid(primary) else {
+    let Some(plan) = GridPlan::of(file, primary, target)? else {
         return Ok(None);
     };
-    let tiles = file.referenced_items(primary, b"dimg");
-    let columns = u32::from(grid.columns);
-    if tiles.is_empty() || tiles.len() != usize::from(grid.rows) * usize::from(grid.columns) {
-        return Ok(None);
-    }
-    let Some(tile) = coded_size(file, tiles[0]) else {
-        return Ok(None);
-    };
-    let long = grid.output_width.max(grid.output_height);
-    let d = scale_for(long, target, tile);
-    if d == 1 {
-        return Ok(None);
-    }
-    let (ow, oh) = (
-        grid.output_width.div_ceil(d),
-        grid.output_height.div_ceil(d),
-    );
-    let properties: Vec<Property> = file
-        .item_properties(primary)
-        .map_err(crate::heifer_decoder::container_error)?
-        .cloned()
-        .collect();
-    // Without `clap`, each tile goes straight to its place in the rotated and mirrored
-    // picture: one RGB buffer, no copy per transform (a 12 MP photo at 1/2: 9 MB in all).
-    let Some(orient) = Orient::of(&properties, ow, oh) else {
-        return Ok(None);
-    };
-    let (fw, fh) = orient.size;
+    let (fw, fh) = plan.size();
     let mut rgb = vec![0u8; fw as usize * fh as usize * 3];
-    for (i, &id) in tiles.iter().enumerate() {
-        if coded_size(file, id) != Some(tile) {
-            return Ok(None);
-        }
-        let decoded =
-            heifer::decode_item(file, id, 1).map_err(crate::heifer_decoder::decode_error)?;
-        if (decoded.width, decoded.height) != tile {
-            return Err(CodecError::Corrupt(
-                "HEIF: grid tiles of different sizes".into(),
-            ));
-        }
-        let x0 = (i as u32 % columns) * (tile.0 / d);
-        let y0 = (i as u32 / columns) * (tile.1 / d);
-        place_averaged(&mut rgb, &orient, &decoded, d, (x0, y0));
+    for i in 0..plan.tiles() {
+        plan.decode_tile(file, i)?.place(&mut rgb, fw);
     }
     Ok(Some((fw, fh, rgb)))
 }
 
 /// Where `irot` and `imir` (in association order) send a pixel of the unturned picture.
+#[derive(Debug)]
 struct Orient {
     steps: Vec<Step>,
     /// The unturned size.
@@ -104,7 +240,7 @@ struct Orient {
     size: (u32, u32),
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 enum Step {
     /// Quarter turns anticlockwise (1, 2, 3).
     Rotate(u8),
@@ -176,24 +312,21 @@ fn coded_size(file: &HeifFile<'_>, id: ItemId) -> Option<(u32, u32)> {
         .filter(|&(w, h)| w <= coded.0 && h <= coded.1)
 }
 
-/// Box-average `tile` by `d` into the oriented RGB picture, the tile's top-left corner at
-/// `at` in the unturned picture, clipped to it.
-fn place_averaged(rgb: &mut [u8], orient: &Orient, tile: &Image<u16>, d: u32, at: (u32, u32)) {
+/// Box-average the top-left `size` (in scaled pixels) of `tile` by `d` into `rgb`, a
+/// block `width` pixels wide, scaled pixel (sx, sy) going where `to` sends it.
+fn average_into(
+    rgb: &mut [u8],
+    width: u32,
+    tile: &Image<u16>,
+    d: u32,
+    size: (u32, u32),
+    to: impl Fn(u32, u32) -> (u32, u32),
+) {
     let (tw, d_us) = (tile.width as usize, d as usize);
     let max = u64::from(tile.max_value());
     let n = (d_us * d_us) as u64;
-    let (cw, ch) = orient.from;
-    let out_w = orient.size.0 as usize;
-    for sy in 0..tile.height / d {
-        let y = at.1 + sy;
-        if y >= ch {
-            break;
-        }
-        for sx in 0..tile.width / d {
-            let x = at.0 + sx;
-            if x >= cw {
-                break;
-            }
+    for sy in 0..size.1 {
+        for sx in 0..size.0 {
             let mut sum = [0u64; 3];
             for row in 0..d_us {
                 let start = ((sy as usize * d_us + row) * tw + sx as usize * d_us) * 4;
@@ -203,8 +336,8 @@ fn place_averaged(rgb: &mut [u8], orient: &Orient, tile: &Image<u16>, d: u32, at
                     sum[2] += u64::from(px[2]);
                 }
             }
-            let (ox, oy) = orient.map(x, y);
-            let at = (oy as usize * out_w + ox as usize) * 3;
+            let (ox, oy) = to(sx, sy);
+            let at = (oy as usize * width as usize + ox as usize) * 3;
             for (o, s) in rgb[at..at + 3].iter_mut().zip(sum) {
                 *o = ((s * 255 + max * n / 2) / (max * n)) as u8;
             }
@@ -214,9 +347,139 @@ fn place_averaged(rgb: &mut [u8], orient: &Orient, tile: &Image<u16>, d: u32, at
 
 #[cfg(test)]
 mod tests {
-    use super::{scale_for, Orient};
+    use super::{scale_for, GridPlan, Orient, TileBlock};
+    use crate::Heifer;
     use heifer::heifer_isobmff::boxes::Property;
+    use heifer::heifer_isobmff::HeifFile;
     use heifer::Image;
+
+    /// A testdata photo (`$FHIR_TESTDATA` or ../../shared/testdata), or `None` with a
+    /// SKIPPED line.
+    fn photo(name: &str) -> Option<Vec<u8>> {
+        let dir = std::env::var_os("FHIR_TESTDATA").map_or_else(
+            || {
+                std::path::PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../shared/testdata"
+                ))
+            },
+            std::path::PathBuf::from,
+        );
+        let path = dir.join("photos").join(name);
+        let bytes = std::fs::read(&path);
+        if bytes.is_err() {
+            eprintln!("SKIPPED: {} is absent (set FHIR_TESTDATA)", path.display());
+        }
+        bytes.ok()
+    }
+
+    #[test]
+    fn tiles_in_any_order_give_heifers_full_decode_box_averaged() {
+        // What the browser's worker pool does (tiles decoded out of order, each placed as
+        // it comes) against an independent reference: heifer's own grid assembly with its
+        // irot/imir, full size, box-averaged by the plan's scale in display orientation.
+        let Some(bytes) = photo("heic/iphone_13_pro_max.HEIC") else {
+            return;
+        };
+        let plan = Heifer
+            .grid(&bytes, 100_000_000, 2048)
+            .expect("open")
+            .expect("a 512 px grid at 1/2");
+        assert_eq!((plan.tiles(), plan.scale()), (48, 2));
+        assert!(plan.icc_profile().is_some(), "Display P3 profile kept");
+        let (w, h) = plan.size();
+        assert_eq!((w, h), (1512, 2016), "portrait, as libheif turns it");
+        let file = HeifFile::parse(&bytes).expect("parse");
+        let mut ours = vec![0u8; w as usize * h as usize * 3];
+        // Two "workers" taking every other tile, the second one backwards.
+        let order = (0..48).step_by(2).chain((1..48).step_by(2).rev());
+        for i in order {
+            plan.decode_tile(&file, i)
+                .expect("tile")
+                .place(&mut ours, w);
+        }
+        let full = heifer::decode_item(&file, file.primary_id, 0).expect("full decode");
+        assert_eq!((full.width, full.height), (w * 2, h * 2));
+        let max = u64::from(full.max_value());
+        let mut want = vec![0u8; ours.len()];
+        for y in 0..h as usize {
+            for x in 0..w as usize {
+                for c in 0..3 {
+                    let mut sum = 0u64;
+                    for (dy, dx) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let at = ((y * 2 + dy) * full.width as usize + x * 2 + dx) * 4 + c;
+                        sum += u64::from(full.data[at]);
+                    }
+                    want[(y * w as usize + x) * 3 + c] = ((sum * 255 + max * 2) / (max * 4)) as u8;
+                }
+            }
+        }
+        // Except on the picture's edge: heifer's full decode converts a cropped tile's
+        // visible rows only, so the last visible row's chroma is not interpolated with the
+        // coded row below it, as a whole tile's conversion does (a ≤ 1 px line, here the
+        // left column once turned).
+        let inner = |i: usize| {
+            let (x, y) = ((i / 3) % w as usize, (i / 3) / w as usize);
+            x > 0 && y > 0 && x + 1 < w as usize && y + 1 < h as usize
+        };
+        let differ = (0..ours.len())
+            .filter(|&i| inner(i) && ours[i] != want[i])
+            .count();
+        assert_eq!(
+            differ, 0,
+            "tile-assembled picture differs from heifer's inside the edge"
+        );
+        // And the sequential path (native, and the browser's fallback) is the same picture.
+        let sequential = Heifer
+            .decode_scaled(&bytes, 100_000_000, 2048)
+            .expect("decode");
+        assert!(sequential.pixels == ours);
+    }
+
+    #[test]
+    fn no_plan_where_the_full_decode_applies() {
+        let Some(bytes) = photo("heic/iphone_13_pro_max.HEIC") else {
+            return;
+        };
+        // Full size (0), and a target the 1/2 scale would fall short of.
+        assert!(Heifer.grid(&bytes, 100_000_000, 0).expect("open").is_none());
+        assert!(Heifer
+            .grid(&bytes, 100_000_000, 4032)
+            .expect("open")
+            .is_none());
+        let err = Heifer.grid(&bytes, 1_000_000, 2048).expect_err("limit");
+        assert_eq!(err.code(), "too-many-pixels");
+        let file = HeifFile::parse(&bytes).expect("parse");
+        let plan = GridPlan::of(&file, file.primary_id, 1024)
+            .expect("plan")
+            .expect("grid");
+        assert_eq!(plan.scale(), 4);
+        assert!(
+            plan.decode_tile(&file, 48).is_err(),
+            "no tile 48: an error, not a panic"
+        );
+    }
+
+    #[test]
+    fn block_placed_by_rows_and_clipped_never_panics() {
+        let block = TileBlock {
+            x: 1,
+            y: 1,
+            width: 2,
+            height: 2,
+            rgb: (1..=12).collect(),
+        };
+        let mut picture = vec![0u8; 3 * 3 * 3];
+        block.place(&mut picture, 3);
+        let row = |r: usize| picture[r * 9..r * 9 + 9].to_vec();
+        assert_eq!(row(0), vec![0; 9]);
+        assert_eq!(row(1), vec![0, 0, 0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(row(2), vec![0, 0, 0, 7, 8, 9, 10, 11, 12]);
+        // Too wide or too low for the picture: nothing written out of bounds.
+        block.place(&mut picture, 2);
+        let mut short = vec![0u8; 3 * 3 * 2];
+        block.place(&mut short, 3);
+    }
 
     #[test]
     fn orient_moves_pixels_as_heifer_rotates_and_mirrors() {

@@ -7,7 +7,13 @@ use fhir_media_codecs::{CodecError, Codecs, Format, Image, Native};
 pub struct Compiled;
 
 impl Codecs for Compiled {
-    fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError> {
+    fn decode(
+        &self,
+        bytes: &[u8],
+        format: Format,
+        max_pixels: u64,
+        target: u32,
+    ) -> Result<Image, CodecError> {
         match format {
             #[cfg(feature = "heic")]
             Format::Heif => fhir_media_codecs::HeifDecoder::decode_heif(
@@ -15,7 +21,7 @@ impl Codecs for Compiled {
                 bytes,
                 max_pixels,
             ),
-            _ => Native.decode(bytes, format, max_pixels),
+            _ => Native.decode(bytes, format, max_pixels, target),
         }
     }
 

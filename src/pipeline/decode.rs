@@ -1,7 +1,8 @@
 //! Decode to pixels. JPEG goes through jpeg-decoder (vendored) so it can scale in the DCT
 //! domain by any M/8: a 12 MP photo bound for 2048 px never exists at full size in memory,
 //! and an 8 MP one (3264 px) decodes at 5/8 straight to 2040 px with no resample after.
-//! PNG, WebP, GIF and BMP go through the [`Codecs`] the caller passes: natively the
+//! PNG, WebP, GIF and BMP go through the [`Codecs`] the caller passes, which reduce them by
+//! an integer box factor toward `target` as they decode (fhir_media_codecs::reduce): natively the
 //! compiled-in `fhir_media_codecs::Native`, in the browser the lazily loaded codecs wasm
 //! (`src/web/codecs.rs`); so does HEIC/HEIF (natively crate `fhir_media_heif`, in the
 //! browser the JS shell's tiers: the browser's own decoder, then the HEIC wasm module).
@@ -66,7 +67,7 @@ pub fn decode_oriented(
             detail: "TIFF scans are not supported; export the image as JPEG or PNG".into(),
         }),
         Format::Png | Format::WebP | Format::Gif | Format::Bmp | Format::Heif => {
-            decode_codec(bytes, format, max_pixels, codecs).map(|d| Decoded {
+            decode_codec(bytes, format, target, max_pixels, codecs).map(|d| Decoded {
                 orientation_left: orientation,
                 ..d
             })
@@ -165,6 +166,7 @@ fn jpeg_error(e: jpeg_decoder::Error) -> MediaError {
 fn decode_codec(
     bytes: &[u8],
     format: Format,
+    target: u32,
     max_pixels: u64,
     codecs: Option<&dyn Codecs>,
 ) -> Result<Decoded, MediaError> {
@@ -172,15 +174,17 @@ fn decode_codec(
         return Err(missing_codecs(format));
     };
     let img = codecs
-        .decode(bytes, codec, max_pixels)
+        .decode(bytes, codec, max_pixels, target)
         .map_err(|e| match e {
             // A HEIF no decoder here can read is still a photo: the caller may keep it.
             CodecError::Unsupported(_) if format == Format::Heif => MediaError::HeicNotDecodable,
             other => other.into(),
         })?;
-    let stored = (img.width, img.height);
+    // The codecs may have reduced it by an integer factor on the way (never below 97.5%
+    // of `target`), so that it never existed at full size; the resize does the rest.
+    let stored = img.stored;
     // Again here: the browser's own HEIC decoder tells the size only once it has decoded.
-    limits::check_pixels(img.width, img.height, max_pixels)?;
+    limits::check_pixels(stored.0, stored.1, max_pixels)?;
     let raster = raster::from_8bit(img.width, img.height, img.channels.into(), img.pixels)
         .ok_or_else(|| MediaError::corrupt("decoder returned an unexpected buffer size"))?;
     Ok(Decoded {

@@ -22,6 +22,7 @@ extern "C" {
         bytes: &[u8],
         format: &str,
         max_pixels: f64,
+        max_dimension: u32,
     ) -> Result<JsValue, JsValue>;
 
     /// Blanks the metadata in place: wasm-bindgen copies the bytes back after the call.
@@ -91,10 +92,16 @@ impl JsCodecs {
 }
 
 impl Codecs for JsCodecs {
-    fn decode(&self, bytes: &[u8], format: Format, max_pixels: u64) -> Result<Image, CodecError> {
+    fn decode(
+        &self,
+        bytes: &[u8],
+        format: Format,
+        max_pixels: u64,
+        target: u32,
+    ) -> Result<Image, CodecError> {
         let out = self
             .0
-            .decode(bytes, format.name(), max_pixels as f64)
+            .decode(bytes, format.name(), max_pixels as f64, target)
             .map_err(|e| self.failed(e, "decoder", format.name()))?;
         js_image(&out)
     }
@@ -130,14 +137,21 @@ fn number(v: &JsValue, key: &str) -> f64 {
     get(v, key).as_f64().unwrap_or(0.0)
 }
 
-/// `{ width, height, channels, pixels }` from a decoder module (codecs or HEIC).
+/// `{ width, height, channels, pixels, storedWidth?, storedHeight? }` from a decoder
+/// module (codecs or HEIC); the stored size is the codecs' before their reduction.
 fn js_image(out: &JsValue) -> Result<Image, CodecError> {
     let pixels: Uint8Array = get(out, "pixels")
         .dyn_into()
         .map_err(|_| CodecError::Corrupt("the decoder returned no pixels".into()))?;
+    let (width, height) = (number(out, "width") as u32, number(out, "height") as u32);
+    let stored = match number(out, "storedWidth") as u32 {
+        0 => (width, height),
+        w => (w, number(out, "storedHeight") as u32),
+    };
     Ok(Image {
-        width: number(out, "width") as u32,
-        height: number(out, "height") as u32,
+        width,
+        height,
+        stored,
         channels: number(out, "channels") as u8,
         pixels: pixels.to_vec(),
         icc_profile: get(out, "icc")

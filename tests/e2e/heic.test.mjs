@@ -18,6 +18,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const dist = path.join(root, 'dist');
 const testdata = process.env.FHIR_TESTDATA ?? path.join(root, '..', 'shared', 'testdata');
 const HEIC_FILE = path.join(testdata, 'photos', 'heic', 'iphone_IMG_5195.HEIC');
+// 3024 × 4032 in 48 grid tiles: bound for 2048 px, decoded at 1/2 by the tile workers.
+const GRID_FILE = path.join(testdata, 'photos', 'heic', 'iphone_13_pro_max.HEIC');
 const HEIC = /^GET \/fhir_media_heic_bg\.[^ ]*\.wasm (200|304) /;
 const MAIN = /^GET \/fhir_media_capture_bg\.[^ ]*\.wasm (200|304) /;
 
@@ -131,6 +133,20 @@ test('a JPEG and a PNG never request the HEIC module; a HEIC does, once, and upl
     // A second HEIC reuses the module.
     await addFile(widget, 3, heic);
     assert.equal(count(HEIC), 1, 'the HEIC module is instantiated once and kept');
+
+    // A grid photo: its tiles go to the HEIC tile workers, nested in the element's worker
+    // (webpack's chunk for www/lib/heic-tile-worker.js), which get the compiled module
+    // rather than fetching it.
+    const tileChunk = fs.readdirSync(dist).find((f) => f.endsWith('.js') &&
+      fs.readFileSync(path.join(dist, f), 'utf8').includes('no tiles to decode'));
+    assert.ok(tileChunk, 'webpack emitted the tile worker as a chunk of its own');
+    const TILE_WORKER = new RegExp(`^GET /${tileChunk.replaceAll('.', '\\.')} (200|304) `);
+    assert.equal(count(TILE_WORKER), 0, 'no tile worker before a grid HEIC');
+    await addFile(widget, 4, { name: 'IMG_0001.HEIC', type: 'image/heic', bytes: fs.readFileSync(GRID_FILE) });
+    assert.ok(await waitServed(TILE_WORKER, 1) >= 1, `the tile worker was started; served:\n${served.join('\n')}`);
+    const grid = await page.evaluate(() => window.preparedLog[4]);
+    assert.deepEqual([grid.format, grid.width, grid.height], ['heif', 1512, 2016], 'portrait, at 1/2');
+    assert.equal(count(HEIC), 1, 'the tile workers did not fetch the HEIC module');
     assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   } finally {
     await context.close();

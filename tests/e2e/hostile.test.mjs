@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSite, openHostile, runCorpus, describe } from '../support/hostile-run.mjs';
+import { gifOf, pngOf } from '../support/peak-images.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cleanup = [];
@@ -85,4 +86,32 @@ test('a legitimate input too big for wasm memory once maxPixels no longer stops 
   ]);
   assert.ok(['timed-out', 'prepare-failed'].includes(results[0].code), JSON.stringify(results[0]));
   assert.equal(results[1].ok, true, `the next JPEG: ${JSON.stringify(results[1])}`);
+});
+
+test('a 24x16 GIF whose logical screen claims 100 MP prepares with bounded memory (the reduced screen, not 400 MB of it)', async () => {
+  const session = await open(path.join(root, 'pkg'), 'release');
+  const gif = Buffer.from(gifOf(24, 16, 10000, 10000)).toString('base64');
+  const r = await session.page.evaluate(([b, o]) => hostile.fresh(b, o), [gif, { subject: 'Patient/hostile' }]);
+  assert.equal(r.ok, true, JSON.stringify(r));
+  const total = r.wasmBytes + r.codecsBytes;
+  console.log(`100 MP GIF screen: main ${(r.wasmBytes / 2 ** 20).toFixed(1)} MiB + codecs ${(r.codecsBytes / 2 ** 20).toFixed(1)} MiB`);
+  assert.ok(r.codecsBytes > 0, 'the codecs module was used and measured');
+  // Before: ~1 GiB in the main module alone. The reduced screen is 2000x2000 RGBA (16 MB).
+  assert.ok(total < 160 * 2 ** 20, `main + codecs ${total} B`);
+});
+
+test('after a photo that left the worker\'s wasm memory over recycleBytes, the next photo gets a fresh worker with fresh memory', async () => {
+  const session = await open(path.join(root, 'pkg'), 'release');
+  const jpeg = await smallJpeg(session);
+  const png = pngOf(3000, 2000, 6);
+  await session.page.evaluate(() => hostile.setRecycle(64 * 2 ** 20));
+  const before = (await session.page.evaluate(() => ({ ...hostile.stats }))).workers;
+  const { results, stats } = await run(session, [{ bytes: jpeg }, { bytes: png }, { bytes: jpeg }, { bytes: jpeg }]);
+  await session.page.evaluate(() => hostile.setRecycle(256 * 2 ** 20));
+  assert.deepEqual(results.map((r) => r.ok), [true, true, true, true], JSON.stringify(results));
+  // The PNG (codecs module loaded, RGBA 6 MP) takes the worker over 64 MiB: it is replaced
+  // once, and the JPEGs after it run in the fresh worker.
+  assert.ok(results[1].wasmBytes > 0);
+  assert.equal(stats.workers - before, 1, 'one fresh worker after the PNG, none after the small JPEGs');
+  assert.ok(results[2].wasmBytes < results[1].wasmBytes, `fresh memory: ${results[2].wasmBytes} after ${results[1].wasmBytes}`);
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from './browser.mjs';
 import { hostileCorpus, localSeeds } from './hostile-corpus.mjs';
+import { pngOf, bmpOf, gifOf } from './peak-images.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -27,6 +28,7 @@ globalThis.Worker = class extends Native {
     this.addEventListener('message', ({ data }) => {
       if (data && data.wasmBytes > stats.peak) stats.peak = data.wasmBytes;
       if (data && data.wasmBytes) stats.last = data.wasmBytes;
+      if (data && data.codecsBytes !== undefined) stats.lastCodecs = data.codecsBytes;
     });
   }
 };
@@ -36,6 +38,7 @@ const bytesOf = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 globalThis.hostile = {
   stats,
   setTimeout(ms) { pw.timeoutMs = ms; },
+  setRecycle(bytes) { pw.recycleBytes = bytes; },
   async run(items) {
     const out = [];
     for (const { b64, options } of items) {
@@ -49,16 +52,35 @@ globalThis.hostile = {
     }
     return out;
   },
-  /** Prepare in a worker of its own (a fresh wasm instance): its wasm memory after the photo. */
-  async fresh(b64, options) {
+  /** Prepare in a worker of its own (a fresh wasm instance): its wasm memory after the
+   *  photo (main module; codecsBytes: the codecs module's, 0 if it was not loaded). */
+  fresh(b64, options) { return this.freshBlob(new Blob([bytesOf(b64)]), options); },
+  async freshUrl(url, options) { return this.freshBlob(await (await fetch(url)).blob(), options); },
+  /** The browser's encoder's picture of w x h as \`type\` (image/jpeg, image/webp), prepared fresh. */
+  async freshCanvas(w, h, type, options) {
+    const c = new OffscreenCanvas(w, h);
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, w, h);
+    grad.addColorStop(0, '#a53'); grad.addColorStop(1, '#35a');
+    g.fillStyle = grad; g.fillRect(0, 0, w, h);
+    for (let i = 0; i < 400; i++) {
+      g.fillStyle = \`hsl(\${i * 37} 60% \${30 + (i % 40)}%)\`;
+      g.fillRect((i * 997) % w, (i * 631) % h, w / 8, h / 8);
+    }
+    const blob = await c.convertToBlob({ type, quality: 0.9 });
+    return { bytes: blob.size, ...(await this.freshBlob(blob, options)) };
+  },
+  async freshBlob(blob, options) {
     const own = new PrepareWorker();
+    own.recycleBytes = Infinity;
     const before = stats.last;
     stats.last = 0;
+    stats.lastCodecs = 0;
     try {
-      await own.prepare(new Blob([bytesOf(b64)]), options);
-      return { ok: true, wasmBytes: stats.last };
+      const { prepared } = await own.prepare(blob, options);
+      return { ok: true, width: prepared.width, height: prepared.height, wasmBytes: stats.last, codecsBytes: stats.lastCodecs };
     } catch (err) {
-      return { ok: false, code: err?.code, wasmBytes: stats.last };
+      return { ok: false, code: err?.code, message: String(err?.message), wasmBytes: stats.last, codecsBytes: stats.lastCodecs };
     } finally {
       own.terminate();
       stats.last = before;
@@ -119,7 +141,7 @@ export async function startSite(pkgDir, tag = 'release') {
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   const { child, url } = await startListening(process.execPath, [path.join(ROOT, 'scripts/serve-static.mjs'), dir, '--port', '0'],
     { name: 'static server' });
-  return { url, stop: () => stopChild(child) };
+  return { url, dir, stop: () => stopChild(child) };
 }
 
 /** A browser and a page on `url` with `hostile` ready; reopens the page after a crash. */
@@ -274,5 +296,50 @@ export async function measurePeaks(session) {
     const prog = await peak(declare(sp, w, h).toString('base64'));
     rows.push([`64x64 progressive declaring ${w}x${h} vs baseline declaring it`, mib(base.wasmBytes), mib(prog.wasmBytes), prog.wasmBytes / base.wasmBytes, prog.ok ? 'ok' : prog.code]);
   }
+  return rows;
+}
+
+/**
+ * Peak wasm memory (main + codecs module, each case in a fresh worker, default options)
+ * of PNG, GIF, BMP and WebP at `sizes` against a baseline JPEG of the same pixel count
+ * (the browser's encoder): rows [what, baseline MiB, case MiB (main + codecs), ratio,
+ * outcome, codecs MiB]. The pictures are written into the site's directory `dir`.
+ */
+export async function measureCodecPeaks(session, dir, sizes = [[4000, 3000], [6000, 4000], [8000, 6000]]) {
+  const mib = (n) => n / 2 ** 20;
+  const opts = { subject: 'Patient/peaks' };
+  const rows = [];
+  const total = (r) => r.wasmBytes + (r.codecsBytes ?? 0);
+  const outcome = (r) => (r.ok ? `${r.width}x${r.height}` : `${r.code}: ${r.message}`);
+  const cases = (w, h) => [
+    ['PNG RGB', () => pngOf(w, h, 2)],
+    ['PNG RGBA', () => pngOf(w, h, 6)],
+    ['PNG grey', () => pngOf(w, h, 0)],
+    ['PNG RGB 16-bit', () => pngOf(w, h, 2, { depth: 16 })],
+    ['PNG RGB Adam7', () => pngOf(w, h, 2, { interlaced: true })],
+    ['GIF', () => gifOf(w, h)],
+    ['BMP 24-bit', () => bmpOf(w, h)],
+  ];
+  for (const [w, h] of sizes) {
+    const mp = `${((w * h) / 1e6).toFixed(0)} MP`;
+    const base = await session.page.evaluate(([a, b, o]) => hostile.freshCanvas(a, b, 'image/jpeg', o), [w, h, opts]);
+    const b = total(base);
+    for (const [what, make] of cases(w, h)) {
+      const name = `peak-${w}x${h}-${what.replace(/\W+/g, '-')}.bin`;
+      fs.writeFileSync(path.join(dir, name), make());
+      const r = await session.page.evaluate(([u, o]) => hostile.freshUrl(u, o), [`/${name}`, opts]);
+      fs.rmSync(path.join(dir, name));
+      rows.push([`${what} ${w}x${h} (${mp})`, mib(b), mib(total(r)), total(r) / b, outcome(r), mib(r.codecsBytes ?? 0)]);
+    }
+    const webp = await session.page.evaluate(([a, bb, o]) => hostile.freshCanvas(a, bb, 'image/webp', o), [w, h, opts]);
+    rows.push([`WebP (lossy, Chromium) ${w}x${h} (${mp})`, mib(b), mib(total(webp)), total(webp) / b, outcome(webp), mib(webp.codecsBytes ?? 0)]);
+  }
+  // The hostile corpus' 24x16 GIF on a 100 MP screen, against a baseline JPEG of 100 MP.
+  const [sw, sh] = [10000, 10000];
+  fs.writeFileSync(path.join(dir, 'peak-gif-screen.bin'), gifOf(24, 16, sw, sh));
+  const screen = await session.page.evaluate(([u, o]) => hostile.freshUrl(u, o), ['/peak-gif-screen.bin', opts]);
+  fs.rmSync(path.join(dir, 'peak-gif-screen.bin'));
+  const base = await session.page.evaluate(([a, b, o]) => hostile.freshCanvas(a, b, 'image/jpeg', o), [sw, sh, opts]);
+  rows.push([`GIF 24x16 on a ${sw}x${sh} screen (100 MP)`, mib(total(base)), mib(total(screen)), total(screen) / total(base), outcome(screen), mib(screen.codecsBytes ?? 0)]);
   return rows;
 }

@@ -289,3 +289,40 @@ pub fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
     }
     sum / n.max(1) as f64
 }
+
+/// The codecs as they were before they reduced toward the target (issue 14): asked for
+/// the full size, so `prepare_with(.., Some(&FullSize))` is the full-decode path.
+pub struct FullSize;
+
+impl fhir_media_codecs::Codecs for FullSize {
+    fn decode(
+        &self,
+        bytes: &[u8],
+        format: fhir_media_codecs::Format,
+        max_pixels: u64,
+        _target: u32,
+    ) -> Result<fhir_media_codecs::Image, fhir_media_codecs::CodecError> {
+        fhir_media_codecs::Codecs::decode(&fhir_media_codecs::Native, bytes, format, max_pixels, 0)
+    }
+    fn scrub_heif(
+        &self,
+        bytes: &mut [u8],
+    ) -> Result<fhir_media_codecs::heif::Scrubbed, fhir_media_codecs::CodecError> {
+        fhir_media_codecs::Codecs::scrub_heif(&fhir_media_codecs::Native, bytes)
+    }
+    fn encode_png(
+        &self,
+        width: u32,
+        height: u32,
+        channels: u8,
+        pixels: &[u8],
+    ) -> Result<Vec<u8>, fhir_media_codecs::CodecError> {
+        fhir_media_codecs::Codecs::encode_png(
+            &fhir_media_codecs::Native,
+            width,
+            height,
+            channels,
+            pixels,
+        )
+    }
+}

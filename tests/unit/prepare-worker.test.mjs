@@ -85,3 +85,20 @@ test('an uncaught error in the worker while a photo is prepared (a trap in the f
   assert.equal(results[2].status, 'fulfilled', 'the next photo is prepared');
   assert.deepEqual(workers.map((w) => [w.jobs, w.terminated]), [[[1, 2], true], [[3], false]]);
 });
+
+test('a photo that left the worker\'s wasm memory (main + codecs module) over recycleBytes: the next photo gets a fresh worker', async () => {
+  workers.length = 0;
+  const pw = new PrepareWorker();
+  assert.equal(pw.recycleBytes, 256 * 2 ** 20, 'the default threshold');
+  const MiB = 2 ** 20;
+  answer = ({ id }) => ({
+    1: { prepared: { id }, wasmBytes: 40 * MiB, codecsBytes: 20 * MiB },
+    2: { prepared: { id }, wasmBytes: 200 * MiB, codecsBytes: 80 * MiB },
+    3: { error: { name: 'MediaError', code: 'corrupt-image', message: 'damaged' }, wasmBytes: 300 * MiB },
+  }[id] ?? { prepared: { id }, wasmBytes: 30 * MiB });
+  const results = await Promise.allSettled([1, 2, 3, 4].map(() => pw.prepare(new Blob(['x']), {})));
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    'every photo keeps its own answer');
+  assert.deepEqual(workers.map((w) => [w.jobs, w.terminated]), [[[1, 2], true], [[3], true], [[4], false]],
+    'each worker past 256 MiB after a photo was ended, and the next photo went to a fresh one');
+});

@@ -11,6 +11,10 @@ import { prepareHeic } from './element-heic.js';
 /** Default time limit for one photo (ms): a 48 MP photo takes ~2 s on a phone. */
 export const PREPARE_TIMEOUT_MS = 30_000;
 
+/** Wasm memory (main + codecs module) past which a worker is replaced after its photo:
+ *  wasm memory never shrinks, so one large photo would otherwise hold it for the session. */
+export const RECYCLE_BYTES = 256 * 2 ** 20;
+
 export class PrepareWorker {
   #worker = null;
   #waiting = []; // { id, blob, options | frame, resolve, reject }, in order
@@ -19,6 +23,8 @@ export class PrepareWorker {
   #host;
   /** Time limit for one photo, ms (Infinity: none). */
   timeoutMs = PREPARE_TIMEOUT_MS;
+  /** Replace the worker after a photo that left its wasm memory over this (bytes). */
+  recycleBytes = RECYCLE_BYTES;
 
   /** `host`: the element, whose `heic` attribute applies (element-heic.js). */
   constructor(host = null) {
@@ -102,6 +108,11 @@ export class PrepareWorker {
         return;
       }
       this.#finish(job);
+      if ((data.wasmBytes ?? 0) + (data.codecsBytes ?? 0) > this.recycleBytes) {
+        // Idle now: end it, so its memory goes; the next photo starts a fresh one.
+        this.#worker?.terminate();
+        this.#worker = null;
+      }
       if (data.error) job.reject(revive(data.error));
       else if (data.quality) job.resolve(data.quality);
       else job.resolve({ prepared: data.prepared, image: data.image });

@@ -16,6 +16,7 @@ import initMain, * as mainWasm from '../../pkg/fhir_media_capture.js';
 import initCodecs, * as codecsWasm from '../../pkg/fhir_media_codecs.js';
 import initHeic, * as heicWasm from '../../pkg/fhir_media_heic.js';
 import { asCodecs, heicDecoder } from './heic.js';
+import { tilePool } from './heic-pool.js';
 import { once } from './once.js';
 
 /** The main module (prepareMedia, MediaClient, QueueCore), instantiated once per JS context. */
@@ -35,16 +36,23 @@ async function loadCodecs(format, bytes, maxPixels, maxDimension) {
   return codecsWasm;
 }
 
+/** The codecs module's wasm memory, bytes (0 when it is not loaded): wasm memory never
+ *  shrinks, so this is its peak in this JS context (worker.js reports it). */
+export async function codecsBytes() {
+  return codecsModule.initialised() ? (await codecsModule.load()).memory.buffer.byteLength : 0;
+}
+
 /** prepareMedia's default maxDimension (src/options.rs DEFAULT_MAX_DIMENSION). */
 const DEFAULT_MAX_DIMENSION = 2048;
 
 const heicModule = once(initHeic);
 
-/** The HEIC tiers (heic.js): the browser's decoder, then the HEIC module. */
+/** The HEIC tiers (heic.js): the browser's decoder, then the HEIC module (a grid's tiles
+ *  decoded by a pool of workers: heic-pool.js). */
 const decodeHeic = heicDecoder({
   async loadModule() {
     await heicModule.load();
-    return heicWasm;
+    return { decode: (bytes, maxPixels, maxDimension) => tilePool.decode(heicWasm, bytes, maxPixels, maxDimension) };
   },
 });
 

@@ -2,7 +2,8 @@
 // main thread. In: { id, blob: Blob, options }, one photo at a time in the order sent (so
 // at most one photo's bytes are read and in wasm memory at once, however many files were
 // dropped). Out: { id, prepared,
-// image, wasmBytes } or { id, error: { name, code, message }, wasmBytes } (errors are flattened: structured clone
+// image, wasmBytes, codecsBytes } or { id, error: { name, code, message }, wasmBytes, codecsBytes } (the main and
+// codecs modules' wasm memory; errors are flattened: structured clone
 // drops an Error's own fields such as `code`). `image` is the encoded photo as a Blob, for
 // the thumbnail: decoding the base64 here keeps a ~1 MB data: URL off the main thread.
 // In: { warm: true } loads the wasm and runs the pipeline on a small picture of its own
@@ -10,7 +11,7 @@
 // In: { id, frame: ImageBitmap (transferred) }: a camera preview frame for the live retake
 // hint. Out: { id, quality: { warnings, metrics } } (or { id, error }).
 import { once } from './once.js';
-import { mainModule, prepareMedia } from './prepare.js';
+import { codecsBytes, mainModule, prepareMedia } from './prepare.js';
 
 const warming = once(warmUp);
 
@@ -34,9 +35,9 @@ async function prepareOne(id, blob, options) {
     const prepared = await prepareMedia(blob, options);
     const { contentType, data } = prepared.resource.content;
     const image = new Blob([base64Bytes(data)], { type: contentType });
-    self.postMessage({ id, prepared, image, wasmBytes: await wasmBytes() });
+    self.postMessage({ id, prepared, image, wasmBytes: await wasmBytes(), codecsBytes: await codecsBytes() });
   } catch (err) {
-    self.postMessage({ id, error: flatten(err), wasmBytes: await wasmBytes() });
+    self.postMessage({ id, error: flatten(err), wasmBytes: await wasmBytes(), codecsBytes: await codecsBytes() });
   }
 }
 

@@ -59,13 +59,15 @@ impl QuantizationTableType {
 }
 
 // Tables are based on mozjpeg jcparam.c
+const ANNEX_K_LUMA: [u16; 64] = [
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69,
+    56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81,
+    104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+];
+
+#[cfg(not(feature = "annex-k-only"))]
 static DEFAULT_LUMA_TABLES: [[u16; 64]; 9] = [
-    [
-        // Annex K
-        16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69,
-        56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81,
-        104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-    ],
+    ANNEX_K_LUMA,
     [
         // Flat
         16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
@@ -119,15 +121,21 @@ static DEFAULT_LUMA_TABLES: [[u16; 64]; 9] = [
         64, 74, 34, 26, 31, 39, 51, 64, 77, 91, 45, 33, 38, 47, 59, 74, 91, 108,
     ],
 ];
+// With "annex-k-only" the other eight tables are not linked (the wasm build asks for
+// Annex K alone, and every table is ~128 bytes of its module).
+#[cfg(feature = "annex-k-only")]
+static DEFAULT_LUMA_TABLES: [[u16; 64]; 1] = [ANNEX_K_LUMA];
 
 // Tables are based on mozjpeg jcparam.c
+const ANNEX_K_CHROMA: [u16; 64] = [
+    17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99,
+    99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+    99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
+];
+
+#[cfg(not(feature = "annex-k-only"))]
 static DEFAULT_CHROMA_TABLES: [[u16; 64]; 9] = [
-    [
-        // Annex K
-        17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99, 24, 26, 56, 99, 99, 99, 99,
-        99, 47, 66, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-        99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99,
-    ],
+    ANNEX_K_CHROMA,
     [
         // Flat
         16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16,
@@ -181,6 +189,10 @@ static DEFAULT_CHROMA_TABLES: [[u16; 64]; 9] = [
         64, 74, 34, 26, 31, 39, 51, 64, 77, 91, 45, 33, 38, 47, 59, 74, 91, 108,
     ],
 ];
+// With "annex-k-only" the other eight tables are not linked (the wasm build asks for
+// Annex K alone, and every table is ~128 bytes of its module).
+#[cfg(feature = "annex-k-only")]
+static DEFAULT_CHROMA_TABLES: [[u16; 64]; 1] = [ANNEX_K_CHROMA];
 
 const SHIFT: u32 = 2 * 8 - 1;
 
@@ -224,10 +236,17 @@ impl QuantizationTable {
         let table = match table {
             QuantizationTableType::Custom(table) => Self::get_user_table(table),
             table => {
+                #[cfg(not(feature = "annex-k-only"))]
+                let i = table.index();
+                #[cfg(feature = "annex-k-only")]
+                let i = {
+                    debug_assert!(matches!(table, QuantizationTableType::Default));
+                    0
+                };
                 let table = if luma {
-                    &DEFAULT_LUMA_TABLES[table.index()]
+                    &DEFAULT_LUMA_TABLES[i]
                 } else {
-                    &DEFAULT_CHROMA_TABLES[table.index()]
+                    &DEFAULT_CHROMA_TABLES[i]
                 };
                 Self::get_with_quality(table, quality)
             }

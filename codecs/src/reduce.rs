@@ -1,0 +1,239 @@
+//! Reduce a picture by an integer factor `k` while it is decoded: each output pixel is the
+//! exact mean of a k×k block of source pixels (fewer at the right and bottom edges), the
+//! way libjpeg-turbo's DCT scaling lets a JPEG decode small. The pipeline's Catmull-Rom
+//! resize then does the rest, from a picture at most about twice the size it wants, so a
+//! PNG, GIF, BMP or WebP never has to exist at full size in the main module, and for PNG
+//! and GIF not in the codecs module either (rows are summed as the decoder makes them).
+//!
+//! Alpha: colours are averaged weighted by alpha (premultiplied), so the colour under a
+//! transparent pixel (a GIF's transparent palette entry) does not bleed into its
+//! neighbours, as the resize's premultiplied filter does not let it either.
+
+/// The slack of the JPEG path's DCT-scale choice (`pipeline::decode::jpeg_scale`): a
+/// reduced longest side of 97.5% of the wanted one is close enough to need no resample.
+const SCALE_SLACK: f64 = 0.975;
+
+/// The largest factor: the alpha-weighted sums of a 256×256 block still fit a `u32`
+/// (255 · 255 · 65,536 < 2³²), and a side reduced by 256 is left to the resize.
+pub const MAX_FACTOR: u32 = 256;
+
+/// The largest k (at most [`MAX_FACTOR`]) whose reduced longest side is still ≥ 97.5% of
+/// `target`; 1 when `target` is 0 (no reduction wanted) or the picture is small already.
+pub fn factor(width: u32, height: u32, target: u32) -> u32 {
+    let long = width.max(height);
+    if target == 0 || long <= target {
+        return 1;
+    }
+    let wanted = SCALE_SLACK * f64::from(target);
+    (2..=MAX_FACTOR)
+        .take_while(|&k| f64::from(long.div_ceil(k)) >= wanted)
+        .last()
+        .unwrap_or(1)
+}
+
+/// Box sums of a `width`×`height` picture of `channels` 8-bit samples, over a window of
+/// output rows. Rows in order need a window of one output row ([`Reducer::rows`]); rows
+/// in any order (Adam7, an interlaced GIF frame) a window over all the output rows they
+/// touch ([`Reducer::window`]). Output rows never touched are zero (transparent black,
+/// which is a GIF screen's background outside its frame).
+pub struct Reducer {
+    width: u32,
+    height: u32,
+    channels: usize,
+    k: u32,
+    out_w: u32,
+    out_h: u32,
+    /// First output row the sums hold, and how many.
+    first: u32,
+    window: u32,
+    sums: Vec<u32>,
+    out: Vec<u8>,
+}
+
+impl Reducer {
+    /// For rows fed top to bottom (rows may be skipped: they count as zero).
+    pub fn rows(width: u32, height: u32, channels: usize, k: u32) -> Reducer {
+        Reducer::window(width, height, channels, k, 0, height.min(1))
+    }
+
+    /// For rows `top..top + rows` of the picture fed in any order.
+    pub fn window(
+        width: u32,
+        height: u32,
+        channels: usize,
+        k: u32,
+        top: u32,
+        rows: u32,
+    ) -> Reducer {
+        let k = k.clamp(1, MAX_FACTOR);
+        let (out_w, out_h) = (width.div_ceil(k), height.div_ceil(k));
+        let (first, window) = if rows == 0 || top >= height {
+            (0, 0)
+        } else {
+            let last = (top.saturating_add(rows) - 1).min(height - 1) / k;
+            (top / k, last - top / k + 1)
+        };
+        Reducer {
+            width,
+            height,
+            channels,
+            k,
+            out_w,
+            out_h,
+            first,
+            window,
+            sums: vec![0; window as usize * out_w as usize * channels],
+            out: vec![0; out_w as usize * out_h as usize * channels],
+        }
+    }
+
+    /// The reduced size.
+    pub fn size(&self) -> (u32, u32) {
+        (self.out_w, self.out_h)
+    }
+
+    /// Add `pixels` (`channels` samples each) of source row `y`, the i-th at column
+    /// `x0 + i * dx`; columns past the right edge and rows outside the window are dropped.
+    pub fn add(&mut self, y: u32, x0: u32, dx: u32, pixels: &[u8]) {
+        if y >= self.height || self.window == 0 {
+            return;
+        }
+        let oy = y / self.k;
+        if oy < self.first {
+            return;
+        }
+        // Rows in order: the window slides down, finishing the rows it leaves.
+        while oy >= self.first + self.window {
+            if self.window != 1 {
+                return;
+            }
+            self.emit(self.first);
+            self.sums.fill(0);
+            self.first += 1;
+        }
+        let ch = self.channels;
+        let alpha = ch == 2 || ch == 4;
+        let row = ((oy - self.first) * self.out_w) as usize * ch;
+        let sums = &mut self.sums[row..row + self.out_w as usize * ch];
+        let (k, width) = (self.k, self.width);
+        for (i, px) in pixels.chunks_exact(ch).enumerate() {
+            let x = u64::from(x0) + i as u64 * u64::from(dx);
+            if x >= u64::from(width) {
+                break;
+            }
+            let s = &mut sums[(x as u32 / k) as usize * ch..][..ch];
+            if alpha {
+                let a = u32::from(px[ch - 1]);
+                for c in 0..ch - 1 {
+                    s[c] += u32::from(px[c]) * a;
+                }
+                s[ch - 1] += a;
+            } else {
+                for c in 0..ch {
+                    s[c] += u32::from(px[c]);
+                }
+            }
+        }
+    }
+
+    /// The reduced pixels, `out_w * out_h * channels` bytes.
+    pub fn finish(mut self) -> Vec<u8> {
+        for oy in self.first..(self.first + self.window).min(self.out_h) {
+            self.emit(oy);
+        }
+        self.out
+    }
+
+    /// Output row `oy` from the sums (rounded means).
+    fn emit(&mut self, oy: u32) {
+        if oy >= self.out_h || oy < self.first {
+            return;
+        }
+        let ch = self.channels;
+        let alpha = ch == 2 || ch == 4;
+        let k = self.k;
+        let rows = k.min(self.height - oy * k);
+        let w = self.out_w as usize * ch;
+        let sums = &self.sums[(oy - self.first) as usize * w..][..w];
+        let out = &mut self.out[oy as usize * w..][..w];
+        for (bx, (s, o)) in sums
+            .chunks_exact(ch)
+            .zip(out.chunks_exact_mut(ch))
+            .enumerate()
+        {
+            let cols = k.min(self.width - bx as u32 * k);
+            let count = cols * rows;
+            if alpha {
+                let a = s[ch - 1];
+                for c in 0..ch - 1 {
+                    o[c] = (s[c] + a / 2).checked_div(a).unwrap_or(0) as u8;
+                }
+                o[ch - 1] = ((a + count / 2) / count) as u8;
+            } else {
+                for c in 0..ch {
+                    o[c] = ((s[c] + count / 2) / count) as u8;
+                }
+            }
+        }
+    }
+}
+
+/// A decoded picture reduced by `k` (rows in order, whole).
+pub fn reduce(width: u32, height: u32, channels: usize, k: u32, pixels: &[u8]) -> Vec<u8> {
+    let mut r = Reducer::rows(width, height, channels, k);
+    let stride = width as usize * channels;
+    if stride > 0 {
+        for (y, row) in pixels.chunks_exact(stride).enumerate() {
+            r.add(y as u32, 0, 1, row);
+        }
+    }
+    r.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factor_keeps_975_percent_of_target() {
+        assert_eq!(factor(4032, 3024, 2048), 2); // 2016 ≥ 1996.8
+        assert_eq!(factor(4000, 3000, 2048), 2); // 2000; 3 → 1334
+        assert_eq!(factor(3264, 2448, 2048), 1); // 1632 < 1996.8
+        assert_eq!(factor(8064, 6048, 2048), 4); // 2016
+        assert_eq!(factor(6000, 4000, 2048), 3); // 2000
+        assert_eq!(factor(1800, 1200, 2048), 1);
+        assert_eq!(factor(16384, 100, 2048), 8);
+        assert_eq!(factor(65535, 65535, 16), MAX_FACTOR);
+        assert_eq!(factor(8064, 6048, 0), 1);
+    }
+
+    #[test]
+    fn exact_box_means_with_partial_edges() {
+        // 3x3 gray by 2: blocks of 4, 2, 2 and 1 pixels.
+        let px = [0, 10, 20, 30, 40, 50, 60, 70, 80];
+        assert_eq!(reduce(3, 3, 1, 2, &px), vec![20, 35, 65, 80]);
+        // k = 1 is the identity.
+        assert_eq!(reduce(3, 3, 1, 1, &px), px.to_vec());
+    }
+
+    #[test]
+    fn alpha_weights_colour() {
+        // A transparent red beside an opaque blue: the colour is blue, alpha half.
+        let px = [255, 0, 0, 0, 0, 0, 255, 255];
+        assert_eq!(reduce(2, 1, 4, 2, &px), vec![0, 0, 255, 128]);
+        assert_eq!(reduce(2, 1, 2, 2, &[200, 0, 100, 0]), vec![0, 0]);
+    }
+
+    #[test]
+    fn rows_in_any_order_in_a_window() {
+        // Rows 4..6 of an 8x8 picture by 2, fed bottom first: output rows 2 only.
+        let mut r = Reducer::window(8, 8, 1, 2, 4, 2);
+        r.add(5, 0, 2, &[40, 40, 40, 40]);
+        r.add(4, 1, 2, &[80, 80, 80, 80]);
+        r.add(0, 0, 1, &[255; 8]); // outside the window: dropped
+        let out = r.finish();
+        assert_eq!(out.len(), 16);
+        assert_eq!(&out[8..12], &[30, 30, 30, 30]);
+        assert!(out[..8].iter().chain(&out[12..]).all(|&v| v == 0));
+    }
+}
