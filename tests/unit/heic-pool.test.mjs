@@ -69,10 +69,11 @@ async function inPlacePicture() {
   return (await pool.decode(standInHeic(), new Uint8Array(8), 1e6, 2048)).pixels;
 }
 
-test('poolSize: min(cores, tiles, 4), at least 1', () => {
+test('poolSize: min(cores, tiles, MAX_TILE_WORKERS), at least 1', () => {
+  assert.equal(MAX_TILE_WORKERS, 2, 'the memory bound (1.5x a JPEG) allows two tile workers');
   assert.equal(poolSize(2, 48), 2);
   assert.equal(poolSize(16, 48), MAX_TILE_WORKERS);
-  assert.equal(poolSize(8, 3), 3);
+  assert.equal(poolSize(8, 1), 1);
   assert.equal(poolSize(undefined, 48), 1);
   assert.equal(poolSize(0, 48), 1);
 });

@@ -5,7 +5,7 @@
 // gives (heif-wasm HeicGrid.decodeTile), handed out one at a time so that a worker slowed
 // by other load on the machine takes fewer. The blocks are copied into one RGB picture here.
 //
-// - Pool size: min(navigator.hardwareConcurrency, tiles, 4), at least 1; kept across photos,
+// - Pool size: min(navigator.hardwareConcurrency, tiles, MAX_TILE_WORKERS), at least 1; kept across photos,
 //   one photo at a time.
 // - No worker can be made (no nested Worker in this engine, a CSP without worker-src for
 //   us, a worker that does not start within WORKER_START_MS): the tiles are decoded here,
@@ -16,8 +16,10 @@
 //   other way (a trap) is ended and replaced by the next photo, and the photo fails with an
 //   error without a code: the worker's failure, as a trap in decode() is (heic.js).
 
-/** At most this many tile workers: 4 cover most of the gain (48 tiles) for their memory. */
-export const MAX_TILE_WORKERS = 4;
+/** At most this many tile workers. Each holds its own ~7 MiB of wasm memory: with two, a
+ *  12 MP HEIC peaks at 1.33x a 12 MP JPEG's memory (issue 13's bound is 1.5x); a third would
+ *  take it to ~1.51x and a fourth to ~1.66x. */
+export const MAX_TILE_WORKERS = 2;
 /** How long a tile worker may take to start (script, instantiate) before it is given up, ms. */
 export const WORKER_START_MS = 10_000;
 
