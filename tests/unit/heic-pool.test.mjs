@@ -9,10 +9,12 @@ import { TilePool, placeBlock, poolSize, MAX_TILE_WORKERS } from '../../www/lib/
 // A 3 × 2 grid of 4 × 3 px tiles turned a quarter (as irot 1): blocks 3 × 4, picture 6 × 12.
 const COLUMNS = 3;
 const TILES = 6;
-function standInGrid({ failTile = -1, failWith = null } = {}) {
+function standInGrid({ failTile = -1, failWith = null, slowMs = 0 } = {}) {
   return {
     width: 6, height: 12, tiles: TILES, icc: new Uint8Array([1, 2]), freed: false,
     decodeTile(i) {
+      // A tile takes time, as a real one does (~10-40 ms): the stand-in workers start in 1 ms.
+      for (const end = Date.now() + slowMs; Date.now() < end;);
       if (i === failTile) throw failWith;
       const pixels = new Uint8Array(3 * 4 * 3);
       for (let k = 0; k < pixels.length; k++) pixels[k] = i * 40 + (k % 37);
@@ -22,7 +24,7 @@ function standInGrid({ failTile = -1, failWith = null } = {}) {
   };
 }
 
-function standInHeic(gridOptions) {
+function standInHeic(gridOptions = { slowMs: 5 }) {
   const heic = {
     opened: [], decodes: 0,
     HeicGrid: { open: () => { const g = standInGrid(gridOptions); heic.opened.push(g); return g; } },
@@ -40,10 +42,12 @@ function standInWorkers({ behave = () => 'ok', gridOptions } = {}) {
     tiles = [];
     #listeners = { message: [], error: [] };
     #grid = null;
+    messages = [];
     constructor() { made.push(this); }
     addEventListener(type, fn) { this.#listeners[type].push(fn); }
     #emit(type, event) { setTimeout(() => { if (!this.terminated) for (const fn of this.#listeners[type]) fn(event); }, 1); }
     postMessage(data) {
+      this.messages.push(data);
       const how = behave(this, data);
       if (how === 'silent') return;
       if (data.module) { this.#emit('message', { data: { ready: true } }); return; }
@@ -59,6 +63,7 @@ function standInWorkers({ behave = () => 'ok', gridOptions } = {}) {
         this.#emit('message', { data: { job: data.job, error: { name: err.name, code: err.code, message: err.message } } });
       }
     }
+    failScript() { this.#emit('error', { message: 'Failed to fetch the worker script', preventDefault() {} }); }
     terminate() { this.terminated = true; }
   }
   return { made, makeWorker: () => new StandInWorker() };
@@ -94,16 +99,52 @@ test('a grid is decoded by the pool, every worker taking tiles, into the in-plac
   const image = await pool.decode(heic, new Uint8Array(8), 1e6, 2048);
   assert.equal(made.length, 2);
   assert.ok(made.every((w) => w.tiles.length > 0), 'both workers decoded tiles');
-  assert.deepEqual(made.flatMap((w) => w.tiles).sort(), [0, 1, 2, 3, 4, 5], 'each tile once');
+  // The first tiles were decoded here while the workers started (in 1 ms: one or two).
+  const here = pool.stats.tilesHere;
+  assert.ok(here >= 1 && here <= 2, `tiles decoded here while the workers started: ${here}`);
+  assert.deepEqual(made.flatMap((w) => w.tiles).sort(), [0, 1, 2, 3, 4, 5].slice(here), 'each tile once, the rest by the workers');
   assert.deepEqual({ w: image.width, h: image.height, c: image.channels }, { w: 6, h: 12, c: 3 });
   assert.deepEqual(image.pixels, await inPlacePicture(), 'same pixels as the sequential path');
   assert.deepEqual([...image.icc], [1, 2]);
   assert.equal(heic.opened[0].freed, true, 'the plan is freed');
   assert.equal(pool.stats.lastWorkers, 2);
-  // Kept for the next photo.
-  await pool.decode(heic, new Uint8Array(8), 1e6, 2048);
+  // Kept for the next photo, which they decode whole (they are ready: none decoded here).
+  const again = await pool.decode(heic, new Uint8Array(8), 1e6, 2048);
   assert.equal(made.length, 2, 'no new worker for the second photo');
   assert.equal(pool.stats.parallel, 2);
+  assert.equal(pool.stats.tilesHere, here, 'no tile decoded here once the workers are ready');
+  assert.deepEqual(again.pixels, image.pixels);
+});
+
+test('prestart: the workers are made before the module exists, and given it (timed from then) by the first photo', async () => {
+  const { made, makeWorker } = standInWorkers();
+  const pool = new TilePool({ makeWorker, cores: 4, startMs: 20 });
+  pool.prestart();
+  assert.equal(made.length, MAX_TILE_WORKERS, 'min(cores, MAX_TILE_WORKERS) workers');
+  // Offline, say: the module takes longer than the start limit, or never comes. The workers
+  // have been given nothing, so nothing times out and nothing is given up.
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.ok(made.every((w) => w.messages.length === 0 && !w.terminated), 'waiting, not failed');
+  pool.prestart();
+  assert.equal(made.length, MAX_TILE_WORKERS, 'a second prestart makes none');
+  const image = await pool.decode(standInHeic(), new Uint8Array(8), 1e6, 2048);
+  assert.deepEqual(image.pixels, await inPlacePicture());
+  assert.equal(made.length, MAX_TILE_WORKERS, 'the prestarted workers were used');
+  assert.ok(made.every((w) => w.messages[0]?.module), 'each given the module first');
+  assert.equal(pool.stats.parallel, 1);
+});
+
+test('a prestarted worker whose script fails (offline) is replaced by the next photo, not given up for good', async () => {
+  const { made, makeWorker } = standInWorkers();
+  const pool = new TilePool({ makeWorker, cores: 2 });
+  pool.prestart();
+  // The script could not be fetched: the worker reports an error event before it is given anything.
+  for (const w of made) w.failScript();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(made.every((w) => w.terminated), 'ended');
+  await pool.decode(standInHeic(), new Uint8Array(8), 1e6, 2048);
+  assert.equal(pool.stats.parallel, 1, `online again: the pool decodes (${JSON.stringify(pool.stats)})`);
+  assert.equal(made.length, 4, 'two new workers');
 });
 
 test('not a grid (no plan): the module decodes the photo whole, here', async () => {
@@ -124,6 +165,7 @@ test('no Worker (the constructor throws) or one that never starts: in place, the
   const image = await pool.decode(standInHeic(), new Uint8Array(8), 1e6, 2048);
   assert.deepEqual(image.pixels, want);
   assert.equal(pool.stats.inPlace, 1);
+  await new Promise((resolve) => setTimeout(resolve, 60)); // past startMs
   assert.ok(never.made.every((w) => w.terminated), 'workers that did not start are ended');
   await pool.decode(standInHeic(), new Uint8Array(8), 1e6, 2048);
   assert.equal(never.made.length, 2, 'and not tried again');
@@ -131,7 +173,7 @@ test('no Worker (the constructor throws) or one that never starts: in place, the
 
 test('a typed error from a tile fails the photo with its code; the workers go on', async () => {
   const corrupt = Object.assign(new Error('HEIF: bad slice'), { code: 'corrupt-image' });
-  const { made, makeWorker } = standInWorkers({ gridOptions: { failTile: 3, failWith: corrupt } });
+  const { made, makeWorker } = standInWorkers({ gridOptions: { failTile: 5, failWith: corrupt } });
   const pool = new TilePool({ makeWorker, cores: 2 });
   await assert.rejects(pool.decode(standInHeic(), new Uint8Array(8), 1e6, 2048),
     (e) => e.code === 'corrupt-image' && e.message === 'HEIF: bad slice');
@@ -143,7 +185,7 @@ for (const how of ['trap', 'uncaught']) {
     let armed = true;
     const { made, makeWorker } = standInWorkers({
       behave: (w, data) => {
-        if (armed && data.tile === 2) { armed = false; return how; }
+        if (armed && data.tile === 5) { armed = false; return how; }
         return 'ok';
       },
     });
@@ -152,7 +194,7 @@ for (const how of ['trap', 'uncaught']) {
       (e) => e.code === undefined && (how === 'uncaught' || e.name === 'RuntimeError'));
     const failed = made.filter((w) => w.terminated);
     assert.equal(failed.length, 1, 'the failed worker is ended');
-    assert.ok(failed[0].tiles.includes(2));
+    assert.ok(failed[0].tiles.includes(5));
     // The next photo (with no failing tile) works, on a replacement.
     const ok = new TilePool({ makeWorker: standInWorkers().makeWorker, cores: 2 });
     const want = (await ok.decode(standInHeic(), new Uint8Array(8), 1e6, 2048)).pixels;

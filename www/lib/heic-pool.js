@@ -6,7 +6,9 @@
 // by other load on the machine takes fewer. The blocks are copied into one RGB picture here.
 //
 // - Pool size: min(navigator.hardwareConcurrency, tiles, MAX_TILE_WORKERS), at least 1; kept across photos,
-//   one photo at a time.
+//   one photo at a time. prestart() starts the workers' scripts while the module is still
+//   being fetched and compiled (the first HEIC of a page), and until they are ready the
+//   tiles are decoded here, so starting them is never on the photo's critical path.
 // - No worker can be made (no nested Worker in this engine, a CSP without worker-src for
 //   us, a worker that does not start within WORKER_START_MS): the tiles are decoded here,
 //   one after the other, with the same module (the same pixels), and for every later photo.
@@ -43,12 +45,12 @@ export class TilePool {
   #makeWorker;
   #cores;
   #startMs;
-  #entries = []; // { worker, ready: Promise<boolean>, onMessage, onFailure, wasmBytes }
+  #entries = []; // { worker, ready: Promise<boolean>, started, arm(module), onMessage, onFailure, wasmBytes }
   #chain = Promise.resolve();
   #job = 0;
   #inPlaceOnly = false;
   /** What the pool did (for tests and the benchmark; the element ignores it). */
-  stats = { photos: 0, parallel: 0, inPlace: 0, whole: 0, workersStarted: 0, workersEnded: 0, lastWorkers: 0 };
+  stats = { photos: 0, parallel: 0, inPlace: 0, whole: 0, workersStarted: 0, workersEnded: 0, lastWorkers: 0, tilesHere: 0 };
 
   /**
    * @param {{ makeWorker?: () => Worker, cores?: number, startMs?: number }} [options]
@@ -58,6 +60,16 @@ export class TilePool {
     this.#makeWorker = makeWorker;
     this.#cores = cores;
     this.#startMs = startMs;
+  }
+
+  /**
+   * Start the workers' scripts now, before the module they will be given is compiled: the
+   * first HEIC of a page overlaps their start with the module's fetch and compile. A worker
+   * is only given the module, and timed, when a photo needs it (a module that cannot be
+   * fetched, offline say, leaves them waiting, not failed).
+   */
+  prestart() {
+    if (!this.#inPlaceOnly) this.#fill(poolSize(this.#cores, Infinity));
   }
 
   /**
@@ -92,14 +104,28 @@ export class TilePool {
     try {
       const { width, height, tiles } = grid;
       const picture = new Uint8Array(width * height * 3);
-      const workers = await this.#ready(poolSize(this.#cores, tiles), heic);
+      const wanted = poolSize(this.#cores, tiles);
+      const readying = this.#ready(wanted, heic);
+      // Until the workers are ready (their first photo), tiles are decoded here, one per
+      // task so that their ready messages get through.
+      let next = 0;
+      let settled = false;
+      readying.then(() => { settled = true; }, () => { settled = true; });
+      if (!this.#inPlaceOnly && !this.#entries.slice(0, wanted).every((e) => e.started)) {
+        while (!settled && next < tiles) {
+          placeBlock(picture, width, grid.decodeTile(next++));
+          this.stats.tilesHere++;
+          await nextTask();
+        }
+      }
+      const workers = next < tiles ? await readying : [];
       if (workers.length === 0) {
         this.stats.inPlace++;
         this.stats.lastWorkers = 0;
-        for (let i = 0; i < tiles; i++) placeBlock(picture, width, grid.decodeTile(i));
+        for (; next < tiles; next++) placeBlock(picture, width, grid.decodeTile(next));
       } else {
         this.stats.parallel++;
-        this.stats.lastWorkers = await this.#parallel(workers, { bytes, maxPixels, maxDimension, tiles, width, picture });
+        this.stats.lastWorkers = await this.#parallel(workers, { bytes, maxPixels, maxDimension, first: next, tiles, width, picture });
       }
       const image = { width, height, channels: 3, pixels: picture };
       const icc = grid.icc;
@@ -113,22 +139,30 @@ export class TilePool {
   /** Up to `n` started workers (fewer where some could not start; none: decode here). */
   async #ready(n, heic) {
     if (this.#inPlaceOnly) return [];
-    while (this.#entries.length < n) {
-      const entry = this.#start(heic);
-      if (!entry) break;
-      this.#entries.push(entry);
-    }
-    const started = await Promise.all(this.#entries.map((e) => e.ready));
-    const failed = this.#entries.filter((_, i) => !started[i]);
+    this.#fill(n);
+    const entries = this.#entries.slice(0, n);
+    const module = entries.some((e) => !e.armed) ? heic.compiledModule() : null;
+    for (const entry of entries) entry.arm(module);
+    const started = await Promise.all(entries.map((e) => e.ready));
+    const failed = entries.filter((_, i) => !started[i]);
     if (failed.length > 0) {
       // A worker that cannot start here will not start next time either (CSP, engine).
       this.#inPlaceOnly = true;
-      for (const entry of failed) this.#end(entry);
+      for (const entry of failed) if (this.#entries.includes(entry)) this.#end(entry);
     }
-    return this.#entries.slice(0, n);
+    return entries.filter((_, i) => started[i]);
   }
 
-  #start(heic) {
+  /** Make workers until there are `n` (or one cannot be made). */
+  #fill(n) {
+    while (this.#entries.length < n) {
+      const entry = this.#start();
+      if (!entry) break;
+      this.#entries.push(entry);
+    }
+  }
+
+  #start() {
     let worker;
     try {
       worker = this.#makeWorker();
@@ -138,13 +172,20 @@ export class TilePool {
       return null;
     }
     this.stats.workersStarted++;
-    const entry = { worker, onMessage: null, onFailure: null, wasmBytes: 0, ready: null };
+    const entry = { worker, onMessage: null, onFailure: null, wasmBytes: 0, ready: null, started: false, armed: false, arm: null };
     let settle;
     let timer;
     entry.ready = new Promise((resolve) => {
-      settle = (ok) => { clearTimeout(timer); resolve(ok); };
-      timer = setTimeout(() => settle(false), this.#startMs);
+      settle = (ok) => { clearTimeout(timer); entry.started = ok; resolve(ok); };
     });
+    // Given the module, and timed from then: the start limit is the worker's, not the
+    // module download's.
+    entry.arm = (module) => {
+      if (entry.armed) return;
+      entry.armed = true;
+      timer = setTimeout(() => settle(false), this.#startMs);
+      worker.postMessage({ module });
+    };
     worker.addEventListener('message', ({ data }) => {
       if (data?.ready) settle(true);
       else if (data?.failed) settle(false);
@@ -152,11 +193,12 @@ export class TilePool {
     });
     worker.addEventListener('error', (event) => {
       event.preventDefault?.();
-      settle(false);
       if (entry.onFailure) entry.onFailure(event.message || 'the tile worker failed');
-      else if (this.#entries.includes(entry)) this.#end(entry); // idle: replaced by the next photo
+      // Idle (prestarted, or between photos): replaced by the next photo. While being
+      // started for a photo, that photo's #ready finds it failed: in place from then on.
+      else if (this.#entries.includes(entry)) this.#end(entry);
+      settle(false);
     });
-    worker.postMessage({ module: heic.compiledModule() });
     return entry;
   }
 
@@ -166,12 +208,12 @@ export class TilePool {
     this.#entries = this.#entries.filter((e) => e !== entry);
   }
 
-  /** Hand out the tiles to `workers` one at a time; resolves with how many took part. */
-  #parallel(workers, { bytes, maxPixels, maxDimension, tiles, width, picture }) {
+  /** Hand out tiles `first`.. to `workers` one at a time; resolves with how many took part. */
+  #parallel(workers, { bytes, maxPixels, maxDimension, first, tiles, width, picture }) {
     const job = ++this.#job;
     return new Promise((resolve, reject) => {
-      let next = 0;
-      let placed = 0;
+      let next = first;
+      let placed = first;
       let over = false;
       const used = new Set();
       const finish = (err) => {
@@ -221,6 +263,19 @@ export class TilePool {
       }
     });
   }
+}
+
+/** Resolves in a later task (a MessageChannel message: setTimeout clamps nested waits to 4 ms). */
+function nextTask() {
+  if (typeof MessageChannel !== 'function') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 /** A worker's flattened error as an Error with its own fields (`code`, `width`, ...). */

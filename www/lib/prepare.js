@@ -51,6 +51,8 @@ const heicModule = once(initHeic);
  *  decoded by a pool of workers: heic-pool.js). */
 const decodeHeic = heicDecoder({
   async loadModule() {
+    // The tile workers start while the module is fetched and compiled (most HEICs are grids).
+    if (!heicModule.initialised()) tilePool.prestart();
     await heicModule.load();
     return { decode: (bytes, maxPixels, maxDimension) => tilePool.decode(heicWasm, bytes, maxPixels, maxDimension) };
   },
