@@ -19,12 +19,15 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+# The package's wasm and glue go to pkg/ (FHIR_MEDIA_PKG: another folder, as the test of the
+# FHIR_MEDIA_HEIC=0 build does with a copy of pkg/).
+PKG="${FHIR_MEDIA_PKG:-pkg}"
 COMMON_INPUTS=(codecs/src codecs/Cargo.toml Cargo.toml Cargo.lock .cargo/config.toml scripts/build-wasm.sh)
 # Binaryen features of what rustc 1.95 + wasm-bindgen emit; simd128 is ours (.cargo/config.toml).
 WASM_OPT_FEATURES=(--enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue)
 
-# build NAME CRATE STAMP CARGO_ARGS... -- INPUTS...: pkg/NAME.js and pkg/NAME_bg.wasm from
+# build NAME CRATE STAMP CARGO_ARGS... -- INPUTS...: $PKG/NAME.js and $PKG/NAME_bg.wasm from
 # the cdylib of CRATE. Every module is its own cargo run: one run would unify the features
 # of fhir_media_codecs and put `image` into the main crate's module.
 build() {
@@ -32,15 +35,15 @@ build() {
   local cargo_args=()
   while [ "$1" != "--" ]; do cargo_args+=("$1"); shift; done
   shift
-  local wasm="pkg/${name}_bg.wasm" hash
+  local wasm="$PKG/${name}_bg.wasm" hash
   hash="$(hash_paths "$@" "${COMMON_INPUTS[@]}")"
   if [ -f "$wasm" ] && stamp_ok "$stamp" "$hash"; then
     echo "build-wasm: $name up to date"
   else
     echo "build-wasm: $name: cargo build --release --target wasm32-unknown-unknown -p $crate${cargo_args[*]:+ ${cargo_args[*]}}"
     cargo build --release --target wasm32-unknown-unknown -p "$crate" --lib "${cargo_args[@]}"
-    rm -f "$stamp" "pkg/$name.js" "pkg/$name.d.ts" "pkg/${name}_bg.wasm" "pkg/${name}_bg.wasm.d.ts"
-    wasm-bindgen --target web --out-dir pkg --out-name "$name" \
+    rm -f "$stamp" "$PKG/$name.js" "$PKG/$name.d.ts" "$PKG/${name}_bg.wasm" "$PKG/${name}_bg.wasm.d.ts"
+    wasm-bindgen --target web --out-dir "$PKG" --out-name "$name" \
       "$TARGET_DIR/wasm32-unknown-unknown/release/$crate.wasm"
     echo "build-wasm: $name: wasm-opt -O3 --low-memory-unused --converge"
     # --low-memory-unused: rustc's wasm32 layout puts the stack first, growing down from
@@ -54,20 +57,20 @@ build() {
   echo "build-wasm: $wasm $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
 }
 
-mkdir -p pkg
+mkdir -p "$PKG"
 # Left over from the prepare/client split (two modules of the main crate).
 for old in prepare client; do
-  rm -f "pkg/.build-stamp-$old" "pkg/fhir_media_$old.js" "pkg/fhir_media_$old.d.ts" \
-    "pkg/fhir_media_${old}_bg.wasm" "pkg/fhir_media_${old}_bg.wasm.d.ts"
+  rm -f "$PKG/.build-stamp-$old" "$PKG/fhir_media_$old.js" "$PKG/fhir_media_$old.d.ts" \
+    "$PKG/fhir_media_${old}_bg.wasm" "$PKG/fhir_media_${old}_bg.wasm.d.ts"
 done
-build fhir_media_capture fhir_media_capture pkg/.build-stamp-main \
+build fhir_media_capture fhir_media_capture "$PKG/.build-stamp-main" \
   --no-default-features --features prepare,client -- src vendor build.rs
-build fhir_media_codecs fhir_media_codecs_wasm pkg/.build-stamp-codecs \
+build fhir_media_codecs fhir_media_codecs_wasm "$PKG/.build-stamp-codecs" \
   -- codecs-wasm/src codecs-wasm/Cargo.toml
 if [ "${FHIR_MEDIA_HEIC:-1}" = 0 ]; then
   echo "build-wasm: fhir_media_heic left out (FHIR_MEDIA_HEIC=0): stub glue, no wasm"
-  rm -f pkg/.build-stamp-heic pkg/fhir_media_heic_bg.wasm pkg/fhir_media_heic_bg.wasm.d.ts
-  cat > pkg/fhir_media_heic.js <<'STUB'
+  rm -f "$PKG/.build-stamp-heic" "$PKG/fhir_media_heic_bg.wasm" "$PKG/fhir_media_heic_bg.wasm.d.ts"
+  cat > "$PKG/fhir_media_heic.js" <<'STUB'
 // Built with FHIR_MEDIA_HEIC=0: no HEIC decoder in this package (scripts/build-wasm.sh).
 const left_out = () => Object.assign(
   new Error('This build has no HEIC decoder (built with FHIR_MEDIA_HEIC=0).'),
@@ -78,8 +81,8 @@ export function decode() { throw left_out(); }
 STUB
   printf '%s\n' 'export const HEIC_LEFT_OUT: true;' \
     'export default function init(): Promise<never>;' \
-    'export function decode(bytes: Uint8Array, maxPixels: number): never;' > pkg/fhir_media_heic.d.ts
+    'export function decode(bytes: Uint8Array, maxPixels: number): never;' > "$PKG/fhir_media_heic.d.ts"
 else
-  build fhir_media_heic fhir_media_heif_wasm pkg/.build-stamp-heic \
+  build fhir_media_heic fhir_media_heif_wasm "$PKG/.build-stamp-heic" \
     -- heif-wasm/src heif-wasm/Cargo.toml heif/src heif/Cargo.toml
 fi

@@ -20,7 +20,8 @@ const heicLeftOut = (dir) => fs.existsSync(path.join(dir, 'fhir_media_heic.js'))
 // The target for the whole widget, judged strictly (200 KB as 200,000 B): what a JPEG
 // capture and upload loads, i.e. the main module.
 const WIDGET_TARGET = 200_000;
-const dir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'pkg');
+// pkg/, or the folder build-wasm.sh was given as FHIR_MEDIA_PKG.
+const dir = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', process.env.FHIR_MEDIA_PKG ?? 'pkg');
 const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.wasm')).sort() : [];
 let ok = true;
 for (const file of Object.keys(LIMITS)) {
