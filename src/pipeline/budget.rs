@@ -181,7 +181,16 @@ pub fn png_within(
 ) -> Result<Encoded, MediaError> {
     let budget = budget_of(max_bytes);
     let (mut w, mut h) = (img.width, img.height);
-    let mut bytes = encode::png(&img, codecs)?;
+    // Deflate packs at most 258 bytes into a match of 2+ bits (~1032:1), so no PNG is
+    // smaller than its filtered rows / 1032. Under a budget below that even a flat picture
+    // cannot fit: start smaller rather than spend a large encode finding out.
+    let floor = h as f64 * (1.0 + w as f64 * img.channels as f64) / 1032.0;
+    let mut bytes = if floor > budget as f64 {
+        (w, h) = shrunk(w, h, (budget as f64 * AIM / floor).sqrt())?;
+        encode::png(&resize::resize_to(&mut img, w, h)?, codecs)?
+    } else {
+        encode::png(&img, codecs)?
+    };
     let mut encodes = 1;
     while bytes.len() > budget {
         if encodes > MAX_SHRINKS {
