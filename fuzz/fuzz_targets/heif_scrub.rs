@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => {
             assert_eq!(bytes, data, "a refused file was changed");
-            assert!(matches!(e.code(), "corrupt-image" | "unsupported-format"), "{e:?}");
+            assert!(
+                matches!(e.code(), "corrupt-image" | "unsupported-format"),
+                "{e:?}"
+            );
         }
     }
 });
