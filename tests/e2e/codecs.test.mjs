@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS, watchPage } from '../support/browser.mjs';
 import { startEndpoint } from '../support/endpoint.mjs';
+import { bmpOf } from '../support/peak-images.mjs'; // the browser has no BMP encoder
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = path.join(root, 'dist');
@@ -48,24 +49,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** A 24-bit BMP of `w` × `h` (a gradient), as the browser has no BMP encoder. */
-function bmp(w, h) {
-  const row = Math.ceil((w * 3) / 4) * 4;
-  const b = Buffer.alloc(54 + row * h);
-  b.write('BM');
-  b.writeUInt32LE(b.length, 2);
-  b.writeUInt32LE(54, 10);
-  b.writeUInt32LE(40, 14);
-  b.writeInt32LE(w, 18);
-  b.writeInt32LE(h, 22);
-  b.writeUInt16LE(1, 26);
-  b.writeUInt16LE(24, 28);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) b.set([x & 255, y & 255, 100], 54 + y * row + x * 3);
-  }
-  return b;
-}
 
 /** A 1 × 1 white GIF89a, as the browser has no GIF encoder. */
 const GIF = Buffer.from('R0lGODlhAQABAIAAAP///wAAACwAAAAAAQABAAACAkQBADs=', 'base64');
@@ -149,7 +132,7 @@ test('a JPEG is prepared without the codecs module; PNG, WebP, GIF and BMP go th
 
     assert.deepEqual(await prepared(2, { name: 'photo.webp', ...webp }), { format: 'webp', contentType: 'image/jpeg', size: '320x240' });
     assert.deepEqual(await prepared(3, { name: 'dot.gif', type: 'image/gif', bytes: GIF }), { format: 'gif', contentType: 'image/jpeg', size: '1x1' });
-    assert.deepEqual(await prepared(4, { name: 'scan.bmp', type: 'image/bmp', bytes: bmp(320, 240) }), { format: 'bmp', contentType: 'image/jpeg', size: '320x240' });
+    assert.deepEqual(await prepared(4, { name: 'scan.bmp', type: 'image/bmp', bytes: bmpOf(320, 240) }), { format: 'bmp', contentType: 'image/jpeg', size: '320x240' });
     assert.equal(count(CODECS), 1, 'the codecs module is instantiated once and kept');
     assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
   } finally {
