@@ -17,6 +17,8 @@ pub mod raster;
 pub mod resize;
 pub mod sniff;
 
+use std::borrow::Cow;
+
 use fhir_media_codecs::Codecs;
 use serde::Serialize;
 use web_time::Instant;
@@ -96,32 +98,37 @@ pub const KEEP_HEIF: &str = "heif-keep";
 /// The pipeline. `codecs` decodes PNG, WebP, GIF, BMP and HEIF, encodes PNG and blanks a
 /// kept HEIC's metadata; `None` does for inputs where [`needs_codecs`] is `None`. A HEIF
 /// to convert without codecs, or one they cannot read, is refused as `heic-not-decodable`.
-pub fn prepare_with(
-    bytes: &[u8],
+/// Bytes given owned (`Vec<u8>`) are freed once decoded, so that the later stages reuse
+/// that memory (a PNG or BMP file can be as large as its decoded picture).
+pub fn prepare_with<'a>(
+    bytes: impl Into<Cow<'a, [u8]>>,
     settings: &Settings,
     codecs: Option<&dyn Codecs>,
 ) -> Result<Prepared, MediaError> {
+    let bytes = bytes.into();
     let start = Instant::now();
     limits::check_input_size(bytes.len() as u64, settings.max_input_bytes)?;
-    let format = sniff::sniff(bytes)?;
+    let format = sniff::sniff(&bytes)?;
     if format == Format::Heif && settings.heic == HeicMode::Keep {
-        return keep::keep(bytes, settings, codecs, start);
+        return keep::keep(&bytes, settings, codecs, start);
     }
     // HEIF: the decoder applied the container's irot/imir, which are the truth; the EXIF
     // tag beside them (iPhones write one) is not applied on top, as libheif does not.
     let orientation = match format {
         Format::Heif => 1,
-        _ => orient::read_orientation(bytes),
+        _ => orient::read_orientation(&bytes),
     };
     // A JPEG comes out of its decoder already oriented; the orient stage is then empty.
     let decoded = decode::decode_oriented(
-        bytes,
+        &bytes,
         format,
         settings.max_dimension,
         settings.max_pixels,
         codecs,
         orientation,
     )?;
+    let source_bytes = bytes.len();
+    drop(bytes);
     let t_decode = Instant::now();
     let decoded_stored = decoded.stored;
     let dct_scaled = decoded.dct_scale != 8;
@@ -192,7 +199,7 @@ pub fn prepare_with(
             format: format.name(),
             width: decoded_stored.0,
             height: decoded_stored.1,
-            bytes: bytes.len(),
+            bytes: source_bytes,
             orientation,
         },
         warnings,

@@ -52,8 +52,9 @@ pub async fn prepare_media(
             ),
             None => None,
         };
+        // Handed over: freed once decoded (the codecs module has its own copy by then).
         let prepared = pipeline::prepare_with(
-            &bytes,
+            bytes,
             &settings,
             codecs.as_ref().map(|c| c as &dyn fhir_media_codecs::Codecs),
         );
@@ -65,7 +66,6 @@ pub async fn prepare_media(
         prepared
     };
     let prepared = prepared.map_err(|e| media_error(&e))?;
-    drop(bytes);
     Ok(prepared_js(prepared))
 }
 
