@@ -17,6 +17,35 @@ const SCALE_SLACK: f64 = 0.975;
 /// (255 · 255 · 65,536 < 2³²), and a side reduced by 256 is left to the resize.
 pub const MAX_FACTOR: u32 = 256;
 
+/// Up to this factor, sums without alpha fit a `u16` (255 · 16 · 16 < 2¹⁶): half the
+/// memory of a window over the whole picture (Adam7: the size of the 8-bit picture at k = 2).
+const NARROW_FACTOR: u32 = 16;
+
+/// Box sums, as narrow as they can be.
+enum Sums {
+    Narrow(Vec<u16>),
+    Wide(Vec<u32>),
+}
+
+/// A box-sum sample.
+trait Sum: Copy + Into<u32> {
+    fn add(&mut self, v: u32);
+}
+
+// Saturating: a box never holds more than k² samples, whose sum fits; a decoder that gave a
+// row twice would get a wrong mean, never a panic.
+impl Sum for u16 {
+    fn add(&mut self, v: u32) {
+        *self = self.saturating_add(v as u16);
+    }
+}
+
+impl Sum for u32 {
+    fn add(&mut self, v: u32) {
+        *self = self.saturating_add(v);
+    }
+}
+
 /// The largest k (at most [`MAX_FACTOR`]) whose reduced longest side is still ≥ 97.5% of
 /// `target`; 1 when `target` is 0 (no reduction wanted) or the picture is small already.
 pub fn factor(width: u32, height: u32, target: u32) -> u32 {
@@ -46,7 +75,7 @@ pub struct Reducer {
     /// First output row the sums hold, and how many.
     first: u32,
     window: u32,
-    sums: Vec<u32>,
+    sums: Sums,
     out: Vec<u8>,
 }
 
@@ -82,7 +111,14 @@ impl Reducer {
             out_h,
             first,
             window,
-            sums: vec![0; window as usize * out_w as usize * channels],
+            sums: {
+                let len = window as usize * out_w as usize * channels;
+                if channels == 2 || channels == 4 || k > NARROW_FACTOR {
+                    Sums::Wide(vec![0; len])
+                } else {
+                    Sums::Narrow(vec![0; len])
+                }
+            },
             out: vec![0; out_w as usize * out_h as usize * channels],
         }
     }
@@ -108,31 +144,18 @@ impl Reducer {
                 return;
             }
             self.emit(self.first);
-            self.sums.fill(0);
+            match &mut self.sums {
+                Sums::Narrow(v) => v.fill(0),
+                Sums::Wide(v) => v.fill(0),
+            }
             self.first += 1;
         }
-        let ch = self.channels;
-        let alpha = ch == 2 || ch == 4;
-        let row = ((oy - self.first) * self.out_w) as usize * ch;
-        let sums = &mut self.sums[row..row + self.out_w as usize * ch];
-        let (k, width) = (self.k, self.width);
-        for (i, px) in pixels.chunks_exact(ch).enumerate() {
-            let x = u64::from(x0) + i as u64 * u64::from(dx);
-            if x >= u64::from(width) {
-                break;
-            }
-            let s = &mut sums[(x as u32 / k) as usize * ch..][..ch];
-            if alpha {
-                let a = u32::from(px[ch - 1]);
-                for c in 0..ch - 1 {
-                    s[c] += u32::from(px[c]) * a;
-                }
-                s[ch - 1] += a;
-            } else {
-                for c in 0..ch {
-                    s[c] += u32::from(px[c]);
-                }
-            }
+        let w = self.out_w as usize * self.channels;
+        let row = (oy - self.first) as usize * w;
+        let (ch, k, width) = (self.channels, self.k, self.width);
+        match &mut self.sums {
+            Sums::Narrow(v) => add_row(&mut v[row..row + w], ch, k, width, x0, dx, pixels),
+            Sums::Wide(v) => add_row(&mut v[row..row + w], ch, k, width, x0, dx, pixels),
         }
     }
 
@@ -154,25 +177,65 @@ impl Reducer {
         let k = self.k;
         let rows = k.min(self.height - oy * k);
         let w = self.out_w as usize * ch;
-        let sums = &self.sums[(oy - self.first) as usize * w..][..w];
+        let at = (oy - self.first) as usize * w;
         let out = &mut self.out[oy as usize * w..][..w];
-        for (bx, (s, o)) in sums
-            .chunks_exact(ch)
-            .zip(out.chunks_exact_mut(ch))
-            .enumerate()
-        {
-            let cols = k.min(self.width - bx as u32 * k);
-            let count = cols * rows;
-            if alpha {
-                let a = s[ch - 1];
-                for c in 0..ch - 1 {
-                    o[c] = (s[c] + a / 2).checked_div(a).unwrap_or(0) as u8;
-                }
-                o[ch - 1] = ((a + count / 2) / count) as u8;
-            } else {
-                for c in 0..ch {
-                    o[c] = ((s[c] + count / 2) / count) as u8;
-                }
+        let width = self.width;
+        match &self.sums {
+            Sums::Narrow(v) => emit_row(&v[at..at + w], out, ch, alpha, k, rows, width),
+            Sums::Wide(v) => emit_row(&v[at..at + w], out, ch, alpha, k, rows, width),
+        }
+    }
+}
+
+/// Add a source row's pixels (the i-th at column `x0 + i * dx`) to one row of box sums.
+fn add_row<S: Sum>(sums: &mut [S], ch: usize, k: u32, width: u32, x0: u32, dx: u32, pixels: &[u8]) {
+    let alpha = ch == 2 || ch == 4;
+    for (i, px) in pixels.chunks_exact(ch).enumerate() {
+        let x = u64::from(x0) + i as u64 * u64::from(dx);
+        if x >= u64::from(width) {
+            break;
+        }
+        let s = &mut sums[(x as u32 / k) as usize * ch..][..ch];
+        if alpha {
+            let a = u32::from(px[ch - 1]);
+            for c in 0..ch - 1 {
+                s[c].add(u32::from(px[c]) * a);
+            }
+            s[ch - 1].add(a);
+        } else {
+            for c in 0..ch {
+                s[c].add(u32::from(px[c]));
+            }
+        }
+    }
+}
+
+/// One output row from its box sums (rounded means; `rows` source rows in this box row).
+fn emit_row<S: Sum>(
+    sums: &[S],
+    out: &mut [u8],
+    ch: usize,
+    alpha: bool,
+    k: u32,
+    rows: u32,
+    width: u32,
+) {
+    for (bx, (s, o)) in sums
+        .chunks_exact(ch)
+        .zip(out.chunks_exact_mut(ch))
+        .enumerate()
+    {
+        let cols = k.min(width - bx as u32 * k);
+        let count = cols * rows;
+        if alpha {
+            let a: u32 = s[ch - 1].into();
+            for c in 0..ch - 1 {
+                o[c] = (s[c].into() + a / 2).checked_div(a).unwrap_or(0) as u8;
+            }
+            o[ch - 1] = ((a + count / 2) / count) as u8;
+        } else {
+            for c in 0..ch {
+                o[c] = ((s[c].into() + count / 2) / count) as u8;
             }
         }
     }
@@ -222,6 +285,41 @@ mod tests {
         let px = [255, 0, 0, 0, 0, 0, 255, 255];
         assert_eq!(reduce(2, 1, 4, 2, &px), vec![0, 0, 255, 128]);
         assert_eq!(reduce(2, 1, 2, 2, &[200, 0, 100, 0]), vec![0, 0]);
+    }
+
+    #[test]
+    fn narrow_sums_up_to_k_16_give_the_wide_sums_means() {
+        // White RGB at k = 16 is the largest narrow sum: 255 · 256 per box (fits a u16).
+        let white = vec![255u8; 32 * 32 * 3];
+        assert!(matches!(Reducer::rows(32, 32, 3, 16).sums, Sums::Narrow(_)));
+        assert_eq!(reduce(32, 32, 3, 16, &white), vec![255; 2 * 2 * 3]);
+        // Past 16, or with alpha: u32.
+        assert!(matches!(Reducer::rows(34, 34, 3, 17).sums, Sums::Wide(_)));
+        assert!(matches!(Reducer::rows(32, 32, 4, 2).sums, Sums::Wide(_)));
+        assert_eq!(
+            reduce(34, 34, 3, 17, &vec![255u8; 34 * 34 * 3]),
+            vec![255; 2 * 2 * 3]
+        );
+        // A gradient: the narrow means are exact (against a plain f64 mean).
+        let px: Vec<u8> = (0..48 * 40).map(|i| ((i * 7) % 251) as u8).collect();
+        for k in [2, 3, 5, 16] {
+            let got = reduce(48, 40, 1, k, &px);
+            let (ow, oh) = (48u32.div_ceil(k), 40u32.div_ceil(k));
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let (mut sum, mut n) = (0.0, 0.0);
+                    for y in oy * k..((oy + 1) * k).min(40) {
+                        for x in ox * k..((ox + 1) * k).min(48) {
+                            sum += f64::from(px[(y * 48 + x) as usize]);
+                            n += 1.0;
+                        }
+                    }
+                    let want = (sum / n).round() as u8;
+                    let g = got[(oy * ow + ox) as usize];
+                    assert!(g.abs_diff(want) <= 1, "k {k} at {ox},{oy}: {g} vs {want}");
+                }
+            }
+        }
     }
 
     #[test]
