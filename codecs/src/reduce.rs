@@ -17,32 +17,37 @@ const SCALE_SLACK: f64 = 0.975;
 /// (255 · 255 · 65,536 < 2³²), and a side reduced by 256 is left to the resize.
 pub const MAX_FACTOR: u32 = 256;
 
-/// Up to this factor, sums without alpha fit a `u16` (255 · 16 · 16 < 2¹⁶): half the
-/// memory of a window over the whole picture (Adam7: the size of the 8-bit picture at k = 2).
+/// Up to this factor, sums without alpha fit a `u16` (255 · 16 · 16 < 2¹⁶).
 const NARROW_FACTOR: u32 = 16;
 
-/// Box sums, as narrow as they can be.
+/// Box sums. A window over the whole reduced picture (Adam7 rows come pass by pass) without
+/// alpha keeps them as u16 in byte pairs, and turns them into the 8-bit picture in place:
+/// half the memory of u32 sums, and no second buffer (at k = 2, u32 sums alone were as
+/// large as the full-size 8-bit picture).
 enum Sums {
-    Narrow(Vec<u16>),
+    /// `u16`s, native-endian, in pairs of bytes.
+    Narrow(Vec<u8>),
     Wide(Vec<u32>),
 }
 
-/// A box-sum sample.
-trait Sum: Copy + Into<u32> {
-    fn add(&mut self, v: u32);
+/// Box sums that sample `i` of a row can be added to.
+trait Store {
+    fn add(&mut self, i: usize, v: u32);
 }
 
 // Saturating: a box never holds more than k² samples, whose sum fits; a decoder that gave a
 // row twice would get a wrong mean, never a panic.
-impl Sum for u16 {
-    fn add(&mut self, v: u32) {
-        *self = self.saturating_add(v as u16);
+impl Store for [u32] {
+    fn add(&mut self, i: usize, v: u32) {
+        self[i] = self[i].saturating_add(v);
     }
 }
 
-impl Sum for u32 {
-    fn add(&mut self, v: u32) {
-        *self = self.saturating_add(v);
+impl Store for [u8] {
+    fn add(&mut self, i: usize, v: u32) {
+        let pair = &mut self[2 * i..2 * i + 2];
+        let sum = u16::from_ne_bytes([pair[0], pair[1]]).saturating_add(v as u16);
+        pair.copy_from_slice(&sum.to_ne_bytes());
     }
 }
 
@@ -113,13 +118,14 @@ impl Reducer {
             window,
             sums: {
                 let len = window as usize * out_w as usize * channels;
-                if channels == 2 || channels == 4 || k > NARROW_FACTOR {
-                    Sums::Wide(vec![0; len])
+                let alpha = channels == 2 || channels == 4;
+                if !alpha && k <= NARROW_FACTOR && first == 0 && window == out_h && out_h > 1 {
+                    Sums::Narrow(vec![0; 2 * len])
                 } else {
-                    Sums::Narrow(vec![0; len])
+                    Sums::Wide(vec![0; len])
                 }
             },
-            out: vec![0; out_w as usize * out_h as usize * channels],
+            out: Vec::new(),
         }
     }
 
@@ -144,9 +150,8 @@ impl Reducer {
                 return;
             }
             self.emit(self.first);
-            match &mut self.sums {
-                Sums::Narrow(v) => v.fill(0),
-                Sums::Wide(v) => v.fill(0),
+            if let Sums::Wide(v) = &mut self.sums {
+                v.fill(0);
             }
             self.first += 1;
         }
@@ -154,23 +159,51 @@ impl Reducer {
         let row = (oy - self.first) as usize * w;
         let (ch, k, width) = (self.channels, self.k, self.width);
         match &mut self.sums {
-            Sums::Narrow(v) => add_row(&mut v[row..row + w], ch, k, width, x0, dx, pixels),
+            Sums::Narrow(v) => {
+                add_row(&mut v[2 * row..2 * (row + w)], ch, k, width, x0, dx, pixels)
+            }
             Sums::Wide(v) => add_row(&mut v[row..row + w], ch, k, width, x0, dx, pixels),
         }
     }
 
     /// The reduced pixels, `out_w * out_h * channels` bytes.
     pub fn finish(mut self) -> Vec<u8> {
+        if let Sums::Narrow(pairs) = &mut self.sums {
+            let mut pairs = std::mem::take(pairs);
+            self.means_in_place(&mut pairs);
+            return pairs;
+        }
         for oy in self.first..(self.first + self.window).min(self.out_h) {
             self.emit(oy);
         }
         self.out
     }
 
+    /// The whole picture's u16 sums (`pairs`) to their rounded means, each written over the
+    /// first byte of the pairs that are read already (byte i is pair i / 2's, and i / 2 ≤ i).
+    fn means_in_place(&self, pairs: &mut Vec<u8>) {
+        let (ch, k) = (self.channels, self.k);
+        let w = self.out_w as usize * ch;
+        let n = w * self.out_h as usize;
+        for i in 0..n {
+            let (oy, ox) = ((i / w) as u32, ((i % w) / ch) as u32);
+            let count = k.min(self.height - oy * k) * k.min(self.width - ox * k);
+            let sum = u32::from(u16::from_ne_bytes([pairs[2 * i], pairs[2 * i + 1]]));
+            pairs[i] = ((sum + count / 2) / count) as u8;
+        }
+        pairs.truncate(n);
+    }
+
     /// Output row `oy` from the sums (rounded means).
     fn emit(&mut self, oy: u32) {
+        let Sums::Wide(sums) = &self.sums else {
+            return; // whole-picture sums: finish() turns them into the picture
+        };
         if oy >= self.out_h || oy < self.first {
             return;
+        }
+        if self.out.is_empty() {
+            self.out = vec![0; self.out_w as usize * self.out_h as usize * self.channels];
         }
         let ch = self.channels;
         let alpha = ch == 2 || ch == 4;
@@ -179,47 +212,43 @@ impl Reducer {
         let w = self.out_w as usize * ch;
         let at = (oy - self.first) as usize * w;
         let out = &mut self.out[oy as usize * w..][..w];
-        let width = self.width;
-        match &self.sums {
-            Sums::Narrow(v) => emit_row(&v[at..at + w], out, ch, alpha, k, rows, width),
-            Sums::Wide(v) => emit_row(&v[at..at + w], out, ch, alpha, k, rows, width),
-        }
+        emit_row(&sums[at..at + w], out, ch, alpha, k, rows, self.width);
     }
 }
 
 /// Add a source row's pixels (the i-th at column `x0 + i * dx`) to one row of box sums.
-fn add_row<S: Sum>(sums: &mut [S], ch: usize, k: u32, width: u32, x0: u32, dx: u32, pixels: &[u8]) {
+fn add_row<S: Store + ?Sized>(
+    sums: &mut S,
+    ch: usize,
+    k: u32,
+    width: u32,
+    x0: u32,
+    dx: u32,
+    pixels: &[u8],
+) {
     let alpha = ch == 2 || ch == 4;
     for (i, px) in pixels.chunks_exact(ch).enumerate() {
         let x = u64::from(x0) + i as u64 * u64::from(dx);
         if x >= u64::from(width) {
             break;
         }
-        let s = &mut sums[(x as u32 / k) as usize * ch..][..ch];
+        let at = (x as u32 / k) as usize * ch;
         if alpha {
             let a = u32::from(px[ch - 1]);
-            for c in 0..ch - 1 {
-                s[c].add(u32::from(px[c]) * a);
+            for (c, &v) in px[..ch - 1].iter().enumerate() {
+                sums.add(at + c, u32::from(v) * a);
             }
-            s[ch - 1].add(a);
+            sums.add(at + ch - 1, a);
         } else {
-            for c in 0..ch {
-                s[c].add(u32::from(px[c]));
+            for (c, &v) in px.iter().enumerate() {
+                sums.add(at + c, u32::from(v));
             }
         }
     }
 }
 
 /// One output row from its box sums (rounded means; `rows` source rows in this box row).
-fn emit_row<S: Sum>(
-    sums: &[S],
-    out: &mut [u8],
-    ch: usize,
-    alpha: bool,
-    k: u32,
-    rows: u32,
-    width: u32,
-) {
+fn emit_row(sums: &[u32], out: &mut [u8], ch: usize, alpha: bool, k: u32, rows: u32, width: u32) {
     for (bx, (s, o)) in sums
         .chunks_exact(ch)
         .zip(out.chunks_exact_mut(ch))
@@ -228,14 +257,14 @@ fn emit_row<S: Sum>(
         let cols = k.min(width - bx as u32 * k);
         let count = cols * rows;
         if alpha {
-            let a: u32 = s[ch - 1].into();
+            let a = s[ch - 1];
             for c in 0..ch - 1 {
-                o[c] = (s[c].into() + a / 2).checked_div(a).unwrap_or(0) as u8;
+                o[c] = (s[c] + a / 2).checked_div(a).unwrap_or(0) as u8;
             }
             o[ch - 1] = ((a + count / 2) / count) as u8;
         } else {
             for c in 0..ch {
-                o[c] = ((s[c].into() + count / 2) / count) as u8;
+                o[c] = ((s[c] + count / 2) / count) as u8;
             }
         }
     }
@@ -289,21 +318,33 @@ mod tests {
 
     #[test]
     fn narrow_sums_up_to_k_16_give_the_wide_sums_means() {
-        // White RGB at k = 16 is the largest narrow sum: 255 · 256 per box (fits a u16).
+        // A window over the whole picture (Adam7) without alpha, k <= 16: narrow sums. White
+        // RGB at k = 16 is the largest narrow sum: 255 · 256 per box (fits a u16).
+        let whole = |w: u32, h: u32, ch: usize, k: u32, px: &[u8]| {
+            let mut r = Reducer::window(w, h, ch, k, 0, h);
+            let narrow = matches!(r.sums, Sums::Narrow(_));
+            for (y, row) in px.chunks_exact(w as usize * ch).enumerate().rev() {
+                r.add(y as u32, 0, 1, row); // bottom first: any order
+            }
+            (narrow, r.finish())
+        };
         let white = vec![255u8; 32 * 32 * 3];
-        assert!(matches!(Reducer::rows(32, 32, 3, 16).sums, Sums::Narrow(_)));
-        assert_eq!(reduce(32, 32, 3, 16, &white), vec![255; 2 * 2 * 3]);
-        // Past 16, or with alpha: u32.
-        assert!(matches!(Reducer::rows(34, 34, 3, 17).sums, Sums::Wide(_)));
-        assert!(matches!(Reducer::rows(32, 32, 4, 2).sums, Sums::Wide(_)));
+        assert_eq!(whole(32, 32, 3, 16, &white), (true, vec![255; 2 * 2 * 3]));
+        // Past 16, with alpha, or rows in order: u32.
+        let white34 = vec![255u8; 34 * 34 * 3];
         assert_eq!(
-            reduce(34, 34, 3, 17, &vec![255u8; 34 * 34 * 3]),
-            vec![255; 2 * 2 * 3]
+            whole(34, 34, 3, 17, &white34),
+            (false, vec![255; 2 * 2 * 3])
         );
-        // A gradient: the narrow means are exact (against a plain f64 mean).
+        assert!(!whole(32, 32, 4, 2, &[255u8; 32 * 32 * 4]).0);
+        assert!(matches!(Reducer::rows(32, 32, 3, 2).sums, Sums::Wide(_)));
+        // A gradient: the narrow means are exact (against a plain f64 mean), and the same
+        // as the rows-in-order (u32) path's.
         let px: Vec<u8> = (0..48 * 40).map(|i| ((i * 7) % 251) as u8).collect();
         for k in [2, 3, 5, 16] {
-            let got = reduce(48, 40, 1, k, &px);
+            let (narrow, got) = whole(48, 40, 1, k, &px);
+            assert!(narrow);
+            assert_eq!(got, reduce(48, 40, 1, k, &px), "k {k}");
             let (ow, oh) = (48u32.div_ceil(k), 40u32.div_ceil(k));
             for oy in 0..oh {
                 for ox in 0..ow {
