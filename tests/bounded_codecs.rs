@@ -306,7 +306,7 @@ fn reduced_output_looks_like_the_full_decode() {
         let s = with_max(max);
         for (name, bytes, _) in variants(w, h) {
             let ours = prepare(&bytes, &s).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let today = prepare_with(&bytes, &s, Some(&FullSize)).expect("full size");
+            let today = prepare_with(&bytes, &s, Some(&Watched::full_size())).expect("full size");
             assert_eq!(
                 (ours.source.width, ours.source.height),
                 (w, h),
@@ -345,7 +345,7 @@ fn unreduced_output_is_byte_identical() {
     let s = with_max(600);
     for (name, bytes, _) in variants(900, 600) {
         let ours = prepare(&bytes, &s).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let today = prepare_with(&bytes, &s, Some(&FullSize)).expect("full size");
+        let today = prepare_with(&bytes, &s, Some(&Watched::full_size())).expect("full size");
         assert_eq!(output_bytes(&ours), output_bytes(&today), "{name}");
     }
 }
@@ -360,7 +360,8 @@ fn the_full_size_picture_is_never_allocated() {
     let s = with_max(1500);
     for (name, bytes, full) in variants(w, h) {
         let (peak, largest, result) = measure(|| prepare(&bytes, &s).map(|p| p.width));
-        let (today_peak, _, _) = measure(|| prepare_with(&bytes, &s, Some(&FullSize)).map(|_| ()));
+        let (today_peak, _, _) =
+            measure(|| prepare_with(&bytes, &s, Some(&Watched::full_size())).map(|_| ()));
         assert_eq!(result.expect(name), 1500, "{name}: k = 2");
         println!(
             "{name}: peak {:.1} MB (full-size path {:.1} MB), largest allocation {:.1} MB, full picture {:.1} MB",

@@ -111,8 +111,12 @@ fn media_matches_libheif_oriented_and_resized() {
         // At full size: the PNG path now box-reduces toward the target, which the HEIC
         // decode here does not (the comparison is of the decoders).
         let reference = decode_rgb(&output_bytes(
-            &fhir_media_capture::pipeline::prepare_with(&png, &s, Some(&support::FullSize))
-                .expect("reference"),
+            &fhir_media_capture::pipeline::prepare_with(
+                &png,
+                &s,
+                Some(&support::Watched::full_size()),
+            )
+            .expect("reference"),
         ));
         assert_eq!(
             out.dimensions(),

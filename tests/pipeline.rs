@@ -821,39 +821,9 @@ fn png_budget_below_what_deflate_can_reach_shrinks_before_encoding() {
     // A flat 2048 x 2048 picture is ~12 MB of rows; deflate cannot pack that under ~12 KB
     // (at most ~1032:1), so a 2,000-byte budget cannot be met at this size, and a full-size
     // encode to find that out cost seconds in the fuzzer. The first encode is smaller.
-    struct Counting(std::cell::RefCell<Vec<u64>>);
-    impl fhir_media_codecs::Codecs for Counting {
-        fn decode(
-            &self,
-            bytes: &[u8],
-            format: fhir_media_codecs::Format,
-            max_pixels: u64,
-            target: u32,
-        ) -> Result<fhir_media_codecs::Image, fhir_media_codecs::CodecError> {
-            fhir_media_codecs::Native.decode(bytes, format, max_pixels, target)
-        }
-        fn scrub_heif(
-            &self,
-            bytes: &mut [u8],
-        ) -> Result<fhir_media_codecs::heif::Scrubbed, fhir_media_codecs::CodecError> {
-            fhir_media_codecs::Native.scrub_heif(bytes)
-        }
-        fn encode_png(
-            &self,
-            width: u32,
-            height: u32,
-            channels: u8,
-            pixels: &[u8],
-        ) -> Result<Vec<u8>, fhir_media_codecs::CodecError> {
-            self.0
-                .borrow_mut()
-                .push(u64::from(width) * u64::from(height));
-            fhir_media_codecs::Native.encode_png(width, height, channels, pixels)
-        }
-    }
     let flat = RgbaImage::from_pixel(2048, 2048, Rgba([90, 140, 200, 255]));
     let png = encode_png(&DynamicImage::ImageRgba8(flat));
-    let counting = Counting(Default::default());
+    let counting = Watched::default();
     let p = fhir_media_capture::prepare_with(
         &png,
         &settings(r#"{"subject":"Patient/p1","format":"png","maxBytes":2000}"#),
@@ -862,7 +832,7 @@ fn png_budget_below_what_deflate_can_reach_shrinks_before_encoding() {
     .expect("a flat picture fits 2,000 bytes once small enough");
     assert_eq!(p.content_type, "image/png");
     assert!(p.bytes <= 2_000, "{}", p.bytes);
-    let encoded = counting.0.borrow();
+    let encoded = counting.png_encodes.borrow();
     assert!(
         encoded[0] < 2048 * 2048 / 4,
         "the first encode was already shrunk: {encoded:?}"

@@ -290,19 +290,41 @@ pub fn ssim(a: &RgbImage, b: &RgbImage) -> f64 {
     sum / n.max(1) as f64
 }
 
-/// The codecs as they were before they reduced toward the target (issue 14): asked for
-/// the full size, so `prepare_with(.., Some(&FullSize))` is the full-decode path.
-pub struct FullSize;
+/// The compiled-in codecs (`fhir_media_codecs::Native`), watched. `full_size` asks them for
+/// the full picture whatever the target: the codecs as they were before they reduced toward
+/// it (issue 14), so `prepare_with(.., Some(&Watched::full_size()))` is the full-decode
+/// path. `png_encodes` records the pixel count of every PNG encode.
+#[derive(Default)]
+pub struct Watched {
+    pub full_size: bool,
+    pub png_encodes: std::cell::RefCell<Vec<u64>>,
+}
 
-impl fhir_media_codecs::Codecs for FullSize {
+impl Watched {
+    pub fn full_size() -> Watched {
+        Watched {
+            full_size: true,
+            ..Watched::default()
+        }
+    }
+}
+
+impl fhir_media_codecs::Codecs for Watched {
     fn decode(
         &self,
         bytes: &[u8],
         format: fhir_media_codecs::Format,
         max_pixels: u64,
-        _target: u32,
+        target: u32,
     ) -> Result<fhir_media_codecs::Image, fhir_media_codecs::CodecError> {
-        fhir_media_codecs::Codecs::decode(&fhir_media_codecs::Native, bytes, format, max_pixels, 0)
+        let target = if self.full_size { 0 } else { target };
+        fhir_media_codecs::Codecs::decode(
+            &fhir_media_codecs::Native,
+            bytes,
+            format,
+            max_pixels,
+            target,
+        )
     }
     fn scrub_heif(
         &self,
@@ -317,6 +339,9 @@ impl fhir_media_codecs::Codecs for FullSize {
         channels: u8,
         pixels: &[u8],
     ) -> Result<Vec<u8>, fhir_media_codecs::CodecError> {
+        self.png_encodes
+            .borrow_mut()
+            .push(u64::from(width) * u64::from(height));
         fhir_media_codecs::Codecs::encode_png(
             &fhir_media_codecs::Native,
             width,
