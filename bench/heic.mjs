@@ -57,7 +57,7 @@ async function main() {
     return { context, page };
   };
   const call = (page, fn, arg) => page.evaluate(([f, a]) => window.heicBench[f](a), [fn, arg]);
-  const result = { runs: RUNS, cold: COLD, warm: { ours: [], libheif: [] }, first: { ours: [], libheif: [] } };
+  const result = { runs: RUNS, cold: COLD, warm: { ours: [], libheif: [] }, first: { ours: [], libheif: [] }, firstPool: [] };
   try {
     // Warm: one page, both decoders loaded by a first call each, then interleaved runs.
     const { context, page } = await open();
@@ -75,7 +75,9 @@ async function main() {
       for (const who of i % 2 ? ['libheif', 'ours'] : ['ours', 'libheif']) {
         const fresh = await open();
         await call(fresh.page, 'fetch', HEIC);
-        result.first[who].push((await call(fresh.page, who, HEIC)).ms);
+        const r = await call(fresh.page, who, HEIC);
+        result.first[who].push(r.ms);
+        if (who === 'ours') result.firstPool.push({ tilesHere: r.tilesHere, workerStartMs: r.workerStartMs });
         await fresh.context.close();
       }
       process.stdout.write(`bench-heic: first of page ${i + 1}/${COLD}: ours ${result.first.ours.at(-1).toFixed(0)} ms, libheif-js ${result.first.libheif.at(-1).toFixed(0)} ms\n`);
@@ -121,6 +123,7 @@ async function main() {
     '',
     `warm runs, ms: ours ${result.warm.ours.map((x) => x.toFixed(0)).join(', ')}; libheif-js ${result.warm.libheif.map((x) => x.toFixed(0)).join(', ')}`,
     `first of page, ms: ours ${result.first.ours.map((x) => x.toFixed(0)).join(', ')}; libheif-js ${result.first.libheif.map((x) => x.toFixed(0)).join(', ')}`,
+    `first of page, ours: tiles decoded in place while the tile workers started, and their start ms: ${result.firstPool.map((p) => `${p.tilesHere} tiles / ${p.workerStartMs} ms`).join(', ')}`,
     `outputs: ours ${JSON.stringify(result.output.ours)}; libheif-js ${JSON.stringify(result.output.libheif)}`,
   ];
   console.log(lines.join('\n'));

@@ -50,7 +50,10 @@ window.heicBench = {
     const ms = performance.now() - t0;
     if (p.source.format === 'heif') heicUsed = true;
     return { ms, width: p.width, height: p.height, bytes: p.bytes, format: p.source.format,
-      tileWorkers: tilePool.stats.lastWorkers, cores: navigator.hardwareConcurrency };
+      tileWorkers: tilePool.stats.lastWorkers, cores: navigator.hardwareConcurrency,
+      // Tiles decoded here while the pool's workers started, and their start time (the
+      // first HEIC of a page; heic-pool.js).
+      tilesHere: tilePool.stats.tilesHere, workerStartMs: tilePool.stats.startMs };
   },
   async libheif(url) {
     const input = await fetched(url);

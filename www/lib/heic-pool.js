@@ -50,7 +50,7 @@ export class TilePool {
   #job = 0;
   #inPlaceOnly = false;
   /** What the pool did (for tests and the benchmark; the element ignores it). */
-  stats = { photos: 0, parallel: 0, inPlace: 0, whole: 0, workersStarted: 0, workersEnded: 0, lastWorkers: 0, tilesHere: 0 };
+  stats = { photos: 0, parallel: 0, inPlace: 0, whole: 0, workersStarted: 0, workersEnded: 0, lastWorkers: 0, tilesHere: 0, startMs: 0 };
 
   /**
    * @param {{ makeWorker?: () => Worker, cores?: number, startMs?: number }} [options]
@@ -173,10 +173,17 @@ export class TilePool {
     }
     this.stats.workersStarted++;
     const entry = { worker, onMessage: null, onFailure: null, wasmBytes: 0, ready: null, started: false, armed: false, arm: null };
+    const made = performance.now();
     let settle;
     let timer;
     entry.ready = new Promise((resolve) => {
-      settle = (ok) => { clearTimeout(timer); entry.started = ok; resolve(ok); };
+      settle = (ok) => {
+        clearTimeout(timer);
+        // From being made to ready (script, module, instance): the last worker's.
+        if (ok && !entry.started) this.stats.startMs = Math.round(performance.now() - made);
+        entry.started = ok;
+        resolve(ok);
+      };
     });
     // Given the module, and timed from then: the start limit is the worker's, not the
     // module download's.
