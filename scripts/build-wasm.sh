@@ -66,7 +66,7 @@ done
 build fhir_media_capture fhir_media_capture "$PKG/.build-stamp-main" \
   --no-default-features --features prepare,client -- src vendor build.rs
 build fhir_media_codecs fhir_media_codecs_wasm "$PKG/.build-stamp-codecs" \
-  -- codecs-wasm/src codecs-wasm/Cargo.toml
+  -- codecs-wasm/src codecs-wasm/Cargo.toml vendor/image-webp
 if [ "${FHIR_MEDIA_HEIC:-1}" = 0 ]; then
   echo "build-wasm: fhir_media_heic left out (FHIR_MEDIA_HEIC=0): stub glue, no wasm"
   rm -f "$PKG/.build-stamp-heic" "$PKG/fhir_media_heic_bg.wasm" "$PKG/fhir_media_heic_bg.wasm.d.ts"

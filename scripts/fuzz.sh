@@ -53,6 +53,14 @@ for f in "$ROOT"/fuzz/seeds/heif/*.heic; do
   seed heif "$(basename "$f")" <"$f"
   { printf '\x05\x01\x80'; cat "$f"; } | seed prepare "$(basename "$f")"
 done
+# prepare: lossy WebPs (read row by row when reduced; codecs/tests/fixtures, from Chromium)
+# and a 24-bit BMP of 1030x2 (read in bands: reduced by 2 for 512 px).
+for f in "$ROOT"/codecs/tests/fixtures/*.webp; do
+  { printf '\x05\x01\x80'; cat "$f"; } | seed prepare "$(basename "$f")"
+done
+{ printf '\x05\x01\x80BM\x5e\x18\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x06\x04\0\0\x02\0\0\0\x01\0\x18\0'
+  printf '\0\0\0\0\x28\x18\0\0\x13\x0b\0\0\x13\x0b\0\0\0\0\0\0\0\0\0\0'
+  head -c 6184 /dev/zero | tr '\0' '\200'; } | seed prepare bmp-1030x2
 # heif_scrub: each HEIC whole (its metadata found and blanked), and its first 16 KB (the
 # meta box, then an mdat cut short: refused).
 for f in "$TESTDATA"/photos/heic/*; do

@@ -1,6 +1,6 @@
 //! PNG, GIF, BMP and WebP reduced by an integer box factor as they are decoded (issue 14,
 //! item 3; fhir_media_codecs::reduce): the output looks the same as the full-size decode's
-//! (SSIM ≥ 0.995, byte-identical when no reduction applies), and for PNG and GIF the
+//! (SSIM ≥ 0.995, byte-identical when no reduction applies), and for PNG, GIF and BMP the
 //! full-size picture is never allocated (a counting global allocator records the largest
 //! single allocation and the peak heap of `prepare`; one measurement at a time).
 
@@ -350,9 +350,10 @@ fn unreduced_output_is_byte_identical() {
     }
 }
 
-/// PNG (every variant) and GIF: no allocation as large as the full-size picture, and the
-/// peak under the full-size path's. BMP and WebP are decoded whole in the codecs (their
-/// decoders have no row reader) and reduced before the hand-over.
+/// PNG (every variant), GIF and BMP: no allocation as large as the full-size picture, and
+/// the peak under the full-size path's. A lossless WebP (this variant; a lossy one is read in
+/// rows, codecs/tests/webp_rows.rs) is decoded whole in the codecs and reduced before the
+/// hand-over.
 #[test]
 fn the_full_size_picture_is_never_allocated() {
     let _serial = serial();
@@ -370,7 +371,7 @@ fn the_full_size_picture_is_never_allocated() {
             largest as f64 / 1e6,
             full as f64 / 1e6
         );
-        if name == "bmp" || name == "webp" {
+        if name == "webp" {
             // Natively one heap holds both sides, so the peak is the whole decode's either
             // way (plus the reduced copy); in the browser the main module never gets the
             // full picture (codecs_hand_over_reduced_pictures, bench/HOSTILE.md).
@@ -400,6 +401,32 @@ fn the_full_size_picture_is_never_allocated() {
             "{name}: peak {peak} against {today_peak}"
         );
     }
+}
+
+/// A lossy WebP (Chromium's, codecs/tests/fixtures) read in rows: a few macroblock rows and
+/// the reduced picture, not the frame: under a third of the full RGB picture, and of the
+/// whole-frame decode's peak.
+#[test]
+fn a_lossy_webp_is_never_decoded_whole() {
+    let _serial = serial();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/codecs/tests/fixtures/lossy-1001x667.webp"
+    );
+    let webp = std::fs::read(path).expect(path);
+    let full = 1001 * 667 * 3;
+    let (rows_peak, largest, img) =
+        measure(|| Native.decode(&webp, Format::WebP, 100_000_000, 500));
+    let img = img.expect("rows");
+    assert_eq!((img.width, img.height, img.stored), (501, 334, (1001, 667)));
+    let (whole_peak, _, whole) = measure(|| Native.decode(&webp, Format::WebP, 100_000_000, 0));
+    assert_eq!(whole.expect("whole").width, 1001);
+    println!("lossy WebP 1001x667: rows path peak {rows_peak} B (largest {largest} B), whole frame {whole_peak} B, picture {full} B");
+    assert!(rows_peak < full / 3, "rows path peaks at {rows_peak} B");
+    assert!(
+        rows_peak * 3 < whole_peak,
+        "{rows_peak} against {whole_peak}"
+    );
 }
 
 /// A 24x16 GIF whose logical screen claims 10000x10000 (100 MP, within maxPixels): the

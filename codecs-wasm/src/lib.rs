@@ -9,9 +9,11 @@
 
 use fhir_media_codecs::{CodecError, Codecs, Format, Native};
 use js_sys::{Error, Object, Reflect, Uint8Array};
+use std::io::{BufReader, Read, Seek, SeekFrom};
+
 use wasm_bindgen::prelude::*;
 
-/// Decode `bytes` of `format` (`"png"`, `"webp"`, `"gif"`, `"bmp"`), refusing more than
+/// Decode `bytes` (read in place, never copied whole into this module) of `format` (`"png"`, `"webp"`, `"gif"`, `"bmp"`), refusing more than
 /// `maxPixels` from the header alone. `maxDimension`, the longest side the caller will
 /// resize to (0 or absent: full size), lets it return the picture reduced by an integer
 /// box factor (`fhir_media_codecs::reduce`). Returns `{ width, height, channels, pixels,
@@ -21,7 +23,7 @@ use wasm_bindgen::prelude::*;
     unchecked_return_type = "{ width: number, height: number, channels: number, pixels: Uint8Array, storedWidth: number, storedHeight: number }"
 )]
 pub fn decode(
-    bytes: &[u8],
+    bytes: Uint8Array,
     format: &str,
     #[wasm_bindgen(js_name = maxPixels)] max_pixels: f64,
     #[wasm_bindgen(js_name = maxDimension)] max_dimension: Option<u32>,
@@ -31,8 +33,16 @@ pub fn decode(
             "no codec for format '{format}'"
         )))
     })?;
+    // Read where the caller keeps them (the prepare module's memory, which does not move
+    // during this synchronous call), not copied in: the file never takes room here.
+    let mut source = BufReader::with_capacity(64 << 10, InPlace { bytes, at: 0 });
     let img = Native
-        .decode(bytes, codec, max_pixels as u64, max_dimension.unwrap_or(0))
+        .decode_from(
+            &mut source,
+            codec,
+            max_pixels as u64,
+            max_dimension.unwrap_or(0),
+        )
         .map_err(|e| thrown(&e))?;
     let out = Object::new();
     set(&out, "width", &img.width.into());
@@ -46,6 +56,45 @@ pub fn decode(
         &Uint8Array::from(img.pixels.as_slice()).into(),
     );
     Ok(out.into())
+}
+
+/// The caller's bytes as a seekable source, read a buffer at a time.
+struct InPlace {
+    bytes: Uint8Array,
+    /// As a slice's cursor: may pass the end, where reads give nothing.
+    at: u64,
+}
+
+impl Read for InPlace {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let end = u64::from(self.bytes.length());
+        let n = (end.saturating_sub(self.at)).min(buf.len() as u64) as u32;
+        if n > 0 {
+            let at = self.at as u32; // < end, a u32
+            self.bytes
+                .subarray(at, at + n)
+                .copy_to(&mut buf[..n as usize]);
+            self.at += u64::from(n);
+        }
+        Ok(n as usize)
+    }
+}
+
+impl Seek for InPlace {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let (base, delta) = match to {
+            SeekFrom::Start(n) => {
+                self.at = n;
+                return Ok(n);
+            }
+            SeekFrom::End(d) => (u64::from(self.bytes.length()), d),
+            SeekFrom::Current(d) => (self.at, d),
+        };
+        self.at = base
+            .checked_add_signed(delta)
+            .ok_or(std::io::ErrorKind::InvalidInput)?;
+        Ok(self.at)
+    }
 }
 
 /// Blank, in place and at the same length, every Exif and XMP item of the HEIF/HEIC file

@@ -49,22 +49,22 @@ fn webp_size(bytes: &[u8]) -> Option<(u32, u32)> {
     }
 }
 
-fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn be32(bytes: &[u8], at: usize) -> Option<u32> {
     let b = bytes.get(at..at + 4)?;
     Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-fn le16(bytes: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le16(bytes: &[u8], at: usize) -> Option<u32> {
     let b = bytes.get(at..at + 2)?;
     Some(u32::from(u16::from_le_bytes([b[0], b[1]])))
 }
 
-fn le24(bytes: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le24(bytes: &[u8], at: usize) -> Option<u32> {
     let b = bytes.get(at..at + 3)?;
     Some(u32::from_le_bytes([b[0], b[1], b[2], 0]))
 }
 
-fn le32(bytes: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn le32(bytes: &[u8], at: usize) -> Option<u32> {
     let b = bytes.get(at..at + 4)?;
     Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }

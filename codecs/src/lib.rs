@@ -23,7 +23,7 @@ pub mod reduce;
 mod stream;
 pub use header::header_size;
 #[cfg(feature = "image")]
-pub use native::Native;
+pub use native::{Native, Source};
 
 /// The formats these codecs decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

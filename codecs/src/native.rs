@@ -1,6 +1,6 @@
 //! The codecs over `image`'s codec-level decoders and its PNG encoder.
 
-use std::io::Cursor;
+use std::io::{BufRead, Cursor, Seek, SeekFrom};
 
 use image::codecs::bmp::BmpDecoder;
 use image::codecs::gif::GifDecoder;
@@ -14,6 +14,62 @@ use crate::{check_pixels, header_size, reduce, stream, CodecError, Codecs, Forma
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Native;
 
+impl Native {
+    /// [`Codecs::decode`] from any seekable source: a slice natively; in the browser the
+    /// caller's bytes read in place (`codecs-wasm`), so the file is never copied here.
+    pub fn decode_from(
+        &self,
+        r: &mut dyn Source,
+        format: Format,
+        max_pixels: u64,
+        target: u32,
+    ) -> Result<Image, CodecError> {
+        // Judged before a decoder exists: making one may already allocate for the header.
+        let mut first = [0u8; 32];
+        let n = fill(r, &mut first)?;
+        r.seek(SeekFrom::Start(0)).map_err(read_error)?;
+        let header = header_size(&first[..n], format);
+        if let Some((width, height)) = header {
+            check_pixels(width, height, max_pixels)?;
+        }
+        let k = header.map_or(1, |(w, h)| reduce::factor(w, h, target));
+        let image_err = |e| image_error(format, e);
+        match format {
+            // Reduced while decoding: the full-size picture never exists.
+            Format::Png if k > 1 => stream::png(r, max_pixels, k),
+            Format::Gif if k > 1 => stream::gif(r, max_pixels, k),
+            Format::Png => decode_with(PngDecoder::new(r).map_err(image_err)?, format, max_pixels),
+            // A lossy still without alpha (a photo's kind) or an uncompressed BMP is reduced
+            // while decoded; any other WebP (lossless, alpha, animated) or BMP (RLE) is
+            // decoded whole, then reduced before it leaves this module.
+            Format::WebP => {
+                if k > 1 {
+                    if let Some(img) = stream::webp(&mut *r, max_pixels, k)? {
+                        return Ok(img);
+                    }
+                    r.seek(SeekFrom::Start(0)).map_err(read_error)?;
+                }
+                decode_with(WebPDecoder::new(r).map_err(image_err)?, format, max_pixels)
+                    .map(|img| reduced(img, k))
+            }
+            Format::Bmp => {
+                if k > 1 {
+                    if let Some(img) = stream::bmp(&mut *r, max_pixels, k)? {
+                        return Ok(img);
+                    }
+                    r.seek(SeekFrom::Start(0)).map_err(read_error)?;
+                }
+                decode_with(BmpDecoder::new(r).map_err(image_err)?, format, max_pixels)
+                    .map(|img| reduced(img, k))
+            }
+            Format::Gif => decode_with(GifDecoder::new(r).map_err(image_err)?, format, max_pixels),
+            Format::Heif => Err(CodecError::Unsupported(
+                "HEIF is decoded by fhir_media_heif, not these codecs".into(),
+            )),
+        }
+    }
+}
+
 impl Codecs for Native {
     fn decode(
         &self,
@@ -22,46 +78,7 @@ impl Codecs for Native {
         max_pixels: u64,
         target: u32,
     ) -> Result<Image, CodecError> {
-        // Judged before a decoder exists: making one may already allocate for the header.
-        let header = header_size(bytes, format);
-        if let Some((width, height)) = header {
-            check_pixels(width, height, max_pixels)?;
-        }
-        let k = header.map_or(1, |(w, h)| reduce::factor(w, h, target));
-        let image_err = |e| image_error(format, e);
-        let cursor = Cursor::new(bytes);
-        match format {
-            // Reduced while decoding: the full-size picture never exists.
-            Format::Png if k > 1 => stream::png(bytes, max_pixels, k),
-            Format::Gif if k > 1 => stream::gif(bytes, max_pixels, k),
-            Format::Png => decode_with(
-                PngDecoder::new(cursor).map_err(image_err)?,
-                format,
-                max_pixels,
-            ),
-            // Decoded whole, then reduced before it leaves this module (image-webp and
-            // image's BMP decoder have no row reader).
-            Format::WebP => decode_with(
-                WebPDecoder::new(cursor).map_err(image_err)?,
-                format,
-                max_pixels,
-            )
-            .map(|img| reduced(img, k)),
-            Format::Gif => decode_with(
-                GifDecoder::new(cursor).map_err(image_err)?,
-                format,
-                max_pixels,
-            ),
-            Format::Bmp => decode_with(
-                BmpDecoder::new(cursor).map_err(image_err)?,
-                format,
-                max_pixels,
-            )
-            .map(|img| reduced(img, k)),
-            Format::Heif => Err(CodecError::Unsupported(
-                "HEIF is decoded by fhir_media_heif, not these codecs".into(),
-            )),
-        }
+        self.decode_from(&mut Cursor::new(bytes), format, max_pixels, target)
     }
 
     fn scrub_heif(&self, bytes: &mut [u8]) -> Result<crate::heif::Scrubbed, CodecError> {
@@ -174,6 +191,32 @@ pub(crate) fn image_error(format: Format, e: ImageError) -> CodecError {
         }
         other => CodecError::Corrupt(format!("{name}: {other}")),
     }
+}
+
+/// What the decoders read from. One type for all (a trait object, not a generic): each
+/// decoder is then compiled once into the wasm, whatever it reads (the caller's bytes in
+/// place, a BMP band), which keeps the codecs module small.
+pub trait Source: BufRead + Seek {}
+
+impl<T: BufRead + Seek> Source for T {}
+
+/// Fill `buf` from `r` as far as it goes; the count read.
+pub(crate) fn fill(r: &mut dyn Source, buf: &mut [u8]) -> Result<usize, CodecError> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(m) => n += m,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(read_error(e)),
+        }
+    }
+    Ok(n)
+}
+
+/// The source failed (natively a slice cannot; in the browser, neither can the bytes).
+pub(crate) fn read_error(e: std::io::Error) -> CodecError {
+    CodecError::Corrupt(format!("the file could not be read: {e}"))
 }
 
 fn encode_error(e: impl std::fmt::Display) -> CodecError {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSite, openHostile, runCorpus, describe } from '../support/hostile-run.mjs';
-import { gifOf, pngOf } from '../support/peak-images.mjs';
+import { bmpOf, gifOf, pngOf } from '../support/peak-images.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cleanup = [];
@@ -26,7 +26,7 @@ async function open(pkgDir, tag) {
   cleanup.push(() => site.stop());
   const session = await openHostile(site.url);
   cleanup.push(() => session.close());
-  return session;
+  return Object.assign(session, { dir: site.dir });
 }
 
 /** Run `items` ({ bytes, options }) one after another; results and the page's worker count. */
@@ -98,6 +98,28 @@ test('a 24x16 GIF whose logical screen claims 100 MP prepares with bounded memor
   assert.ok(r.codecsBytes > 0, 'the codecs module was used and measured');
   // Before: ~1 GiB in the main module alone. The reduced screen is 2000x2000 RGBA (16 MB).
   assert.ok(total < 160 * 2 ** 20, `main + codecs ${total} B`);
+});
+
+test('a 12 MP BMP and a 12 MP lossy WebP peak within 2x a 12 MP JPEG (main + codecs module): decoded in bands and rows from the bytes in place', async () => {
+  const session = await open(path.join(root, 'pkg'), 'release');
+  const opts = { subject: 'Patient/hostile' };
+  const total = (r) => r.wasmBytes + (r.codecsBytes ?? 0);
+  const jpeg = await session.page.evaluate((o) => hostile.freshCanvas(4000, 3000, 'image/jpeg', o), opts);
+  const file = path.join(session.dir, 'peak-bmp-12mp.bin');
+  fs.writeFileSync(file, bmpOf(4000, 3000));
+  cleanup.push(() => fs.rmSync(file, { force: true }));
+  const bmp = await session.page.evaluate(([u, o]) => hostile.freshUrl(u, o), ['/peak-bmp-12mp.bin', opts]);
+  const webp = await session.page.evaluate((o) => hostile.freshCanvas(4000, 3000, 'image/webp', o), opts);
+  assert.equal(jpeg.ok, true, JSON.stringify(jpeg));
+  for (const [name, r] of [['BMP 24-bit', bmp], ['WebP lossy', webp]]) {
+    assert.equal(r.ok, true, `${name}: ${JSON.stringify(r)}`);
+    assert.equal(`${r.width}x${r.height}`, '2000x1500', name);
+    const ratio = total(r) / total(jpeg);
+    console.log(`${name} 12 MP: main ${(r.wasmBytes / 2 ** 20).toFixed(1)} MiB + codecs ${(r.codecsBytes / 2 ** 20).toFixed(1)} MiB, ${ratio.toFixed(2)}x the JPEG's ${(total(jpeg) / 2 ** 20).toFixed(1)} MiB`);
+    // Before: BMP 3.25x (codecs 78.5 MiB: the file copied in, then decoded whole), WebP 2.48x (56.8).
+    assert.ok(ratio <= 2, `${name}: ${ratio.toFixed(2)}x a JPEG's peak`);
+    assert.ok(r.codecsBytes < 24 * 2 ** 20, `${name}: codecs module ${r.codecsBytes} B`);
+  }
 });
 
 test('after a photo that left the worker\'s wasm memory over recycleBytes, the next photo gets a fresh worker with fresh memory', async () => {
