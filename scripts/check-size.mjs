@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 // and PNG encoding) only a photo that needs it (bench/SIZE.md).
 const LIMITS = {
   'fhir_media_capture_bg.wasm': 200_000, // the target itself, no margin left: measured 199,785 after orienting inside the JPEG decoder (+1.9 KB, pixel-identical) less the encoder's unused built-in tables (-750); 198,607 at the merge of issues 13-16 (197,122 after issue 17; + redirected creates, codec traps, u64 sizes, ICC rebuilt: 198,872; - pow through ln/exp 1,344, - wasm-opt --converge 507, - fast_image_resize's filters without libm sin/cos 3,047; + HEIC through the codecs loader 455, + heic 'keep' 591, + hostile-JPEG limits 1,046, + retake checks ~1,900, + scaled IDCT and tiled orientation less lossless JPEG ~200)
-  'fhir_media_codecs_bg.wasm': 182_500, // measured 181,320 (header sizes checked before decoding; + 6,277 for issue 13's HEIF metadata scrubber, heif::scrub; + 4,422 for issue 14's reduced decoding: PNG and GIF row readers, box reduction; + 8,042 for issue 14's WebP rows (vendored image-webp's Vp8Rows), BMP bands and the caller's bytes read in place: every format within 1.6x a JPEG's peak memory)
+  'fhir_media_codecs_bg.wasm': 182_500, // measured 181,367 (header sizes checked before decoding; + 6,277 for issue 13's HEIF metadata scrubber, heif::scrub; + 4,422 for issue 14's reduced decoding: PNG and GIF row readers, box reduction; + 8,089 for issue 14's WebP rows (vendored image-webp's Vp8Rows), BMP bands and the caller's bytes read in place: every format within 1.6x a JPEG's peak memory)
   // HEIC/HEIF (heifer: HEIF container + HEVC intra decoder), only for a HEIC photo the browser
   // cannot decode itself. The issue's budget, not a regression guard: measured 110,672.
   'fhir_media_heic_bg.wasm': 300_000,

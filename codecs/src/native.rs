@@ -39,29 +39,13 @@ impl Native {
             Format::Png if k > 1 => stream::png(r, max_pixels, k),
             Format::Gif if k > 1 => stream::gif(r, max_pixels, k),
             Format::Png => decode_with(PngDecoder::new(r).map_err(image_err)?, format, max_pixels),
-            // A lossy still without alpha (a photo's kind) or an uncompressed BMP is reduced
-            // while decoded; any other WebP (lossless, alpha, animated) or BMP (RLE) is
-            // decoded whole, then reduced before it leaves this module.
-            Format::WebP => {
-                if k > 1 {
-                    if let Some(img) = stream::webp(&mut *r, max_pixels, k)? {
-                        return Ok(img);
-                    }
-                    r.seek(SeekFrom::Start(0)).map_err(read_error)?;
-                }
+            // Reduced while decoded where the file allows it (a photo's kind of each).
+            Format::WebP => streamed_or_whole(r, k, max_pixels, stream::webp, |r| {
                 decode_with(WebPDecoder::new(r).map_err(image_err)?, format, max_pixels)
-                    .map(|img| reduced(img, k))
-            }
-            Format::Bmp => {
-                if k > 1 {
-                    if let Some(img) = stream::bmp(&mut *r, max_pixels, k)? {
-                        return Ok(img);
-                    }
-                    r.seek(SeekFrom::Start(0)).map_err(read_error)?;
-                }
+            }),
+            Format::Bmp => streamed_or_whole(r, k, max_pixels, stream::bmp, |r| {
                 decode_with(BmpDecoder::new(r).map_err(image_err)?, format, max_pixels)
-                    .map(|img| reduced(img, k))
-            }
+            }),
             Format::Gif => decode_with(GifDecoder::new(r).map_err(image_err)?, format, max_pixels),
             Format::Heif => Err(CodecError::Unsupported(
                 "HEIF is decoded by fhir_media_heif, not these codecs".into(),
@@ -103,6 +87,29 @@ impl Codecs for Native {
             .map_err(encode_error)?;
         Ok(out)
     }
+}
+
+/// A decoder that reduces while it decodes (`crate::stream`): `None` for a file it does not
+/// read, which is then decoded whole.
+type Streamed = fn(&mut dyn Source, u64, u32) -> Result<Option<Image>, CodecError>;
+
+/// Reduced while decoded by `streamed` where it reads this file (a lossy still WebP without
+/// alpha, an uncompressed BMP); else (a lossless, alpha or animated WebP, an RLE BMP) decoded
+/// whole by `whole`, then reduced before it leaves this module.
+fn streamed_or_whole(
+    r: &mut dyn Source,
+    k: u32,
+    max_pixels: u64,
+    streamed: Streamed,
+    whole: impl FnOnce(&mut dyn Source) -> Result<Image, CodecError>,
+) -> Result<Image, CodecError> {
+    if k > 1 {
+        if let Some(img) = streamed(&mut *r, max_pixels, k)? {
+            return Ok(img);
+        }
+        r.seek(SeekFrom::Start(0)).map_err(read_error)?;
+    }
+    whole(r).map(|img| reduced(img, k))
 }
 
 fn decode_with<D: ImageDecoder>(
