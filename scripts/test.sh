@@ -229,9 +229,12 @@ section "wasm tests (WebKitGTK under Xvfb)"
 # the suspect; BBQ-only has none. ~3 s slower.
 # Should a run still fail, it runs once more, loudly; a second failure fails the step
 # (a bug of ours fails both: the wasm is deterministic).
+# BBQ-only code is slow: tests/encode_exact.rs runs ~24 s here, past wasm-bindgen-test's
+# default 20 s limit for a test binary (WASM_BINDGEN_TEST_TIMEOUT; ~7 s with the default tiers).
 webkit_run() {
   wasm_engine webkit SAFARIDRIVER /usr/bin/WebKitWebDriver Safari \
-    env JSC_useWasmIPInt=false JSC_useWasmLLInt=false JSC_useOMGJIT=false xvfb-run -a
+    env JSC_useWasmIPInt=false JSC_useWasmLLInt=false JSC_useOMGJIT=false \
+    WASM_BINDGEN_TEST_TIMEOUT=90 xvfb-run -a
 }
 if ! webkit_run; then
   mv "$LOGS/cargo-wasm-webkit.log" "$LOGS/webkit-failed-run.log"
