@@ -13,8 +13,9 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use wasm_bindgen::prelude::*;
 
-/// Decode `bytes` (read in place, never copied whole into this module) of `format` (`"png"`, `"webp"`, `"gif"`, `"bmp"`), refusing more than
-/// `maxPixels` from the header alone. `maxDimension`, the longest side the caller will
+/// Decode `bytes` (read in place, never copied whole into this module) of `format`
+/// (`"png"`, `"webp"`, `"gif"`, `"bmp"`), refusing more than `maxPixels` from the header
+/// alone. `maxDimension`, the longest side the caller will
 /// resize to (0 or absent: full size), lets it return the picture reduced by an integer
 /// box factor (`fhir_media_codecs::reduce`). Returns `{ width, height, channels, pixels,
 /// storedWidth, storedHeight }`: 8-bit samples, `channels` 1 (gray), 2 (gray + alpha),

@@ -61,10 +61,13 @@ fn bands(
     let mut reducer = None;
     let mut channels = 0;
     let mut y0 = 0;
+    // One buffer for every band (headers, then the band's rows), refilled each time.
+    let mut band = Vec::new();
     while y0 < height {
         let n = rows_per_band.min(height - y0);
         let first = if layout.top_down { y0 } else { height - y0 - n };
-        let mut band = head.clone();
+        band.clear();
+        band.extend_from_slice(&head);
         if layout.core {
             band[20..22].copy_from_slice(&(n as u16).to_le_bytes());
         } else {
@@ -84,8 +87,8 @@ fn bands(
         r.take(u64::from(n) * layout.stride)
             .read_to_end(&mut band)
             .map_err(read_error)?;
-        let mut band = Cursor::new(band);
-        let decoder = BmpDecoder::new(&mut band as &mut dyn Source).map_err(err)?;
+        let mut source = Cursor::new(&band[..]);
+        let decoder = BmpDecoder::new(&mut source as &mut dyn Source).map_err(err)?;
         if decoder.dimensions() != (width, n) {
             return Ok(None);
         }
