@@ -1,8 +1,9 @@
-//! Lossy WebP decoded row by row (the vendored image-webp's `Vp8Rows`; issue 14, item 3):
-//! every row byte-for-byte what upstream's whole-frame decode gives, so a reduced WebP is
-//! the same as the whole picture reduced, from a few macroblock rows of memory instead of
-//! the picture. The lossy fixtures come from Chromium's libwebp
-//! (scripts/make-webp-fixtures.mjs): no crate of ours writes lossy WebP.
+//! Lossy WebP decoded row by row (the vendored image-webp's `Vp8Rows` and `LossyRows`;
+//! issue 14, item 3): every row byte-for-byte what libwebp's decoder gives (as upstream's
+//! whole-frame decode did), so a reduced WebP is the same as the whole picture reduced,
+//! from a few macroblock rows of memory instead of the picture. The fixtures are Chromium's
+//! libwebp encodes (scripts/make-webp-fixtures.mjs); tests/webp_lossless_rows.rs makes its
+//! own with the `webp` crate.
 
 use std::io::Cursor;
 
@@ -44,13 +45,17 @@ fn simple(webp: &[u8]) -> Vec<u8> {
     panic!("no VP8 chunk");
 }
 
-/// Upstream's whole-frame decode: (width, height, channels, pixels).
+/// The reference: libwebp's own decode (fancy upsampling, as image-webp's default), which
+/// upstream image-webp's whole-frame decode matched byte for byte on these fixtures:
+/// (width, height, channels, pixels). `read_image` (the rows since this fork) must too.
 fn whole(webp: &[u8]) -> (u32, u32, usize, Vec<u8>) {
+    let theirs = webp::Decoder::new(webp).decode().expect("libwebp decodes");
+    let (w, h) = (theirs.width(), theirs.height());
+    let ch = if theirs.is_alpha() { 4 } else { 3 };
     let mut d = WebPDecoder::new(Cursor::new(webp)).expect("header");
-    let (w, h) = d.dimensions();
     let mut buf = vec![0; d.output_buffer_size().unwrap()];
     d.read_image(&mut buf).expect("decode");
-    let ch = if d.has_alpha() { 4 } else { 3 };
+    assert!(*buf == *theirs, "read_image differs from libwebp's decode");
     (w, h, ch, buf)
 }
 
@@ -58,11 +63,12 @@ fn rows_of(webp: &[u8]) -> Option<Vec<u8>> {
     let mut d = WebPDecoder::new(Cursor::new(webp)).expect("header");
     let rows = d.lossy_rows().expect("frame header")?;
     let (w, h) = rows.dimensions();
+    let ch = rows.channels();
     let mut out = Vec::new();
     let mut next = 0;
     rows.decode(|y, row| {
         assert_eq!(y, next, "rows in order");
-        assert_eq!(row.len(), usize::from(w) * 3);
+        assert_eq!(row.len(), usize::from(w) * ch);
         next += 1;
         out.extend_from_slice(row);
     })
@@ -112,13 +118,15 @@ fn reduced_webp_is_the_whole_picture_reduced() {
     }
 }
 
-/// With alpha (VP8X + ALPH) the frame is decoded whole as before, then reduced.
+/// With alpha (VP8X + ALPH) the rows are RGBA, the alpha plane unfiltered a row at a
+/// time: the whole decode's bytes, and the reduced picture the whole picture reduced.
 #[test]
-fn alpha_webp_is_still_decoded_whole() {
+fn alpha_webp_rows_are_the_whole_frame_decode() {
     let webp = fixture("lossy-alpha-120x90");
-    assert!(rows_of(&webp).is_none(), "alpha: not row by row");
     let (w, h, ch, pixels) = whole(&webp);
     assert_eq!(ch, 4);
+    let rows = rows_of(&webp).expect("alpha: row by row too");
+    assert!(rows == pixels, "alpha rows differ from the whole frame");
     let img = Native
         .decode(&webp, Format::WebP, 100_000_000, 40)
         .expect("alpha");
@@ -130,25 +138,28 @@ fn alpha_webp_is_still_decoded_whole() {
 /// frame larger than the canvas it claims is refused before its rows are decoded.
 #[test]
 fn damaged_lossy_webp_gives_typed_errors() {
+    for name in ["lossy-300x65", "lossy-alpha-120x90"] {
+        let webp = fixture(name);
+        for cut in (0..webp.len()).step_by(7) {
+            if let Err(e) = Native.decode(&webp[..cut], Format::WebP, 100_000_000, 50) {
+                assert!(
+                    ["corrupt-image", "unsupported-format"].contains(&e.code()),
+                    "{name} cut at {cut}: {e:?}"
+                );
+            }
+        }
+        let mut seed = 0x2545_f491_u32;
+        for _ in 0..400 {
+            let mut bad = webp.clone();
+            for _ in 0..4 {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let at = (seed >> 8) as usize % bad.len();
+                bad[at] ^= (seed >> 3) as u8 | 1;
+            }
+            let _ = Native.decode(&bad, Format::WebP, 100_000_000, 50);
+        }
+    }
     let webp = fixture("lossy-300x65");
-    for cut in (0..webp.len()).step_by(7) {
-        if let Err(e) = Native.decode(&webp[..cut], Format::WebP, 100_000_000, 100) {
-            assert!(
-                ["corrupt-image", "unsupported-format"].contains(&e.code()),
-                "cut at {cut}: {e:?}"
-            );
-        }
-    }
-    let mut seed = 0x2545_f491_u32;
-    for _ in 0..400 {
-        let mut bad = webp.clone();
-        for _ in 0..4 {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            let at = (seed >> 8) as usize % bad.len();
-            bad[at] ^= (seed >> 3) as u8 | 1;
-        }
-        let _ = Native.decode(&bad, Format::WebP, 100_000_000, 100);
-    }
     // The canvas (VP8X) says 300x65; the frame inside says 600x65.
     let mut wide = webp.clone();
     let frame = wide

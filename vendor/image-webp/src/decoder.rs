@@ -8,7 +8,9 @@ use std::ops::Range;
 
 use crate::extended::{self, get_alpha_predictor, read_alpha_chunk, WebPExtendedInfo};
 
+use super::lossless::rows::LosslessRows;
 use super::lossless::LosslessDecoder;
+use super::lossy_rows::LossyRows;
 use super::vp8::{Vp8Decoder, Vp8Rows};
 
 quick_error! {
@@ -663,22 +665,55 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
             .checked_mul(bytes_per_pixel)
     }
 
-    /// The image as `Vp8Rows` (RGB rows as they are decoded, fancy upsampling whatever
-    /// `set_lossy_upsampling` says) when it is one lossy frame without alpha; `None` for any
-    /// other kind (animated, lossless, with alpha), which `read_image` decodes whole.
-    /// fhir_media_capture's addition (README.vendor.md).
-    pub fn lossy_rows(&mut self) -> Result<Option<Vp8Rows<impl BufRead + '_>>, DecodingError> {
-        if self.is_animated() || self.has_alpha {
+    /// The image as `LossyRows` (RGB rows as they are decoded, RGBA with the alpha plane
+    /// when it has one; fancy upsampling whatever `set_lossy_upsampling` says) when it is
+    /// one lossy frame; `None` for any other kind (animated, lossless), which `read_image`
+    /// decodes whole. fhir_media_capture's addition (README.vendor.md).
+    pub fn lossy_rows(&mut self) -> Result<Option<LossyRows<impl BufRead + '_>>, DecodingError> {
+        if self.is_animated() {
             return Ok(None);
         }
         let Some(range) = self.chunks.get(&WebPRiffChunk::VP8).cloned() else {
             return Ok(None);
+        };
+        // The alpha plane first (a byte a pixel): the frame's rows then borrow the reader.
+        let alpha = if self.has_alpha {
+            let range = self
+                .chunks
+                .get(&WebPRiffChunk::ALPH)
+                .ok_or(DecodingError::ChunkMissing)?
+                .clone();
+            let (width, height) = (self.width as u16, self.height as u16);
+            Some(read_alpha_chunk(
+                range_reader(&mut self.r, range)?,
+                width,
+                height,
+            )?)
+        } else {
+            None
         };
         let rows = Vp8Rows::new(range_reader(&mut self.r, range)?)?;
         let (width, height) = rows.dimensions();
         if u32::from(width) != self.width || u32::from(height) != self.height {
             return Err(DecodingError::InconsistentImageSizes);
         }
+        Ok(Some(LossyRows::new(rows, alpha)))
+    }
+
+    /// The image as `LosslessRows` (RGBA rows as they are decoded) when it is one lossless
+    /// frame (a `VP8L` chunk, not animated); `None` for any other kind, which `read_image`
+    /// decodes whole. The rows carry alpha whatever `has_alpha` says: a caller without alpha
+    /// drops it, as `read_image` does. fhir_media_capture's addition (README.vendor.md).
+    pub fn lossless_rows(
+        &mut self,
+    ) -> Result<Option<LosslessRows<impl BufRead + '_>>, DecodingError> {
+        if self.is_animated() {
+            return Ok(None);
+        }
+        let Some(range) = self.chunks.get(&WebPRiffChunk::VP8L).cloned() else {
+            return Ok(None);
+        };
+        let rows = LosslessRows::new(range_reader(&mut self.r, range)?, self.width, self.height)?;
         Ok(Some(rows))
     }
 
@@ -698,62 +733,32 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
             self.animation = saved;
             result?;
         } else if let Some(range) = self.chunks.get(&WebPRiffChunk::VP8L) {
-            let mut decoder = LosslessDecoder::new(range_reader(&mut self.r, range.clone())?);
-
-            if self.has_alpha {
-                decoder.decode_frame(self.width, self.height, false, buf)?;
-            } else {
-                let mut data = vec![0; self.width as usize * self.height as usize * 4];
-                decoder.decode_frame(self.width, self.height, false, &mut data)?;
-                for (rgba_val, chunk) in data.chunks_exact(4).zip(buf.chunks_exact_mut(3)) {
-                    chunk.copy_from_slice(&rgba_val[..3]);
-                }
-            }
-        } else {
-            let range = self
-                .chunks
-                .get(&WebPRiffChunk::VP8)
-                .ok_or(DecodingError::ChunkMissing)?;
-            let reader = range_reader(&mut self.r, range.start..range.end)?;
-            let frame = Vp8Decoder::decode_frame(reader)?;
-            if u32::from(frame.width) != self.width || u32::from(frame.height) != self.height {
-                return Err(DecodingError::InconsistentImageSizes);
-            }
-
-            if self.has_alpha() {
-                frame.fill_rgba(buf, self.webp_decode_options.lossy_upsampling);
-
-                let range = self
-                    .chunks
-                    .get(&WebPRiffChunk::ALPH)
-                    .ok_or(DecodingError::ChunkMissing)?
-                    .clone();
-                let alpha_chunk = read_alpha_chunk(
-                    &mut range_reader(&mut self.r, range)?,
-                    self.width as u16,
-                    self.height as u16,
-                )?;
-
-                for y in 0..frame.height {
-                    for x in 0..frame.width {
-                        let predictor: u8 = get_alpha_predictor(
-                            x.into(),
-                            y.into(),
-                            frame.width.into(),
-                            alpha_chunk.filtering_method,
-                            buf,
-                        );
-
-                        let alpha_index =
-                            usize::from(y) * usize::from(frame.width) + usize::from(x);
-                        let buffer_index = alpha_index * 4 + 3;
-
-                        buf[buffer_index] = predictor.wrapping_add(alpha_chunk.data[alpha_index]);
+            // fhir_media_capture: each row straight into `buf` (upstream decoded a whole RGBA
+            // copy first when the image has no alpha).
+            let rows = LosslessRows::new(
+                range_reader(&mut self.r, range.clone())?,
+                self.width,
+                self.height,
+            )?;
+            let channels = if self.has_alpha { 4 } else { 3 };
+            let mut out = buf.chunks_exact_mut(self.width as usize * channels);
+            rows.decode(|_, rgba| {
+                if let Some(out) = out.next() {
+                    for (px, rgba) in out.chunks_exact_mut(channels).zip(rgba.chunks_exact(4)) {
+                        px.copy_from_slice(&rgba[..channels]);
                     }
                 }
-            } else {
-                frame.fill_rgb(buf, self.webp_decode_options.lossy_upsampling);
-            }
+            })?;
+        } else {
+            // fhir_media_capture: the rows of `lossy_rows` straight into `buf` (upstream
+            // decoded the whole YUV frame, then converted it, then applied the alpha plane).
+            let rows = self.lossy_rows()?.ok_or(DecodingError::ChunkMissing)?;
+            let mut out = buf.chunks_exact_mut(usize::from(rows.dimensions().0) * rows.channels());
+            rows.decode(|_, row| {
+                if let Some(out) = out.next() {
+                    out.copy_from_slice(row);
+                }
+            })?;
         }
 
         Ok(())
@@ -843,9 +848,9 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
 
                 // read alpha
                 let next_chunk_start = self.r.stream_position()? + chunk_size_rounded;
-                let mut reader = (&mut self.r).take(chunk_size);
+                let reader = (&mut self.r).take(chunk_size);
                 let alpha_chunk =
-                    read_alpha_chunk(&mut reader, frame_width as u16, frame_height as u16)?;
+                    read_alpha_chunk(reader, frame_width as u16, frame_height as u16)?;
 
                 // read opaque
                 self.r.seek(io::SeekFrom::Start(next_chunk_start))?;

@@ -270,7 +270,7 @@ pub(crate) enum FilteringMethod {
 }
 
 pub(crate) fn read_alpha_chunk<R: BufRead>(
-    reader: &mut R,
+    mut reader: R,
     width: u16,
     height: u16,
 ) -> Result<AlphaChunk, DecodingError> {
@@ -301,15 +301,14 @@ pub(crate) fn read_alpha_chunk<R: BufRead>(
     };
 
     let data = if lossless_compression {
+        // fhir_media_capture: the green of each row as it is decoded (upstream decoded the
+        // whole plane as RGBA first: 4 more bytes a pixel). `reader` is taken by value so the
+        // lossless decoder is the same type as a VP8L frame's (compiled once).
         let mut decoder = LosslessDecoder::new(reader);
-
-        let mut data = vec![0; usize::from(width) * usize::from(height) * 4];
-        decoder.decode_frame(u32::from(width), u32::from(height), true, &mut data)?;
-
-        let mut green = vec![0; usize::from(width) * usize::from(height)];
-        for (rgba_val, green_val) in data.chunks_exact(4).zip(green.iter_mut()) {
-            *green_val = rgba_val[1];
-        }
+        let mut green = Vec::with_capacity(usize::from(width) * usize::from(height));
+        decoder.decode_plane_rows(width, height, |_, row| {
+            green.extend(row.chunks_exact(4).map(|px| px[1]));
+        })?;
         green
     } else {
         let mut framedata = vec![0; width as usize * height as usize];

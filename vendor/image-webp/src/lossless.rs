@@ -5,14 +5,11 @@
 use std::io::BufRead;
 use std::mem;
 
-use crate::decoder::DecodingError;
-use crate::lossless_transform::{
-    apply_color_indexing_transform, apply_color_transform, apply_predictor_transform,
-    apply_subtract_green_transform,
-};
-
 use super::huffman::HuffmanTree;
 use super::lossless_transform::TransformType;
+use crate::decoder::DecodingError;
+
+pub(crate) mod rows;
 
 const CODE_LENGTH_CODES: usize = 19;
 const CODE_LENGTH_CODE_ORDER: [usize; CODE_LENGTH_CODES] = [
@@ -97,79 +94,39 @@ impl<R: BufRead> LosslessDecoder<R> {
             self.width = width as u16;
             self.height = height as u16;
         } else {
-            let signature = self.bit_reader.read_bits::<u8>(8)?;
-            if signature != 0x2f {
-                return Err(DecodingError::LosslessSignatureInvalid(signature));
-            }
-
-            self.width = self.bit_reader.read_bits::<u16>(14)? + 1;
-            self.height = self.bit_reader.read_bits::<u16>(14)? + 1;
-            if u32::from(self.width) != width || u32::from(self.height) != height {
-                return Err(DecodingError::InconsistentImageSizes);
-            }
-
-            let _alpha_used = self.bit_reader.read_bits::<u8>(1)?;
-            let version_num = self.bit_reader.read_bits::<u8>(3)?;
-            if version_num != 0 {
-                return Err(DecodingError::VersionNumberInvalid(version_num));
-            }
+            self.read_header(width, height)?;
         }
 
-        let transformed_width = self.read_transforms()?;
-        let transformed_size = usize::from(transformed_width) * usize::from(self.height) * 4;
-        self.decode_image_stream(
-            transformed_width,
-            self.height,
-            true,
-            &mut buf[..transformed_size],
-        )?;
-
-        let mut image_size = transformed_size;
-        let mut width = transformed_width;
-        for &trans_index in self.transform_order.iter().rev() {
-            let transform = self.transforms[usize::from(trans_index)].as_ref().unwrap();
-            match transform {
-                TransformType::PredictorTransform {
-                    size_bits,
-                    predictor_data,
-                } => apply_predictor_transform(
-                    &mut buf[..image_size],
-                    width,
-                    self.height,
-                    *size_bits,
-                    predictor_data,
-                )?,
-                TransformType::ColorTransform {
-                    size_bits,
-                    transform_data,
-                } => {
-                    apply_color_transform(
-                        &mut buf[..image_size],
-                        width,
-                        *size_bits,
-                        transform_data,
-                    );
-                }
-                TransformType::SubtractGreen => {
-                    apply_subtract_green_transform(&mut buf[..image_size]);
-                }
-                TransformType::ColorIndexingTransform {
-                    table_size,
-                    table_data,
-                } => {
-                    width = self.width;
-                    image_size = usize::from(width) * usize::from(self.height) * 4;
-                    apply_color_indexing_transform(
-                        buf,
-                        width,
-                        self.height,
-                        *table_size,
-                        table_data,
-                    );
-                }
+        // fhir_media_capture: row by row (`rows`), each row's inverse transforms as soon as
+        // it is decoded, instead of the whole coded image then each transform over all of it.
+        let stride = usize::from(self.width) * 4;
+        let mut rows = buf.chunks_exact_mut(stride.max(1));
+        self.decode_rows(&mut |_, row| {
+            if let Some(out) = rows.next() {
+                out.copy_from_slice(row);
             }
+        })
+    }
+
+    /// Reads the VP8L header (signature, size, version) and checks the size against the
+    /// container's. Moved out of `decode_frame` for `rows` (README.vendor.md).
+    fn read_header(&mut self, width: u32, height: u32) -> Result<(), DecodingError> {
+        let signature = self.bit_reader.read_bits::<u8>(8)?;
+        if signature != 0x2f {
+            return Err(DecodingError::LosslessSignatureInvalid(signature));
         }
 
+        self.width = self.bit_reader.read_bits::<u16>(14)? + 1;
+        self.height = self.bit_reader.read_bits::<u16>(14)? + 1;
+        if u32::from(self.width) != width || u32::from(self.height) != height {
+            return Err(DecodingError::InconsistentImageSizes);
+        }
+
+        let _alpha_used = self.bit_reader.read_bits::<u8>(1)?;
+        let version_num = self.bit_reader.read_bits::<u8>(3)?;
+        if version_num != 0 {
+            return Err(DecodingError::VersionNumberInvalid(version_num));
+        }
         Ok(())
     }
 
@@ -473,152 +430,16 @@ impl<R: BufRead> LosslessDecoder<R> {
     }
 
     /// Decodes the image data using the huffman trees and either of the 3 methods of decoding
+    /// (fhir_media_capture: the loop is `rows::Entropy`'s, which the row-by-row path runs
+    /// over its window; README.vendor.md).
     fn decode_image_data(
         &mut self,
         width: u16,
         height: u16,
-        mut huffman_info: HuffmanInfo,
+        huffman_info: HuffmanInfo,
         data: &mut [u8],
     ) -> Result<(), DecodingError> {
-        let num_values = usize::from(width) * usize::from(height);
-
-        let huff_index = huffman_info.get_huff_index(0, 0);
-        let mut tree = &huffman_info.huffman_code_groups[huff_index];
-        let mut index = 0;
-
-        let mut next_block_start = 0;
-        while index < num_values {
-            self.bit_reader.fill()?;
-
-            if index >= next_block_start {
-                let x = index % usize::from(width);
-                let y = index / usize::from(width);
-                next_block_start = (x | usize::from(huffman_info.mask)).min(usize::from(width - 1))
-                    + y * usize::from(width)
-                    + 1;
-
-                let huff_index = huffman_info.get_huff_index(x as u16, y as u16);
-                tree = &huffman_info.huffman_code_groups[huff_index];
-
-                // Fast path: If all the codes each contain only a single
-                // symbol, then the pixel data isn't written to the bitstream
-                // and we can just fill the output buffer with the symbol
-                // directly.
-                if tree[..4].iter().all(|t| t.is_single_node()) {
-                    let code = tree[GREEN].read_symbol(&mut self.bit_reader)?;
-                    if code < 256 {
-                        let n = if huffman_info.bits == 0 {
-                            num_values
-                        } else {
-                            next_block_start - index
-                        };
-
-                        let red = tree[RED].read_symbol(&mut self.bit_reader)?;
-                        let blue = tree[BLUE].read_symbol(&mut self.bit_reader)?;
-                        let alpha = tree[ALPHA].read_symbol(&mut self.bit_reader)?;
-                        let value = [red as u8, code as u8, blue as u8, alpha as u8];
-
-                        for i in 0..n {
-                            data[index * 4 + i * 4..][..4].copy_from_slice(&value);
-                        }
-
-                        if let Some(color_cache) = huffman_info.color_cache.as_mut() {
-                            color_cache.insert(value);
-                        }
-
-                        index += n;
-                        continue;
-                    }
-                }
-            }
-
-            let code = tree[GREEN].read_symbol(&mut self.bit_reader)?;
-
-            //check code
-            if code < 256 {
-                //literal, so just use huffman codes and read as argb
-                let green = code as u8;
-                let red = tree[RED].read_symbol(&mut self.bit_reader)? as u8;
-                let blue = tree[BLUE].read_symbol(&mut self.bit_reader)? as u8;
-                if self.bit_reader.nbits < 15 {
-                    self.bit_reader.fill()?;
-                }
-                let alpha = tree[ALPHA].read_symbol(&mut self.bit_reader)? as u8;
-
-                data[index * 4] = red;
-                data[index * 4 + 1] = green;
-                data[index * 4 + 2] = blue;
-                data[index * 4 + 3] = alpha;
-
-                if let Some(color_cache) = huffman_info.color_cache.as_mut() {
-                    color_cache.insert([red, green, blue, alpha]);
-                }
-                index += 1;
-            } else if code < 256 + 24 {
-                //backward reference, so go back and use that to add image data
-                let length_symbol = code - 256;
-                let length = Self::get_copy_distance(&mut self.bit_reader, length_symbol)?;
-
-                let dist_symbol = tree[DIST].read_symbol(&mut self.bit_reader)?;
-                let dist_code = Self::get_copy_distance(&mut self.bit_reader, dist_symbol)?;
-                let dist = Self::plane_code_to_distance(width, dist_code);
-
-                if index < dist || num_values - index < length {
-                    return Err(DecodingError::BitStreamError);
-                }
-
-                if dist == 1 {
-                    let value: [u8; 4] = data[(index - dist) * 4..][..4].try_into().unwrap();
-                    for i in 0..length {
-                        data[index * 4 + i * 4..][..4].copy_from_slice(&value);
-                    }
-                } else {
-                    if index + length + 3 <= num_values {
-                        let start = (index - dist) * 4;
-                        data.copy_within(start..start + 16, index * 4);
-
-                        if length > 4 || dist < 4 {
-                            for i in (0..length * 4).step_by((dist * 4).min(16)).skip(1) {
-                                data.copy_within(start + i..start + i + 16, index * 4 + i);
-                            }
-                        }
-                    } else {
-                        for i in 0..length * 4 {
-                            data[index * 4 + i] = data[index * 4 + i - dist * 4];
-                        }
-                    }
-
-                    if let Some(color_cache) = huffman_info.color_cache.as_mut() {
-                        for pixel in data[index * 4..][..length * 4].chunks_exact(4) {
-                            color_cache.insert(pixel.try_into().unwrap());
-                        }
-                    }
-                }
-                index += length;
-            } else {
-                //color cache, so use previously stored pixels to get this pixel
-                let color_cache = huffman_info
-                    .color_cache
-                    .as_mut()
-                    .ok_or(DecodingError::BitStreamError)?;
-                let color = color_cache.lookup((code - 280).into());
-                data[index * 4..][..4].copy_from_slice(&color);
-                index += 1;
-
-                if index < next_block_start {
-                    if let Some((bits, code)) = tree[GREEN].peek_symbol(&self.bit_reader) {
-                        if code >= 280 {
-                            self.bit_reader.consume(bits)?;
-                            data[index * 4..][..4]
-                                .copy_from_slice(&color_cache.lookup((code - 280).into()));
-                            index += 1;
-                        }
-                    }
-                }
-            }
-        }
-
-        Ok(())
+        rows::Entropy::new(width, height, huffman_info).decode_all(data, &mut self.bit_reader)
     }
 
     /// Reads color cache data from the bitstream

@@ -1,7 +1,5 @@
 use std::ops::Range;
 
-use crate::decoder::DecodingError;
-
 use super::lossless::subsample_size;
 
 #[derive(Debug, Clone)]
@@ -21,57 +19,59 @@ pub(crate) enum TransformType {
     },
 }
 
-pub(crate) fn apply_predictor_transform(
-    image_data: &mut [u8],
+/// One block's predictor: `mode`'s filter over `range` (fhir_media_capture: moved out of
+/// upstream's whole-image `apply_predictor_transform`, which `apply_predictor_transform_row`
+/// replaces).
+fn apply_predictor(mode: u8, image_data: &mut [u8], range: Range<usize>, width: usize) {
+    match mode {
+        0 => apply_predictor_transform_0(image_data, range, width),
+        1 => apply_predictor_transform_1(image_data, range, width),
+        2 => apply_predictor_transform_2(image_data, range, width),
+        3 => apply_predictor_transform_3(image_data, range, width),
+        4 => apply_predictor_transform_4(image_data, range, width),
+        5 => apply_predictor_transform_5(image_data, range, width),
+        6 => apply_predictor_transform_6(image_data, range, width),
+        7 => apply_predictor_transform_7(image_data, range, width),
+        8 => apply_predictor_transform_8(image_data, range, width),
+        9 => apply_predictor_transform_9(image_data, range, width),
+        10 => apply_predictor_transform_10(image_data, range, width),
+        11 => apply_predictor_transform_11(image_data, range, width),
+        12 => apply_predictor_transform_12(image_data, range, width),
+        13 => apply_predictor_transform_13(image_data, range, width),
+        _ => {}
+    }
+}
+
+/// Row `y` of upstream's whole-image `apply_predictor_transform` (fhir_media_capture,
+/// README.vendor.md): `rows` is the row alone when `y` is 0, else the row above (already
+/// predicted) then row `y`, `width * 4` bytes each; only row `y` changes. The same filters
+/// in the same order as the whole-image pass, which went down the rows, left to right.
+pub(crate) fn apply_predictor_transform_row(
+    rows: &mut [u8],
+    y: usize,
     width: u16,
-    height: u16,
     size_bits: u8,
     predictor_data: &[u8],
-) -> Result<(), DecodingError> {
+) {
     let block_xsize = usize::from(subsample_size(width, size_bits));
     let width = usize::from(width);
-    let height = usize::from(height);
-
-    // Handle top and left borders specially. This involves ignoring mode and using specific
-    // predictors for each.
-    image_data[3] = image_data[3].wrapping_add(255);
-    apply_predictor_transform_1(image_data, 4..width * 4, width);
-    for y in 1..height {
-        for i in 0..4 {
-            image_data[y * width * 4 + i] =
-                image_data[y * width * 4 + i].wrapping_add(image_data[(y - 1) * width * 4 + i]);
-        }
+    if y == 0 {
+        rows[3] = rows[3].wrapping_add(255);
+        apply_predictor_transform_1(rows, 4..width * 4, width);
+        return;
     }
-
-    for y in 1..height {
-        for block_x in 0..block_xsize {
-            let block_index = (y >> size_bits) * block_xsize + block_x;
-            let predictor = predictor_data[block_index * 4 + 1];
-            let start_index = (y * width + (block_x << size_bits).max(1)) * 4;
-            let end_index = (y * width + ((block_x + 1) << size_bits).min(width)) * 4;
-
-            match predictor {
-                0 => apply_predictor_transform_0(image_data, start_index..end_index, width),
-                1 => apply_predictor_transform_1(image_data, start_index..end_index, width),
-                2 => apply_predictor_transform_2(image_data, start_index..end_index, width),
-                3 => apply_predictor_transform_3(image_data, start_index..end_index, width),
-                4 => apply_predictor_transform_4(image_data, start_index..end_index, width),
-                5 => apply_predictor_transform_5(image_data, start_index..end_index, width),
-                6 => apply_predictor_transform_6(image_data, start_index..end_index, width),
-                7 => apply_predictor_transform_7(image_data, start_index..end_index, width),
-                8 => apply_predictor_transform_8(image_data, start_index..end_index, width),
-                9 => apply_predictor_transform_9(image_data, start_index..end_index, width),
-                10 => apply_predictor_transform_10(image_data, start_index..end_index, width),
-                11 => apply_predictor_transform_11(image_data, start_index..end_index, width),
-                12 => apply_predictor_transform_12(image_data, start_index..end_index, width),
-                13 => apply_predictor_transform_13(image_data, start_index..end_index, width),
-                _ => {}
-            }
-        }
+    for i in 0..4 {
+        rows[width * 4 + i] = rows[width * 4 + i].wrapping_add(rows[i]);
     }
-
-    Ok(())
+    for block_x in 0..block_xsize {
+        let block_index = (y >> size_bits) * block_xsize + block_x;
+        let predictor = predictor_data[block_index * 4 + 1];
+        let start_index = (width + (block_x << size_bits).max(1)) * 4;
+        let end_index = (width + ((block_x + 1) << size_bits).min(width)) * 4;
+        apply_predictor(predictor, rows, start_index..end_index, width);
+    }
 }
+
 pub fn apply_predictor_transform_0(image_data: &mut [u8], range: Range<usize>, _width: usize) {
     assert!(range.end <= image_data.len());
     let mut i = range.start + 3;

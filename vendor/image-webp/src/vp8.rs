@@ -1416,7 +1416,8 @@ impl<R: Read> Vp8Decoder<R> {
         }
 
         for y in 0usize..16 {
-            for (ybuf, &ws) in self.frame.ybuf[((mby - self.base) * 16 + y) * mw * 16 + mbx * 16..][..16]
+            for (ybuf, &ws) in self.frame.ybuf[((mby - self.base) * 16 + y) * mw * 16 + mbx * 16..]
+                [..16]
                 .iter_mut()
                 .zip(ws[(1 + y) * stride + 1..][..16].iter())
             {
@@ -2050,7 +2051,15 @@ impl<R: Read> Vp8Rows<R> {
     }
 
     /// Decodes the frame, calling `row(y, rgb)` for `y` = 0, 1, ... with `width * 3` bytes.
-    pub fn decode(mut self, mut row: impl FnMut(u32, &[u8])) -> Result<(), DecodingError> {
+    pub fn decode(self, mut row: impl FnMut(u32, &[u8])) -> Result<(), DecodingError> {
+        self.decode_dyn(&mut row)
+    }
+
+    /// `decode` compiled once for every caller's `row`.
+    pub(crate) fn decode_dyn(
+        mut self,
+        row: &mut dyn FnMut(u32, &[u8]),
+    ) -> Result<(), DecodingError> {
         let d = &mut self.d;
         let width = usize::from(d.frame.width);
         let mbh = usize::from(d.mbheight);
@@ -2073,11 +2082,11 @@ impl<R: Read> Vp8Rows<R> {
                 d.loop_filter(mbx, mby, &mb);
             }
             if mby > 0 {
-                d.emit(mby - 1, &mut rgb, &mut row);
+                d.emit(mby - 1, &mut rgb, row);
             }
         }
         if mbh > 0 {
-            d.emit(mbh - 1, &mut rgb, &mut row);
+            d.emit(mbh - 1, &mut rgb, row);
         }
         Ok(())
     }
@@ -2085,7 +2094,7 @@ impl<R: Read> Vp8Rows<R> {
 
 impl<R> Vp8Decoder<R> {
     /// Hands out the luma rows of macroblock row `mby`, which must be final, as RGB.
-    fn emit(&self, mby: usize, rgb: &mut [u8], row: &mut impl FnMut(u32, &[u8])) {
+    fn emit(&self, mby: usize, rgb: &mut [u8], row: &mut dyn FnMut(u32, &[u8])) {
         let f = &self.frame;
         let (width, height) = (usize::from(f.width), usize::from(f.height));
         let buffer_width = usize::from(self.mbwidth) * 16;
