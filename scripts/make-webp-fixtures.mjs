@@ -1,6 +1,6 @@
-// node scripts/make-webp-fixtures.mjs: writes codecs/tests/fixtures/*.webp, small lossy WebPs
-// from Chromium's encoder (libwebp), for codecs/tests/webp_rows.rs. No native lossy WebP
-// encoder exists among our crates, so the fixtures are committed; this is how they were made.
+// node scripts/make-webp-fixtures.mjs: writes codecs/tests/fixtures/*.webp, small WebPs from
+// Chromium's encoder (libwebp), for codecs/tests/webp_rows.rs and the fuzz seeds
+// (scripts/fuzz.sh). Committed so that neither needs a browser; this is how they were made.
 // Synthetic pictures (gradients, edges, noise), never a photo; sizes chosen to cover odd
 // widths and heights, fewer macroblock rows than the decoder's window, and alpha (VP8X).
 import fs from 'node:fs';
@@ -17,6 +17,9 @@ const CASES = [
   ['lossy-300x65', 300, 65, false, 0.3],
   ['lossy-17x1000', 17, 1000, false, 0.95],
   ['lossy-alpha-120x90', 120, 90, true, 0.8],
+  // Quality 1 is Chromium's lossless (VP8L): fuzz seeds for the lossless rows.
+  ['lossless-97x61', 97, 61, false, 1],
+  ['lossless-alpha-64x50', 64, 50, true, 1],
 ];
 
 const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });

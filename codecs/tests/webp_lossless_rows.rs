@@ -142,6 +142,13 @@ fn cases() -> Vec<(String, u32, u32, Vec<u8>)> {
         let name = format!("photo {w}x{h} alpha {alpha} m{method} q{quality}");
         cases.push((name, w, h, lossless(&px, w, h, method, quality)));
     }
+    // Chromium's lossless encodes (scripts/make-webp-fixtures.mjs), the fuzz seeds.
+    for name in ["lossless-97x61", "lossless-alpha-64x50"] {
+        let path = format!("{}/tests/fixtures/{name}.webp", env!("CARGO_MANIFEST_DIR"));
+        let webp = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let (w, h) = WebPDecoder::new(Cursor::new(&webp)).expect(name).dimensions();
+        cases.push((name.to_string(), w, h, webp));
+    }
     for colors in [2, 3, 4, 11, 16, 17, 200] {
         for (w, h) in [(33, 17), (250, 41)] {
             let px = palette(w, h, colors, colors * 31 + w);

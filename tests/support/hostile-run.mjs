@@ -56,8 +56,10 @@ globalThis.hostile = {
    *  photo (main module; codecsBytes: the codecs module's, 0 if it was not loaded). */
   fresh(b64, options) { return this.freshBlob(new Blob([bytesOf(b64)]), options); },
   async freshUrl(url, options) { return this.freshBlob(await (await fetch(url)).blob(), options); },
-  /** The browser's encoder's picture of w x h as \`type\` (image/jpeg, image/webp), prepared fresh. */
-  async freshCanvas(w, h, type, options) {
+  /** The browser's encoder's picture of w x h as \`type\` (image/jpeg, image/webp), prepared
+   *  fresh. \`quality\` 1 with image/webp is lossless (VP8L); \`alpha\` leaves a translucent
+   *  band (a lossy WebP then has an alpha plane). */
+  async freshCanvas(w, h, type, options, { quality = 0.9, alpha = false } = {}) {
     const c = new OffscreenCanvas(w, h);
     const g = c.getContext('2d');
     const grad = g.createLinearGradient(0, 0, w, h);
@@ -67,8 +69,22 @@ globalThis.hostile = {
       g.fillStyle = \`hsl(\${i * 37} 60% \${30 + (i % 40)}%)\`;
       g.fillRect((i * 997) % w, (i * 631) % h, w / 8, h / 8);
     }
-    const blob = await c.convertToBlob({ type, quality: 0.9 });
-    return { bytes: blob.size, ...(await this.freshBlob(blob, options)) };
+    if (alpha) {
+      g.clearRect(0, 0, w, h / 4);
+      g.fillStyle = 'rgba(40 90 160 / 0.5)'; g.fillRect(0, 0, w / 2, h / 4);
+    }
+    const blob = await c.convertToBlob({ type, quality });
+    // A WebP's chunks (VP8 / VP8L, ALPH), so a test can tell which kind the encoder wrote.
+    const chunks = [];
+    if (type === 'image/webp') {
+      const u = new Uint8Array(await blob.arrayBuffer());
+      for (let at = 12; at + 8 <= u.length;) {
+        const len = (u[at + 4] | (u[at + 5] << 8) | (u[at + 6] << 16) | (u[at + 7] << 24)) >>> 0;
+        chunks.push(String.fromCharCode(...u.subarray(at, at + 4)));
+        at += 8 + len + (len & 1);
+      }
+    }
+    return { bytes: blob.size, chunks, ...(await this.freshBlob(blob, options)) };
   },
   async freshBlob(blob, options) {
     const own = new PrepareWorker();
@@ -103,7 +119,8 @@ globalThis.hostile = {
     return { baseline: btoa(s), progressive: prepared.resource.content.data };
   },
   async seeds() {
-    // JPEG and lossy WebP from the browser's encoders; a progressive JPEG from our own.
+    // JPEG and WebP (lossy, lossless; opaque and with alpha) from the browser's encoders; a
+    // progressive JPEG from our own.
     const out = [];
     for (const [w, h] of [[48, 32], [640, 480]]) {
       const c = new OffscreenCanvas(w, h);
@@ -112,11 +129,18 @@ globalThis.hostile = {
       grad.addColorStop(0, '#a53'); grad.addColorStop(1, '#35a');
       g.fillStyle = grad; g.fillRect(0, 0, w, h);
       g.fillStyle = '#ff0'; g.fillRect(0, 0, w / 4, h / 4);
-      for (const type of ['image/jpeg', 'image/webp']) {
-        const blob = await c.convertToBlob({ type, quality: 0.8 });
-        const bytes = new Uint8Array(await blob.arrayBuffer());
-        out.push({ kind: type === 'image/jpeg' ? 'jpeg' : 'webp', b64: btoa(String.fromCharCode(...bytes)) });
-      }
+      const encode = async (type, quality) => {
+        const bytes = new Uint8Array(await (await c.convertToBlob({ type, quality })).arrayBuffer());
+        let bin = '';
+        for (let i = 0; i < bytes.length; i += 8192) bin += String.fromCharCode(...bytes.subarray(i, i + 8192));
+        out.push({ kind: type === 'image/jpeg' ? 'jpeg' : 'webp', b64: btoa(bin) });
+      };
+      await encode('image/jpeg', 0.8);
+      await encode('image/webp', 0.8);
+      await encode('image/webp', 1); // lossless
+      g.clearRect(w / 2, 0, w / 2, h / 3); // alpha: an ALPH plane (lossy), alpha in VP8L
+      await encode('image/webp', 0.8);
+      await encode('image/webp', 1);
     }
     for (const s of out.filter((s) => s.kind === 'jpeg')) {
       const { prepared } = await pw.prepare(new Blob([bytesOf(s.b64)]), { subject: 'Patient/seed', progressive: true });
@@ -331,8 +355,10 @@ export async function measureCodecPeaks(session, dir, sizes = [[4000, 3000], [60
       fs.rmSync(path.join(dir, name));
       rows.push([`${what} ${w}x${h} (${mp})`, mib(b), mib(total(r)), total(r) / b, outcome(r), mib(r.codecsBytes ?? 0)]);
     }
-    const webp = await session.page.evaluate(([a, bb, o]) => hostile.freshCanvas(a, bb, 'image/webp', o), [w, h, opts]);
-    rows.push([`WebP (lossy, Chromium) ${w}x${h} (${mp})`, mib(b), mib(total(webp)), total(webp) / b, outcome(webp), mib(webp.codecsBytes ?? 0)]);
+    for (const [what, enc] of [['lossy', {}], ['lossy + alpha', { alpha: true }], ['lossless', { quality: 1 }]]) {
+      const webp = await session.page.evaluate(([a, bb, o, e]) => hostile.freshCanvas(a, bb, 'image/webp', o, e), [w, h, opts, enc]);
+      rows.push([`WebP (${what}, Chromium) ${w}x${h} (${mp})`, mib(b), mib(total(webp)), total(webp) / b, outcome(webp), mib(webp.codecsBytes ?? 0)]);
+    }
   }
   // The hostile corpus' 24x16 GIF on a 100 MP screen, against a baseline JPEG of 100 MP.
   const [sw, sh] = [10000, 10000];
