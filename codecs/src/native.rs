@@ -93,9 +93,9 @@ impl Codecs for Native {
 /// read, which is then decoded whole.
 type Streamed = fn(&mut dyn Source, u64, u32) -> Result<Option<Image>, CodecError>;
 
-/// Reduced while decoded by `streamed` where it reads this file (a lossy still WebP without
-/// alpha, an uncompressed BMP); else (a lossless, alpha or animated WebP, an RLE BMP) decoded
-/// whole by `whole`, then reduced before it leaves this module.
+/// Reduced while decoded by `streamed` where it reads this file (every WebP, an uncompressed
+/// BMP); else (an RLE BMP) decoded whole by `whole`, then reduced before it leaves this
+/// module.
 fn streamed_or_whole(
     r: &mut dyn Source,
     k: u32,

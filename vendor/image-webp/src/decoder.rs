@@ -2,7 +2,7 @@ use byteorder_lite::{LittleEndian, ReadBytesExt};
 use quick_error::quick_error;
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Cursor, Read, Seek};
+use std::io::{self, BufRead, Cursor, Read, Seek, Take};
 use std::num::NonZeroU16;
 use std::ops::Range;
 
@@ -11,6 +11,7 @@ use crate::extended::{self, get_alpha_predictor, read_alpha_chunk, WebPExtendedI
 use super::lossless::rows::LosslessRows;
 use super::lossless::LosslessDecoder;
 use super::lossy_rows::LossyRows;
+use super::rows::{Frame, Placement, Rows};
 use super::vp8::{Vp8Decoder, Vp8Rows};
 
 quick_error! {
@@ -665,56 +666,128 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
             .checked_mul(bytes_per_pixel)
     }
 
-    /// The image as `LossyRows` (RGB rows as they are decoded, RGBA with the alpha plane
-    /// when it has one; fancy upsampling whatever `set_lossy_upsampling` says) when it is
-    /// one lossy frame; `None` for any other kind (animated, lossless), which `read_image`
-    /// decodes whole. fhir_media_capture's addition (README.vendor.md).
-    pub fn lossy_rows(&mut self) -> Result<Option<LossyRows<impl BufRead + '_>>, DecodingError> {
+    /// The picture of `read_image` as `Rows`: a still frame's rows as they are decoded (a
+    /// lossy one three macroblock rows at a time, with its alpha plane read first; a
+    /// lossless one through a window of what its backward references reach), or an
+    /// animation's first frame composed on its canvas a row at a time.
+    /// fhir_media_capture's addition (README.vendor.md).
+    pub fn rows(&mut self) -> Result<Rows<Take<&mut R>>, DecodingError> {
+        let canvas = (self.width, self.height);
+        let has_alpha = self.has_alpha;
         if self.is_animated() {
-            return Ok(None);
+            let ImageKind::Extended(info) = &self.kind else {
+                unreachable!()
+            };
+            let background = info.background_color.unwrap_or([0; 4]);
+            let start = self
+                .chunks
+                .get(&WebPRiffChunk::ANMF)
+                .ok_or(DecodingError::ChunkMissing)?
+                .start;
+            self.r.seek(io::SeekFrom::Start(start - 8))?;
+            let anmf = self.read_anmf_header()?;
+            let frame = self.frame_rows(&anmf)?;
+            let placement = Placement {
+                x: anmf.x as usize,
+                y: anmf.y as usize,
+                blend: anmf.blend,
+                background,
+            };
+            return Rows::new(frame, Some(placement), canvas, has_alpha);
         }
-        let Some(range) = self.chunks.get(&WebPRiffChunk::VP8).cloned() else {
-            return Ok(None);
-        };
-        // The alpha plane first (a byte a pixel): the frame's rows then borrow the reader.
-        let alpha = if self.has_alpha {
+        let frame = if let Some(range) = self.chunks.get(&WebPRiffChunk::VP8L).cloned() {
+            let reader = range_reader(&mut self.r, range)?;
+            Frame::Lossless(LosslessRows::new(reader, canvas.0, canvas.1)?)
+        } else {
             let range = self
                 .chunks
-                .get(&WebPRiffChunk::ALPH)
+                .get(&WebPRiffChunk::VP8)
                 .ok_or(DecodingError::ChunkMissing)?
                 .clone();
-            let (width, height) = (self.width as u16, self.height as u16);
-            Some(read_alpha_chunk(
-                range_reader(&mut self.r, range)?,
-                width,
-                height,
-            )?)
-        } else {
-            None
+            // The alpha plane first (a byte a pixel): the frame's rows then hold the reader.
+            let alpha = if has_alpha {
+                let alph = self
+                    .chunks
+                    .get(&WebPRiffChunk::ALPH)
+                    .ok_or(DecodingError::ChunkMissing)?
+                    .clone();
+                let (w, h) = (canvas.0 as u16, canvas.1 as u16);
+                Some(read_alpha_chunk(range_reader(&mut self.r, alph)?, w, h)?)
+            } else {
+                None
+            };
+            Frame::Lossy(LossyRows::new(
+                Vp8Rows::new(range_reader(&mut self.r, range)?)?,
+                alpha,
+            ))
         };
-        let rows = Vp8Rows::new(range_reader(&mut self.r, range)?)?;
-        let (width, height) = rows.dimensions();
-        if u32::from(width) != self.width || u32::from(height) != self.height {
-            return Err(DecodingError::InconsistentImageSizes);
-        }
-        Ok(Some(LossyRows::new(rows, alpha)))
+        Rows::new(frame, None, canvas, has_alpha)
     }
 
-    /// The image as `LosslessRows` (RGBA rows as they are decoded) when it is one lossless
-    /// frame (a `VP8L` chunk, not animated); `None` for any other kind, which `read_image`
-    /// decodes whole. The rows carry alpha whatever `has_alpha` says: a caller without alpha
-    /// drops it, as `read_image` does. fhir_media_capture's addition (README.vendor.md).
-    pub fn lossless_rows(
-        &mut self,
-    ) -> Result<Option<LosslessRows<impl BufRead + '_>>, DecodingError> {
-        if self.is_animated() {
-            return Ok(None);
-        }
-        let Some(range) = self.chunks.get(&WebPRiffChunk::VP8L).cloned() else {
-            return Ok(None);
+    /// An ANMF chunk's header (the reader at the chunk's start), checked against the canvas
+    /// as `read_frame` checks it.
+    fn read_anmf_header(&mut self) -> Result<Anmf, DecodingError> {
+        let size = match read_chunk_header(&mut self.r)? {
+            (WebPRiffChunk::ANMF, size, _) if size >= 32 => size,
+            _ => return Err(DecodingError::ChunkHeaderInvalid(*b"ANMF")),
         };
-        let rows = LosslessRows::new(range_reader(&mut self.r, range)?, self.width, self.height)?;
-        Ok(Some(rows))
+        let x = extended::read_3_bytes(&mut self.r)? * 2;
+        let y = extended::read_3_bytes(&mut self.r)? * 2;
+        let width = extended::read_3_bytes(&mut self.r)? + 1;
+        let height = extended::read_3_bytes(&mut self.r)? + 1;
+        if width > 16384 || height > 16384 {
+            return Err(DecodingError::ImageTooLarge);
+        }
+        if x + width > self.width || y + height > self.height {
+            return Err(DecodingError::FrameOutsideImage);
+        }
+        let _duration = extended::read_3_bytes(&mut self.r)?;
+        let info = self.r.read_u8()?;
+        Ok(Anmf {
+            x,
+            y,
+            width,
+            height,
+            blend: info & 0b10 == 0,
+            size,
+        })
+    }
+
+    /// The rows of the frame data after an ANMF header (VP8, VP8L, or ALPH then VP8), their
+    /// sizes checked as `read_frame` checks them.
+    fn frame_rows(&mut self, anmf: &Anmf) -> Result<Frame<Take<&mut R>>, DecodingError> {
+        let (chunk, chunk_size, chunk_size_rounded) = read_chunk_header(&mut self.r)?;
+        if chunk_size_rounded + 24 > anmf.size {
+            return Err(DecodingError::ChunkHeaderInvalid(chunk.to_fourcc()));
+        }
+        let (alpha, vp8_size) = match chunk {
+            WebPRiffChunk::VP8 => (None, chunk_size),
+            WebPRiffChunk::VP8L => {
+                let reader = (&mut self.r).take(chunk_size);
+                let rows = LosslessRows::new(reader, anmf.width, anmf.height)?;
+                return Ok(Frame::Lossless(rows));
+            }
+            WebPRiffChunk::ALPH => {
+                if chunk_size_rounded + 32 > anmf.size {
+                    return Err(DecodingError::ChunkHeaderInvalid(chunk.to_fourcc()));
+                }
+                let next_chunk_start = self.r.stream_position()? + chunk_size_rounded;
+                let reader = (&mut self.r).take(chunk_size);
+                let alpha = read_alpha_chunk(reader, anmf.width as u16, anmf.height as u16)?;
+                self.r.seek(io::SeekFrom::Start(next_chunk_start))?;
+                let (next_chunk, next_chunk_size, _) = read_chunk_header(&mut self.r)?;
+                if chunk_size + next_chunk_size + 32 > anmf.size {
+                    return Err(DecodingError::ChunkHeaderInvalid(next_chunk.to_fourcc()));
+                }
+                (Some(alpha), next_chunk_size)
+            }
+            _ => return Err(DecodingError::ChunkHeaderInvalid(chunk.to_fourcc())),
+        };
+        let rows = Vp8Rows::new((&mut self.r).take(vp8_size))?;
+        if rows.dimensions() != (anmf.width as u16, anmf.height as u16) {
+            return Err(DecodingError::InconsistentImageSizes);
+        }
+        Ok(Frame::Lossy(LossyRows::new(rows, alpha)))
     }
 
     /// Returns the raw bytes of the image. For animated images, this is the first frame.
@@ -725,41 +798,15 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
             return Err(DecodingError::ImageTooLarge);
         }
 
-        if self.is_animated() {
-            let saved = std::mem::take(&mut self.animation);
-            self.animation.next_frame_start =
-                self.chunks.get(&WebPRiffChunk::ANMF).unwrap().start - 8;
-            let result = self.read_frame(buf);
-            self.animation = saved;
-            result?;
-        } else if let Some(range) = self.chunks.get(&WebPRiffChunk::VP8L) {
-            // fhir_media_capture: each row straight into `buf` (upstream decoded a whole RGBA
-            // copy first when the image has no alpha).
-            let rows = LosslessRows::new(
-                range_reader(&mut self.r, range.clone())?,
-                self.width,
-                self.height,
-            )?;
-            let channels = if self.has_alpha { 4 } else { 3 };
-            let mut out = buf.chunks_exact_mut(self.width as usize * channels);
-            rows.decode(|_, rgba| {
-                if let Some(out) = out.next() {
-                    for (px, rgba) in out.chunks_exact_mut(channels).zip(rgba.chunks_exact(4)) {
-                        px.copy_from_slice(&rgba[..channels]);
-                    }
-                }
-            })?;
-        } else {
-            // fhir_media_capture: the rows of `lossy_rows` straight into `buf` (upstream
-            // decoded the whole YUV frame, then converted it, then applied the alpha plane).
-            let rows = self.lossy_rows()?.ok_or(DecodingError::ChunkMissing)?;
-            let mut out = buf.chunks_exact_mut(usize::from(rows.dimensions().0) * rows.channels());
-            rows.decode(|_, row| {
-                if let Some(out) = out.next() {
-                    out.copy_from_slice(row);
-                }
-            })?;
-        }
+        // fhir_media_capture: the rows of `rows` straight into `buf`, for every kind (upstream
+        // decoded a whole frame, converted it whole, then composed or copied it).
+        let rows = self.rows()?;
+        let mut out = buf.chunks_exact_mut(rows.dimensions().0 as usize * rows.channels());
+        rows.decode(|_, row| {
+            if let Some(out) = out.next() {
+                out.copy_from_slice(row);
+            }
+        })?;
 
         Ok(())
     }
@@ -960,10 +1007,21 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
     }
 }
 
+/// An ANMF chunk's header: where its frame lies, how it is drawn, the chunk's size.
+struct Anmf {
+    x: u32,
+    y: u32,
+    width: u32,
+    height: u32,
+    blend: bool,
+    size: u64,
+}
+
+/// (fhir_media_capture: returns its concrete type, so `rows` can name its readers.)
 pub(crate) fn range_reader<R: BufRead + Seek>(
     mut r: R,
     range: Range<u64>,
-) -> Result<impl BufRead, DecodingError> {
+) -> Result<Take<R>, DecodingError> {
     r.seek(io::SeekFrom::Start(range.start))?;
     Ok(r.take(range.end - range.start))
 }

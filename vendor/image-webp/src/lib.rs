@@ -13,8 +13,7 @@ pub use self::decoder::{
     DecodingError, LoopCount, UpsamplingMethod, WebPDecodeOptions, WebPDecoder,
 };
 pub use self::encoder::{ColorType, EncoderParams, EncodingError, WebPEncoder};
-pub use self::lossless::rows::LosslessRows;
-pub use self::lossy_rows::LossyRows;
+pub use self::rows::Rows;
 
 mod alpha_blending;
 mod decoder;
@@ -25,6 +24,7 @@ mod loop_filter;
 mod lossless;
 mod lossless_transform;
 mod lossy_rows;
+mod rows;
 mod transform;
 mod vp8_arithmetic_decoder;
 mod yuv;
