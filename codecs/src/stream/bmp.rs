@@ -3,8 +3,8 @@
 //! file's bytes up to its pixel data (headers, masks, palette) with the band's height, then
 //! the band's rows. So the pixels are exactly those of the whole decode, while only a band
 //! is decoded at once. Rows of an uncompressed BMP are a fixed stride apart, bottom-up or
-//! top-down, so a band's rows are one span of the file. RLE bitmaps, and files whose
-//! headers do not read as plainly as that, are the caller's to decode whole.
+//! top-down, so a band's rows are one span of the file. RLE bitmaps are `bmp_rle`'s; files
+//! whose headers do not read as plainly as that are the caller's to decode whole.
 
 use std::io::{Cursor, Read, SeekFrom};
 
@@ -33,8 +33,13 @@ struct Layout {
     core: bool,
 }
 
-/// The BMP in `r` reduced by `k`, or `None` when it is not one this reads in bands.
+/// The BMP in `r` reduced by `k`: an RLE one a row at a time (`bmp_rle`), an uncompressed
+/// one in bands; `None` for one that reads as neither.
 pub fn bmp(r: &mut dyn Source, max_pixels: u64, k: u32) -> Result<Option<Image>, CodecError> {
+    if let Some(img) = super::bmp_rle::bmp_rle(r, max_pixels, k)? {
+        return Ok(Some(img));
+    }
+    r.seek(SeekFrom::Start(0)).map_err(read_error)?;
     bands(r, max_pixels, k, BAND_BYTES)
 }
 
@@ -287,10 +292,11 @@ mod tests {
 
     #[test]
     fn other_bmps_are_left_to_the_whole_decode() {
-        // RLE8: compressed rows are not a fixed stride apart.
+        // RLE8: compressed rows are not a fixed stride apart (`bmp_rle` reads them).
         let mut rle = bmp_file(40, 20, 10, 8, 0);
         rle[30..34].copy_from_slice(&1u32.to_le_bytes());
-        assert!(bmp(&mut Cursor::new(&rle), 1 << 30, 2).unwrap().is_none());
+        let bands = |file: &[u8]| bands(&mut Cursor::new(file), 1 << 30, 2, BAND_BYTES);
+        assert!(bands(&rle).unwrap().is_none());
         // A palette that runs into the pixel data.
         let mut overlap = bmp_file(40, 20, 10, 8, 0);
         overlap[10..14].copy_from_slice(&(14u32 + 40 + 100).to_le_bytes());

@@ -6,6 +6,7 @@
 //! natively; in the browser the caller's bytes in place, `codecs-wasm`).
 
 mod bmp;
+mod bmp_rle;
 mod gif;
 mod png;
 mod webp;
