@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSite, openHostile, runCorpus, describe } from '../support/hostile-run.mjs';
-import { bmpOf, gifOf, pngOf } from '../support/peak-images.mjs';
+import { bmpOf, bmpRle8Of, gifOf, pngOf } from '../support/peak-images.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cleanup = [];
@@ -100,7 +100,7 @@ test('a 24x16 GIF whose logical screen claims 100 MP prepares with bounded memor
   assert.ok(total < 160 * 2 ** 20, `main + codecs ${total} B`);
 });
 
-test('a 12 MP BMP and 12 MP WebPs (lossy, lossy + alpha, lossless) peak within 2x a 12 MP JPEG (main + codecs module): decoded in bands and rows from the bytes in place', async () => {
+test('12 MP BMPs (24-bit, RLE8) and 12 MP WebPs (lossy, lossy + alpha, lossless) peak within 2x a 12 MP JPEG (main + codecs module), and a 6 MB RLE8 BMP of 48 MP within 2x a 48 MP one: decoded in bands and rows from the bytes in place', async () => {
   const session = await open(path.join(root, 'pkg'), 'release');
   const opts = { subject: 'Patient/hostile' };
   const total = (r) => r.wasmBytes + (r.codecsBytes ?? 0);
@@ -109,23 +109,36 @@ test('a 12 MP BMP and 12 MP WebPs (lossy, lossy + alpha, lossless) peak within 2
   fs.writeFileSync(file, bmpOf(4000, 3000));
   cleanup.push(() => fs.rmSync(file, { force: true }));
   const bmp = await session.page.evaluate(([u, o]) => hostile.freshUrl(u, o), ['/peak-bmp-12mp.bin', opts]);
+  const rle = async (w, h) => {
+    fs.writeFileSync(file, bmpRle8Of(w, h));
+    return session.page.evaluate(([u, o]) => hostile.freshUrl(u, o), ['/peak-bmp-12mp.bin', opts]);
+  };
+  const rle12 = await rle(4000, 3000);
   const webp = (enc) => session.page.evaluate(([o, e]) => hostile.freshCanvas(4000, 3000, 'image/webp', o, e), [opts, enc]);
   const lossy = await webp({});
   const alpha = await webp({ alpha: true });
   const lossless = await webp({ quality: 1 });
   assert.equal(jpeg.ok, true, JSON.stringify(jpeg));
   assert.deepEqual([lossy, alpha, lossless].map((r) => r.chunks.filter((c) => /^(VP8[ L]|ALPH)/.test(c)).join('+')), ['VP8 ', 'ALPH+VP8 ', 'VP8L']);
-  for (const [name, r] of [['BMP 24-bit', bmp], ['WebP lossy', lossy], ['WebP lossy + alpha', alpha], ['WebP lossless', lossless]]) {
+  for (const [name, r] of [['BMP 24-bit', bmp], ['BMP RLE8', rle12], ['WebP lossy', lossy], ['WebP lossy + alpha', alpha], ['WebP lossless', lossless]]) {
     assert.equal(r.ok, true, `${name}: ${JSON.stringify(r)}`);
     assert.equal(`${r.width}x${r.height}`, '2000x1500', name);
     const ratio = total(r) / total(jpeg);
     console.log(`${name} 12 MP: main ${(r.wasmBytes / 2 ** 20).toFixed(1)} MiB + codecs ${(r.codecsBytes / 2 ** 20).toFixed(1)} MiB, ${ratio.toFixed(2)}x the JPEG's ${(total(jpeg) / 2 ** 20).toFixed(1)} MiB`);
-    // Before: BMP 3.25x (codecs 78.5 MiB: the file copied in, then decoded whole), WebP
-    // lossy 2.48x (56.8); lossless 3.15x (81.5: a whole RGBA picture and its RGB copy).
+    // Before: BMP 3.25x (codecs 78.5 MiB: the file copied in, then decoded whole), RLE8
+    // 2.16x (44.3), WebP lossy 2.48x (56.8), lossless 3.15x (81.5: a whole RGBA picture and
+    // its RGB copy).
     assert.ok(ratio <= 2, `${name}: ${ratio.toFixed(2)}x a JPEG's peak`);
     // The alpha plane is read whole, a byte a pixel (12 MB), beside the reduced RGBA picture.
     assert.ok(r.codecsBytes < (name.includes('alpha') ? 40 : 24) * 2 ** 20, `${name}: codecs module ${r.codecsBytes} B`);
   }
+  // 6 MB of RLE that claims 48 MP (under maxInputBytes): was 4.83x (codecs 147.3 MiB).
+  const jpeg48 = await session.page.evaluate((o) => hostile.freshCanvas(8000, 6000, 'image/jpeg', o), opts);
+  const rle48 = await rle(8000, 6000);
+  assert.equal(rle48.ok, true, JSON.stringify(rle48));
+  const ratio48 = total(rle48) / total(jpeg48);
+  console.log(`BMP RLE8 48 MP: main ${(rle48.wasmBytes / 2 ** 20).toFixed(1)} MiB + codecs ${(rle48.codecsBytes / 2 ** 20).toFixed(1)} MiB, ${ratio48.toFixed(2)}x the 48 MP JPEG's ${(total(jpeg48) / 2 ** 20).toFixed(1)} MiB`);
+  assert.ok(ratio48 <= 2, `BMP RLE8 48 MP: ${ratio48.toFixed(2)}x`);
 });
 
 test('after a photo that left the worker\'s wasm memory over recycleBytes, the next photo gets a fresh worker with fresh memory', async () => {

@@ -77,6 +77,21 @@ function bmp(w, h) {
   return Uint8Array.from([...head, ...body]);
 }
 
+/** An RLE BMP (`bits` 8 or 4), `w`x`h`, full palette, around the RLE `stream`. */
+function bmpRle(w, h, bits, stream) {
+  const colors = 1 << bits;
+  const offset = 54 + colors * 4;
+  const head = [0x42, 0x4d, ...u32le(offset + stream.length), 0, 0, 0, 0, ...u32le(offset),
+    ...u32le(40), ...u32le(w), ...u32le(h), ...u16le(1), ...u16le(bits), ...u32le(bits === 8 ? 1 : 2),
+    ...u32le(stream.length), ...u32le(2835), ...u32le(2835), ...u32le(colors), ...u32le(0)];
+  const palette = Array.from({ length: colors * 4 }, (_, i) => (i * 53) & 255);
+  return Uint8Array.from([...head, ...palette, ...stream]);
+}
+
+/** An RLE stream of every instruction: runs, an absolute span, an in-row and a row-skipping
+ *  delta, ends of row, the end of the bitmap. */
+const RLE_STREAM = [5, 1, 3, 2, 0, 4, 9, 8, 7, 6, 0, 2, 2, 0, 0, 0, 6, 200, 0, 2, 1, 2, 4, 3, 0, 0, 8, 17, 0, 1];
+
 /** A GIF87a, `w`x`h`, 4-colour palette, image data as 9-bit LZW codes with a clear code
  *  before every 250 pixels (valid without a dictionary). */
 function gif(w, h, screenW = w, screenH = h) {
@@ -272,6 +287,8 @@ export function localSeeds(testdata = process.env.FHIR_TESTDATA) {
     { kind: 'png', bytes: smallPng(64, 3, 0) },
     { kind: 'bmp', bytes: bmp(20, 12) },
     { kind: 'bmp', bytes: bmp(7, -5) },
+    { kind: 'bmp', bytes: bmpRle(20, 12, 8, RLE_STREAM) },
+    { kind: 'bmp', bytes: bmpRle(20, 12, 4, RLE_STREAM) },
     { kind: 'gif', bytes: gif(24, 16) },
     { kind: 'tiff', bytes: tiff(8, 8) },
     { kind: 'heic', bytes: heicHeader(4032, 3024) },
@@ -296,6 +313,7 @@ export function bombs() {
     { family: 'bomb', kind: 'png', name: 'png 9000x9000 grey of zeros (81 MB, under maxPixels)', bytes: pngBomb(9000, 9000) },
     { family: 'bomb', kind: 'gif', name: 'gif 65535x65535 screen over a 24x16 frame', bytes: gif(24, 16, 65535, 65535) },
     { family: 'bomb', kind: 'bmp', name: 'bmp 30000x30000 header, 20x12 data', bytes: setDims('bmp', bmp(20, 12), [30000, 30000]) },
+    { family: 'bomb', kind: 'bmp', name: 'bmp RLE8 8000x6000 of one end of bitmap (48 MP from 1 KB)', bytes: bmpRle(8000, 6000, 8, [0, 1]) },
   ];
 }
 

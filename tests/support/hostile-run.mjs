@@ -8,7 +8,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from './browser.mjs';
 import { hostileCorpus, localSeeds } from './hostile-corpus.mjs';
-import { pngOf, bmpOf, gifOf } from './peak-images.mjs';
+import { pngOf, bmpOf, bmpRle8Of, gifOf } from './peak-images.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -343,6 +343,7 @@ export async function measureCodecPeaks(session, dir, sizes = [[4000, 3000], [60
     ['PNG RGB Adam7', () => pngOf(w, h, 2, { interlaced: true })],
     ['GIF', () => gifOf(w, h)],
     ['BMP 24-bit', () => bmpOf(w, h)],
+    ['BMP RLE8', () => bmpRle8Of(w, h)],
   ];
   for (const [w, h] of sizes) {
     const mp = `${((w * h) / 1e6).toFixed(0)} MP`;

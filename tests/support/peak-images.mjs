@@ -79,6 +79,35 @@ export function bmpOf(w, h) {
   return out;
 }
 
+/** An RLE8 BMP (bottom-up, 256-colour palette): each row runs of 16 pixels, then an end of
+ *  row; an end of bitmap. A few bytes a row claim the whole picture. */
+export function bmpRle8Of(w, h) {
+  const pal = Buffer.alloc(1024);
+  for (let i = 0; i < 256; i++) { pal[i * 4] = i; pal[i * 4 + 1] = 255 - i; pal[i * 4 + 2] = (i * 7) & 255; }
+  const rows = [];
+  for (let y = 0; y < h; y++) {
+    const r = [];
+    for (let x = 0; x < w; x += 16) r.push(Math.min(16, w - x), ((x >> 4) + y) & 255);
+    r.push(0, 0);
+    rows.push(Buffer.from(r));
+  }
+  rows.push(Buffer.from([0, 1]));
+  const data = Buffer.concat(rows);
+  const head = Buffer.alloc(54);
+  head.write('BM', 0, 'latin1');
+  head.writeUInt32LE(54 + 1024 + data.length, 2);
+  head.writeUInt32LE(54 + 1024, 10);
+  head.writeUInt32LE(40, 14);
+  head.writeInt32LE(w, 18);
+  head.writeInt32LE(h, 22);
+  head.writeUInt16LE(1, 26);
+  head.writeUInt16LE(8, 28);
+  head.writeUInt32LE(1, 30); // BI_RLE8
+  head.writeUInt32LE(data.length, 34);
+  head.writeUInt32LE(256, 46);
+  return Buffer.concat([head, pal, data]);
+}
+
 /** A GIF87a: a `w`x`h` frame at (0, 0) on a `screenW`x`screenH` screen, 4 colours, 9-bit
  *  LZW codes with a clear code before every 250 pixels (valid without a dictionary). */
 export function gifOf(w, h, screenW = w, screenH = h) {
