@@ -259,17 +259,17 @@ fn damaged_lossless_webp_answers_as_the_whole_decode() {
     }
 }
 
-/// A lossy frame's alpha plane (ALPH) is a lossless image without its header, run by the
-/// same rows since this fork: libwebp's alpha, byte for byte, for each of its filters; and
-/// the lossy rows with that plane are the whole decode's RGBA.
+/// A lossy frame's alpha plane (ALPH), a header-less lossless image or raw bytes, read a
+/// row at a time beside the frame's rows: libwebp's RGBA, byte for byte, for each of its
+/// alpha filters, compressed and not.
 #[test]
 fn alpha_planes_are_libwebps() {
     let (w, h) = (203, 77);
     let px = photo(w, h, true, 5);
-    for filtering in 0..3 {
+    for (filtering, compression) in [(0, 1), (1, 1), (2, 1), (0, 0), (1, 0)] {
         let mut config = WebPConfig::new().expect("config");
         config.quality = 80.0;
-        config.alpha_compression = 1;
+        config.alpha_compression = compression;
         config.alpha_filtering = filtering;
         config.alpha_quality = 100;
         let webp = Encoder::from_rgba(&px, w, h)
@@ -283,12 +283,12 @@ fn alpha_planes_are_libwebps() {
         let alpha = |p: &[u8]| p.chunks_exact(4).map(|p| p[3]).collect::<Vec<_>>();
         assert!(
             alpha(&ours) == alpha(&theirs),
-            "alpha filter {filtering}: alpha differs from libwebp's"
+            "alpha filter {filtering} compression {compression}: alpha differs"
         );
         // The colour too: libwebp's lossy decode and ours agree byte for byte.
         assert!(
             *ours == *theirs,
-            "alpha filter {filtering}: RGBA differs from libwebp's"
+            "alpha filter {filtering} compression {compression}: RGBA differs"
         );
     }
 }

@@ -10,7 +10,7 @@ use crate::extended::{self, get_alpha_predictor, read_alpha_chunk, WebPExtendedI
 
 use super::lossless::rows::LosslessRows;
 use super::lossless::LosslessDecoder;
-use super::lossy_rows::LossyRows;
+use super::lossy_rows::{AlphaRows, LossyRows};
 use super::rows::{Frame, Placement, Rows};
 use super::vp8::{Vp8Decoder, Vp8Rows};
 
@@ -671,7 +671,7 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
     /// lossless one through a window of what its backward references reach), or an
     /// animation's first frame composed on its canvas a row at a time.
     /// fhir_media_capture's addition (README.vendor.md).
-    pub fn rows(&mut self) -> Result<Rows<Take<&mut R>>, DecodingError> {
+    pub fn rows(&mut self) -> Result<Rows<Source<'_>>, DecodingError> {
         let canvas = (self.width, self.height);
         let has_alpha = self.has_alpha;
         if self.is_animated() {
@@ -696,7 +696,7 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
             return Rows::new(frame, Some(placement), canvas, has_alpha);
         }
         let frame = if let Some(range) = self.chunks.get(&WebPRiffChunk::VP8L).cloned() {
-            let reader = range_reader(&mut self.r, range)?;
+            let reader: Source<'_> = Box::new(range_reader(&mut self.r, range)?);
             Frame::Lossless(LosslessRows::new(reader, canvas.0, canvas.1)?)
         } else {
             let range = self
@@ -704,7 +704,6 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
                 .get(&WebPRiffChunk::VP8)
                 .ok_or(DecodingError::ChunkMissing)?
                 .clone();
-            // The alpha plane first (a byte a pixel): the frame's rows then hold the reader.
             let alpha = if has_alpha {
                 let alph = self
                     .chunks
@@ -712,16 +711,24 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
                     .ok_or(DecodingError::ChunkMissing)?
                     .clone();
                 let (w, h) = (canvas.0 as u16, canvas.1 as u16);
-                Some(read_alpha_chunk(range_reader(&mut self.r, alph)?, w, h)?)
+                let bytes = self.chunk_bytes(alph.start, alph.end - alph.start)?;
+                Some(AlphaRows::new(bytes, w, h)?)
             } else {
                 None
             };
-            Frame::Lossy(LossyRows::new(
-                Vp8Rows::new(range_reader(&mut self.r, range)?)?,
-                alpha,
-            ))
+            let reader: Source<'_> = Box::new(range_reader(&mut self.r, range)?);
+            Frame::Lossy(LossyRows::new(Vp8Rows::new(reader)?, alpha))
         };
         Rows::new(frame, None, canvas, has_alpha)
+    }
+
+    /// `len` bytes of the file from `start` in memory, as a reader of their own: an ALPH
+    /// chunk (compressed, read beside its frame's chunk, which holds the file's reader).
+    fn chunk_bytes(&mut self, start: u64, len: u64) -> Result<Source<'static>, DecodingError> {
+        self.r.seek(io::SeekFrom::Start(start))?;
+        let mut bytes = Vec::new();
+        (&mut self.r).take(len).read_to_end(&mut bytes)?;
+        Ok(Box::new(Cursor::new(bytes)))
     }
 
     /// An ANMF chunk's header (the reader at the chunk's start), checked against the canvas
@@ -755,7 +762,7 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
 
     /// The rows of the frame data after an ANMF header (VP8, VP8L, or ALPH then VP8), their
     /// sizes checked as `read_frame` checks them.
-    fn frame_rows(&mut self, anmf: &Anmf) -> Result<Frame<Take<&mut R>>, DecodingError> {
+    fn frame_rows(&mut self, anmf: &Anmf) -> Result<Frame<Source<'_>>, DecodingError> {
         let (chunk, chunk_size, chunk_size_rounded) = read_chunk_header(&mut self.r)?;
         if chunk_size_rounded + 24 > anmf.size {
             return Err(DecodingError::ChunkHeaderInvalid(chunk.to_fourcc()));
@@ -763,7 +770,7 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
         let (alpha, vp8_size) = match chunk {
             WebPRiffChunk::VP8 => (None, chunk_size),
             WebPRiffChunk::VP8L => {
-                let reader = (&mut self.r).take(chunk_size);
+                let reader: Source<'_> = Box::new((&mut self.r).take(chunk_size));
                 let rows = LosslessRows::new(reader, anmf.width, anmf.height)?;
                 return Ok(Frame::Lossless(rows));
             }
@@ -771,10 +778,11 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
                 if chunk_size_rounded + 32 > anmf.size {
                     return Err(DecodingError::ChunkHeaderInvalid(chunk.to_fourcc()));
                 }
-                let next_chunk_start = self.r.stream_position()? + chunk_size_rounded;
-                let reader = (&mut self.r).take(chunk_size);
-                let alpha = read_alpha_chunk(reader, anmf.width as u16, anmf.height as u16)?;
-                self.r.seek(io::SeekFrom::Start(next_chunk_start))?;
+                let start = self.r.stream_position()?;
+                let bytes = self.chunk_bytes(start, chunk_size)?;
+                let alpha = AlphaRows::new(bytes, anmf.width as u16, anmf.height as u16)?;
+                self.r
+                    .seek(io::SeekFrom::Start(start + chunk_size_rounded))?;
                 let (next_chunk, next_chunk_size, _) = read_chunk_header(&mut self.r)?;
                 if chunk_size + next_chunk_size + 32 > anmf.size {
                     return Err(DecodingError::ChunkHeaderInvalid(next_chunk.to_fourcc()));
@@ -783,7 +791,7 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
             }
             _ => return Err(DecodingError::ChunkHeaderInvalid(chunk.to_fourcc())),
         };
-        let rows = Vp8Rows::new((&mut self.r).take(vp8_size))?;
+        let rows = Vp8Rows::new(Box::new((&mut self.r).take(vp8_size)) as Source<'_>)?;
         if rows.dimensions() != (anmf.width as u16, anmf.height as u16) {
             return Err(DecodingError::InconsistentImageSizes);
         }
@@ -1006,6 +1014,11 @@ impl<R: BufRead + Seek> WebPDecoder<R> {
         self.webp_decode_options.lossy_upsampling = upsampling_method;
     }
 }
+
+/// What `rows` reads from: the file's reader for a frame's chunk, or a chunk's bytes in
+/// memory (an alpha plane, read beside its frame). One type, so each decoder is compiled
+/// once for both.
+pub type Source<'a> = Box<dyn BufRead + 'a>;
 
 /// An ANMF chunk's header: where its frame lies, how it is drawn, the chunk's size.
 struct Anmf {

@@ -261,21 +261,9 @@ pub(crate) struct AlphaChunk {
     pub(crate) data: Vec<u8>,
 }
 
-#[derive(Debug, Copy, Clone)]
-pub(crate) enum FilteringMethod {
-    None,
-    Horizontal,
-    Vertical,
-    Gradient,
-}
-
-pub(crate) fn read_alpha_chunk<R: BufRead>(
-    mut reader: R,
-    width: u16,
-    height: u16,
-) -> Result<AlphaChunk, DecodingError> {
-    let info_byte = reader.read_u8()?;
-
+/// An ALPH chunk's first byte: (pre-processing, filtering, lossless compression).
+/// (fhir_media_capture: moved out of `read_alpha_chunk` for `lossy_rows::AlphaRows`.)
+pub(crate) fn alpha_header(info_byte: u8) -> Result<(bool, FilteringMethod, bool), DecodingError> {
     let preprocessing = (info_byte & 0b00110000) >> 4;
     let filtering = (info_byte & 0b00001100) >> 2;
     let compression = info_byte & 0b00000011;
@@ -299,6 +287,23 @@ pub(crate) fn read_alpha_chunk<R: BufRead>(
         1 => true,
         _ => return Err(DecodingError::InvalidCompressionMethod),
     };
+    Ok((preprocessing, filtering_method, lossless_compression))
+}
+
+#[derive(Debug, Copy, Clone)]
+pub(crate) enum FilteringMethod {
+    None,
+    Horizontal,
+    Vertical,
+    Gradient,
+}
+
+pub(crate) fn read_alpha_chunk<R: BufRead>(
+    mut reader: R,
+    width: u16,
+    height: u16,
+) -> Result<AlphaChunk, DecodingError> {
+    let (preprocessing, filtering_method, lossless_compression) = alpha_header(reader.read_u8()?)?;
 
     let data = if lossless_compression {
         // fhir_media_capture: the green of each row as it is decoded (upstream decoded the

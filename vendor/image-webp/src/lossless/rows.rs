@@ -53,6 +53,18 @@ impl<R: BufRead> LosslessRows<R> {
 }
 
 impl<R: BufRead> LosslessDecoder<R> {
+    /// An alpha plane (a header-less lossless image of the frame's size): its transforms
+    /// and codes, then `next_row`.
+    pub(crate) fn start_plane(
+        &mut self,
+        width: u16,
+        height: u16,
+    ) -> Result<RowState, DecodingError> {
+        self.width = width;
+        self.height = height;
+        self.start_rows()
+    }
+
     /// An alpha plane (a header-less lossless image of the frame's size) row by row.
     pub(crate) fn decode_plane_rows(
         &mut self,
@@ -72,76 +84,107 @@ impl<R: BufRead> LosslessDecoder<R> {
         &mut self,
         row: &mut dyn FnMut(u32, &[u8]),
     ) -> Result<(), DecodingError> {
-        let d = self;
-        let coded_width = d.read_transforms()?;
-        let color_cache = d.read_color_cache()?.map(|bits| ColorCache {
-            color_cache_bits: bits,
-            color_cache: vec![[0; 4]; 1 << bits],
-        });
-        let info = d.read_huffman_codes(true, coded_width, d.height, color_cache)?;
-        let mut coded = Coded::new(coded_width, d.height, info);
-
-        let full = usize::from(d.width) * 4;
-        // The stages in decoding order (the reverse of the file's).
-        let stages: Vec<&TransformType> = d
-            .transform_order
-            .iter()
-            .rev()
-            .filter_map(|&t| d.transforms[usize::from(t)].as_ref())
-            .collect();
-        let mut out = vec![0u8; full];
-        // The predictor's row above then its row, at the width it runs at.
-        let mut predicted = Vec::new();
-        for y in 0..usize::from(d.height) {
-            coded.decode_row(y, &mut d.bit_reader)?;
-            out[..usize::from(coded_width) * 4].copy_from_slice(coded.row(y));
-            let mut width = coded_width;
-            for stage in &stages {
-                let w4 = usize::from(width) * 4;
-                match stage {
-                    TransformType::PredictorTransform {
-                        size_bits,
-                        predictor_data,
-                    } => {
-                        if predicted.len() != 2 * w4 {
-                            predicted = vec![0; 2 * w4];
-                        }
-                        let (above, this) = predicted.split_at_mut(w4);
-                        if y > 0 {
-                            above.copy_from_slice(this);
-                        }
-                        this.copy_from_slice(&out[..w4]);
-                        let rows = if y == 0 { this } else { &mut predicted[..] };
-                        apply_predictor_transform_row(rows, y, width, *size_bits, predictor_data);
-                        out[..w4].copy_from_slice(&predicted[w4..]);
-                    }
-                    TransformType::ColorTransform {
-                        size_bits,
-                        transform_data,
-                    } => {
-                        let blocks = usize::from(subsample_size(width, *size_bits));
-                        let start = (y >> size_bits) * blocks * 4;
-                        let data = transform_data
-                            .get(start..)
-                            .ok_or(DecodingError::BitStreamError)?;
-                        apply_color_transform(&mut out[..w4], width, *size_bits, data);
-                    }
-                    TransformType::SubtractGreen => {
-                        apply_subtract_green_transform(&mut out[..w4]);
-                    }
-                    TransformType::ColorIndexingTransform {
-                        table_size,
-                        table_data,
-                    } => {
-                        width = d.width;
-                        apply_color_indexing_transform(&mut out, width, 1, *table_size, table_data);
-                    }
-                }
-            }
-            row(y as u32, &out);
+        let mut state = self.start_rows()?;
+        for y in 0..u32::from(self.height) {
+            row(y, self.next_row(&mut state)?);
         }
         Ok(())
     }
+
+    /// Reads the transforms and the main image's codes: what `next_row` needs.
+    pub(crate) fn start_rows(&mut self) -> Result<RowState, DecodingError> {
+        let coded_width = self.read_transforms()?;
+        let color_cache = self.read_color_cache()?.map(|bits| ColorCache {
+            color_cache_bits: bits,
+            color_cache: vec![[0; 4]; 1 << bits],
+        });
+        let info = self.read_huffman_codes(true, coded_width, self.height, color_cache)?;
+        Ok(RowState {
+            coded: Coded::new(coded_width, self.height, info),
+            coded_width,
+            out: vec![0u8; usize::from(self.width) * 4],
+            predicted: Vec::new(),
+            y: 0,
+        })
+    }
+
+    /// The next row (RGBA, `width * 4` bytes): decoded, then through the inverse
+    /// transforms in decoding order (the reverse of the file's).
+    pub(crate) fn next_row<'s>(
+        &mut self,
+        state: &'s mut RowState,
+    ) -> Result<&'s [u8], DecodingError> {
+        let RowState {
+            coded,
+            coded_width,
+            out,
+            predicted,
+            y,
+        } = state;
+        let y = std::mem::replace(y, *y + 1);
+        if y >= usize::from(self.height) {
+            return Err(DecodingError::BitStreamError);
+        }
+        coded.decode_row(y, &mut self.bit_reader)?;
+        out[..usize::from(*coded_width) * 4].copy_from_slice(coded.row(y));
+        let mut width = *coded_width;
+        for &t in self.transform_order.iter().rev() {
+            let Some(stage) = &self.transforms[usize::from(t)] else {
+                continue;
+            };
+            let w4 = usize::from(width) * 4;
+            match stage {
+                TransformType::PredictorTransform {
+                    size_bits,
+                    predictor_data,
+                } => {
+                    // The predictor's row above then its row, at the width it runs at.
+                    if predicted.len() != 2 * w4 {
+                        *predicted = vec![0; 2 * w4];
+                    }
+                    let (above, this) = predicted.split_at_mut(w4);
+                    if y > 0 {
+                        above.copy_from_slice(this);
+                    }
+                    this.copy_from_slice(&out[..w4]);
+                    let rows = if y == 0 { this } else { &mut predicted[..] };
+                    apply_predictor_transform_row(rows, y, width, *size_bits, predictor_data);
+                    out[..w4].copy_from_slice(&predicted[w4..]);
+                }
+                TransformType::ColorTransform {
+                    size_bits,
+                    transform_data,
+                } => {
+                    let blocks = usize::from(subsample_size(width, *size_bits));
+                    let start = (y >> size_bits) * blocks * 4;
+                    let data = transform_data
+                        .get(start..)
+                        .ok_or(DecodingError::BitStreamError)?;
+                    apply_color_transform(&mut out[..w4], width, *size_bits, data);
+                }
+                TransformType::SubtractGreen => {
+                    apply_subtract_green_transform(&mut out[..w4]);
+                }
+                TransformType::ColorIndexingTransform {
+                    table_size,
+                    table_data,
+                } => {
+                    width = self.width;
+                    apply_color_indexing_transform(out, width, 1, *table_size, table_data);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Where `next_row` is: the coded window, the row being built, the predictor's rows.
+pub(crate) struct RowState {
+    coded: Coded,
+    coded_width: u16,
+    out: Vec<u8>,
+    predicted: Vec<u8>,
+    y: usize,
 }
 
 /// The rows path's coded pixels: a window of the entropy-coded image (RGBA order, as
