@@ -100,7 +100,7 @@ test('a 24x16 GIF whose logical screen claims 100 MP prepares with bounded memor
   assert.ok(total < 160 * 2 ** 20, `main + codecs ${total} B`);
 });
 
-test('12 MP BMPs (24-bit, RLE8) and 12 MP WebPs (lossy, lossy + alpha, lossless) peak within 2x a 12 MP JPEG (main + codecs module), and a 6 MB RLE8 BMP of 48 MP within 2x a 48 MP one: decoded in bands and rows from the bytes in place', async () => {
+test('12 MP BMPs (24-bit, RLE8) and 12 MP WebPs (lossy, lossy + alpha, lossless, animated) peak within 2x a 12 MP JPEG (main + codecs module), and a 6 MB RLE8 BMP of 48 MP within 2x a 48 MP one: decoded in bands and rows from the bytes in place', async () => {
   const session = await open(path.join(root, 'pkg'), 'release');
   const opts = { subject: 'Patient/hostile' };
   const total = (r) => r.wasmBytes + (r.codecsBytes ?? 0);
@@ -118,9 +118,10 @@ test('12 MP BMPs (24-bit, RLE8) and 12 MP WebPs (lossy, lossy + alpha, lossless)
   const lossy = await webp({});
   const alpha = await webp({ alpha: true });
   const lossless = await webp({ quality: 1 });
+  const animated = await webp({ alpha: true, animate: true });
   assert.equal(jpeg.ok, true, JSON.stringify(jpeg));
-  assert.deepEqual([lossy, alpha, lossless].map((r) => r.chunks.filter((c) => /^(VP8[ L]|ALPH)/.test(c)).join('+')), ['VP8 ', 'ALPH+VP8 ', 'VP8L']);
-  for (const [name, r] of [['BMP 24-bit', bmp], ['BMP RLE8', rle12], ['WebP lossy', lossy], ['WebP lossy + alpha', alpha], ['WebP lossless', lossless]]) {
+  assert.deepEqual([lossy, alpha, lossless, animated].map((r) => r.chunks.filter((c) => /^(VP8[ L]|ALPH|ANMF)/.test(c)).join('+')), ['VP8 ', 'ALPH+VP8 ', 'VP8L', 'ANMF+ANMF']);
+  for (const [name, r] of [['BMP 24-bit', bmp], ['BMP RLE8', rle12], ['WebP lossy', lossy], ['WebP lossy + alpha', alpha], ['WebP lossless', lossless], ['WebP animated (lossy + alpha)', animated]]) {
     assert.equal(r.ok, true, `${name}: ${JSON.stringify(r)}`);
     assert.equal(`${r.width}x${r.height}`, '2000x1500', name);
     const ratio = total(r) / total(jpeg);

@@ -59,7 +59,7 @@ globalThis.hostile = {
   /** The browser's encoder's picture of w x h as \`type\` (image/jpeg, image/webp), prepared
    *  fresh. \`quality\` 1 with image/webp is lossless (VP8L); \`alpha\` leaves a translucent
    *  band (a lossy WebP then has an alpha plane). */
-  async freshCanvas(w, h, type, options, { quality = 0.9, alpha = false } = {}) {
+  async freshCanvas(w, h, type, options, { quality = 0.9, alpha = false, animate = false } = {}) {
     const c = new OffscreenCanvas(w, h);
     const g = c.getContext('2d');
     const grad = g.createLinearGradient(0, 0, w, h);
@@ -73,7 +73,8 @@ globalThis.hostile = {
       g.clearRect(0, 0, w, h / 4);
       g.fillStyle = 'rgba(40 90 160 / 0.5)'; g.fillRect(0, 0, w / 2, h / 4);
     }
-    const blob = await c.convertToBlob({ type, quality });
+    let blob = await c.convertToBlob({ type, quality });
+    if (animate) blob = await this.animated(blob, w, h);
     // A WebP's chunks (VP8 / VP8L, ALPH), so a test can tell which kind the encoder wrote.
     const chunks = [];
     if (type === 'image/webp') {
@@ -85,6 +86,26 @@ globalThis.hostile = {
       }
     }
     return { bytes: blob.size, chunks, ...(await this.freshBlob(blob, options)) };
+  },
+  /** A still WebP's frame as an animation of two frames on its canvas (VP8X, ANIM, two
+   *  ANMF at (0, 0) holding its frame chunks): only the first is prepared. */
+  async animated(blob, w, h) {
+    const u = new Uint8Array(await blob.arrayBuffer());
+    const frame = [];
+    for (let at = 12; at + 8 <= u.length;) {
+      const len = (u[at + 4] | (u[at + 5] << 8) | (u[at + 6] << 16) | (u[at + 7] << 24)) >>> 0;
+      const end = at + 8 + len + (len & 1);
+      if (/^(ALPH|VP8 |VP8L)$/.test(String.fromCharCode(...u.subarray(at, at + 4)))) frame.push(u.subarray(at, end));
+      at = end;
+    }
+    const le = (v, n) => Array.from({ length: n }, (_, i) => (v >>> (8 * i)) & 255);
+    const chunk = (name, body) => [...name].map((c) => c.charCodeAt(0)).concat(le(body.length, 4), body, body.length & 1 ? [0] : []);
+    const frameBytes = frame.flatMap((f) => Array.from(f));
+    const anmf = chunk('ANMF', [...le(0, 3), ...le(0, 3), ...le(w - 1, 3), ...le(h - 1, 3), ...le(100, 3), 0, ...frameBytes]);
+    const body = [...'WEBP'].map((c) => c.charCodeAt(0)).concat(
+      chunk('VP8X', [0x12, 0, 0, 0, ...le(w - 1, 3), ...le(h - 1, 3)]),
+      chunk('ANIM', [0, 0, 0, 0, 0, 0]), anmf, anmf);
+    return new Blob([new Uint8Array(chunk('RIFF', body))], { type: 'image/webp' });
   },
   async freshBlob(blob, options) {
     const own = new PrepareWorker();
@@ -356,7 +377,7 @@ export async function measureCodecPeaks(session, dir, sizes = [[4000, 3000], [60
       fs.rmSync(path.join(dir, name));
       rows.push([`${what} ${w}x${h} (${mp})`, mib(b), mib(total(r)), total(r) / b, outcome(r), mib(r.codecsBytes ?? 0)]);
     }
-    for (const [what, enc] of [['lossy', {}], ['lossy + alpha', { alpha: true }], ['lossless', { quality: 1 }]]) {
+    for (const [what, enc] of [['lossy', {}], ['lossy + alpha', { alpha: true }], ['lossless', { quality: 1 }], ['animated, lossless', { quality: 1, animate: true }]]) {
       const webp = await session.page.evaluate(([a, bb, o, e]) => hostile.freshCanvas(a, bb, 'image/webp', o, e), [w, h, opts, enc]);
       rows.push([`WebP (${what}, Chromium) ${w}x${h} (${mp})`, mib(b), mib(total(webp)), total(webp) / b, outcome(webp), mib(webp.codecsBytes ?? 0)]);
     }
