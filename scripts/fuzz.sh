@@ -53,14 +53,30 @@ for f in "$ROOT"/fuzz/seeds/heif/*.heic; do
   seed heif "$(basename "$f")" <"$f"
   { printf '\x05\x01\x80'; cat "$f"; } | seed prepare "$(basename "$f")"
 done
-# prepare: lossy WebPs (read row by row when reduced; codecs/tests/fixtures, from Chromium)
-# and a 24-bit BMP of 1030x2 (read in bands: reduced by 2 for 512 px).
+# prepare: WebPs (lossy, lossy + alpha, lossless, an animation: read row by row when
+# reduced; codecs/tests/fixtures, from Chromium), a 24-bit BMP of 1030x2 (read in bands:
+# reduced by 2 for 512 px) and RLE8 / RLE4 BMPs of 1030x3 with every RLE instruction (read
+# a row at a time).
 for f in "$ROOT"/codecs/tests/fixtures/*.webp; do
   { printf '\x05\x01\x80'; cat "$f"; } | seed prepare "$(basename "$f")"
 done
 { printf '\x05\x01\x80BM\x5e\x18\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0\x06\x04\0\0\x02\0\0\0\x01\0\x18\0'
   printf '\0\0\0\0\x28\x18\0\0\x13\x0b\0\0\x13\x0b\0\0\0\0\0\0\0\0\0\0'
   head -c 6184 /dev/zero | tr '\0' '\200'; } | seed prepare bmp-1030x2
+rle_bmp() { # rle_bmp NAME BITS COMPRESSION: 1030x3, a full palette, runs, an absolute span,
+  # a delta, ends of row, the end of the bitmap
+  local colors=$((1 << $2))
+  { printf '\x05\x01\x80BM\0\0\0\0\0\0\0\0'
+    printf "\\x$(printf %02x $(( (54 + colors * 4) & 255 )))\\x$(printf %02x $(( (54 + colors * 4) >> 8 )))\\0\\0"
+    printf '\x28\0\0\0\x06\x04\0\0\x03\0\0\0\x01\0'
+    printf "\\x$(printf %02x "$2")\\0\\x0$3\\0\\0\\0"
+    printf '\0\0\0\0\x13\x0b\0\0\x13\x0b\0\0\0\0\0\0\0\0\0\0'
+    head -c $((colors * 4)) /dev/zero | tr '\0' '\140'
+    printf '\xff\x11\xff\x22\0\x05\x01\x02\x03\x04\x05\0\0\x02\x07\x00\xff\x33\0\0'
+    printf '\x10\x44\0\x02\x04\x01\xff\x55\0\0\0\x01'; } | seed prepare "$1"
+}
+rle_bmp bmp-rle8-1030x3 8 1
+rle_bmp bmp-rle4-1030x3 4 2
 # heif_scrub: each HEIC whole (its metadata found and blanked), and its first 16 KB (the
 # meta box, then an mdat cut short: refused).
 for f in "$TESTDATA"/photos/heic/*; do

@@ -53,3 +53,23 @@ for (const [name, width, height, alpha, quality] of CASES) {
   console.log(`${name}.webp ${bytes.length} B, first chunk ${bytes.subarray(12, 16)}`);
 }
 await browser.close();
+
+// An animation of two frames from Chromium's lossless alpha encode: the first at (8, 6) on a
+// 96x80 canvas, blended; the second at (0, 0), not. A fuzz seed for the first frame's rows.
+{
+  const still = fs.readFileSync(path.join(OUT, 'lossless-alpha-64x50.webp'));
+  const frame = [];
+  for (let at = 12; at + 8 <= still.length;) {
+    const len = still.readUInt32LE(at + 4);
+    const end = at + 8 + len + (len & 1);
+    if (/^(ALPH|VP8 |VP8L)$/.test(still.toString('latin1', at, at + 4))) frame.push(still.subarray(at, end));
+    at = end;
+  }
+  const le = (v, n) => Buffer.from(Array.from({ length: n }, (_, i) => (v >>> (8 * i)) & 255));
+  const chunk = (name, body) => Buffer.concat([Buffer.from(name, 'latin1'), le(body.length, 4), body, Buffer.alloc(body.length & 1)]);
+  const anmf = (x, y, flags) => chunk('ANMF', Buffer.concat([le(x / 2, 3), le(y / 2, 3), le(63, 3), le(49, 3), le(100, 3), Buffer.from([flags]), ...frame]));
+  const body = Buffer.concat([Buffer.from('WEBP'), chunk('VP8X', Buffer.concat([Buffer.from([0x12, 0, 0, 0]), le(95, 3), le(79, 3)])),
+    chunk('ANIM', Buffer.from([0, 0, 0, 0, 0, 0])), anmf(8, 6, 0), anmf(0, 0, 2)]);
+  fs.writeFileSync(path.join(OUT, 'animated-lossless-96x80.webp'), chunk('RIFF', body));
+  console.log('animated-lossless-96x80.webp');
+}

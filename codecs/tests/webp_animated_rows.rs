@@ -133,6 +133,12 @@ fn cases() -> Vec<(String, Vec<u8>)> {
     enc.add_frame(AnimFrame::from_rgba(&a, 80, 50, 0));
     enc.add_frame(AnimFrame::from_rgba(&b, 80, 50, 100));
     out.push(("libwebp AnimEncoder".into(), enc.encode().to_vec()));
+    // Chromium's lossless alpha frame at (8, 6), blended (scripts/make-webp-fixtures.mjs).
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/animated-lossless-96x80.webp"
+    );
+    out.push(("fixture".into(), std::fs::read(path).expect(path)));
     out
 }
 
