@@ -4,7 +4,11 @@
 //! the colour cache and backward references reaching across a window that slides; damaged
 //! files give the same answer as the whole-frame decode, and typed errors.
 
+mod common;
+
 use std::io::Cursor;
+
+use common::rows_of;
 
 use fhir_media_codecs::{reduce, Codecs, Format, Native};
 use image_webp::{DecodingError, WebPDecoder};
@@ -106,29 +110,6 @@ fn whole(webp: &[u8]) -> Result<(u32, u32, usize, Vec<u8>), DecodingError> {
     let mut buf = vec![0; d.output_buffer_size().unwrap()];
     d.read_image(&mut buf)?;
     Ok((w, h, if d.has_alpha() { 4 } else { 3 }, buf))
-}
-
-/// The rows (`WebPDecoder::rows`), in the channels `read_image` gives.
-fn rows_of(webp: &[u8]) -> Result<Vec<u8>, DecodingError> {
-    let mut d = WebPDecoder::new(Cursor::new(webp))?;
-    let rows = d.rows()?;
-    let (w, h) = rows.dimensions();
-    let ch = rows.channels();
-    assert_eq!(ch, if d_has_alpha(webp) { 4 } else { 3 });
-    let mut out = Vec::new();
-    let mut next = 0;
-    rows.decode(|y, row| {
-        assert_eq!(y, next, "rows in order");
-        assert_eq!(row.len(), w as usize * ch);
-        next += 1;
-        out.extend_from_slice(row);
-    })?;
-    assert_eq!(next, h, "every row");
-    Ok(out)
-}
-
-fn d_has_alpha(webp: &[u8]) -> bool {
-    WebPDecoder::new(Cursor::new(webp)).is_ok_and(|d| d.has_alpha())
 }
 
 fn cases() -> Vec<(String, u32, u32, Vec<u8>)> {

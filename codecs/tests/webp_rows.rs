@@ -5,7 +5,11 @@
 //! libwebp encodes (scripts/make-webp-fixtures.mjs); tests/webp_lossless_rows.rs makes its
 //! own with the `webp` crate.
 
+mod common;
+
 use std::io::Cursor;
+
+use common::rows_of;
 
 use fhir_media_codecs::{reduce, Codecs, Format, Native};
 use image_webp::WebPDecoder;
@@ -59,24 +63,6 @@ fn whole(webp: &[u8]) -> (u32, u32, usize, Vec<u8>) {
     (w, h, ch, buf)
 }
 
-fn rows_of(webp: &[u8]) -> Option<Vec<u8>> {
-    let mut d = WebPDecoder::new(Cursor::new(webp)).expect("header");
-    let rows = d.rows().expect("frame header");
-    let (w, h) = rows.dimensions();
-    let ch = rows.channels();
-    let mut out = Vec::new();
-    let mut next = 0;
-    rows.decode(|y, row| {
-        assert_eq!(y, next, "rows in order");
-        assert_eq!(row.len(), w as usize * ch);
-        next += 1;
-        out.extend_from_slice(row);
-    })
-    .expect("decode");
-    assert_eq!(next, h, "every row");
-    Some(out)
-}
-
 #[test]
 fn rows_are_the_whole_frame_decode_byte_for_byte() {
     for name in OPAQUE {
@@ -86,7 +72,7 @@ fn rows_are_the_whole_frame_decode_byte_for_byte() {
         ] {
             let (_, _, ch, want) = whole(&webp);
             assert_eq!(ch, 3, "{name}");
-            let got = rows_of(&webp).unwrap_or_else(|| panic!("{name}: lossy, no alpha"));
+            let got = rows_of(&webp).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert!(
                 got == want,
                 "{name} ({container}): rows differ from the whole frame"
