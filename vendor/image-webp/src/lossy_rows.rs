@@ -13,7 +13,7 @@ use crate::vp8::Vp8Rows;
 
 /// The rows of a lossy frame (`Vp8Rows`): RGB, or RGBA with its alpha plane (`AlphaRows`),
 /// unfiltered a row at a time as `read_image` does over the whole picture.
-pub struct LossyRows<R> {
+pub(crate) struct LossyRows<R> {
     vp8: Vp8Rows<R>,
     alpha: Option<AlphaRows<R>>,
 }
@@ -70,12 +70,12 @@ impl<R: BufRead> LossyRows<R> {
     }
 
     /// The frame's width and height.
-    pub fn dimensions(&self) -> (u16, u16) {
+    pub(crate) fn dimensions(&self) -> (u16, u16) {
         self.vp8.dimensions()
     }
 
     /// 4 with alpha, else 3.
-    pub fn channels(&self) -> usize {
+    pub(crate) fn channels(&self) -> usize {
         if self.alpha.is_some() {
             4
         } else {
@@ -84,13 +84,9 @@ impl<R: BufRead> LossyRows<R> {
     }
 
     /// Decodes the frame, calling `row(y, pixels)` for `y` = 0, 1, ... with `width *
-    /// channels()` bytes: the bytes of `read_image`, row by row.
-    pub fn decode(self, mut row: impl FnMut(u32, &[u8])) -> Result<(), DecodingError> {
-        self.decode_dyn(&mut row)
-    }
-
-    /// `decode` compiled once for every caller's `row`.
-    pub(crate) fn decode_dyn(self, row: &mut dyn FnMut(u32, &[u8])) -> Result<(), DecodingError> {
+    /// channels()` bytes: the bytes of `read_image`, row by row. (`row` is a trait object
+    /// so that this is compiled once for all its callers.)
+    pub(crate) fn decode(self, row: &mut dyn FnMut(u32, &[u8])) -> Result<(), DecodingError> {
         let Some(mut alpha) = self.alpha else {
             return self.vp8.decode_dyn(row);
         };

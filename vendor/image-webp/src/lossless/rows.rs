@@ -29,7 +29,7 @@ const MAX_DISTANCE: usize = 1 << 20;
 const MAX_STEP: usize = 4096;
 
 /// A lossless WebP frame (a `VP8L` chunk) whose RGBA rows are handed out top to bottom.
-pub struct LosslessRows<R> {
+pub(crate) struct LosslessRows<R> {
     d: LosslessDecoder<R>,
 }
 
@@ -42,13 +42,13 @@ impl<R: BufRead> LosslessRows<R> {
     }
 
     /// The frame's width and height.
-    pub fn dimensions(&self) -> (u16, u16) {
+    pub(crate) fn dimensions(&self) -> (u16, u16) {
         (self.d.width, self.d.height)
     }
 
     /// Decodes the frame, calling `row(y, rgba)` for `y` = 0, 1, ... with `width * 4` bytes.
-    pub fn decode(mut self, mut row: impl FnMut(u32, &[u8])) -> Result<(), DecodingError> {
-        self.d.decode_rows(&mut row)
+    pub(crate) fn decode(mut self, row: &mut dyn FnMut(u32, &[u8])) -> Result<(), DecodingError> {
+        self.d.decode_rows(row)
     }
 }
 
