@@ -184,8 +184,9 @@ impl RleRows<'_> {
                         let n = usize::from(n);
                         let mut len = if self.rle4 { n.div_ceil(2) } else { n };
                         len += len & 1;
-                        let mut bytes = vec![0u8; len];
-                        self.r.read_exact(&mut bytes).map_err(read_error)?;
+                        // At most 255 pixels: 256 bytes with the padding, on the stack.
+                        let mut bytes = [0u8; 256];
+                        self.r.read_exact(&mut bytes[..len]).map_err(read_error)?;
                         for j in 0..n {
                             let index = if !self.rle4 {
                                 bytes[j]
