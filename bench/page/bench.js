@@ -273,15 +273,17 @@ window.bench = {
   async freshWorker(image, warm, which) {
     const file = files.get(image);
     const t0 = performance.now();
-    const w = new Worker(which === 'widget' ? WIDGET_WORKER : BENCH_WORKER, { type: 'module' });
+    const widget = which === 'widget';
+    const w = new Worker(widget ? WIDGET_WORKER : BENCH_WORKER, { type: 'module' });
     try {
-      const first = await ask(w, await file.arrayBuffer());
+      // Each worker takes its own message shape (ask()): not the one (e2) happens to use.
+      const first = await ask(w, await file.arrayBuffer(), widget);
       const cold = performance.now() - t0;
       const warmMs = [];
       let memory = first.memory;
       for (let i = 0; i < warm; i++) {
         const t = performance.now();
-        const r = await ask(w, await file.arrayBuffer());
+        const r = await ask(w, await file.arrayBuffer(), widget);
         warmMs.push(performance.now() - t);
         if (r.memory != null) memory = Math.max(memory ?? 0, r.memory);
       }
