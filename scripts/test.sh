@@ -116,8 +116,9 @@ bash scripts/build-wasm-debug.sh
   cd vendor/jpeg-decoder
   export CARGO_TARGET_DIR="$ROOT/target/vendor-jpeg-decoder"
   logged cargo-vendor-decoder cargo test --no-default-features --lib --tests
-  # Oriented decoding against decoding then orienting, with the SIMD128 kernels (Node).
-  logged cargo-vendor-decoder-wasm cargo test --target wasm32-unknown-unknown --no-default-features --test orientation
+  # Oriented decoding against decoding then orienting, with the SIMD128 kernels, and the
+  # SIMD128 4x4 IDCT against the scalar one (Node).
+  logged cargo-vendor-decoder-wasm cargo test --target wasm32-unknown-unknown --no-default-features --lib --test orientation
 )
 
 section "package: publint, attw, npm publish --dry-run, tsc --strict consumer"

@@ -17,7 +17,7 @@ use alloc::{format, vec};
 use core::cmp;
 use core::mem;
 use core::ops::Range;
-use std::io::Read;
+use std::io::BufRead;
 
 pub const MAX_COMPONENTS: usize = 4;
 
@@ -133,7 +133,7 @@ pub struct Decoder<R> {
     orientation: Orientation,
 }
 
-impl<R: Read> Decoder<R> {
+impl<R: BufRead> Decoder<R> {
     /// Creates a new `Decoder` using the reader `reader`.
     pub fn new(reader: R) -> Decoder<R> {
         Decoder {
@@ -1064,7 +1064,11 @@ impl<R: Read> Decoder<R> {
                         * component.vertical_sampling_factor as usize
                         * 64;
 
-                    let row_coefficients = if is_progressive {
+                    if !is_progressive {
+                        worker.append_row_zeroing(i, &mut mcu_row_coefficients[i])?;
+                        continue;
+                    }
+                    let row_coefficients = {
                         // Because non-interleaved streams will have multiple MCU rows concatenated together,
                         // the row for calculating the offset is different.
                         let worker_mcu_y = if is_interleaved {
@@ -1078,11 +1082,6 @@ impl<R: Read> Decoder<R> {
                         self.coefficients[scan.component_indices[i]]
                             [offset..offset + coefficients_per_mcu_row]
                             .to_vec()
-                    } else {
-                        mem::replace(
-                            &mut mcu_row_coefficients[i],
-                            vec![0i16; coefficients_per_mcu_row],
-                        )
                     };
 
                     // FIXME: additional potential work stealing opportunities for rayon case if we
@@ -1115,7 +1114,7 @@ impl<R: Read> Decoder<R> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn decode_block<R: Read>(
+fn decode_block<R: BufRead>(
     reader: &mut R,
     coefficients: &mut [i16; 64],
     huffman: &mut HuffmanDecoder,
@@ -1203,7 +1202,7 @@ fn decode_block<R: Read>(
     Ok(())
 }
 
-fn decode_block_successive_approximation<R: Read>(
+fn decode_block_successive_approximation<R: BufRead>(
     reader: &mut R,
     coefficients: &mut [i16; 64],
     huffman: &mut HuffmanDecoder,
@@ -1289,7 +1288,7 @@ fn decode_block_successive_approximation<R: Read>(
     Ok(())
 }
 
-fn refine_non_zeroes<R: Read>(
+fn refine_non_zeroes<R: BufRead>(
     reader: &mut R,
     coefficients: &mut [i16; 64],
     huffman: &mut HuffmanDecoder,

@@ -232,7 +232,11 @@ pub(crate) fn dequantize_and_idct_block(
             output_linestride,
             output,
         ),
-        4 => dequantize_and_idct_block_4x4(
+        // Vendored: the SIMD128 kernel in the browser (the scalar one is then unused).
+        #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+        4 => crate::arch::wasm_idct_4x4(coefficients, quantization_table, output_linestride, output),
+        #[cfg(not(all(target_feature = "simd128", target_arch = "wasm32")))]
+        4 => dequantize_and_idct_block_4x4_scalar(
             coefficients,
             quantization_table,
             output_linestride,
@@ -476,7 +480,7 @@ fn dequantize(c: i16, q: u16) -> Wrapping<i32> {
 
 // 4x4 and 2x2 IDCT based on Rakesh Dugad and Narendra Ahuja: "A Fast Scheme for Image Size Change in the Compressed Domain" (2001).
 // http://sylvana.net/jpegcrop/jidctred/
-fn dequantize_and_idct_block_4x4(
+pub(crate) fn dequantize_and_idct_block_4x4_scalar(
     coefficients: &[i16; 64],
     quantization_table: &[u16; 64],
     output_linestride: usize,
@@ -592,7 +596,7 @@ fn stbi_clamp(x: Wrapping<i32>) -> u8 {
     x.0.max(0).min(255) as u8
 }
 
-fn stbi_f2f(x: f32) -> Wrapping<i32> {
+pub(crate) fn stbi_f2f(x: f32) -> Wrapping<i32> {
     Wrapping((x * 4096.0 + 0.5) as i32)
 }
 

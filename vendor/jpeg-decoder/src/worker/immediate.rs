@@ -40,7 +40,13 @@ impl ImmediateWorker {
         self.orientations[data.index] = data.orientation;
     }
 
-    pub fn append_row_immediate(&mut self, (index, data): (usize, Vec<i16>)) {
+    pub fn append_row_immediate(&mut self, (index, mut data): (usize, Vec<i16>)) {
+        self.convert_row(index, &mut data, false);
+    }
+
+    /// Vendored: converts a lent MCU row; with `zero`, each block is zeroed right after its
+    /// IDCT, while it is still in cache, so the decoder can reuse the row for the next one.
+    fn convert_row(&mut self, index: usize, data: &mut [i16], zero: bool) {
         // Convert coefficients from a MCU row to samples.
 
         let component = self.components[index].as_ref().unwrap();
@@ -61,6 +67,9 @@ impl ImmediateWorker {
         for i in 0..block_count {
             let (x, y) = (i % bw, first_row + i / bw);
             if y >= bh {
+                if zero {
+                    data[i * 64..].fill(0);
+                }
                 break;
             }
             let (x, y) = orientation.place(x, y, bw, bh);
@@ -72,6 +81,9 @@ impl ImmediateWorker {
                 (&mut samples[..], 8)
             };
             dequantize_and_idct_block(n, coefficients, quantization_table, output_stride, output);
+            if zero {
+                data[i * 64..(i + 1) * 64].fill(0);
+            }
             if !orientation.is_identity() {
                 orientation.put_block(&samples, n, stride, &mut self.results[index][at..]);
             }
@@ -92,6 +104,10 @@ impl Worker for ImmediateWorker {
     }
     fn append_row(&mut self, row: (usize, Vec<i16>)) -> Result<()> {
         self.append_row_immediate(row);
+        Ok(())
+    }
+    fn append_row_zeroing(&mut self, index: usize, row: &mut [i16]) -> Result<()> {
+        self.convert_row(index, row, true);
         Ok(())
     }
     fn get_result(&mut self, index: usize) -> Result<Vec<u8>> {

@@ -27,6 +27,13 @@ pub struct RowData {
 pub trait Worker {
     fn start(&mut self, row_data: RowData) -> Result<()>;
     fn append_row(&mut self, row: (usize, Vec<i16>)) -> Result<()>;
+    /// Vendored: a baseline MCU row lent, not given, and handed back zeroed: the decoder
+    /// reuses it for the next row instead of allocating and zeroing a fresh one per row.
+    fn append_row_zeroing(&mut self, index: usize, row: &mut [i16]) -> Result<()> {
+        let owned = row.to_vec();
+        row.fill(0);
+        self.append_row((index, owned))
+    }
     fn get_result(&mut self, index: usize) -> Result<Vec<u8>>;
     /// Default implementation for spawning multiple tasks.
     fn append_rows(&mut self, row: &mut dyn Iterator<Item = (usize, Vec<i16>)>) -> Result<()> {
