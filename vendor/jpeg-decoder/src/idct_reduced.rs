@@ -10,9 +10,9 @@
 //! N: the main wasm module is near its size budget.
 //! Wrapping arithmetic, as upstream's: corrupt coefficients may overflow, never panic.
 
-const CONST_BITS: u32 = 13;
-const PASS1_BITS: u32 = 2;
-const FINAL_SHIFT: u32 = CONST_BITS + PASS1_BITS;
+pub(crate) const CONST_BITS: u32 = 13;
+pub(crate) const PASS1_BITS: u32 = 2;
+pub(crate) const FINAL_SHIFT: u32 = CONST_BITS + PASS1_BITS;
 
 /// `K[u][x] = round(2^13 · ½·C(u) · cos((2x+1)·u·π / 2N))`, C(0) = 1/√2, else 1: the
 /// cosine of frequency u at output sample x, stored by frequency with the samples padded
@@ -64,12 +64,31 @@ pub(crate) fn dequantize_and_idct_block_nxn(
     output_linestride: usize,
     output: &mut [u8],
 ) {
-    let k: &[[i32; 8]] = match n {
+    // Vendored: the SIMD128 kernel in the browser (the scalar one is then unused).
+    #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+    return crate::arch::wasm_idct_nxn(table(n), coefficients, quantization_table, output_linestride, output);
+    #[allow(unreachable_code)]
+    dequantize_and_idct_block_nxn_scalar(n, coefficients, quantization_table, output_linestride, output)
+}
+
+/// The cosine table of an N×N IDCT, N = 3, 5, 6 or 7.
+pub(crate) fn table(n: usize) -> &'static [[i32; 8]] {
+    match n {
         3 => &K3,
         5 => &K5,
         6 => &K6,
         _ => &K7,
-    };
+    }
+}
+
+pub(crate) fn dequantize_and_idct_block_nxn_scalar(
+    n: usize,
+    coefficients: &[i16; 64],
+    quantization_table: &[u16; 64],
+    output_linestride: usize,
+    output: &mut [u8],
+) {
+    let k = table(n);
     let n = k.len();
     // temp[u][y]: column pass output for frequency u at output row y (2 guard bits).
     let mut temp = [[0i32; 8]; 8];
@@ -124,15 +143,6 @@ fn clamp(x: i32) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn table(n: usize) -> &'static [[i32; 8]] {
-        match n {
-            3 => &K3,
-            5 => &K5,
-            6 => &K6,
-            _ => &K7,
-        }
-    }
 
     fn basis(n: usize, x: usize, u: usize) -> f64 {
         let c = if u == 0 { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };

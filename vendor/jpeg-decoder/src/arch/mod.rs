@@ -57,6 +57,9 @@ pub fn color_convert_line_ycbcr_pixels(width: usize) -> Option<usize> {
 /// Vendored: the SIMD128 4x4 IDCT (DCT scale 4/8), always there with simd128 enabled.
 #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
 pub use wasm::dequantize_and_idct_block_4x4 as wasm_idct_4x4;
+/// Vendored: the SIMD128 N×N IDCT (DCT scales 3/8, 5/8, 6/8, 7/8).
+#[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+pub use wasm::dequantize_and_idct_block_nxn as wasm_idct_nxn;
 
 /// Arch-specific implementation of 8x8 IDCT.
 #[allow(clippy::type_complexity)]

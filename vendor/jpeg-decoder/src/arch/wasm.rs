@@ -351,6 +351,110 @@ pub fn dequantize_and_idct_block_4x4(
     }
 }
 
+/// Vendored: idct_reduced.rs's N×N IDCT (N = 3, 5, 6, 7; DCT scales 3/8..7/8, an 8 MP
+/// photo's 5/8) in SIMD128, the same i32 arithmetic. The column pass runs with the lanes
+/// over the frequency u (a block row as loaded, no transpose): temp row y = Σ_v K[v][y] ·
+/// dequantized row v. The row pass with the lanes over x: out row y = Σ_u K[u] · temp[y][u]
+/// (each temp sample broadcast by a shuffle). All-zero rows and columns are skipped, as
+/// the scalar kernel does; both add nothing.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+pub fn dequantize_and_idct_block_nxn(
+    k: &[[i32; 8]],
+    coefficients: &[i16; 64],
+    quantization_table: &[u16; 64],
+    output_linestride: usize,
+    output: &mut [u8],
+) {
+    use crate::idct_reduced::{CONST_BITS, FINAL_SHIFT, PASS1_BITS};
+    let n = k.len();
+    assert!((3..8).contains(&n));
+    // The stores below reach output_linestride * (n - 1) + n - 1.
+    assert!(output.len() >= output_linestride.checked_mul(n - 1).unwrap().checked_add(n).unwrap());
+    // Dequantized rows v < n, each as two i32x4 (u = 0..3, 4..7), and which are not zero.
+    let mut rows = [[i32x4_splat(0); 2]; 7];
+    let (mut last_row, mut nonzero) = (0, [i32x4_splat(0); 2]);
+    for (v, row) in rows.iter_mut().enumerate().take(n) {
+        // SAFETY: row v < 8 of 64-element arrays: 8 i16 from v * 8.
+        let (c, q) = unsafe {
+            (
+                v128_load(coefficients.as_ptr().add(8 * v) as *const v128),
+                v128_load(quantization_table.as_ptr().add(8 * v) as *const v128),
+            )
+        };
+        *row = [
+            i32x4_mul(i32x4_extend_low_i16x8(c), u32x4_extend_low_u16x8(q)),
+            i32x4_mul(i32x4_extend_high_i16x8(c), u32x4_extend_high_u16x8(q)),
+        ];
+        if v128_any_true(v128_or(row[0], row[1])) {
+            last_row = v + 1;
+        }
+        nonzero = [v128_or(nonzero[0], row[0]), v128_or(nonzero[1], row[1])];
+    }
+    // Columns: temp[y] over u (lanes), 2 guard bits.
+    let mut temp = [[i32x4_splat(0); 2]; 7];
+    for (y, t) in temp.iter_mut().enumerate().take(n) {
+        let mut acc = [i32x4_splat(1 << (CONST_BITS - PASS1_BITS - 1)); 2];
+        for (kv, row) in k.iter().zip(&rows[..last_row]) {
+            let kvy = i32x4_splat(kv[y]);
+            acc[0] = i32x4_add(acc[0], i32x4_mul(kvy, row[0]));
+            acc[1] = i32x4_add(acc[1], i32x4_mul(kvy, row[1]));
+        }
+        *t = [
+            i32x4_shr(acc[0], CONST_BITS - PASS1_BITS),
+            i32x4_shr(acc[1], CONST_BITS - PASS1_BITS),
+        ];
+    }
+    // Frequencies u up to the last non-zero column (lanes of u = 0..3 and 4..7 as bits).
+    let zero = i32x4_splat(0);
+    let lanes = i32x4_bitmask(i32x4_ne(nonzero[0], zero)) | i32x4_bitmask(i32x4_ne(nonzero[1], zero)) << 4;
+    let cols = (u8::BITS - lanes.leading_zeros()) as usize;
+    // SAFETY: K rows are 8 lanes.
+    let kx = |u: usize| unsafe { [v128_load(k[u].as_ptr() as *const v128), v128_load(k[u][4..].as_ptr() as *const v128)] };
+    let bias = i32x4_splat((1i32 << (FINAL_SHIFT - 1)).wrapping_add(128 << FINAL_SHIFT));
+    for (y, t) in temp.iter().enumerate().take(n) {
+        let mut acc = [bias; 2];
+        for u in 0..cols.min(n) {
+            let half = t[u / 4];
+            let tyu = match u % 4 {
+                0 => i32x4_shuffle::<0, 0, 0, 0>(half, half),
+                1 => i32x4_shuffle::<1, 1, 1, 1>(half, half),
+                2 => i32x4_shuffle::<2, 2, 2, 2>(half, half),
+                _ => i32x4_shuffle::<3, 3, 3, 3>(half, half),
+            };
+            let ku = kx(u);
+            acc[0] = i32x4_add(acc[0], i32x4_mul(ku[0], tyu));
+            acc[1] = i32x4_add(acc[1], i32x4_mul(ku[1], tyu));
+        }
+        // Clamped to 0..=255 (the values after the shift fit in i16).
+        let words = i16x8_narrow_i32x4(i32x4_shr(acc[0], FINAL_SHIFT), i32x4_shr(acc[1], FINAL_SHIFT));
+        let bytes = u8x16_narrow_i16x8(words, words);
+        // SAFETY: the assert above keeps row y's n bytes in bounds.
+        unsafe {
+            let at = output.as_mut_ptr().add(output_linestride * y);
+            match n {
+                3 => {
+                    v128_store16_lane::<0>(bytes, at as *mut u16);
+                    v128_store8_lane::<2>(bytes, at.add(2));
+                }
+                5 => {
+                    v128_store32_lane::<0>(bytes, at as *mut u32);
+                    v128_store8_lane::<4>(bytes, at.add(4));
+                }
+                6 => {
+                    v128_store32_lane::<0>(bytes, at as *mut u32);
+                    v128_store16_lane::<2>(bytes, at.add(4) as *mut u16);
+                }
+                _ => {
+                    v128_store32_lane::<0>(bytes, at as *mut u32);
+                    v128_store16_lane::<2>(bytes, at.add(4) as *mut u16);
+                    v128_store8_lane::<6>(bytes, at.add(6));
+                }
+            }
+        }
+    }
+}
+
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -380,6 +484,43 @@ mod tests {
             super::dequantize_and_idct_block_4x4(&coefficients, &table, 7, &mut simd);
             crate::idct::dequantize_and_idct_block_4x4_scalar(&coefficients, &table, 7, &mut scalar);
             assert_eq!(simd, scalar, "round {round}: {coefficients:?} {table:?}");
+        }
+    }
+
+    /// The SIMD128 N×N IDCT (N = 3, 5, 6, 7) against idct_reduced.rs's scalar one.
+    #[test]
+    fn idct_nxn_matches_scalar() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for n in [3, 5, 6, 7] {
+            for round in 0..10_000 {
+                let (range, q_max, density) =
+                    [(64, 16, 8), (1024, 100, 3), (32768, 255, 2), (32768, 65535, 1)][round % 4];
+                let mut coefficients = [0i16; 64];
+                let mut table = [0u16; 64];
+                for i in 0..64 {
+                    // Sparse blocks too: whole zero rows and columns take the skips.
+                    if next() % density == 0 {
+                        coefficients[i] = ((next() % (2 * range)) as i64 - range as i64) as i16;
+                    }
+                    table[i] = 1 + (next() % q_max) as u16;
+                }
+                let (mut simd, mut scalar) = ([0u8; 9 * 7], [0u8; 9 * 7]);
+                super::dequantize_and_idct_block_nxn(
+                    crate::idct_reduced::table(n),
+                    &coefficients,
+                    &table,
+                    9,
+                    &mut simd,
+                );
+                crate::idct_reduced::dequantize_and_idct_block_nxn_scalar(n, &coefficients, &table, 9, &mut scalar);
+                assert_eq!(simd, scalar, "N={n} round {round}: {coefficients:?} {table:?}");
+            }
         }
     }
 }
