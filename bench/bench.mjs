@@ -4,19 +4,24 @@
 // Usage: node bench/bench.mjs [--quick] [--runs N] [--images name,name] [--throttle N]
 // (via bench/run.sh). --throttle N: Chromium's CPU throttling (CDP
 // Emulation.setCPUThrottlingRate, rate N, e.g. 4 as a phone proxy) on the page during the
-// timed runs; the report then goes to bench/out/RESULTS-throttle-N.md.
+// timed runs; the report then goes to bench/out/RESULTS-throttle-N.md. --cpu-limit N: the
+// whole browser on 1/N of one core during the timed runs (bench/cpu-limit.mjs: a cgroup,
+// root only), which slows Chromium's own decoder threads and workers too; the report goes
+// to bench/out/RESULTS-cpu-limit-N.md.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { limitCpu } from './cpu-limit.mjs';
 import { CHROMIUM_ARGS, IMAGES, UPSCALED, assemble, chromiumPath, here, out, photos, root, serve, site } from './site.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const quick = args.includes('--quick');
 const THROTTLE = Number(opt('--throttle') ?? 1);
+const CPU_LIMIT = Number(opt('--cpu-limit') ?? 1);
 const RUNS = Number(opt('--runs') ?? (quick ? 3 : 7));
 const PROBES = quick ? 1 : 3; // fresh workers per image
 const WARM = 3; // warm calls in each fresh worker
@@ -93,13 +98,24 @@ async function main() {
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
       console.log(`bench: CPU throttled ${THROTTLE}x (Emulation.setCPUThrottlingRate)`);
     }
+    // Only the timed runs: the quality references and fresh-worker probes run unlimited.
+    const limited = async (f) => {
+      if (CPU_LIMIT === 1) return f();
+      const release = limitCpu(CPU_LIMIT);
+      try {
+        return await f();
+      } finally {
+        release();
+      }
+    };
+    if (CPU_LIMIT !== 1) console.log(`bench: the timed runs on 1/${CPU_LIMIT} of one core (whole browser, cgroup)`);
     console.log(`bench: ${images.length} image(s) x ${contenders.length} contenders, 1 warm-up + ${RUNS} runs each, rotating order`);
 
     const results = {}; // image -> contender -> {ms[], bytes, stages[], timings[], memory[], error}
     const probes = {};
     for (const img of images) {
       const res = (results[img.name] = Object.fromEntries(contenders.map((c) => [c, { ms: [], stages: [], timings: [], memory: [] }])));
-      for (let r = 0; r <= RUNS; r++) {
+      await limited(async () => { for (let r = 0; r <= RUNS; r++) {
         const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
         const line = [];
         for (const c of order) {
@@ -120,7 +136,7 @@ async function main() {
           }
         }
         console.log(`bench: ${img.label} ${r === 0 ? 'warm-up' : `run ${r}/${RUNS}`}: ${line.join(', ')} ms`);
-      }
+      } });
       for (const c of contenders) {
         if (res[c].error) continue;
         Object.assign(res[c], await page.evaluate(([i, k]) => window.bench.quality(i, k), [img.name, c]));
@@ -146,7 +162,7 @@ async function main() {
     // rewritten to each of the 8 values, interleaved in a rotating order; what orientation
     // costs is decode + orient over orientation 1's.
     const orientations = {};
-    if (images.some((i) => i.name === ORIENTED)) {
+    if (images.some((i) => i.name === ORIENTED)) await limited(async () => {
       for (let r = 0; r <= RUNS; r++) {
         const line = [];
         for (let k = 0; k < 8; k++) {
@@ -157,7 +173,7 @@ async function main() {
         }
         console.log(`bench: orientations of ${ORIENTED} ${r === 0 ? 'warm-up' : `run ${r}/${RUNS}`}: decode+orient ${line.join(', ')} ms`);
       }
-    }
+    });
 
     const report = {
       env: {
@@ -166,13 +182,14 @@ async function main() {
         commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim(),
         date: new Date().toISOString(), loadBefore, loadAfter: os.loadavg(),
         seconds: (Date.now() - started) / 1000, wasm: wasmGzip(),
-        command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`, runs: RUNS, quick, throttle: THROTTLE,
+        command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`, runs: RUNS, quick, throttle: THROTTLE, cpuLimit: CPU_LIMIT,
       },
       images, contenders, results, probes, orientations,
     };
     fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(report, null, 1));
     const md = render(report);
-    const target = THROTTLE !== 1 ? path.join(out, `RESULTS-throttle-${THROTTLE}.md`)
+    const target = CPU_LIMIT !== 1 ? path.join(out, `RESULTS-cpu-limit-${CPU_LIMIT}.md`)
+      : THROTTLE !== 1 ? path.join(out, `RESULTS-throttle-${THROTTLE}.md`)
       : quick ? path.join(out, 'RESULTS-quick.md') : path.join(here, 'RESULTS.md');
     fs.writeFileSync(target, md);
     console.log(`\n${md}\nbench: wrote ${path.relative(root, target)} and bench/out/results.json in ${report.env.seconds.toFixed(0)} s`);
@@ -219,6 +236,7 @@ function render({ env, images, contenders, results, probes, orientations = {} })
   L.push(`- machine: ${env.cpu}, ${env.nproc} cores, ${env.memGiB} GiB; load average ${env.loadBefore.map(f2).join(' ')} before, ${env.loadAfter.map(f2).join(' ')} after (others build on the same 2 cores: compare ratios, not absolute times)`);
   L.push(`- browser: headless Chromium ${env.chromium} (playwright-core, --disable-gpu), ${env.userAgent}; Node ${env.node}`);
   L.push(`- runs: 1 warm-up + ${env.runs} timed runs per contender and image, contenders interleaved, order rotated every run`);
+  if ((env.cpuLimit ?? 1) !== 1) L.push(`- the whole browser on 1/${env.cpuLimit} of one core during the timed runs (bench/cpu-limit.mjs: a cgroup's CFS quota; Chromium's decoder threads and workers included), a phone proxy; the fresh-worker probes and SSIM run unlimited`);
   if (env.throttle !== 1) L.push(`- CPU throttled ${env.throttle}x during the runs (CDP Emulation.setCPUThrottlingRate on the page; workers are not throttled)`);
   const n = (x) => x.toLocaleString('en-US');
   const m = env.wasm.modules;
