@@ -112,26 +112,20 @@ impl Orientation {
     /// Writes the top-left n×n samples of `block` (rows of 8) oriented, with its top-left
     /// corner at `out[0]`, rows `stride` apart.
     pub(crate) fn put_block(self, block: &[u8; 64], n: usize, stride: usize, out: &mut [u8]) {
-        // Rows as little-endian u64s, in registers. Every orientation is at most two
-        // transposes and reversals of the row order (a mirror is transpose, reverse,
-        // transpose), which keep the top-left n×n block where it is: one path for every n,
-        // and no byte swap (wasm has none).
+        // Rows as little-endian u64s, in registers: a transpose, then each row mirrored
+        // (a byte reversal: one shuffle per two rows on wasm), then a flip of the row order
+        // as the store order. place() orients the same way: transpose, then flips.
         let mut rows = [0u64; 8];
         for (row, bytes) in rows.iter_mut().zip(block.chunks_exact(8)) {
             *row = u64::from_le_bytes(bytes.try_into().unwrap());
         }
-        if self.transpose != self.flip_x {
+        if self.transpose {
             transpose(&mut rows);
-        }
-        if self.flip_x || self.flip_y {
-            rows[..n].reverse();
         }
         if self.flip_x {
-            transpose(&mut rows);
+            mirror(&mut rows, n);
         }
-        // The last reversal (both flips) as the store order: a second in-place reversal
-        // cost a third of a decode in wasm (bench/PERF.md).
-        let last_reversed = self.flip_x && self.flip_y;
+        let last_reversed = self.flip_y;
         for (i, row) in rows[..n].iter().enumerate() {
             let y = if last_reversed { n - 1 - i } else { i };
             let row = row.to_le_bytes();
@@ -143,6 +137,28 @@ impl Orientation {
                 out[y * stride..][..n].copy_from_slice(&row[..n]);
             }
         }
+    }
+}
+
+/// Mirrors the first n bytes of each little-endian row (byte j to n - 1 - j): the row's
+/// bytes reversed, then shifted down to the first n. wasm has no byte swap (a u64
+/// swap_bytes is a dozen shifts and masks there): a byte shuffle does two rows at once.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn mirror(rows: &mut [u64; 8], n: usize) {
+    use core::arch::wasm32::*;
+    let shift = 8 * (8 - n as u32);
+    for pair in rows.chunks_exact_mut(2) {
+        let v = u64x2(pair[0], pair[1]);
+        let r = u64x2_shr(i8x16_shuffle::<7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8>(v, v), shift);
+        pair[0] = u64x2_extract_lane::<0>(r);
+        pair[1] = u64x2_extract_lane::<1>(r);
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn mirror(rows: &mut [u64; 8], n: usize) {
+    for row in rows {
+        *row = row.swap_bytes() >> (8 * (8 - n as u32));
     }
 }
 
