@@ -12,7 +12,7 @@ import { Gallery } from './element-gallery.js';
 import { PREPARE_TIMEOUT_MS, PrepareWorker } from './element-prepare.js';
 import { LiveHint, hintText, qualityNotice } from './element-quality.js';
 import { styleSheet, templateHTML } from './element-trusted.js';
-import { format, stringsFor } from './i18n.js';
+import { byteSize, format, stringsFor, warmByteSize } from './i18n.js';
 import * as wasm from '../../pkg/fhir_media_capture.js';
 
 const TEMPLATE = `
@@ -191,6 +191,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
     globalThis.addEventListener('online', this.#onConnectivity);
     globalThis.addEventListener('offline', this.#onConnectivity);
     this.#renderOnline(false);
+    warmByteSize(this.getAttribute('locale') || 'en');
     // Photos queued by an earlier page (reload, crash) come back and resume.
     this.#syncQueue();
     this.#scheduleGallery();
@@ -334,13 +335,7 @@ export class FhirMediaCaptureElement extends HTMLElement {
   }
 
   #size(bytes) {
-    let nf;
-    try {
-      nf = new Intl.NumberFormat(this.getAttribute('locale') || 'en', { maximumFractionDigits: 1 });
-    } catch {
-      nf = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
-    }
-    return bytes >= 1e6 ? `${nf.format(bytes / 1e6)} MB` : `${nf.format(Math.max(1, Math.round(bytes / 1e3)))} KB`;
+    return byteSize(bytes, this.getAttribute('locale') || 'en');
   }
 
   /** Dispatch `type`; false when a cancelable one was canceled (preventDefault). */
