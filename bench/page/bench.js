@@ -46,9 +46,11 @@ function base64ToBlob(b64, type = 'image/jpeg') {
 
 const base64Bytes = (b64) => (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
 
-/** Post one job to a worker and wait for its answer. */
+/** Post one job to a worker and wait for its answer: `input` is the File for the widget's
+ *  worker, posted as is (as the element does: structured clone passes a Blob by reference),
+ *  and an ArrayBuffer for the bench's, transferred. */
 let nextId = 0;
-function ask(w, buffer, widget = usingWidgetWorker) {
+function ask(w, input, widget = usingWidgetWorker) {
   const id = ++nextId;
   return new Promise((resolve, reject) => {
     // A worker that failed to start (a module it imports did not load) fires its error
@@ -72,8 +74,8 @@ function ask(w, buffer, widget = usingWidgetWorker) {
     w.addEventListener('error', (e) => reject(new Error(`worker error: ${e.message}`)), { once: true });
     // The widget's worker takes the photo as a Blob (it checks the size before reading);
     // the bench's own worker takes the bytes, transferred.
-    if (widget) w.postMessage({ id, blob: new Blob([buffer]), options: OURS });
-    else w.postMessage({ id, buffer, options: OURS }, [buffer]);
+    if (widget) w.postMessage({ id, blob: input, options: OURS });
+    else w.postMessage({ id, buffer: input, options: OURS }, [input]);
   });
 }
 
@@ -140,7 +142,7 @@ const CONTENDERS = {
   },
 
   async oursWorker(file) {
-    const r = await ask(worker, await file.arrayBuffer());
+    const r = await ask(worker, usingWidgetWorker ? file : await file.arrayBuffer());
     return { b64: r.data, timings: r.timings, memory: r.memory, width: r.width, height: r.height };
   },
 };
@@ -277,13 +279,13 @@ window.bench = {
     const w = new Worker(widget ? WIDGET_WORKER : BENCH_WORKER, { type: 'module' });
     try {
       // Each worker takes its own message shape (ask()): not the one (e2) happens to use.
-      const first = await ask(w, await file.arrayBuffer(), widget);
+      const first = await ask(w, widget ? file : await file.arrayBuffer(), widget);
       const cold = performance.now() - t0;
       const warmMs = [];
       let memory = first.memory;
       for (let i = 0; i < warm; i++) {
         const t = performance.now();
-        const r = await ask(w, await file.arrayBuffer(), widget);
+        const r = await ask(w, widget ? file : await file.arrayBuffer(), widget);
         warmMs.push(performance.now() - t);
         if (r.memory != null) memory = Math.max(memory ?? 0, r.memory);
       }
