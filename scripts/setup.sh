@@ -106,8 +106,9 @@ fi
 if [ "${1:-}" = --build ]; then exit 0; fi
 
 # --- Chromium + chromedriver (Debian) -------------------------------------------
-# djpeg: vendor/jpeg-decoder's tests hold its M/8 scaled decode to libjpeg-turbo's.
-if [ -x /usr/bin/djpeg ]; then
+# djpeg, jpegtran: vendor/jpeg-decoder's tests hold its M/8 scaled decode to libjpeg-turbo's
+# and decode jpegtran's progressive and restart-marker variants of the photos.
+if [ -x /usr/bin/djpeg ] && [ -x /usr/bin/jpegtran ]; then
   say "djpeg ok"
 else
   say "installing libjpeg-turbo-progs (apt)"

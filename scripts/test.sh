@@ -109,8 +109,9 @@ bash scripts/build-wasm-debug.sh
   logged cargo-vendor-wasm cargo test --target wasm32-unknown-unknown --features simd --lib
 )
 # vendor/jpeg-decoder (its own workspace): the reduced IDCTs against a float IDCT, the
-# photos against upstream 0.3.2 (full size, byte for byte) and djpeg -scale M/8 (PSNR), and
-# oriented decoding against decoding then orienting (natively and on wasm in Node).
+# photos against upstream 0.3.2 (full size, byte for byte) and djpeg -scale M/8 (PSNR), the
+# entropy decoder against upstream on jpegtran's progressive/restart variants and damaged
+# streams, and oriented decoding against decoding then orienting (natively and on wasm).
 (
   LOGS="$ROOT/$LOGS"
   cd vendor/jpeg-decoder

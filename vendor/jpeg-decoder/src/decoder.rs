@@ -14,7 +14,6 @@ use alloc::borrow::ToOwned;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use alloc::{format, vec};
-use core::cmp;
 use core::mem;
 use core::ops::Range;
 use std::io::BufRead;
@@ -1020,16 +1019,17 @@ impl<R: BufRead> Decoder<R> {
                             .unwrap();
 
                             if scan.successive_approximation_high == 0 {
-                                decode_block(
+                                // Vendored: `HuffmanDecoder::decode_block`.
+                                huffman.decode_block(
                                     &mut self.reader,
                                     coefficients,
-                                    &mut huffman,
                                     self.dc_huffman_tables[scan.dc_table_indices[i]].as_ref(),
                                     self.ac_huffman_tables[scan.ac_table_indices[i]].as_ref(),
                                     scan.spectral_selection.clone(),
                                     scan.successive_approximation_low,
                                     &mut eob_run,
                                     &mut dc_predictors[i],
+                                    &UNZIGZAG,
                                 )?;
                             } else {
                                 decode_block_successive_approximation(
@@ -1114,94 +1114,6 @@ impl<R: BufRead> Decoder<R> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn decode_block<R: BufRead>(
-    reader: &mut R,
-    coefficients: &mut [i16; 64],
-    huffman: &mut HuffmanDecoder,
-    dc_table: Option<&HuffmanTable>,
-    ac_table: Option<&HuffmanTable>,
-    spectral_selection: Range<u8>,
-    successive_approximation_low: u8,
-    eob_run: &mut u16,
-    dc_predictor: &mut i16,
-) -> Result<()> {
-    debug_assert_eq!(coefficients.len(), 64);
-
-    if spectral_selection.start == 0 {
-        // Section F.2.2.1
-        // Figure F.12
-        let value = huffman.decode(reader, dc_table.unwrap())?;
-        let diff = match value {
-            0 => 0,
-            1..=11 => huffman.receive_extend(reader, value)?,
-            _ => {
-                // Section F.1.2.1.1
-                // Table F.1
-                return Err(Error::Format(
-                    "invalid DC difference magnitude category".to_owned(),
-                ));
-            }
-        };
-
-        // Malicious JPEG files can cause this add to overflow, therefore we use wrapping_add.
-        // One example of such a file is tests/crashtest/images/dc-predictor-overflow.jpg
-        *dc_predictor = dc_predictor.wrapping_add(diff);
-        coefficients[0] = *dc_predictor << successive_approximation_low;
-    }
-
-    let mut index = cmp::max(spectral_selection.start, 1);
-
-    if index < spectral_selection.end && *eob_run > 0 {
-        *eob_run -= 1;
-        return Ok(());
-    }
-
-    // Section F.1.2.2.1
-    while index < spectral_selection.end {
-        if let Some((value, run)) = huffman.decode_fast_ac(reader, ac_table.unwrap())? {
-            index += run;
-
-            if index >= spectral_selection.end {
-                break;
-            }
-
-            coefficients[UNZIGZAG[index as usize] as usize] = value << successive_approximation_low;
-            index += 1;
-        } else {
-            let byte = huffman.decode(reader, ac_table.unwrap())?;
-            let r = byte >> 4;
-            let s = byte & 0x0f;
-
-            if s == 0 {
-                match r {
-                    15 => index += 16, // Run length of 16 zero coefficients.
-                    _ => {
-                        *eob_run = (1 << r) - 1;
-
-                        if r > 0 {
-                            *eob_run += huffman.get_bits(reader, r)?;
-                        }
-
-                        break;
-                    }
-                }
-            } else {
-                index += r;
-
-                if index >= spectral_selection.end {
-                    break;
-                }
-
-                coefficients[UNZIGZAG[index as usize] as usize] =
-                    huffman.receive_extend(reader, s)? << successive_approximation_low;
-                index += 1;
-            }
-        }
-    }
-
-    Ok(())
-}
-
 fn decode_block_successive_approximation<R: BufRead>(
     reader: &mut R,
     coefficients: &mut [i16; 64],
