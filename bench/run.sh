@@ -7,6 +7,8 @@
 # npm run bench -- --heic [--runs N --cold N]: 12 MP HEIC → Media, ours against libheif-js
 # (bench/heic.mjs, bench/HEIC.md); the full run (no option) runs it after the main bench.
 # npm run bench -- --quality: the retake checks' cost per photo in Chromium (bench/quality.mjs).
+# npm run bench -- --ab-save NAME, then --ab A B [--runs N --images a,b]: two builds of the main
+# module in one page, decode and total B/A, outputs compared (bench/ab.mjs).
 set -euo pipefail
 . "$(dirname "$0")/../scripts/common.sh"
 bash scripts/setup.sh
@@ -14,6 +16,7 @@ bash scripts/build-wasm.sh
 for a in "$@"; do
   if [ "$a" = --sweep ]; then exec node bench/sweep.mjs "$@"; fi
   if [ "$a" = --quality ]; then exec node bench/quality.mjs; fi
+  if [ "$a" = --ab ] || [ "$a" = --ab-save ]; then exec node bench/ab.mjs "$@"; fi
   if [ "$a" = --first-photo ]; then
     webpack --mode production --stats errors-warnings
     cargo build --release --quiet -p fhir-media-endpoint
