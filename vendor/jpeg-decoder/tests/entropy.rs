@@ -6,14 +6,12 @@
 //! `jpegtran` (scripts/setup.sh installs it with djpeg).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+mod support;
+
 fn photo(name: &str) -> Vec<u8> {
-    let root = std::env::var_os("FHIR_TESTDATA").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-    });
-    let path = root.join("photos").join(name);
+    let path = support::photos_dir().join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (set FHIR_TESTDATA)", path.display()))
 }
 

@@ -6,11 +6,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+mod support;
+
 fn photos() -> Vec<PathBuf> {
-    let root = std::env::var_os("FHIR_TESTDATA").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-    });
-    let dir = root.join("photos");
+    let dir = support::photos_dir();
     let mut all: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e} (set FHIR_TESTDATA)", dir.display()))
         .map(|e| e.unwrap().path())
