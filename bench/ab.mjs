@@ -14,7 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, IMAGES, UPSCALED, chromiumPath, out, photos, root } from './site.mjs';
+import { CHROMIUM_ARGS, IMAGES, UPSCALED, chromiumPath, median, out, photos, root } from './site.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, n = 1) => (args.includes(name) ? args.slice(args.indexOf(name) + 1, args.indexOf(name) + 1 + n) : undefined);
@@ -37,8 +37,6 @@ function build(name) {
 function source(name) {
   return [path.join(photos, name), path.join(out, name)].find((p) => fs.existsSync(p));
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 async function ab([nameA, nameB]) {
   const dirs = { A: build(nameA), B: build(nameB) };

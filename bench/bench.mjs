@@ -15,7 +15,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { limitCpu } from './cpu-limit.mjs';
-import { CHROMIUM_ARGS, IMAGES, UPSCALED, assemble, chromiumPath, here, out, photos, root, serve, site } from './site.mjs';
+import { CHROMIUM_ARGS, IMAGES, UPSCALED, assemble, chromiumPath, here, median, out, photos, root, serve, site } from './site.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -37,10 +37,6 @@ const LABELS = {
   compressorjs: '(d) compressorjs', ours: '(e) ours, main thread', oursWorker: '(e2) ours, bench worker',
 };
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const f0 = (x) => (x == null ? '–' : Math.round(x).toLocaleString('en-US'));
 const f2 = (x) => (x == null ? '–' : x.toFixed(2));
 const f3 = (x) => (x == null ? '–' : x.toFixed(3));

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, assemble, chromiumPath, out, photos, root, serve, site } from './site.mjs';
+import { CHROMIUM_ARGS, assemble, chromiumPath, median, out, photos, root, serve, site } from './site.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -19,10 +19,6 @@ const RUNS = Number(opt('--runs') ?? 7);
 const COLD = Number(opt('--cold') ?? 3);
 const HEIC = '/photos/heic/iphone_13_pro_max.HEIC'; // 3024 × 4032, 12.2 MP, 512 px HEVC grid tiles
 const JPEG = '/photos/cam12mp_olympus_o1.jpg'; // 4000 × 3000, 12 MP
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const mb = (x) => (x == null ? '–' : `${(x / 2 ** 20).toFixed(1)} MiB`);
 const gz = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
 

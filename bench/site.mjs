@@ -19,6 +19,11 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
+/** The median; of an even count, the mean of the middle two. */
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 export const UPSCALED = 'cam48mp_upscaled.jpg';
 export const IMAGES = [
   { name: 'cam12mp_olympus_o1.jpg', label: '12 MP' },
