@@ -157,7 +157,7 @@ fn describe_body(body: &str) -> String {
         .get(..trimmed.len().min(512))
         .unwrap_or(trimmed)
         .to_ascii_lowercase();
-    if lower.starts_with('<') || lower.contains("<html") {
+    if lower.starts_with('<') || lower.as_bytes().windows(5).any(|w| w == b"<html") {
         return "the response was an HTML page, not a FHIR OperationOutcome".to_string();
     }
     if serde_json::from_str::<Value>(trimmed).is_ok() {

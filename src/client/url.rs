@@ -170,7 +170,10 @@ impl fmt::Display for BaseUrl {
 
 /// Split an absolute http(s) URL into its origin and the rest (path, query, fragment).
 pub fn split_absolute(url: &str) -> Option<(Origin, &str)> {
-    let (scheme, after) = url.split_once("://")?;
+    // A char and a prefix, not the pattern "://": a str pattern links the two-way
+    // string searcher into the main module (~0.7 KB gzip) for this one use.
+    let (scheme, after) = url.split_once(':')?;
+    let after = after.strip_prefix("//")?;
     let https = if scheme.eq_ignore_ascii_case("https") {
         true
     } else if scheme.eq_ignore_ascii_case("http") {
