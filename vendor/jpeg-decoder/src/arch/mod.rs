@@ -61,6 +61,10 @@ pub use wasm::dequantize_and_idct_block_4x4 as wasm_idct_4x4;
 #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
 pub use wasm::dequantize_and_idct_block_nxn as wasm_idct_nxn;
 
+/// Vendored: the SIMD128 8x8 IDCT that stores its block oriented (orient.rs).
+#[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+pub use wasm::dequantize_and_idct_block_8x8_oriented as wasm_idct_8x8_oriented;
+
 /// Arch-specific implementation of 8x8 IDCT.
 #[allow(clippy::type_complexity)]
 pub fn get_dequantize_and_idct_block_8x8(

@@ -127,6 +127,28 @@ pub fn dequantize_and_idct_block_8x8(
     output_linestride: usize,
     output: &mut [u8],
 ) {
+    dequantize_and_idct_block_8x8_oriented(
+        coefficients,
+        quantization_table,
+        output_linestride,
+        output,
+        crate::orient::Orientation::default(),
+    )
+}
+
+/// Vendored: stores the block oriented (orient.rs), with its top-left corner at `output[0]`:
+/// transposed for free (the kernel's last transpose left out), each row mirrored by one
+/// byte shuffle per two rows, the rows flipped by the store order. The same samples as the
+/// kernel then `Orientation::put_block`.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+pub fn dequantize_and_idct_block_8x8_oriented(
+    coefficients: &[i16; 64],
+    quantization_table: &[u16; 64],
+    output_linestride: usize,
+    output: &mut [u8],
+    orientation: crate::orient::Orientation,
+) {
     // The loop below will write to positions [output_linestride * i, output_linestride * i + 8)
     // for 0<=i<8. Thus, the last accessed position is at an offset of output_linestrade * 7 + 7,
     // and if that position is in-bounds, so are all other accesses.
@@ -159,29 +181,31 @@ pub fn dequantize_and_idct_block_8x8(
     idct8(&mut data);
     transpose8(&mut data);
     idct8(&mut data);
-    transpose8(&mut data);
+    if !orientation.transposes() {
+        transpose8(&mut data);
+    }
 
-    for i in 0..8 {
-        // The two passes of the IDCT algorithm give us a factor of 8, so the shift here is
-        // increased by 3.
-        // As values will be stored in a u8, they need to be 128-centered and not 0-centered.
-        // We add 128 with the appropriate shift for that purpose.
-        const OFFSET: i16 = 128 << (SHIFT + 3);
-        // We want rounding right shift, so we should add (1/2) << (SHIFT+3) before shifting.
-        const ROUNDING_BIAS: i16 = (1 << (SHIFT + 3)) >> 1;
-
-        let data_with_offset = i16x8_add_sat(data[i], i16x8_splat(OFFSET + ROUNDING_BIAS));
-
+    // The two passes of the IDCT algorithm give us a factor of 8, so the shift here is
+    // increased by 3.
+    // As values will be stored in a u8, they need to be 128-centered and not 0-centered.
+    // We add 128 with the appropriate shift for that purpose.
+    const OFFSET: i16 = 128 << (SHIFT + 3);
+    // We want rounding right shift, so we should add (1/2) << (SHIFT+3) before shifting.
+    const ROUNDING_BIAS: i16 = (1 << (SHIFT + 3)) >> 1;
+    let row = |v: v128| i16x8_shr(i16x8_add_sat(v, i16x8_splat(OFFSET + ROUNDING_BIAS)), SHIFT + 3);
+    for i in (0..8).step_by(2) {
+        // Two rows' samples in one vector (lanes 0..8 and 8..16).
+        let mut bytes = u8x16_narrow_i16x8(row(data[i]), row(data[i + 1]));
+        if orientation.flips_x() {
+            bytes = i8x16_shuffle::<7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8>(bytes, bytes);
+        }
+        let (y0, y1) = if orientation.flips_y() { (7 - i, 6 - i) } else { (i, i + 1) };
         // SAFETY: the assert at the start of this function ensures
-        // `output_linestride * i + 7` < output.len(), so all accesses are in-bounds.
+        // `output_linestride * y + 7` < output.len() for y < 8, so all accesses are in-bounds.
         unsafe {
-            v128_store64_lane::<0>(
-                u8x16_narrow_i16x8(
-                    i16x8_shr(data_with_offset, SHIFT + 3),
-                    i16x8_splat(0),
-                ),
-                output.as_mut_ptr().wrapping_add(output_linestride * i) as *mut _,
-            );
+            let base = output.as_mut_ptr();
+            v128_store64_lane::<0>(bytes, base.wrapping_add(output_linestride * y0) as *mut _);
+            v128_store64_lane::<1>(bytes, base.wrapping_add(output_linestride * y1) as *mut _);
         }
     }
 }
@@ -520,6 +544,40 @@ mod tests {
                 );
                 crate::idct_reduced::dequantize_and_idct_block_nxn_scalar(n, &coefficients, &table, 9, &mut scalar);
                 assert_eq!(simd, scalar, "N={n} round {round}: {coefficients:?} {table:?}");
+            }
+        }
+    }
+
+    /// The 8x8 kernel storing its block oriented against the kernel as stored then
+    /// `Orientation::put_block`, for all 8 orientations, into a wider plane (stride 11).
+    #[test]
+    fn idct_8x8_oriented_matches_put_block() {
+        use crate::orient::Orientation;
+        let mut seed = 0x0123_4567_89ab_cdefu64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..4_000 {
+            let (range, q_max) = [(64, 16), (1024, 100), (32768, 255), (32768, 65535)][round % 4];
+            let mut coefficients = [0i16; 64];
+            let mut table = [0u16; 64];
+            for i in 0..64 {
+                if next() % 3 != 0 {
+                    coefficients[i] = ((next() % (2 * range)) as i64 - range as i64) as i16;
+                }
+                table[i] = 1 + (next() % q_max) as u16;
+            }
+            let mut stored = [0u8; 64];
+            super::dequantize_and_idct_block_8x8_oriented(&coefficients, &table, 8, &mut stored, Orientation::default());
+            for exif in 1..=8 {
+                let orientation = Orientation::from_exif(exif);
+                let (mut kernel, mut put) = ([0u8; 11 * 8], [0u8; 11 * 8]);
+                super::dequantize_and_idct_block_8x8_oriented(&coefficients, &table, 11, &mut kernel, orientation);
+                orientation.put_block(&stored, 8, 11, &mut put);
+                assert_eq!(kernel, put, "orientation {exif}, round {round}");
             }
         }
     }

@@ -64,6 +64,8 @@ impl ImmediateWorker {
         let stride = orientation.size(bw, bh).0 * n;
         let first_row = self.offsets[index] / (line_stride * n);
         let mut samples = [0u8; 64];
+        // Vendored: on wasm the 8×8 kernel stores its block oriented itself (no `samples`).
+        let in_kernel = cfg!(all(target_feature = "simd128", target_arch = "wasm32")) && n == 8;
         for i in 0..block_count {
             let (x, y) = (i % bw, first_row + i / bw);
             if y >= bh {
@@ -75,16 +77,24 @@ impl ImmediateWorker {
             let (x, y) = orientation.place(x, y, bw, bh);
             let at = (y * stride + x) * n;
             let coefficients = data[i * 64..(i + 1) * 64].try_into().unwrap();
-            let (output, output_stride) = if orientation.is_identity() {
-                (&mut self.results[index][at..], stride)
-            } else {
+            let put = !orientation.is_identity() && !in_kernel;
+            let (output, output_stride) = if put {
                 (&mut samples[..], 8)
+            } else {
+                (&mut self.results[index][at..], stride)
             };
+            #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+            if in_kernel {
+                crate::arch::wasm_idct_8x8_oriented(coefficients, quantization_table, output_stride, output, orientation);
+            } else {
+                dequantize_and_idct_block(n, coefficients, quantization_table, output_stride, output);
+            }
+            #[cfg(not(all(target_feature = "simd128", target_arch = "wasm32")))]
             dequantize_and_idct_block(n, coefficients, quantization_table, output_stride, output);
             if zero {
                 data[i * 64..(i + 1) * 64].fill(0);
             }
-            if !orientation.is_identity() {
+            if put {
                 orientation.put_block(&samples, n, stride, &mut self.results[index][at..]);
             }
         }
