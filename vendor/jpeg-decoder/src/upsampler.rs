@@ -177,7 +177,12 @@ impl Upsample for UpsamplerH2V1 {
         output[0] = input[0];
         output[1] = ((input[0] as u32 * 3 + input[1] as u32 + 2) >> 2) as u8;
 
-        for i in 1 .. input_width - 1 {
+        // Vendored: SIMD128 for most of the row on wasm, the same samples.
+        #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+        let start = crate::arch::wasm_upsample_h2v1(input, input_width, output);
+        #[cfg(not(all(target_feature = "simd128", target_arch = "wasm32")))]
+        let start = 1;
+        for i in start .. input_width - 1 {
             let sample = 3 * input[i] as u32 + 2;
             output[i * 2]     = ((sample + input[i - 1] as u32) >> 2) as u8;
             output[i * 2 + 1] = ((sample + input[i + 1] as u32) >> 2) as u8;
@@ -241,7 +246,15 @@ impl Upsample for UpsamplerH2V2 {
         let mut t1 = 3 * input_near[0] as u32 + input_far[0] as u32;
         output[0] = ((t1 + 2) >> 2) as u8;
 
-        for i in 1 .. input_width {
+        // Vendored: SIMD128 for most of the row on wasm, the same samples.
+        #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+        let start = crate::arch::wasm_upsample_h2v2(input_near, input_far, input_width, output);
+        #[cfg(not(all(target_feature = "simd128", target_arch = "wasm32")))]
+        let start = 1;
+        if start > 1 {
+            t1 = 3 * input_near[start - 1] as u32 + input_far[start - 1] as u32;
+        }
+        for i in start .. input_width {
             let t0 = t1;
             t1 = 3 * input_near[i] as u32 + input_far[i] as u32;
 

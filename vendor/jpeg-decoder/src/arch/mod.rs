@@ -61,6 +61,9 @@ pub use wasm::dequantize_and_idct_block_4x4 as wasm_idct_4x4;
 #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
 pub use wasm::dequantize_and_idct_block_nxn as wasm_idct_nxn;
 
+/// Vendored: SIMD128 H2V1 and H2V2 fancy upsampling (upsampler.rs).
+#[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+pub use wasm::{upsample_h2v1 as wasm_upsample_h2v1, upsample_h2v2 as wasm_upsample_h2v2};
 /// Vendored: the SIMD128 8x8 IDCT that stores its block oriented (orient.rs).
 #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
 pub use wasm::dequantize_and_idct_block_8x8_oriented as wasm_idct_8x8_oriented;

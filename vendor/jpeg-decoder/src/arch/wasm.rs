@@ -479,6 +479,59 @@ pub fn dequantize_and_idct_block_nxn(
     }
 }
 
+/// Vendored: upsampler.rs's H2V1 fancy upsampling (out[2i] = (3·in[i] + in[i−1] + 2) >> 2,
+/// out[2i+1] = (3·in[i] + in[i+1] + 2) >> 2) for 8 inputs at a time in u16 lanes, from
+/// i = 1 on; returns the first i it left to the scalar loop (which also does both ends).
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+pub fn upsample_h2v1(input: &[u8], width: usize, output: &mut [u8]) -> usize {
+    let mut i = 1;
+    // Reads input[i - 1 .. i + 9], writes output[2i .. 2i + 16].
+    if width > input.len() || 2 * width > output.len() {
+        return i;
+    }
+    let load = |at: usize| unsafe { u16x8_extend_low_u8x16(v128_load64_zero(input.as_ptr().add(at) as *const u64)) };
+    while i + 9 <= width {
+        let t = i16x8_add(i16x8_mul(load(i), i16x8_splat(3)), i16x8_splat(2));
+        let even = u16x8_shr(i16x8_add(t, load(i - 1)), 2);
+        let odd = u16x8_shr(i16x8_add(t, load(i + 1)), 2);
+        let bytes = u8x16_narrow_i16x8(even, odd);
+        let out = i8x16_shuffle::<0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15>(bytes, bytes);
+        // SAFETY: 2i + 16 <= 2 * width <= output.len().
+        unsafe { v128_store(output.as_mut_ptr().add(2 * i) as *mut v128, out) };
+        i += 8;
+    }
+    i
+}
+
+/// Vendored: upsampler.rs's H2V2 fancy upsampling (t[i] = 3·near[i] + far[i]; out[2i−1] =
+/// (3·t[i−1] + t[i] + 8) >> 4, out[2i] = (3·t[i] + t[i−1] + 8) >> 4) for 8 inputs at a time
+/// in u16 lanes, from i = 1 on; returns the first i it left to the scalar loop.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+pub fn upsample_h2v2(near: &[u8], far: &[u8], width: usize, output: &mut [u8]) -> usize {
+    let mut i = 1;
+    // Reads near/far[i - 1 .. i + 8], writes output[2i - 1 .. 2i + 15].
+    if width > near.len() || width > far.len() || 2 * width > output.len() {
+        return i;
+    }
+    let load = |row: &[u8], at: usize| unsafe { u16x8_extend_low_u8x16(v128_load64_zero(row.as_ptr().add(at) as *const u64)) };
+    let t = |at: usize| i16x8_add(i16x8_mul(load(near, at), i16x8_splat(3)), load(far, at));
+    while i + 8 <= width {
+        let (t0, t1) = (t(i - 1), t(i));
+        let three = i16x8_splat(3);
+        let eight = i16x8_splat(8);
+        let odd = u16x8_shr(i16x8_add(i16x8_add(i16x8_mul(t0, three), t1), eight), 4);
+        let even = u16x8_shr(i16x8_add(i16x8_add(i16x8_mul(t1, three), t0), eight), 4);
+        let bytes = u8x16_narrow_i16x8(odd, even);
+        let out = i8x16_shuffle::<0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15>(bytes, bytes);
+        // SAFETY: 2i + 15 <= 2 * width <= output.len().
+        unsafe { v128_store(output.as_mut_ptr().add(2 * i - 1) as *mut v128, out) };
+        i += 8;
+    }
+    i
+}
+
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -578,6 +631,43 @@ mod tests {
                 super::dequantize_and_idct_block_8x8_oriented(&coefficients, &table, 11, &mut kernel, orientation);
                 orientation.put_block(&stored, 8, 11, &mut put);
                 assert_eq!(kernel, put, "orientation {exif}, round {round}");
+            }
+        }
+    }
+
+    /// The SIMD128 H2V1 and H2V2 upsampling against their definitions (upsampler.rs's
+    /// scalar loops), for widths 1..=70 around the 8-lane steps, on random rows.
+    #[test]
+    fn upsampling_matches_scalar() {
+        let mut seed = 0x5851_f42d_4c95_7f2du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for width in 2..=70usize {
+            for _ in 0..50 {
+                let near: Vec<u8> = (0..width + 3).map(|_| next() as u8).collect();
+                let far: Vec<u8> = (0..width + 3).map(|_| next() as u8).collect();
+                let mut simd = vec![0u8; 2 * width];
+                let from = super::upsample_h2v1(&near, width, &mut simd);
+                for i in 1..width - 1 {
+                    let t = 3 * near[i] as u32 + 2;
+                    if i < from {
+                        assert_eq!(simd[2 * i], ((t + near[i - 1] as u32) >> 2) as u8, "h2v1 width {width} i {i}");
+                        assert_eq!(simd[2 * i + 1], ((t + near[i + 1] as u32) >> 2) as u8, "h2v1 width {width} i {i}");
+                    }
+                }
+                assert!(from >= 1 && from + 9 > width && from <= width.max(1), "h2v1 width {width}: stopped at {from}");
+                let mut simd = vec![0u8; 2 * width];
+                let from = super::upsample_h2v2(&near, &far, width, &mut simd);
+                let t = |i: usize| 3 * near[i] as u32 + far[i] as u32;
+                for i in 1..from {
+                    assert_eq!(simd[2 * i - 1], ((3 * t(i - 1) + t(i) + 8) >> 4) as u8, "h2v2 width {width} i {i}");
+                    assert_eq!(simd[2 * i], ((3 * t(i) + t(i - 1) + 8) >> 4) as u8, "h2v2 width {width} i {i}");
+                }
+                assert!(from >= 1 && from + 8 > width, "h2v2 width {width}: stopped at {from}");
             }
         }
     }
