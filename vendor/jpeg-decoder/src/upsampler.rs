@@ -20,6 +20,8 @@ struct UpsamplerComponent {
     // many leading upsampled columns and rows a flip puts before the picture.
     origin: usize,
     skip: (usize, usize),
+    // Vendored: a full-resolution component is read in place, not copied to a line buffer.
+    in_place: bool,
 }
 
 impl Upsampler {
@@ -51,6 +53,7 @@ impl Upsampler {
                 row_stride,
                 origin: y * row_stride + x,
                 skip: orientation.skip((width * scale.0 as usize, height * scale.1 as usize), output),
+                in_place: scale == (1, 1),
             });
         }
 
@@ -74,6 +77,12 @@ impl Upsampler {
         let mut lines: [&[u8]; MAX_COMPONENTS] = [&[]; MAX_COMPONENTS];
 
         for (i, (component, buffer)) in self.components.iter().zip(line_buffers.iter_mut()).enumerate() {
+            if component.in_place && component.skip.0 == 0 {
+                // What UpsamplerH1V1 would copy (its row at the same offset), in place.
+                let start = component.origin + (row + component.skip.1) * component.row_stride;
+                lines[i] = &component_data[i][start..][..output_width];
+                continue;
+            }
             component.upsampler.upsample_row(&component_data[i][component.origin..],
                                              component.width,
                                              component.height,
