@@ -167,19 +167,11 @@ impl HuffmanDecoder {
         // Vendored: the next 8 buffered bytes hold no 0xFF (so no stuffing and no marker):
         // take every whole byte that fits at once, the same bits the loop below would add.
         if self.marker.is_none() {
-            if let Some(&word) = reader.fill_buf().ok().and_then(|b| b.first_chunk::<8>()) {
-                let word = u64::from_be_bytes(word);
-                let v = !word;
-                if v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080 == 0 {
-                    let n = (64 - self.num_bits as u32) / 8;
-                    if n > 0 {
-                        // The top n bytes of `word`, below the bits already held.
-                        self.bits |= (word & (u64::MAX << (64 - 8 * n))) >> self.num_bits;
-                        self.num_bits += 8 * n as u8;
-                        reader.consume(n as usize);
-                    }
-                    return Ok(());
-                }
+            if let Some((bits, n)) = reader.fill_buf().ok().and_then(|b| whole_bytes(b, u32::from(self.num_bits))) {
+                self.bits |= bits;
+                self.num_bits += 8 * n as u8;
+                reader.consume(n as usize);
+                return Ok(());
             }
         }
         while self.num_bits <= 56 {
@@ -219,6 +211,24 @@ impl HuffmanDecoder {
 
         Ok(())
     }
+}
+
+/// Vendored: the whole bytes that fit below `held` bits (≤ 64) of a bit buffer, taken from
+/// the next 8 of `buf` if none of them is 0xFF (so no stuffing and no marker): the bits to
+/// OR in and how many bytes. The one word refill of `read_bits` and `FastBits::fill`.
+#[inline(always)]
+fn whole_bytes(buf: &[u8], held: u32) -> Option<(u64, u32)> {
+    let word = u64::from_be_bytes(*buf.first_chunk::<8>()?);
+    let v = !word;
+    if v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080 != 0 {
+        return None;
+    }
+    let n = (64 - held) / 8;
+    if n == 0 {
+        return Some((0, 0));
+    }
+    // The top n bytes of `word`, below the bits already held.
+    Some(((word & (u64::MAX << (64 - 8 * n))) >> held, n))
 }
 
 /// For scans without AC coefficients, which never look it up.
@@ -331,16 +341,10 @@ impl FastBits {
     /// (so no stuffing and no marker).
     #[inline(always)]
     fn fill(&mut self, buf: &[u8], pos: &mut usize) -> bool {
-        let Some(&word) = buf.get(*pos..).and_then(|b| b.first_chunk::<8>()) else {
+        let Some((bits, k)) = buf.get(*pos..).and_then(|b| whole_bytes(b, self.n)) else {
             return false;
         };
-        let word = u64::from_be_bytes(word);
-        let v = !word;
-        if v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080 != 0 {
-            return false;
-        }
-        let k = (64 - self.n) / 8;
-        self.bits |= (word & (u64::MAX << (64 - 8 * k))) >> self.n;
+        self.bits |= bits;
         self.n += 8 * k;
         *pos += k as usize;
         true
