@@ -6,6 +6,7 @@
 // downloaded and compiled in the timing), and peak wasm memory for a 12 MP HEIC against a
 // 12 MP JPEG (fresh pages; wasm memory never shrinks, so its size after is its peak).
 // Usage: node bench/heic.mjs [--runs N] [--cold N]   (npm run bench -- --heic)
+//        BENCH_JS_FLAGS='--wasm-tiering-budget=20000' node bench/heic.mjs ...   (V8 flags, experiments)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -42,7 +43,10 @@ async function main() {
   fs.symlinkSync(path.join(lib, 'libheif.wasm'), path.join(site, 'vendor', 'libheif.wasm'));
   fs.symlinkSync(path.join(photos, 'heic'), path.join(site, 'photos', 'heic'));
   const { child: server, url } = await serve();
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
+  // BENCH_JS_FLAGS: V8 flags for an experiment (e.g. --wasm-tiering-budget=20000), for both
+  // decoders alike; not for the reported figures, which are Chromium's defaults.
+  const jsFlags = process.env.BENCH_JS_FLAGS ? [`--js-flags=${process.env.BENCH_JS_FLAGS}`] : [];
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS, ...jsFlags], headless: true });
   const open = async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -107,7 +111,7 @@ async function main() {
     libheif: gz(path.join(root, 'node_modules', 'libheif-js', 'libheif-wasm', 'libheif.wasm')),
   };
   const lines = [
-    `HEIC bench: ${HEIC.split('/').pop()} (12.2 MP) → JPEG Media at 2048 px, headless Chromium, ${RUNS} warm runs interleaved, ${COLD} first-of-page each; CPU: ${cpu} (${result.output.ours.cores} logical, ${result.output.ours.tileWorkers} HEIC tile workers); load average (1, 5, 15 min) ${load}`,
+    `HEIC bench: ${HEIC.split('/').pop()} (12.2 MP) → JPEG Media at 2048 px, headless Chromium, ${RUNS} warm runs interleaved, ${COLD} first-of-page each; CPU: ${cpu} (${result.output.ours.cores} logical, ${result.output.ours.tileWorkers} HEIC tile workers); load average (1, 5, 15 min) ${load}${process.env.BENCH_JS_FLAGS ? `; V8 flags (an experiment, not Chromium's defaults): ${process.env.BENCH_JS_FLAGS}` : ''}`,
     '',
     '| measure | ours (HEIC module) | libheif-js 1.23.2 | ratio ours/libheif-js | target |',
     '|---|---|---|---|---|',
