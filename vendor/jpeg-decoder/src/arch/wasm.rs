@@ -479,6 +479,17 @@ pub fn dequantize_and_idct_block_nxn(
     }
 }
 
+/// Vendored: the 8 bytes at `row[at..]` widened to u16 lanes (the upsamplers' load).
+///
+/// # Safety
+/// `at + 8 <= row.len()` (the callers' loop bounds); unchecked, as the loads were inline.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+#[inline]
+unsafe fn widen8(row: &[u8], at: usize) -> v128 {
+    u16x8_extend_low_u8x16(v128_load64_zero(row.as_ptr().add(at) as *const u64))
+}
+
 /// Vendored: upsampler.rs's H2V1 fancy upsampling (out[2i] = (3·in[i] + in[i−1] + 2) >> 2,
 /// out[2i+1] = (3·in[i] + in[i+1] + 2) >> 2) for 8 inputs at a time in u16 lanes, from
 /// i = 1 on; returns the first i it left to the scalar loop (which also does both ends).
@@ -490,11 +501,12 @@ pub fn upsample_h2v1(input: &[u8], width: usize, output: &mut [u8]) -> usize {
     if width > input.len() || 2 * width > output.len() {
         return i;
     }
-    let load = |at: usize| unsafe { u16x8_extend_low_u8x16(v128_load64_zero(input.as_ptr().add(at) as *const u64)) };
     while i + 9 <= width {
-        let t = i16x8_add(i16x8_mul(load(i), i16x8_splat(3)), i16x8_splat(2));
-        let even = u16x8_shr(i16x8_add(t, load(i - 1)), 2);
-        let odd = u16x8_shr(i16x8_add(t, load(i + 1)), 2);
+        // SAFETY: i + 9 <= width <= input.len(): input[i - 1 .. i + 9] is in bounds.
+        let (prev, cur, next) = unsafe { (widen8(input, i - 1), widen8(input, i), widen8(input, i + 1)) };
+        let t = i16x8_add(i16x8_mul(cur, i16x8_splat(3)), i16x8_splat(2));
+        let even = u16x8_shr(i16x8_add(t, prev), 2);
+        let odd = u16x8_shr(i16x8_add(t, next), 2);
         let bytes = u8x16_narrow_i16x8(even, odd);
         let out = i8x16_shuffle::<0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15>(bytes, bytes);
         // SAFETY: 2i + 16 <= 2 * width <= output.len().
@@ -515,8 +527,8 @@ pub fn upsample_h2v2(near: &[u8], far: &[u8], width: usize, output: &mut [u8]) -
     if width > near.len() || width > far.len() || 2 * width > output.len() {
         return i;
     }
-    let load = |row: &[u8], at: usize| unsafe { u16x8_extend_low_u8x16(v128_load64_zero(row.as_ptr().add(at) as *const u64)) };
-    let t = |at: usize| i16x8_add(i16x8_mul(load(near, at), i16x8_splat(3)), load(far, at));
+    // SAFETY (at <= i < i + 8 <= width <= near.len(), far.len()): in bounds.
+    let t = |at: usize| unsafe { i16x8_add(i16x8_mul(widen8(near, at), i16x8_splat(3)), widen8(far, at)) };
     while i + 8 <= width {
         let (t0, t1) = (t(i - 1), t(i));
         let three = i16x8_splat(3);
@@ -536,17 +548,21 @@ pub fn upsample_h2v2(near: &[u8], far: &[u8], width: usize, output: &mut [u8]) -
 mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    /// The SIMD128 4x4 IDCT against idct.rs's scalar one, sample for sample, on blocks from
-    /// small to extreme coefficients (clamping both ways) and quantisers up to 65535.
-    #[test]
-    fn idct_4x4_matches_scalar() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
+    /// The tests' random numbers: xorshift64 from `seed`.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
             seed
-        };
+        }
+    }
+
+    /// The SIMD128 4x4 IDCT against idct.rs's scalar one, sample for sample, on blocks from
+    /// small to extreme coefficients (clamping both ways) and quantisers up to 65535.
+    #[test]
+    fn idct_4x4_matches_scalar() {
+        let mut next = xorshift(0x2545_f491_4f6c_dd1du64);
         for round in 0..20_000 {
             let (range, q_max) = [(64, 16), (1024, 100), (32768, 255), (32768, 65535)][round % 4];
             let mut coefficients = [0i16; 64];
@@ -567,13 +583,7 @@ mod tests {
     /// The SIMD128 N×N IDCT (N = 3, 5, 6, 7) against idct_reduced.rs's scalar one.
     #[test]
     fn idct_nxn_matches_scalar() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
         for n in [3, 5, 6, 7] {
             for round in 0..10_000 {
                 let (range, q_max, density) =
@@ -606,13 +616,7 @@ mod tests {
     #[test]
     fn idct_8x8_oriented_matches_put_block() {
         use crate::orient::Orientation;
-        let mut seed = 0x0123_4567_89ab_cdefu64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x0123_4567_89ab_cdefu64);
         for round in 0..4_000 {
             let (range, q_max) = [(64, 16), (1024, 100), (32768, 255), (32768, 65535)][round % 4];
             let mut coefficients = [0i16; 64];
@@ -639,13 +643,7 @@ mod tests {
     /// scalar loops), for widths 1..=70 around the 8-lane steps, on random rows.
     #[test]
     fn upsampling_matches_scalar() {
-        let mut seed = 0x5851_f42d_4c95_7f2du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x5851_f42d_4c95_7f2du64);
         for width in 2..=70usize {
             for _ in 0..50 {
                 let near: Vec<u8> = (0..width + 3).map(|_| next() as u8).collect();

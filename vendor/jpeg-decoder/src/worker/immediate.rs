@@ -59,8 +59,9 @@ impl ImmediateWorker {
         let orientation = self.orientations[index];
         let n = component.dct_scale;
         let (bw, bh) = (component.block_size.width as usize, component.block_size.height as usize);
-        // Vendored (orient.rs): an oriented block goes through `samples` to its oriented
-        // place; one IDCT call either way (the kernels are big wasm).
+        // Vendored (orient.rs): an oriented block goes to its oriented place, stored so by
+        // the wasm 8x8 kernel itself, else through `samples` and `put_block`; one IDCT call
+        // either way (the kernels are big wasm).
         let stride = orientation.size(bw, bh).0 * n;
         let first_row = self.offsets[index] / (line_stride * n);
         let mut samples = [0u8; 64];
