@@ -277,6 +277,14 @@ mod tests {
     }
 
     #[test]
+    fn markup_after_text_is_still_an_html_page() {
+        // A proxy's page that does not start with '<', in upper case.
+        let text = describe_body("Proxy Error\n<HTML><BODY>upstream timed out</BODY></HTML>");
+        assert!(text.contains("HTML page"), "{text}");
+        assert!(!describe_body("{\"resourceType\":\"Patient\"}").contains("HTML page"));
+    }
+
+    #[test]
     fn success_bodies_must_be_the_expected_resource() {
         let e = media(200, "<html></html>").expect_err("html");
         assert!(e.text().contains("HTML page"), "{}", e.text());

@@ -307,6 +307,10 @@ mod tests {
         assert!(refused("").contains("required"));
         assert!(refused("fumage-x.canvasmedical.com").contains("absolute"));
         assert!(refused("ftp://h.example").contains("absolute"));
+        // The scheme ends at the first ':' and "//" must follow it.
+        assert!(refused("https:/h.example").contains("absolute"));
+        assert!(refused("https:x://h.example").contains("absolute"));
+        assert!(refused("x:https://h.example").contains("absolute"));
         assert!(refused("https://").contains("absolute"));
         assert!(refused("https://h.example:0").contains("absolute"));
         assert!(refused("https://h.example:99999").contains("absolute"));
