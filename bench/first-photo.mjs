@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../tests/support/browser.mjs';
+import { median } from './site.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const testdata = process.env.FHIR_TESTDATA ?? path.join(root, '..', 'shared', 'testdata');
@@ -48,7 +49,6 @@ async function firstPhoto(browser, baseUrl, photo, warm) {
   }
 }
 
-const median = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
 
 async function main() {
   const photo = fs.readFileSync(path.join(testdata, 'photos', PHOTO));

@@ -8,12 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { chromiumPath, CHROMIUM_ARGS, startListening, stopChild } from '../tests/support/browser.mjs';
+import { median } from './site.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const testdata = process.env.FHIR_TESTDATA ?? path.join(root, '..', 'shared', 'testdata');
 const PHOTOS = ['cam12mp_olympus_o1.jpg', 'iphone6_8mp_o1.jpg', 'canon_sx60_3mp_o6.jpg'];
 const RUNS = 9;
-const median = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
 
 const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
 const { child, url } = await startListening(process.execPath, [path.join(root, 'scripts/serve-static.mjs'), root, '--port', '0'], { cwd: root });

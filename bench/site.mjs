@@ -1,4 +1,4 @@
-// What bench/bench.mjs and bench/sweep.mjs share: paths, the photos, the Chromium flags,
+// What the bench scripts share: paths, the photos, the Chromium flags,
 // and the static site the bench page is served from.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,9 +19,10 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** The median; of an even count, the mean of the middle two. */
+/** The median; of an even count, the mean of the middle two; of none, null. */
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return null;
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 export const UPSCALED = 'cam48mp_upscaled.jpg';

@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, IMAGES, assemble, chromiumPath, out, photos, root, serve } from './site.mjs';
+import { CHROMIUM_ARGS, IMAGES, assemble, chromiumPath, median, out, photos, root, serve } from './site.mjs';
 
 const args = process.argv.slice(2).filter((a) => a !== '--sweep');
 const opt = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -40,10 +40,6 @@ const f3 = (x) => (x == null ? '–' : x.toFixed(3));
 const f4 = (x) => (x == null ? '–' : x.toFixed(4));
 const f1 = (x) => (x == null ? '–' : x.toFixed(1));
 const f2 = (x) => (x == null ? '–' : x.toFixed(2));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : null;
-};
 
 /**
  * Points {q, bpp, ssim} of one encoder, in quality order. Where does SSIM first reach
