@@ -49,7 +49,6 @@ async function firstPhoto(browser, baseUrl, photo, warm) {
   }
 }
 
-
 async function main() {
   const photo = fs.readFileSync(path.join(testdata, 'photos', PHOTO));
   const bin = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'release', 'fhir-media-endpoint');
