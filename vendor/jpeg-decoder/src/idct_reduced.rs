@@ -7,7 +7,9 @@
 //! `tables_match_cosines` recomputes them) and 2 guard bits between the passes, over the
 //! non-zero rows and columns of the block only (photo blocks are sparse), each step a
 //! whole 8-lane row so that it vectorises. One function for every N rather than one per
-//! N: the main wasm module is near its size budget.
+//! N: the main wasm module is near its size budget. In the browser 5/8, the commonest of
+//! these scales, has an unrolled SIMD128 kernel of its own (arch/wasm.rs), the others
+//! share one.
 //! Wrapping arithmetic, as upstream's: corrupt coefficients may overflow, never panic.
 
 pub(crate) const CONST_BITS: u32 = 13;
@@ -26,7 +28,7 @@ const K3: [[i32; 8]; 3] = [
 ];
 /// N = 5: `[u][x]`, x padded to 8 lanes.
 #[rustfmt::skip]
-const K5: [[i32; 8]; 5] = [
+pub(crate) const K5: [[i32; 8]; 5] = [
     [2896, 2896, 2896, 2896, 2896, 0, 0, 0],
     [3896, 2408, 0, -2408, -3896, 0, 0, 0],
     [3314, -1266, -4096, -1266, 3314, 0, 0, 0],
@@ -65,6 +67,10 @@ pub(crate) fn dequantize_and_idct_block_nxn(
     output: &mut [u8],
 ) {
     // Vendored: the SIMD128 kernel in the browser (the scalar one is then unused).
+    #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+    if n == 5 {
+        return crate::arch::wasm_idct_5x5(coefficients, quantization_table, output_linestride, output);
+    }
     #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
     return crate::arch::wasm_idct_nxn(table(n), coefficients, quantization_table, output_linestride, output);
     #[allow(unreachable_code)]

@@ -60,6 +60,9 @@ pub use wasm::dequantize_and_idct_block_4x4 as wasm_idct_4x4;
 /// Vendored: the SIMD128 N×N IDCT (DCT scales 3/8, 5/8, 6/8, 7/8).
 #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
 pub use wasm::dequantize_and_idct_block_nxn as wasm_idct_nxn;
+/// Vendored: the SIMD128 5×5 IDCT (DCT scale 5/8), unrolled and with the DC-only shortcut.
+#[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]
+pub use wasm::dequantize_and_idct_block_5x5 as wasm_idct_5x5;
 
 /// Vendored: SIMD128 H2V1 and H2V2 fancy upsampling (upsampler.rs).
 #[cfg(all(target_feature = "simd128", target_arch = "wasm32"))]

@@ -152,14 +152,8 @@ pub fn dequantize_and_idct_block_8x8_oriented(
     // The loop below will write to positions [output_linestride * i, output_linestride * i + 8)
     // for 0<=i<8. Thus, the last accessed position is at an offset of output_linestrade * 7 + 7,
     // and if that position is in-bounds, so are all other accesses.
-    assert!(
-        output.len()
-            > output_linestride
-                .checked_mul(7)
-                .unwrap()
-                .checked_add(7)
-                .unwrap()
-    );
+    // Vendored: saturating, one panic site instead of three (a saturated bound fails too).
+    assert!(output.len() > output_linestride.saturating_mul(7).saturating_add(7));
 
     const SHIFT: u32 = 3;
 
@@ -349,7 +343,7 @@ pub fn dequantize_and_idct_block_4x4(
     output: &mut [u8],
 ) {
     // The stores below reach output_linestride * 3 + 3.
-    assert!(output.len() > output_linestride.checked_mul(3).unwrap().checked_add(3).unwrap());
+    assert!(output.len() > output_linestride.saturating_mul(3).saturating_add(3));
     // Row r's first four coefficients times their quantisers, as i32 (i16 × u16 fits).
     let row = |r: usize| unsafe {
         i32x4_mul(
@@ -375,8 +369,8 @@ pub fn dequantize_and_idct_block_4x4(
     }
 }
 
-/// Vendored: idct_reduced.rs's N×N IDCT (N = 3, 5, 6, 7; DCT scales 3/8..7/8, an 8 MP
-/// photo's 5/8) in SIMD128, the same i32 arithmetic. The column pass runs with the lanes
+/// Vendored: idct_reduced.rs's N×N IDCT (N = 3, 6, 7; DCT scales 3/8, 6/8, 7/8; 5/8 has
+/// its own kernel below) in SIMD128, the same i32 arithmetic. The column pass runs with the lanes
 /// over the frequency u (a block row as loaded, no transpose): temp row y = Σ_v K[v][y] ·
 /// dequantized row v. The row pass with the lanes over x: out row y = Σ_u K[u] · temp[y][u]
 /// (each temp sample broadcast by a shuffle). All-zero rows and columns are skipped, as
@@ -392,9 +386,9 @@ pub fn dequantize_and_idct_block_nxn(
 ) {
     use crate::idct_reduced::{CONST_BITS, FINAL_SHIFT, PASS1_BITS};
     let n = k.len();
-    assert!((3..8).contains(&n));
+    assert!(matches!(n, 3 | 6 | 7));
     // The stores below reach output_linestride * (n - 1) + n - 1.
-    assert!(output.len() >= output_linestride.checked_mul(n - 1).unwrap().checked_add(n).unwrap());
+    assert!(output.len() >= output_linestride.saturating_mul(n - 1).saturating_add(n));
     // Dequantized rows v < n, each as two i32x4 (u = 0..3, 4..7), and which are not zero.
     let mut rows = [[i32x4_splat(0); 2]; 7];
     let (mut last_row, mut nonzero) = (0, [i32x4_splat(0); 2]);
@@ -461,10 +455,6 @@ pub fn dequantize_and_idct_block_nxn(
                     v128_store16_lane::<0>(bytes, at as *mut u16);
                     v128_store8_lane::<2>(bytes, at.add(2));
                 }
-                5 => {
-                    v128_store32_lane::<0>(bytes, at as *mut u32);
-                    v128_store8_lane::<4>(bytes, at.add(4));
-                }
                 6 => {
                     v128_store32_lane::<0>(bytes, at as *mut u32);
                     v128_store16_lane::<2>(bytes, at.add(4) as *mut u16);
@@ -476,6 +466,108 @@ pub fn dequantize_and_idct_block_nxn(
                 }
             }
         }
+    }
+}
+
+/// Vendored: one 5-point pass of idct_reduced.rs's 5×5 IDCT, `s` the frequencies 0..4,
+/// `bias` added once; outputs 0..4 before their shift. The cosines' symmetry K[u][4−x] =
+/// ±K[u][x] (+ for even u, − for odd u) gives outputs x and 4−x as E ± O from the same
+/// products: 11 multiplies for 25, the same wrapping i32 sums. In scalars for the one
+/// column and the one row that do not fill four lanes; `idct5` is the same on four lanes.
+#[cfg(target_arch = "wasm32")]
+#[inline]
+fn idct5_scalar(s: [i32; 5], bias: i32) -> [i32; 5] {
+    use crate::idct_reduced::K5;
+    let mul = |v: usize, x: usize| s[v].wrapping_mul(K5[v][x]);
+    let e0 = bias.wrapping_add(mul(0, 0));
+    let even = |x: usize| e0.wrapping_add(mul(2, x).wrapping_add(mul(4, x)));
+    let odd = |x: usize| mul(1, x).wrapping_add(mul(3, x));
+    let (e, o) = ([even(0), even(1), even(2)], [odd(0), odd(1)]);
+    [e[0].wrapping_add(o[0]), e[1].wrapping_add(o[1]), e[2], e[1].wrapping_sub(o[1]), e[0].wrapping_sub(o[0])]
+}
+
+/// Vendored: `idct5_scalar` on four lanes.
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+#[inline]
+fn idct5(s: [v128; 5], bias: v128) -> [v128; 5] {
+    use crate::idct_reduced::K5;
+    let mul = |v: usize, x: usize| i32x4_mul(s[v], i32x4_splat(K5[v][x]));
+    let e0 = i32x4_add(bias, mul(0, 0));
+    let even = |x: usize| i32x4_add(e0, i32x4_add(mul(2, x), mul(4, x)));
+    let odd = |x: usize| i32x4_add(mul(1, x), mul(3, x));
+    let (e, o) = ([even(0), even(1), even(2)], [odd(0), odd(1)]);
+    [i32x4_add(e[0], o[0]), i32x4_add(e[1], o[1]), e[2], i32x4_sub(e[1], o[1]), i32x4_sub(e[0], o[0])]
+}
+
+/// Vendored: idct_reduced.rs's 5×5 IDCT (DCT scale 5/8: an 8 MP photo's 3264 px to 2040)
+/// in SIMD128, the same samples as the scalar kernel (tests below), unrolled: about 3× the
+/// speed of the N×N kernel above, whose loops run over a run-time N and 8 lanes for 5. The
+/// column pass runs on the block rows as loaded (lanes over u = 0..3; u = 4 in scalars); a
+/// 4×4 transpose puts rows y = 0..3 in the lanes for the row pass (row 4 in scalars).
+#[cfg(target_arch = "wasm32")]
+#[target_feature(enable = "simd128")]
+pub fn dequantize_and_idct_block_5x5(
+    coefficients: &[i16; 64],
+    quantization_table: &[u16; 64],
+    output_linestride: usize,
+    output: &mut [u8],
+) {
+    use crate::idct_reduced::{CONST_BITS, FINAL_SHIFT, PASS1_BITS};
+    // The stores below reach output_linestride * 4 + 4.
+    assert!(output.len() >= output_linestride.saturating_mul(4).saturating_add(5));
+    // Dequantized rows v = 0..4, u = 0..3 in `a`, u = 4..7 in `b`.
+    let (mut a, mut b) = ([i32x4_splat(0); 5], [i32x4_splat(0); 5]);
+    for v in 0..5 {
+        // SAFETY: row v < 8 of 64-element arrays: 8 i16 from v * 8.
+        let (c, q) = unsafe {
+            (
+                v128_load(coefficients.as_ptr().add(8 * v) as *const v128),
+                v128_load(quantization_table.as_ptr().add(8 * v) as *const v128),
+            )
+        };
+        a[v] = i32x4_mul(i32x4_extend_low_i16x8(c), u32x4_extend_low_u16x8(q));
+        b[v] = i32x4_mul(i32x4_extend_high_i16x8(c), u32x4_extend_high_u16x8(q));
+    }
+    // SAFETY (all stores): the assert above keeps rows 0..4's 5 bytes in bounds.
+    let base = output.as_mut_ptr();
+    let row = |y: usize| unsafe { base.add(output_linestride * y) };
+    let (bias1, shift1) = (1 << (CONST_BITS - PASS1_BITS - 1), CONST_BITS - PASS1_BITS);
+    // temp[y] over u = 0..3; temp4[y] is u = 4, worked in scalars (one lane of four).
+    let temp = idct5(a, i32x4_splat(bias1)).map(|t| i32x4_shr(t, shift1));
+    let temp4 = idct5_scalar(b.map(|v| i32x4_extract_lane::<0>(v)), bias1).map(|t| t >> shift1);
+    // Rows y = 0..3 into lanes: t[u] over y.
+    let t = transpose4([temp[0], temp[1], temp[2], temp[3]]);
+    let t4 = i32x4(temp4[0], temp4[1], temp4[2], temp4[3]);
+    let bias2 = (1i32 << (FINAL_SHIFT - 1)).wrapping_add(128 << FINAL_SHIFT);
+    let x = idct5([t[0], t[1], t[2], t[3], t4], i32x4_splat(bias2)).map(|x| i32x4_shr(x, FINAL_SHIFT));
+    // Row 4 in scalars: u = 0..3 from temp[4], u = 4 from temp4[4].
+    let r = temp[4];
+    let r4 = [
+        i32x4_extract_lane::<0>(r),
+        i32x4_extract_lane::<1>(r),
+        i32x4_extract_lane::<2>(r),
+        i32x4_extract_lane::<3>(r),
+        temp4[4],
+    ];
+    let x4 = idct5_scalar(r4, bias2).map(|x| (x >> FINAL_SHIFT).clamp(0, 255) as u8);
+    // Clamped to 0..=255 (the values after the shift fit in i16). `main` holds x = 0..3 of
+    // rows 0..3 (x-major), transposed to rows by the shuffle; `last` column x = 4 of rows
+    // 0..3.
+    let main = u8x16_narrow_i16x8(i16x8_narrow_i32x4(x[0], x[1]), i16x8_narrow_i32x4(x[2], x[3]));
+    let main = u8x16_shuffle::<0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15>(main, main);
+    let last = i16x8_narrow_i32x4(x[4], x[4]);
+    let last = u8x16_narrow_i16x8(last, last);
+    unsafe {
+        v128_store32_lane::<0>(main, row(0) as *mut u32);
+        v128_store32_lane::<1>(main, row(1) as *mut u32);
+        v128_store32_lane::<2>(main, row(2) as *mut u32);
+        v128_store32_lane::<3>(main, row(3) as *mut u32);
+        v128_store8_lane::<0>(last, row(0).add(4));
+        v128_store8_lane::<1>(last, row(1).add(4));
+        v128_store8_lane::<2>(last, row(2).add(4));
+        v128_store8_lane::<3>(last, row(3).add(4));
+        core::ptr::copy_nonoverlapping(x4.as_ptr(), row(4), 5);
     }
 }
 
@@ -580,11 +672,11 @@ mod tests {
         }
     }
 
-    /// The SIMD128 N×N IDCT (N = 3, 5, 6, 7) against idct_reduced.rs's scalar one.
+    /// The SIMD128 N×N IDCT (N = 3, 6, 7) against idct_reduced.rs's scalar one.
     #[test]
     fn idct_nxn_matches_scalar() {
         let mut next = xorshift(0x9e37_79b9_7f4a_7c15u64);
-        for n in [3, 5, 6, 7] {
+        for n in [3, 6, 7] {
             for round in 0..10_000 {
                 let (range, q_max, density) =
                     [(64, 16, 8), (1024, 100, 3), (32768, 255, 2), (32768, 65535, 1)][round % 4];
@@ -608,6 +700,39 @@ mod tests {
                 crate::idct_reduced::dequantize_and_idct_block_nxn_scalar(n, &coefficients, &table, 9, &mut scalar);
                 assert_eq!(simd, scalar, "N={n} round {round}: {coefficients:?} {table:?}");
             }
+        }
+    }
+
+    /// The unrolled SIMD128 5×5 IDCT against idct_reduced.rs's scalar one: random blocks
+    /// as above, and the shapes it treats apart (DC only, DC and column u = 4 only, a
+    /// single coefficient anywhere in the 5×5 or outside it).
+    #[test]
+    fn idct_5x5_matches_scalar() {
+        let mut next = xorshift(0x6a09_e667_f3bc_c908u64);
+        for round in 0..40_000 {
+            let (range, q_max, density) = [(64, 16, 8), (1024, 100, 3), (32768, 255, 2), (32768, 65535, 1)][round % 4];
+            let mut coefficients = [0i16; 64];
+            let table: [u16; 64] = std::array::from_fn(|_| 1 + (next() % q_max) as u16);
+            let random = |next: &mut dyn FnMut() -> u64| ((next() % (2 * range)) as i64 - range as i64) as i16;
+            match round % 5 {
+                0 => coefficients[0] = random(&mut next),
+                1 => {
+                    coefficients[0] = random(&mut next);
+                    coefficients[8 * (next() % 5) as usize + 4] = random(&mut next);
+                }
+                2 => coefficients[(next() % 64) as usize] = random(&mut next),
+                _ => {
+                    for c in coefficients.iter_mut() {
+                        if next() % density == 0 {
+                            *c = random(&mut next);
+                        }
+                    }
+                }
+            }
+            let (mut simd, mut scalar) = ([0u8; 9 * 5], [0u8; 9 * 5]);
+            super::dequantize_and_idct_block_5x5(&coefficients, &table, 9, &mut simd);
+            crate::idct_reduced::dequantize_and_idct_block_nxn_scalar(5, &coefficients, &table, 9, &mut scalar);
+            assert_eq!(simd, scalar, "round {round}: {coefficients:?} {table:?}");
         }
     }
 
