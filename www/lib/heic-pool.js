@@ -18,9 +18,10 @@
 //   other way (a trap) is ended and replaced by the next photo, and the photo fails with an
 //   error without a code: the worker's failure, as a trap in decode() is (heic.js).
 
-/** At most this many tile workers. Each holds its own ~7 MiB of wasm memory: with two, a
- *  12 MP HEIC peaks at 1.33x a 12 MP JPEG's memory (issue 13's bound is 1.5x); a third would
- *  take it to ~1.51x and a fourth to ~1.66x. */
+/** At most this many tile workers. Each holds its own ~6 MiB of wasm memory (the photo's
+ *  bytes, one tile's decoder and its 8-bit RGBA): with two, a 12 MP HEIC peaks at 1.42x a
+ *  12 MP JPEG's memory (issue 13's bound is 1.5x; bench/HEIC.md); a third would take it to
+ *  ~1.57x. */
 export const MAX_TILE_WORKERS = 2;
 /** How long a tile worker may take to start (script, instantiate) before it is given up, ms. */
 export const WORKER_START_MS = 10_000;
