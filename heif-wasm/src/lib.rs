@@ -8,10 +8,12 @@
 //!
 //! A grid photo (iPhone) is also offered tile by tile ([`HeicGrid`]): www/lib/heic-pool.js
 //! opens it here for the plan, then has a pool of workers, each instantiating this same
-//! compiled module ([`compiled_module`]), decode the tiles in parallel and assembles them.
+//! compiled module ([`compiled_module`]), decode the tiles in parallel ([`HeicTiles`]: the
+//! plan, and each tile's HEVC stream as they are handed out, not the file) and assembles
+//! them.
 
 use fhir_media_codecs::CodecError;
-use fhir_media_heif::{GridPlan, HeifFile, Heifer};
+use fhir_media_heif::{GridPlan, HeifFile, Heifer, TileBlock, TileInput};
 use js_sys::{Error, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -54,7 +56,7 @@ pub fn compiled_module() -> JsValue {
 }
 
 /// A grid photo opened for decoding tile by tile: its bytes (kept here, so each tile call
-/// passes only its index) and its plan.
+/// passes only its index) and its plan. Tile workers hold a [`HeicTiles`] instead.
 #[wasm_bindgen]
 pub struct HeicGrid {
     bytes: Vec<u8>,
@@ -108,24 +110,123 @@ impl HeicGrid {
         unchecked_return_type = "{ x: number, y: number, width: number, height: number, pixels: Uint8Array }"
     )]
     pub fn decode_tile(&self, i: u32) -> Result<JsValue, JsValue> {
-        let file = HeifFile::parse(&self.bytes)
-            .map_err(|e| thrown(&CodecError::Corrupt(format!("HEIF container: {e}"))))?;
         let block = self
             .plan
-            .decode_tile(&file, i as usize)
+            .decode_tile(&self.file()?, i as usize)
             .map_err(|e| thrown(&e))?;
+        Ok(block_js(&block))
+    }
+
+    /// The plan as numbers, for [`HeicTiles::from_plan`] in a tile worker.
+    #[wasm_bindgen(getter)]
+    pub fn plan(&self) -> Vec<u32> {
+        self.plan.to_words()
+    }
+
+    /// What a tile worker needs to decode tile `i` (for [`HeicTiles::decode_tile`]):
+    /// `{ bitstream, matrix?, fullRange?, width?, height? }`, one tile's HEVC stream
+    /// (tens of KB) rather than the file; `undefined` for a tile outside the output.
+    #[wasm_bindgen(
+        js_name = tileInput,
+        unchecked_return_type = "{ bitstream: Uint8Array, matrix?: number, fullRange?: boolean, width?: number, height?: number } | undefined"
+    )]
+    pub fn tile_input(&self, i: u32) -> Result<JsValue, JsValue> {
+        let Some(input) = self
+            .plan
+            .tile_input(&self.file()?, i as usize)
+            .map_err(|e| thrown(&e))?
+        else {
+            return Ok(JsValue::UNDEFINED);
+        };
         let out = Object::new();
-        set(&out, "x", &block.x.into());
-        set(&out, "y", &block.y.into());
-        set(&out, "width", &block.width.into());
-        set(&out, "height", &block.height.into());
         set(
             &out,
-            "pixels",
-            &Uint8Array::from(block.rgb.as_slice()).into(),
+            "bitstream",
+            &Uint8Array::from(input.bitstream.as_slice()).into(),
         );
+        if let Some((matrix, full_range)) = input.nclx {
+            set(&out, "matrix", &matrix.into());
+            set(&out, "fullRange", &full_range.into());
+        }
+        if let Some((width, height)) = input.size {
+            set(&out, "width", &width.into());
+            set(&out, "height", &height.into());
+        }
         Ok(out.into())
     }
+}
+
+impl HeicGrid {
+    fn file(&self) -> Result<HeifFile<'_>, JsValue> {
+        HeifFile::parse(&self.bytes)
+            .map_err(|e| thrown(&CodecError::Corrupt(format!("HEIF container: {e}"))))
+    }
+}
+
+/// A tile worker's side of a grid photo: the plan alone (no copy of the file, which stays
+/// with the [`HeicGrid`] that hands out each tile's input).
+#[wasm_bindgen]
+pub struct HeicTiles {
+    plan: GridPlan,
+}
+
+#[wasm_bindgen]
+impl HeicTiles {
+    /// The tiles of the plan [`HeicGrid::plan`] gave; throws a `corrupt-image` error for
+    /// numbers no plan gives.
+    #[wasm_bindgen(js_name = fromPlan)]
+    pub fn from_plan(words: &[u32]) -> Result<HeicTiles, JsValue> {
+        GridPlan::from_words(words)
+            .map(|plan| HeicTiles { plan })
+            .ok_or_else(|| thrown(&CodecError::Corrupt("HEIF: not a tile plan".into())))
+    }
+
+    /// Tile `i` decoded from its [`HeicGrid::tile_input`], scaled and oriented: the block
+    /// [`HeicGrid::decode_tile`] gives.
+    #[wasm_bindgen(
+        js_name = decodeTile,
+        unchecked_return_type = "{ x: number, y: number, width: number, height: number, pixels: Uint8Array }"
+    )]
+    pub fn decode_tile(&self, i: u32, input: JsValue) -> Result<JsValue, JsValue> {
+        let input = tile_input_of(&input);
+        let block = self
+            .plan
+            .decode_input(i as usize, input.as_ref())
+            .map_err(|e| thrown(&e))?;
+        Ok(block_js(&block))
+    }
+}
+
+/// A [`TileInput`] from its JS form (`HeicGrid.tileInput`); `None` without a bitstream.
+fn tile_input_of(value: &JsValue) -> Option<TileInput> {
+    let get = |key: &str| Reflect::get(value, &JsValue::from_str(key)).ok();
+    let bitstream = get("bitstream")?.dyn_into::<Uint8Array>().ok()?.to_vec();
+    let number = |key: &str| get(key).and_then(|v| v.as_f64());
+    let nclx = number("matrix")
+        .zip(get("fullRange").and_then(|v| v.as_bool()))
+        .map(|(matrix, full_range)| (matrix as u16, full_range));
+    let size = number("width")
+        .zip(number("height"))
+        .map(|(w, h)| (w as u32, h as u32));
+    Some(TileInput {
+        bitstream,
+        nclx,
+        size,
+    })
+}
+
+fn block_js(block: &TileBlock) -> JsValue {
+    let out = Object::new();
+    set(&out, "x", &block.x.into());
+    set(&out, "y", &block.y.into());
+    set(&out, "width", &block.width.into());
+    set(&out, "height", &block.height.into());
+    set(
+        &out,
+        "pixels",
+        &Uint8Array::from(block.rgb.as_slice()).into(),
+    );
+    out.into()
 }
 
 fn thrown(e: &CodecError) -> JsValue {

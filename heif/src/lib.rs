@@ -12,7 +12,7 @@
 mod heifer_decoder;
 mod scaled;
 pub use heifer_decoder::Heifer;
-pub use scaled::{GridPlan, TileBlock};
+pub use scaled::{GridPlan, TileBlock, TileInput};
 
 /// The container parser, for callers that decode a [`GridPlan`]'s tiles themselves.
 pub use heifer::heifer_isobmff::HeifFile;

@@ -13,7 +13,7 @@
 use fhir_media_codecs::CodecError;
 use heifer::heifer_hevc_dec::nal::NalUnit;
 use heifer::heifer_hevc_dec::params::ParameterSets;
-use heifer::heifer_isobmff::boxes::Property;
+use heifer::heifer_isobmff::boxes::{ColorInfo, Property};
 use heifer::heifer_isobmff::{HeifFile, ItemId};
 use heifer::Image;
 
@@ -84,9 +84,13 @@ impl GridPlan {
         let Some(tile) = coded_size(file, tiles[0]) else {
             return Ok(None);
         };
-        // Checked here, not per tile: a tile of another size must take the full decode
+        // Checked here, not per tile: a tile of another size, or one that is not a plain
+        // `hvc1` picture (tile_input gives its bitstream alone), must take the full decode
         // before any worker starts, not fail half-way.
-        if tiles.iter().any(|&id| coded_size(file, id) != Some(tile)) {
+        if tiles
+            .iter()
+            .any(|&id| coded_size(file, id) != Some(tile) || !plain_hvc1(file, id))
+        {
             return Ok(None);
         }
         let long = grid.output_width.max(grid.output_height);
@@ -149,15 +153,52 @@ impl GridPlan {
     /// Decode tile `i` of `file` (the file this plan was made from), box-averaged by the
     /// scale and oriented.
     pub fn decode_tile(&self, file: &HeifFile<'_>, i: usize) -> Result<TileBlock, CodecError> {
+        self.decode_input(i, self.tile_input(file, i)?.as_ref())
+    }
+
+    /// What decoding tile `i` takes from `file` (the file this plan was made from), `None`
+    /// for a tile wholly outside the output: a tile worker given this and the plan
+    /// ([`GridPlan::to_words`]) needs no copy of the file.
+    pub fn tile_input(
+        &self,
+        file: &HeifFile<'_>,
+        i: usize,
+    ) -> Result<Option<TileInput>, CodecError> {
         let &id = self
             .tiles
             .get(i)
             .ok_or_else(|| CodecError::Corrupt(format!("HEIF: no grid tile {i}")))?;
-        let (tw, th) = (self.tile.0 / self.d, self.tile.1 / self.d);
-        let x0 = (i as u32 % self.columns) * tw;
-        let y0 = (i as u32 / self.columns) * th;
-        let (cw, ch) = self.orient.from;
-        if x0 >= cw || y0 >= ch {
+        if self.origin(i).is_none() {
+            return Ok(None);
+        }
+        let container = |e| crate::heifer_decoder::decode_error(heifer::Error::from(e));
+        let nclx = file
+            .item_properties(id)
+            .map_err(container)?
+            .find_map(|p| match *p {
+                Property::Color(ColorInfo::Nclx {
+                    matrix, full_range, ..
+                }) => Some((matrix, full_range)),
+                _ => None,
+            });
+        Ok(Some(TileInput {
+            bitstream: file.hevc_bitstream(id).map_err(container)?,
+            nclx,
+            size: file.image_size(id).map_err(container)?,
+        }))
+    }
+
+    /// Decode tile `i` from its [`GridPlan::tile_input`], box-averaged by the scale and
+    /// oriented.
+    pub fn decode_input(
+        &self,
+        i: usize,
+        input: Option<&TileInput>,
+    ) -> Result<TileBlock, CodecError> {
+        if i >= self.tiles.len() {
+            return Err(CodecError::Corrupt(format!("HEIF: no grid tile {i}")));
+        }
+        let Some((x0, y0)) = self.origin(i) else {
             // Not in the output: nothing to decode.
             return Ok(TileBlock {
                 x: 0,
@@ -166,8 +207,10 @@ impl GridPlan {
                 height: 0,
                 rgb: Vec::new(),
             });
-        }
-        let decoded = decode_tile_rgba(file, id).map_err(crate::heifer_decoder::decode_error)?;
+        };
+        let input =
+            input.ok_or_else(|| CodecError::Corrupt(format!("HEIF: no data for grid tile {i}")))?;
+        let decoded = decode_tile_rgba(input).map_err(crate::heifer_decoder::decode_error)?;
         let size = match &decoded {
             TileImage::Eight(image) => (image.width, image.height),
             TileImage::Deep(image) => (image.width, image.height),
@@ -177,6 +220,8 @@ impl GridPlan {
                 "HEIF: grid tiles of different sizes".into(),
             ));
         }
+        let (tw, th) = (self.tile.0 / self.d, self.tile.1 / self.d);
+        let (cw, ch) = self.orient.from;
         let (w, h) = (tw.min(cw - x0), th.min(ch - y0));
         let a = self.orient.map(x0, y0);
         let b = self.orient.map(x0 + w - 1, y0 + h - 1);
@@ -199,6 +244,97 @@ impl GridPlan {
             rgb,
         })
     }
+
+    /// Where tile `i`'s scaled top-left corner is in the unturned picture, or `None` for a
+    /// tile wholly outside the output.
+    fn origin(&self, i: usize) -> Option<(u32, u32)> {
+        let (tw, th) = (self.tile.0 / self.d, self.tile.1 / self.d);
+        let x0 = (i as u32 % self.columns) * tw;
+        let y0 = (i as u32 / self.columns) * th;
+        let (cw, ch) = self.orient.from;
+        (x0 < cw && y0 < ch).then_some((x0, y0))
+    }
+
+    /// The plan as numbers for a tile worker ([`GridPlan::from_words`]): tile count,
+    /// columns, tile size, scale, the unturned output size, then the `irot`/`imir` steps
+    /// (1..3 quarter turns, 4 + top-bottom for a mirror).
+    pub fn to_words(&self) -> Vec<u32> {
+        let mut words = vec![
+            self.tiles.len() as u32,
+            self.columns,
+            self.tile.0,
+            self.tile.1,
+            self.d,
+            self.orient.from.0,
+            self.orient.from.1,
+        ];
+        words.extend(self.orient.steps.iter().map(|step| match *step {
+            Step::Rotate(q) => u32::from(q),
+            Step::Mirror(top_bottom) => 4 + u32::from(top_bottom),
+        }));
+        words
+    }
+
+    /// A plan from [`GridPlan::to_words`], `None` for words no plan gives. It decodes from
+    /// [`GridPlan::decode_input`] only: it has no item ids, nor the ICC profile.
+    pub fn from_words(words: &[u32]) -> Option<GridPlan> {
+        let [n, columns, tw, th, d, fw, fh, ref steps @ ..] = *words else {
+            return None;
+        };
+        // A HEIF grid has at most 256 × 256 tiles (rows and columns are 8-bit).
+        let sane = (1..=65_536).contains(&n)
+            && (1..=256).contains(&columns)
+            && matches!(d, 2 | 4 | 8)
+            && (1..=MAX_TILE_SIDE).contains(&tw)
+            && (1..=MAX_TILE_SIDE).contains(&th)
+            && tw % d == 0
+            && th % d == 0
+            && fw > 0
+            && fh > 0
+            && u64::from(fw) <= u64::from(tw / d) * u64::from(columns)
+            && u64::from(fh) <= u64::from(th / d) * u64::from(n.div_ceil(columns))
+            && steps.len() <= 8;
+        if !sane {
+            return None;
+        }
+        let mut size = (fw, fh);
+        let steps = steps
+            .iter()
+            .map(|&word| match word {
+                1..=3 => {
+                    if word % 2 == 1 {
+                        size = (size.1, size.0);
+                    }
+                    Some(Step::Rotate(word as u8))
+                }
+                4 | 5 => Some(Step::Mirror(word == 5)),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(GridPlan {
+            tiles: vec![0; n as usize],
+            columns,
+            tile: (tw, th),
+            d,
+            orient: Orient {
+                steps,
+                from: (fw, fh),
+                size,
+            },
+            icc_profile: None,
+        })
+    }
+}
+
+/// What decoding one tile takes from the file ([`GridPlan::tile_input`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileInput {
+    /// The tile's HEVC picture as an Annex B stream, its `hvcC` parameter sets first.
+    pub bitstream: Vec<u8>,
+    /// The tile's own `nclx` colour (matrix coefficients, full range), else the stream's.
+    pub nclx: Option<(u16, bool)>,
+    /// The tile's `ispe` size, else the coded picture's.
+    pub size: Option<(u32, u32)>,
 }
 
 impl TileBlock {
@@ -325,53 +461,45 @@ enum TileImage {
     Deep(Image<u16>),
 }
 
-/// Tile `id` as RGBA, as `heifer::decode_item` gives a coded (`hvc1`) item: the same
-/// bitstream, decoder limit, size (`ispe`), colour parameters (the item's `nclx`, else the
-/// stream's VUI) and conversion, but in 8-bit samples where the picture is 8-bit: the
-/// same values in half the memory (a 512 px tile 1 MiB, not 2; a tile worker's peak and
-/// the HEIC module's are set by it). Its alpha auxiliary, if any, is not decoded: the
-/// output is RGB. Any other item goes to `decode_item`.
-fn decode_tile_rgba(file: &HeifFile<'_>, id: ItemId) -> Result<TileImage, heifer::Error> {
+/// A tile as RGBA from its input, as `heifer::decode_item` gives a plain `hvc1` item (the
+/// same decoder limit, size, colour parameters and conversion), but in 8-bit samples where
+/// the picture is 8-bit: the same values in half the memory (a 512 px tile 1 MiB, not 2; a
+/// tile worker's peak and the HEIC module's are set by it). Its alpha auxiliary, if any, is
+/// not decoded: the output is RGB.
+fn decode_tile_rgba(input: &TileInput) -> Result<TileImage, heifer::Error> {
     use heifer::color::{frame_to_rgba_sized, ColorParams};
     use heifer::heifer_hevc_dec::decoder::{decode_picture, DecodeOptions};
-    use heifer::heifer_isobmff::boxes::ColorInfo;
-    // A tile with a transform of its own (`clap`, `irot`, `imir`; never seen in a grid)
-    // is left to decode_item, which applies them.
-    let transformed = file.item_properties(id)?.any(|p| {
-        matches!(
-            p,
-            Property::CleanAperture { .. } | Property::Rotation(1..) | Property::Mirror(_)
-        )
-    });
-    if file.item(id)?.item_type.0 != *b"hvc1" || transformed {
-        return Ok(TileImage::Deep(heifer::decode_item(file, id, 1)?));
-    }
     let options = DecodeOptions {
         // heifer's own limit for an item (its `Options::default()`).
         max_pixels: 1 << 28,
         ..Default::default()
     };
-    let frame = decode_picture(&file.hevc_bitstream(id)?, options)?;
-    let (width, height) = file
-        .image_size(id)?
-        .unwrap_or((frame.widths[0], frame.heights[0]));
-    let params = file
-        .item_properties(id)?
-        .find_map(|p| match p {
-            Property::Color(ColorInfo::Nclx {
-                matrix, full_range, ..
-            }) => Some(ColorParams {
-                matrix: *matrix,
-                full_range: *full_range,
-            }),
-            _ => None,
-        })
-        .unwrap_or_else(|| ColorParams::from_frame(&frame));
+    let frame = decode_picture(&input.bitstream, options)?;
+    let (width, height) = input.size.unwrap_or((frame.widths[0], frame.heights[0]));
+    let params = input.nclx.map_or_else(
+        || ColorParams::from_frame(&frame),
+        |(matrix, full_range)| ColorParams { matrix, full_range },
+    );
     Ok(if frame.bit_depth[0].max(frame.bit_depth[1]) <= 8 {
         TileImage::Eight(frame_to_rgba_sized(&frame, params, width, height))
     } else {
         TileImage::Deep(frame_to_rgba_sized(&frame, params, width, height))
     })
+}
+
+/// Whether item `id` is a coded `hvc1` picture with no transform of its own (`clap`,
+/// `irot`, `imir`: `decode_item` would apply them; never seen on a grid's tiles).
+fn plain_hvc1(file: &HeifFile<'_>, id: ItemId) -> bool {
+    let transformed = |p: &Property| {
+        matches!(
+            p,
+            Property::CleanAperture { .. } | Property::Rotation(1..) | Property::Mirror(_)
+        )
+    };
+    file.item(id).is_ok_and(|item| item.item_type.0 == *b"hvc1")
+        && file
+            .item_properties(id)
+            .is_ok_and(|mut properties| !properties.any(transformed))
 }
 
 /// Box-average the top-left `size` (in scaled pixels) of `tile` by `d` into `rgb`, a
@@ -409,7 +537,7 @@ fn average_into<S: heifer::Sample>(
 
 #[cfg(test)]
 mod tests {
-    use super::{scale_for, GridPlan, Orient, TileBlock};
+    use super::{scale_for, GridPlan, Orient, TileBlock, TileInput};
     use crate::Heifer;
     use heifer::heifer_isobmff::boxes::Property;
     use heifer::heifer_isobmff::HeifFile;
@@ -500,8 +628,8 @@ mod tests {
 
     #[test]
     fn tile_rgba_is_decode_items_in_half_the_memory() {
-        // Every tile of every grid photo: decode_tile_rgba's samples are heifer's
-        // decode_item's, in u8 where the picture is 8-bit (u16 otherwise).
+        // Every tile of every grid photo: decoded from its tile_input, the samples are
+        // heifer's decode_item's, in u8 where the picture is 8-bit (u16 otherwise).
         let mut eight = 0;
         for name in [
             "heic/iphone_13_pro_max.HEIC",
@@ -512,9 +640,16 @@ mod tests {
                 continue;
             };
             let file = HeifFile::parse(&bytes).expect("parse");
-            for &id in file.referenced_items(file.primary_id, b"dimg") {
+            let Some(plan) = GridPlan::of(&file, file.primary_id, 2048).expect("plan") else {
+                continue;
+            };
+            for (i, &id) in plan.tiles.iter().enumerate() {
                 let want = heifer::decode_item(&file, id, 1).expect("decode_item");
-                let (got, depth) = match super::decode_tile_rgba(&file, id).expect("tile") {
+                let input = plan
+                    .tile_input(&file, i)
+                    .expect("input")
+                    .expect("in the output");
+                let (got, depth) = match super::decode_tile_rgba(&input).expect("tile") {
                     super::TileImage::Eight(image) => {
                         eight += 1;
                         let data = image.data.iter().map(|&v| u16::from(v)).collect();
@@ -540,6 +675,83 @@ mod tests {
             }
         }
         assert!(eight >= 48, "the 8-bit path was taken ({eight} tiles)");
+    }
+
+    #[test]
+    fn a_workers_plan_from_words_decodes_the_same_blocks() {
+        // What a tile worker holds: the plan's words and one tile's input, no file.
+        let Some(bytes) = photo("heic/iphone_13_pro_max.HEIC") else {
+            return;
+        };
+        let file = HeifFile::parse(&bytes).expect("parse");
+        for target in [2048, 1024, 512] {
+            let plan = GridPlan::of(&file, file.primary_id, target)
+                .expect("plan")
+                .expect("grid");
+            let words = plan.to_words();
+            let worker = GridPlan::from_words(&words).expect("words");
+            assert_eq!(worker.to_words(), words);
+            assert_eq!(worker.size(), plan.size());
+            for i in 0..plan.tiles() {
+                let input = plan.tile_input(&file, i).expect("input");
+                assert!(
+                    input.as_ref().is_none_or(|t| t.bitstream.len() < 200_000),
+                    "one tile's bitstream, not the file"
+                );
+                assert_eq!(
+                    worker.decode_input(i, input.as_ref()).expect("worker"),
+                    plan.decode_tile(&file, i).expect("file"),
+                    "tile {i} at {target}"
+                );
+            }
+            assert!(worker.decode_input(plan.tiles(), None).is_err());
+        }
+    }
+
+    #[test]
+    fn words_no_plan_gives_are_refused_and_bad_input_is_an_error() {
+        let good = [48, 8, 512, 512, 2, 2016, 1512, 1];
+        assert!(GridPlan::from_words(&good).is_some());
+        for bad in [
+            &[][..],
+            &good[..6],
+            &[0, 8, 512, 512, 2, 2016, 1512],
+            &[48, 0, 512, 512, 2, 2016, 1512],
+            &[48, 8, 512, 512, 3, 2016, 1512],
+            &[48, 8, 513, 512, 2, 2016, 1512],
+            &[48, 8, 512, 512, 2, 0, 1512],
+            &[48, 8, 512, 512, 2, 2049, 1512],
+            &[48, 8, 512, 512, 2, 2016, 1537],
+            &[48, 8, 512, 512, 2, 2016, 1512, 6],
+            &[u32::MAX, 8, 512, 512, 2, 2016, 1512],
+        ] {
+            assert!(GridPlan::from_words(bad).is_none(), "{bad:?}");
+        }
+        // Any words: a plan or none, never a panic; any input: a block or an error.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let plan = GridPlan::from_words(&good).expect("good");
+        for round in 0..2_000 {
+            let mut words = good.to_vec();
+            let at = (next() % 8) as usize;
+            words[at] = [0, 1, 2, 8, 511, 4096, u32::MAX, next() as u32][round % 8];
+            if let Some(p) = GridPlan::from_words(&words) {
+                let _ = p.decode_input((next() % 64) as usize, None);
+            }
+            let junk = TileInput {
+                bitstream: (0..next() % 64).map(|_| next() as u8).collect(),
+                nclx: None,
+                size: Some((512, 512)),
+            };
+            assert!(plan
+                .decode_input((next() % 48) as usize, Some(&junk))
+                .is_err());
+        }
     }
 
     #[test]

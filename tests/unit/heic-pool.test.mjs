@@ -9,9 +9,15 @@ import { TilePool, placeBlock, poolSize, MAX_TILE_WORKERS } from '../../www/lib/
 // A 3 × 2 grid of 4 × 3 px tiles turned a quarter (as irot 1): blocks 3 × 4, picture 6 × 12.
 const COLUMNS = 3;
 const TILES = 6;
-function standInGrid({ failTile = -1, failWith = null, slowMs = 0 } = {}) {
+function standInGrid({ failTile = -1, failWith = null, slowMs = 0, failInput = -1 } = {}) {
   return {
     width: 6, height: 12, tiles: TILES, icc: new Uint8Array([1, 2]), freed: false,
+    plan: new Uint32Array([TILES, COLUMNS]),
+    // What a worker is sent per tile (the real one: that tile's HEVC stream).
+    tileInput(i) {
+      if (i === failInput) throw failWith;
+      return { bitstream: new Uint8Array([i, 1, 2, 3]) };
+    },
     decodeTile(i) {
       // A tile takes time, as a real one does (~10-40 ms): the stand-in workers start in 1 ms.
       for (const end = Date.now() + slowMs; Date.now() < end;);
@@ -51,8 +57,13 @@ function standInWorkers({ behave = () => 'ok', gridOptions } = {}) {
       const how = behave(this, data);
       if (how === 'silent') return;
       if (data.module) { this.#emit('message', { data: { ready: true } }); return; }
-      if (data.open) { this.#grid = standInGrid(gridOptions); return; }
+      if (data.open) {
+        assert.deepEqual([...data.open.plan], [TILES, COLUMNS], 'the plan, not the photo');
+        this.#grid = standInGrid(gridOptions);
+        return;
+      }
       if (data.close) return;
+      assert.deepEqual([...data.input.bitstream], [data.tile, 1, 2, 3], 'each tile comes with its own input');
       this.tiles.push(data.tile);
       if (how === 'uncaught') { this.#emit('error', { message: 'Uncaught RuntimeError: unreachable', preventDefault() {} }); return; }
       if (how === 'trap') { this.#emit('message', { data: { job: data.job, error: { name: 'RuntimeError', message: 'unreachable' } } }); return; }
@@ -169,6 +180,19 @@ test('no Worker (the constructor throws) or one that never starts: in place, the
   assert.ok(never.made.every((w) => w.terminated), 'workers that did not start are ended');
   await pool.decode(standInHeic(), new Uint8Array(8), 1e6, 2048);
   assert.equal(never.made.length, 2, 'and not tried again');
+});
+
+test('a tile whose input cannot be read here fails the photo with its typed error; the workers go on', async () => {
+  const corrupt = Object.assign(new Error('HEIF container: unexpected end of data'), { code: 'corrupt-image' });
+  const gridOptions = { slowMs: 5, failInput: 4, failWith: corrupt };
+  const { made, makeWorker } = standInWorkers({ gridOptions });
+  const pool = new TilePool({ makeWorker, cores: 2 });
+  const heic = standInHeic(gridOptions);
+  await assert.rejects(pool.decode(heic, new Uint8Array(8), 1e6, 2048), (e) => e.code === 'corrupt-image');
+  assert.ok(made.every((w) => !w.terminated && !w.tiles.includes(4)), 'tile 4 was never sent');
+  assert.equal(heic.opened[0].freed, true, 'the plan is freed');
+  const image = await pool.decode(standInHeic(), new Uint8Array(8), 1e6, 2048);
+  assert.deepEqual(image.pixels, await inPlacePicture(), 'the next photo decodes');
 });
 
 test('a typed error from a tile fails the photo with its code; the workers go on', async () => {

@@ -18,10 +18,10 @@
 //   other way (a trap) is ended and replaced by the next photo, and the photo fails with an
 //   error without a code: the worker's failure, as a trap in decode() is (heic.js).
 
-/** At most this many tile workers. Each holds its own ~6 MiB of wasm memory (the photo's
- *  bytes, one tile's decoder and its 8-bit RGBA): with two, a 12 MP HEIC peaks at 1.42x a
- *  12 MP JPEG's memory (issue 13's bound is 1.5x; bench/HEIC.md); a third would take it to
- *  ~1.57x. */
+/** At most this many tile workers. Each holds its own ~4 MiB of wasm memory (one tile's
+ *  HEVC stream, decoder and 8-bit RGBA; not the photo): with two, a 12 MP HEIC peaks at
+ *  ~1.3x a 12 MP JPEG's memory (issue 13's bound is 1.5x; bench/HEIC.md); a third would
+ *  take it to ~1.4x. */
 export const MAX_TILE_WORKERS = 2;
 /** How long a tile worker may take to start (script, instantiate) before it is given up, ms. */
 export const WORKER_START_MS = 10_000;
@@ -126,7 +126,7 @@ export class TilePool {
         for (; next < tiles; next++) placeBlock(picture, width, grid.decodeTile(next));
       } else {
         this.stats.parallel++;
-        this.stats.lastWorkers = await this.#parallel(workers, { bytes, maxPixels, maxDimension, first: next, tiles, width, picture });
+        this.stats.lastWorkers = await this.#parallel(workers, { grid, first: next, tiles, width, picture });
       }
       const image = { width, height, channels: 3, pixels: picture };
       const icc = grid.icc;
@@ -216,8 +216,12 @@ export class TilePool {
     this.#entries = this.#entries.filter((e) => e !== entry);
   }
 
-  /** Hand out tiles `first`.. to `workers` one at a time; resolves with how many took part. */
-  #parallel(workers, { bytes, maxPixels, maxDimension, first, tiles, width, picture }) {
+  /**
+   * Hand out tiles `first`.. to `workers` one at a time; resolves with how many took part.
+   * A worker gets the plan, then each tile's HEVC stream from `grid` as it is handed out
+   * (read here, from the one copy of the photo): no worker holds the photo.
+   */
+  #parallel(workers, { grid, first, tiles, width, picture }) {
     const job = ++this.#job;
     return new Promise((resolve, reject) => {
       let next = first;
@@ -237,10 +241,18 @@ export class TilePool {
         else resolve(used.size);
       };
       const feed = (entry) => {
-        if (next < tiles) {
-          used.add(entry);
-          entry.worker.postMessage({ job, tile: next++ });
+        if (over || next >= tiles) return;
+        const tile = next++;
+        let input;
+        try {
+          // A tile whose data cannot be read (a damaged file): the photo's typed error.
+          input = grid.tileInput(tile);
+        } catch (err) {
+          finish(err);
+          return;
         }
+        used.add(entry);
+        entry.worker.postMessage({ job, tile, input }, input ? [input.bitstream.buffer] : []);
       };
       const broken = (entry, name, message) => {
         // Not the photo's answer: this worker's instance is not to be trusted again.
@@ -266,7 +278,7 @@ export class TilePool {
           else feed(entry);
         };
         entry.onFailure = (message) => broken(entry, 'Error', message);
-        entry.worker.postMessage({ job, open: { bytes, maxPixels, maxDimension } });
+        entry.worker.postMessage({ job, open: { plan: grid.plan } });
         feed(entry);
       }
     });

@@ -1,9 +1,10 @@
 // A tile worker of the HEIC pool (heic-pool.js). In: { module } (the HEIC module's compiled
-// WebAssembly.Module: instantiated here, never fetched), then per photo { job, open: { bytes,
-// maxPixels, maxDimension } }, { job, tile: i } for each tile it is given, { close: true }.
-// Out: { ready: true } or { failed }, then { job, block: { x, y, width, height, pixels },
-// wasmBytes } per tile (pixels transferred) or { job, error: { name, code, message, ... } }.
-// A trap leaves an error without a code: the pool ends this worker and starts another.
+// WebAssembly.Module: instantiated here, never fetched), then per photo { job, open: { plan } }
+// (HeicGrid.plan: the tile plan as numbers, no copy of the photo), { job, tile: i, input } for
+// each tile it is given (HeicGrid.tileInput: that tile's HEVC stream, transferred), { close:
+// true }. Out: { ready: true } or { failed }, then { job, block: { x, y, width, height,
+// pixels }, wasmBytes } per tile (pixels transferred) or { job, error: { name, code, message,
+// ... } }. A trap leaves an error without a code: the pool ends this worker and starts another.
 import initHeic, * as heicWasm from '../../pkg/fhir_media_heic.js';
 
 let exports = null;
@@ -28,9 +29,8 @@ self.addEventListener('message', async ({ data }) => {
   try {
     if (data.open) {
       close();
-      const { bytes, maxPixels, maxDimension } = data.open;
       try {
-        grid = heicWasm.HeicGrid.open(bytes, maxPixels, maxDimension);
+        grid = heicWasm.HeicTiles.fromPlan(data.open.plan);
       } catch (err) {
         openError = err; // answered with the first tile asked for
       }
@@ -38,7 +38,7 @@ self.addEventListener('message', async ({ data }) => {
     }
     if (openError) throw openError;
     if (!grid) throw Object.assign(new Error('This HEIC has no tiles to decode.'), { code: 'corrupt-image' });
-    const block = grid.decodeTile(data.tile);
+    const block = grid.decodeTile(data.tile, data.input);
     self.postMessage({ job, block, wasmBytes: exports.memory.buffer.byteLength }, [block.pixels.buffer]);
   } catch (err) {
     self.postMessage({ job, error: flatten(err), wasmBytes: exports?.memory.buffer.byteLength });
