@@ -169,8 +169,12 @@ test('an image behind a redirect to another origin is fetched there without the 
   await widget.getByRole('button', { name: 'Refresh' }).click();
   const img = widget.locator(`li[part="gallery-item"][data-id="${id}"] img`);
   await page.waitForFunction((el) => el.complete && el.naturalWidth === 48, await img.elementHandle(), { timeout: 20_000 });
-  assert.ok(seen.length >= 1, 'the image was fetched from the storage origin');
-  assert.deepEqual(seen.filter((r) => r.method === 'GET').map((r) => r.authorization), [null], 'without the token');
+  // Every fetch there without the token. How many there are is not this test's point: a
+  // fresh-clone CI run once saw two (the item rendered again, or fetched again), both
+  // without it, and the count failed the test.
+  const gets = seen.filter((r) => r.method === 'GET');
+  assert.ok(gets.length >= 1, 'the image was fetched from the storage origin');
+  assert.deepEqual(gets.map((r) => r.authorization), gets.map(() => null), 'without the token');
 });
 
 /** A second origin that lets anyone in by CORS, records what it is sent and claims a create. */
