@@ -211,11 +211,7 @@ impl GridPlan {
         let input =
             input.ok_or_else(|| CodecError::Corrupt(format!("HEIF: no data for grid tile {i}")))?;
         let decoded = decode_tile_rgba(input).map_err(crate::heifer_decoder::decode_error)?;
-        let size = match &decoded {
-            TileImage::Eight(image) => (image.width, image.height),
-            TileImage::Deep(image) => (image.width, image.height),
-        };
-        if size != self.tile {
+        if decoded.size() != self.tile {
             return Err(CodecError::Corrupt(
                 "HEIF: grid tiles of different sizes".into(),
             ));
@@ -232,10 +228,7 @@ impl GridPlan {
             let (ox, oy) = self.orient.map(x0 + sx, y0 + sy);
             (ox - bx, oy - by)
         };
-        match &decoded {
-            TileImage::Eight(image) => average_into(&mut rgb, bw, image, self.d, (w, h), to),
-            TileImage::Deep(image) => average_into(&mut rgb, bw, image, self.d, (w, h), to),
-        }
+        decoded.average_into(&mut rgb, bw, self.d, (w, h), to);
         Ok(TileBlock {
             x: bx,
             y: by,
@@ -459,6 +452,30 @@ fn coded_size(file: &HeifFile<'_>, id: ItemId) -> Option<(u32, u32)> {
 enum TileImage {
     Eight(Image<u8>),
     Deep(Image<u16>),
+}
+
+impl TileImage {
+    fn size(&self) -> (u32, u32) {
+        match self {
+            TileImage::Eight(image) => (image.width, image.height),
+            TileImage::Deep(image) => (image.width, image.height),
+        }
+    }
+
+    /// [`average_into`] for either sample type.
+    fn average_into(
+        &self,
+        rgb: &mut [u8],
+        width: u32,
+        d: u32,
+        size: (u32, u32),
+        to: impl Fn(u32, u32) -> (u32, u32),
+    ) {
+        match self {
+            TileImage::Eight(image) => average_into(rgb, width, image, d, size, to),
+            TileImage::Deep(image) => average_into(rgb, width, image, d, size, to),
+        }
+    }
 }
 
 /// A tile as RGBA from its input, as `heifer::decode_item` gives a plain `hvc1` item (the
