@@ -5,6 +5,8 @@ use crate::marker::Marker;
 use crate::quantization::{QuantizationTable, QuantizationTableType};
 use crate::progression;
 #[cfg(feature = "trellis")]
+use crate::adaptive::AdaptiveRounding;
+#[cfg(feature = "trellis")]
 use crate::trellis::{self, Trellis};
 
 /// Without the `trellis` feature: no value, so `Option<Trellis>` is always `None` and
@@ -243,6 +245,8 @@ pub struct Encoder<W: JfifWrite> {
     progressive_scans: Option<u8>,
     ac_rounding: [u8; 2],
     trellis: Option<Trellis>,
+    #[cfg(feature = "trellis")]
+    adaptive: Option<AdaptiveRounding>,
     standard_progression: bool,
 
     restart_interval: Option<u16>,
@@ -293,6 +297,8 @@ impl<W: JfifWrite> Encoder<W> {
             progressive_scans: None,
             ac_rounding: [50, 50],
             trellis: None,
+            #[cfg(feature = "trellis")]
+            adaptive: None,
             standard_progression: false,
             restart_interval: None,
             optimize_huffman_table: false,
@@ -412,6 +418,15 @@ impl<W: JfifWrite> Encoder<W> {
     #[cfg(feature = "trellis")]
     pub fn set_trellis(&mut self, trellis: Option<Trellis>) {
         self.trellis = trellis;
+    }
+
+    /// Per-block AC rounding by the block's variance, in place of
+    /// [set_ac_rounding](Encoder::set_ac_rounding)'s one rounding (see [AdaptiveRounding]).
+    /// Where the blocks are buffered (optimised Huffman tables or progressive) and trellis
+    /// is off; ignored otherwise. With the `trellis` feature.
+    #[cfg(feature = "trellis")]
+    pub fn set_adaptive_rounding(&mut self, adaptive: Option<AdaptiveRounding>) {
+        self.adaptive = adaptive;
     }
 
     /// Progressive JPEG with libjpeg's standard script: spectral selection and successive
@@ -1187,6 +1202,10 @@ impl<W: JfifWrite> Encoder<W> {
         debug_assert!(num_rows > 0);
 
         let mut blocks: [Vec<_>; 4] = self.init_block_buffers(buffer_size / 64);
+        #[cfg(feature = "trellis")]
+        let levels = self
+            .adaptive
+            .map(|a| (a, [a.levels(&q_tables[0]), a.levels(&q_tables[1])]));
 
         for (i, component) in self.components.iter().enumerate() {
             let h_scale = max_h_sampling / component.horizontal_sampling_factor as usize;
@@ -1227,7 +1246,15 @@ impl<W: JfifWrite> Encoder<W> {
                             &rates[component.ac_huffman_table as usize],
                             params,
                         ),
-                        None => OP::quantize_block(&block, &mut q_block, table),
+                        None => {
+                            #[cfg(feature = "trellis")]
+                            let table = match &levels {
+                                Some((a, l)) => &l[component.quantization_table as usize]
+                                    [a.level(&block.data)],
+                                None => table,
+                            };
+                            OP::quantize_block(&block, &mut q_block, table)
+                        }
                     }
 
                     blocks[i].push(q_block);

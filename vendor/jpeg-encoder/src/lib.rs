@@ -31,6 +31,8 @@ extern crate std;
 extern crate alloc;
 extern crate core;
 
+#[cfg(feature = "trellis")]
+mod adaptive;
 #[cfg(all(feature = "simd", any(target_arch = "x86", target_arch = "x86_64")))]
 mod avx2;
 mod encoder;
@@ -51,6 +53,8 @@ pub use encoder::{ChromaSubsamplingMethod, ColorType, Encoder, JpegColorType, Sa
 pub use error::EncodingError;
 pub use image_buffer::{ImageBuffer, cmyk_to_ycck, rgb_to_ycbcr};
 pub use quantization::QuantizationTableType;
+#[cfg(feature = "trellis")]
+pub use adaptive::AdaptiveRounding;
 #[cfg(feature = "trellis")]
 pub use trellis::Trellis;
 pub use writer::{JfifWrite, PixelDensity, PixelDensityUnit};

@@ -221,6 +221,7 @@ fn compute_reciprocal(divisor: u32) -> (i32, i32) {
     (reciprocals as i32, correction as i32)
 }
 
+#[derive(Clone)]
 pub struct QuantizationTable {
     table: [NonZeroU16; 64],
     reciprocals: [i32; 64],
@@ -280,6 +281,18 @@ impl QuantizationTable {
             let divisor = self.table[i].get() as u32;
             if divisor > 1 {
                 self.corrections[i] = (divisor * percent.min(99) as u32 / 100) as i32;
+            }
+        }
+        self
+    }
+
+    /// Per-coefficient AC rounding (natural order index → percent); see `with_ac_rounding`.
+    #[cfg(feature = "trellis")]
+    pub(crate) fn with_ac_rounding_each(mut self, percent: impl Fn(usize) -> f32) -> Self {
+        for i in 1..64 {
+            let divisor = self.table[i].get() as f32;
+            if divisor > 1.0 {
+                self.corrections[i] = (divisor * percent(i).clamp(0.0, 99.0) / 100.0) as i32;
             }
         }
         self
