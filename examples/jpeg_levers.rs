@@ -13,8 +13,8 @@ use fhir_media_capture::pipeline::encode::ycbcr_row;
 use fhir_media_capture::pipeline::raster::Raster;
 use fhir_media_capture::pipeline::{decode, orient, resize, sniff};
 use jpeg_encoder::{
-    ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType, QuantizationTableType,
-    SamplingFactor, Trellis,
+    AdaptiveRounding, ChromaSubsamplingMethod, Encoder, ImageBuffer, JpegColorType,
+    QuantizationTableType, SamplingFactor, Trellis,
 };
 
 /// Base tables of vendor/jpeg-encoder/src/quantization.rs (mozjpeg jcparam.c), natural order:
@@ -124,6 +124,8 @@ struct Lever {
     trellis: Option<Trellis>,
     /// Progressive with successive approximation (libjpeg's standard script).
     standard_progression: bool,
+    /// Per-block rounding by variance (replaces `rounding`).
+    adaptive: Option<AdaptiveRounding>,
 }
 
 fn lever(name: &str) -> Lever {
@@ -140,6 +142,7 @@ fn lever(name: &str) -> Lever {
         chroma_q: None,
         trellis: None,
         standard_progression: false,
+        adaptive: None,
     }
 }
 
@@ -261,6 +264,59 @@ fn levers() -> Vec<Lever> {
             ..lever(&format!("wired-sa-444-C{s}"))
         });
     }
+    // Adaptive quantisation: the dead zone by block variance (flat → busy rounding,
+    // variance at half way) and towards high frequencies (hf), on wired-sa.
+    for (flat, busy) in [(50, 30), (50, 20), (45, 30), (45, 20), (40, 40), (45, 35)] {
+        for half in [50.0f32, 200.0, 800.0] {
+            for hf in [0.0f32, 0.3] {
+                out.push(Lever {
+                    luma_scale: 0.97,
+                    standard_progression: true,
+                    adaptive: Some(AdaptiveRounding {
+                        flat,
+                        busy,
+                        half,
+                        hf,
+                    }),
+                    ..lever(&format!("aq-{flat}-{busy}-{half}-{hf}"))
+                });
+            }
+        }
+    }
+    // The other way round (flat blocks coarser), and the frequency ramp alone.
+    let aq = |flat, busy, half, hf, name: String| Lever {
+        luma_scale: 0.97,
+        standard_progression: true,
+        adaptive: Some(AdaptiveRounding {
+            flat,
+            busy,
+            half,
+            hf,
+        }),
+        ..lever(&name)
+    };
+    for (flat, busy) in [(30, 45), (20, 45), (35, 50)] {
+        for half in [50.0f32, 200.0] {
+            out.push(aq(
+                flat,
+                busy,
+                half,
+                0.0,
+                format!("aqr-{flat}-{busy}-{half}"),
+            ));
+        }
+    }
+    for (p, hf) in [
+        (40, 0.5f32),
+        (40, 0.8),
+        (45, 0.3),
+        (45, 0.5),
+        (45, 0.8),
+        (50, 0.5),
+        (50, 0.8),
+    ] {
+        out.push(aq(p, p, 1.0, hf, format!("hf-{p}-{hf}")));
+    }
     // LEVERS=a,b: only those (a trailing * matches a prefix).
     if let Ok(only) = std::env::var("LEVERS") {
         out.retain(|l| {
@@ -366,6 +422,7 @@ fn encode(img: &Raster, l: &Lever, q: u8) -> Vec<u8> {
     );
     e.set_ac_rounding(l.rounding.0, l.rounding.1);
     e.set_trellis(l.trellis);
+    e.set_adaptive_rounding(l.adaptive);
     e.set_standard_progression(l.standard_progression);
     if let Some(s) = l.scans {
         e.set_progressive_scans(s);
@@ -399,6 +456,13 @@ fn main() {
             .file_name()
             .unwrap()
             .to_string_lossy();
+        // INPUT_PPM=1: also the pixels every lever encodes, for encoders outside this tool.
+        if std::env::var_os("INPUT_PPM").is_some() {
+            std::fs::create_dir_all(format!("{out_dir}/{name}")).expect("mkdir");
+            let mut ppm = format!("P6\n{} {}\n255\n", img.width, img.height).into_bytes();
+            ppm.extend(img.data.chunks_exact(img.channels).flat_map(|px| &px[..3]));
+            std::fs::write(format!("{out_dir}/{name}/input.ppm"), ppm).expect("write ppm");
+        }
         for l in levers() {
             let dir = format!("{out_dir}/{name}/{}", l.name);
             std::fs::create_dir_all(&dir).expect("mkdir");
