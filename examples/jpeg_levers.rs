@@ -266,24 +266,6 @@ fn levers() -> Vec<Lever> {
     }
     // Adaptive quantisation: the dead zone by block variance (flat → busy rounding,
     // variance at half way) and towards high frequencies (hf), on wired-sa.
-    for (flat, busy) in [(50, 30), (50, 20), (45, 30), (45, 20), (40, 40), (45, 35)] {
-        for half in [50.0f32, 200.0, 800.0] {
-            for hf in [0.0f32, 0.3] {
-                out.push(Lever {
-                    luma_scale: 0.97,
-                    standard_progression: true,
-                    adaptive: Some(AdaptiveRounding {
-                        flat,
-                        busy,
-                        half,
-                        hf,
-                    }),
-                    ..lever(&format!("aq-{flat}-{busy}-{half}-{hf}"))
-                });
-            }
-        }
-    }
-    // The other way round (flat blocks coarser), and the frequency ramp alone.
     let aq = |flat, busy, half, hf, name: String| Lever {
         luma_scale: 0.97,
         standard_progression: true,
@@ -295,6 +277,20 @@ fn levers() -> Vec<Lever> {
         }),
         ..lever(&name)
     };
+    for (flat, busy) in [(50, 30), (50, 20), (45, 30), (45, 20), (40, 40), (45, 35)] {
+        for half in [50.0f32, 200.0, 800.0] {
+            for hf in [0.0f32, 0.3] {
+                out.push(aq(
+                    flat,
+                    busy,
+                    half,
+                    hf,
+                    format!("aq-{flat}-{busy}-{half}-{hf}"),
+                ));
+            }
+        }
+    }
+    // The other way round (flat blocks coarser), and the frequency ramp alone.
     for (flat, busy) in [(30, 45), (20, 45), (35, 50)] {
         for half in [50.0f32, 200.0] {
             out.push(aq(
