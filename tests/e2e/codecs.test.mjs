@@ -240,6 +240,36 @@ test('opening the file picker starts the worker and its wasm before a photo is c
   }
 });
 
+test('a file dragged over the drop zone starts the worker and its wasm before it is dropped; that worker prepares it', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  try {
+    const { page, widget, watch } = await openDemo(context);
+    const workers = [];
+    page.on('worker', (w) => workers.push(w));
+    const [jpeg] = await encodeInPage(page, [{ type: 'image/jpeg' }]);
+    // The drag carries the file; a drop comes later (the user is still aiming).
+    const drag = (type) => widget.evaluate((el, [kind, bytes]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], 'dragged.jpg', { type: 'image/jpeg' }));
+      el.shadowRoot.querySelector('.dropzone').dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, [type, jpeg.bytes]);
+    await drag('dragover');
+    for (let i = 0; i < 100 && (workers.length === 0 || (await wasmFetched(workers[0])).length === 0); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(workers.length, 1, 'the worker started while the file was dragged over');
+    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'and loaded the main module');
+    await drag('dragover');
+    await drag('drop');
+    await widget.locator('li.card[data-key]').nth(0).locator('xpath=self::*[@data-state="ready"]').waitFor({ timeout: 60_000 });
+    assert.equal(workers.length, 1, 'the warmed worker prepared the photo');
+    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'without fetching anything more');
+    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
+  } finally {
+    await context.close();
+  }
+});
+
 /** Every file a module reaches through static `import … from '…'` (relative specifiers). */
 function importGraph(file, seen = new Set()) {
   if (seen.has(file)) return seen;

@@ -152,6 +152,8 @@ export class FhirMediaCaptureElement extends HTMLElement {
       if (![...(event.dataTransfer?.types ?? [])].includes('Files')) return;
       event.preventDefault();
       event.dataTransfer.dropEffect = 'copy';
+      // A photo is coming, as when the picker opens: the worker warms up meanwhile.
+      if (!zone.classList.contains('over')) this.#worker.warm();
       zone.classList.add('over');
     });
     drop.addEventListener('dragleave', (event) => {

@@ -12,6 +12,7 @@
 // hint. Out: { id, quality: { warnings, metrics } } (or { id, error }).
 import { once } from './once.js';
 import { codecsBytes, mainModule, prepareMedia } from './prepare.js';
+import { warmUp } from './warm-up.js';
 
 const warming = once(warmUp);
 
@@ -76,33 +77,6 @@ async function measure(frame) {
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
   const { warnings, metrics } = await prepareMedia(blob, { subject: 'Patient/camera-hint', progressive: false });
   return { warnings, metrics };
-}
-
-/**
- * Load the wasm, then run the pipeline on a small picture made here: the browser compiles
- * wasm with a quick baseline compiler first and optimises a function only once it has run
- * a while, and a call running in baseline code stays there until it returns. Two small
- * runs (DCT-scaled decode, and full decode + resize) get the hot functions optimised in
- * the background while the user picks a photo, so the first real one runs at full speed.
- */
-async function warmUp() {
-  await mainModule.load();
-  if (typeof OffscreenCanvas !== 'function') return;
-  const canvas = new OffscreenCanvas(1024, 768);
-  const g = canvas.getContext('2d');
-  const grad = g.createLinearGradient(0, 0, 1024, 768);
-  grad.addColorStop(0, '#a53');
-  grad.addColorStop(1, '#35a');
-  g.fillStyle = grad;
-  g.fillRect(0, 0, 1024, 768);
-  for (let i = 0; i < 64; i++) {
-    g.fillStyle = `hsl(${i * 37} 60% 50%)`;
-    g.fillRect((i * 97) % 1024, (i * 53) % 768, 40 + (i % 5) * 20, 30 + (i % 7) * 10);
-  }
-  const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
-  for (const maxDimension of [512, 800]) {
-    await prepareMedia(blob, { subject: 'Patient/warm-up', maxDimension });
-  }
 }
 
 /** Base64 to bytes: the built-in where there is one, else atob and a plain loop (a
