@@ -166,3 +166,16 @@ test('a damaged HEIC fails that photo with a typed error, and the widget goes on
     await context.close();
   }
 });
+
+test("Chromium's ImageDecoder says it has no HEIC or HEIF decoder, where the HEIC tiers skip the browser's tier without reading the photo", { timeout: 60_000 }, async () => {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/`);
+    const types = ['image/heic', 'image/heif', 'image/jpeg'];
+    const answers = await page.evaluate((list) => Promise.all(list.map((t) => ImageDecoder.isTypeSupported(t))), types);
+    assert.deepEqual(answers, [false, false, true], 'HEIC, HEIF no; JPEG yes (the question is understood)');
+  } finally {
+    await context.close();
+  }
+});

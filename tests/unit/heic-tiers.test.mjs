@@ -75,6 +75,54 @@ test('decodeWithBrowser: no createImageBitmap (Node) means no tier 1', async () 
   assert.equal(await decodeWithBrowser(BYTES, 1e6), null);
 });
 
+/** Runs `fn` with stand-in browser globals (an engine's canvas, createImageBitmap and,
+ *  where given, ImageDecoder), then puts back what was there. */
+async function inBrowser({ imageDecoder }, fn) {
+  const names = ['createImageBitmap', 'OffscreenCanvas', 'ImageDecoder'];
+  const before = names.map((n) => [n, Object.getOwnPropertyDescriptor(globalThis, n)]);
+  const calls = { bitmaps: 0, asked: [] };
+  globalThis.createImageBitmap = async () => {
+    calls.bitmaps++;
+    return { width: 2, height: 1, close() {} };
+  };
+  globalThis.OffscreenCanvas = class {
+    getContext() {
+      return { drawImage() {}, getImageData: (x, y, w, h) => ({ data: new Uint8ClampedArray(w * h * 4) }) };
+    }
+  };
+  if (imageDecoder) {
+    globalThis.ImageDecoder = { isTypeSupported: async (type) => { calls.asked.push(type); return imageDecoder(type); } };
+  } else {
+    delete globalThis.ImageDecoder;
+  }
+  try {
+    return await fn(calls);
+  } finally {
+    for (const [n, d] of before) {
+      if (d) Object.defineProperty(globalThis, n, d);
+      else delete globalThis[n];
+    }
+  }
+}
+
+test('decodeWithBrowser: an ImageDecoder that knows neither HEIC nor HEIF means no tier 1, without reading the photo', async () => {
+  await inBrowser({ imageDecoder: () => false }, async (calls) => {
+    assert.equal(await decodeWithBrowser(BYTES, 1e6), null);
+    assert.equal(calls.bitmaps, 0, 'createImageBitmap was not asked');
+    assert.deepEqual(calls.asked.sort(), ['image/heic', 'image/heif']);
+  });
+});
+
+test('decodeWithBrowser: createImageBitmap is asked where ImageDecoder knows HEIC, has no answer, or is missing (WebKit)', async () => {
+  for (const imageDecoder of [(type) => type === 'image/heic', () => { throw new TypeError('no'); }, null]) {
+    await inBrowser({ imageDecoder }, async (calls) => {
+      const image = await decodeWithBrowser(BYTES, 1e6);
+      assert.equal(calls.bitmaps, 1);
+      assert.deepEqual([image.width, image.height, image.channels, image.pixels.length], [2, 1, 4, 8]);
+    });
+  }
+});
+
 test('asCodecs: decodes at load, decode() hands over the image or throws the typed error', async () => {
   const ok = await asCodecs(async () => fromModule, BYTES, 1e6);
   assert.equal(ok.decode(), fromModule);
