@@ -8,6 +8,7 @@ import { prepareMedia } from '/www/lib/prepare.js';
 import initMain from '/pkg/fhir_media_capture.js';
 import initHeic from '/pkg/fhir_media_heic.js';
 import { tilePool } from '/www/lib/heic-pool.js';
+import { warmUp } from '/www/lib/warm-up.js';
 
 const MAX = 2048;
 const QUALITY = 0.8;
@@ -36,9 +37,11 @@ function blobToBase64(blob) {
 }
 
 window.heicBench = {
-  /** The main module only, as a page with the widget has it before any photo. */
+  /** The main module loaded and warmed up, as the widget's worker has it before any photo
+   *  (it warms up when the picker or the camera opens, or a file is dragged over: warm-up.js). */
   async ready() {
     await initMain();
+    await warmUp();
   },
   async fetch(url) {
     await fetched(url);
