@@ -39,7 +39,8 @@ fn main() {
         for &id in tiles {
             let stream = file.hevc_bitstream(id).expect("stream");
             let frame = decode_picture(&stream, DecodeOptions::default()).expect("decode");
-            let image: heifer::Image<u16> =
+            // 8-bit samples, as GridPlan::decode_tile has them for an 8-bit picture.
+            let image: heifer::Image<u8> =
                 frame_to_rgba_sized(&frame, ColorParams::from_frame(&frame), 512, 512);
             std::hint::black_box(image);
         }
