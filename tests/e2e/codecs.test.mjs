@@ -211,26 +211,26 @@ test('a JPEG from capture to upload: the worker and the page fetch the main modu
   }
 });
 
-test('opening the file picker starts the worker and its wasm before a photo is chosen; that worker prepares it', { timeout: 120_000 }, async () => {
+/**
+ * A photo is coming (`announce`: the picker opens, a file is dragged over): the element's
+ * worker must start and load the main module before `hand` gives it the photo, and then
+ * prepare that photo without fetching anything more.
+ */
+async function warmsUpBeforeThePhoto(announce, hand) {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   try {
     const { page, widget, watch } = await openDemo(context);
     const workers = [];
     page.on('worker', (w) => workers.push(w));
+    const [jpeg] = await encodeInPage(page, [{ type: 'image/jpeg' }]);
     assert.equal(workers.length, 0, 'no worker before a photo is coming');
-    const [chooser] = await Promise.all([
-      page.waitForEvent('filechooser'),
-      widget.getByRole('button', { name: 'Choose photos' }).click(),
-    ]);
-    // While the picker is open, the worker fetches the main module.
+    const handle = await announce({ page, widget, jpeg });
     for (let i = 0; i < 100 && (workers.length === 0 || (await wasmFetched(workers[0])).length === 0); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.equal(workers.length, 1, 'the worker started when the picker opened');
+    assert.equal(workers.length, 1, 'the worker started before the photo came');
     assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'and loaded the main module');
-
-    const [jpeg] = await encodeInPage(page, [{ type: 'image/jpeg' }]);
-    await chooser.setFiles([{ name: 'picked.jpg', mimeType: jpeg.type, buffer: Buffer.from(jpeg.bytes) }]);
+    await hand({ widget, jpeg, handle });
     await widget.locator('li.card[data-key]').nth(0).locator('xpath=self::*[@data-state="ready"]').waitFor({ timeout: 60_000 });
     assert.equal(workers.length, 1, 'the warmed worker prepared the photo');
     assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'without fetching anything more');
@@ -238,37 +238,38 @@ test('opening the file picker starts the worker and its wasm before a photo is c
   } finally {
     await context.close();
   }
-});
+}
 
-test('a file dragged over the drop zone starts the worker and its wasm before it is dropped; that worker prepares it', { timeout: 120_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-  try {
-    const { page, widget, watch } = await openDemo(context);
-    const workers = [];
-    page.on('worker', (w) => workers.push(w));
-    const [jpeg] = await encodeInPage(page, [{ type: 'image/jpeg' }]);
-    // The drag carries the file; a drop comes later (the user is still aiming).
-    const drag = (type) => widget.evaluate((el, [kind, bytes]) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([new Uint8Array(bytes)], 'dragged.jpg', { type: 'image/jpeg' }));
-      el.shadowRoot.querySelector('.dropzone').dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }));
-    }, [type, jpeg.bytes]);
-    await drag('dragover');
-    for (let i = 0; i < 100 && (workers.length === 0 || (await wasmFetched(workers[0])).length === 0); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.equal(workers.length, 1, 'the worker started while the file was dragged over');
-    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'and loaded the main module');
-    await drag('dragover');
-    await drag('drop');
-    await widget.locator('li.card[data-key]').nth(0).locator('xpath=self::*[@data-state="ready"]').waitFor({ timeout: 60_000 });
-    assert.equal(workers.length, 1, 'the warmed worker prepared the photo');
-    assert.deepEqual(await wasmFetched(workers[0]), ['fhir_media_capture_bg.wasm'], 'without fetching anything more');
-    assert.deepEqual(watch.problems(), [], 'uncaught errors, console errors or warnings on the page');
-  } finally {
-    await context.close();
-  }
-});
+/** A drag event carrying `jpeg` as a file, on the widget's drop zone. */
+function drag(widget, kind, jpeg) {
+  return widget.evaluate((el, [type, bytes]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(bytes)], 'dragged.jpg', { type: 'image/jpeg' }));
+    el.shadowRoot.querySelector('.dropzone').dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [kind, jpeg.bytes]);
+}
+
+test('opening the file picker starts the worker and its wasm before a photo is chosen; that worker prepares it', { timeout: 120_000 }, () =>
+  warmsUpBeforeThePhoto(
+    async ({ page, widget }) => {
+      const [chooser] = await Promise.all([
+        page.waitForEvent('filechooser'),
+        widget.getByRole('button', { name: 'Choose photos' }).click(),
+      ]);
+      return chooser;
+    },
+    ({ jpeg, handle: chooser }) => chooser.setFiles([{ name: 'picked.jpg', mimeType: jpeg.type, buffer: Buffer.from(jpeg.bytes) }]),
+  ));
+
+test('a file dragged over the drop zone starts the worker and its wasm before it is dropped; that worker prepares it', { timeout: 120_000 }, () =>
+  warmsUpBeforeThePhoto(
+    // The drag carries the file; the drop comes later (the user is still aiming).
+    ({ widget, jpeg }) => drag(widget, 'dragover', jpeg),
+    async ({ widget, jpeg }) => {
+      await drag(widget, 'dragover', jpeg);
+      await drag(widget, 'drop', jpeg);
+    },
+  ));
 
 /** Every file a module reaches through static `import … from '…'` (relative specifiers). */
 function importGraph(file, seen = new Set()) {
