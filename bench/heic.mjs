@@ -72,9 +72,9 @@ async function main() {
     await context.close();
     // First HEIC of a page: a browser of its own each (no renderer process, HTTP cache or
     // compiled wasm left by an earlier page: V8 shares compiled modules within a process),
-    // photo bytes fetched before the clock starts, the main module already loaded and warmed up (the
-    // widget's worker has it so once the picker opens or a file is dragged over; warm-up.js),
-    // the HEIC module not fetched: its download and compile are in the time.
+    // photo bytes fetched before the clock starts, the main module already loaded and warmed
+    // up (the widget's worker has it so once the picker opens or a file is dragged over;
+    // warm-up.js), the HEIC module not fetched: its download and compile are in the time.
     for (let i = 0; i < COLD; i++) {
       for (const who of i % 2 ? ['libheif', 'ours'] : ['ours', 'libheif']) {
         const own = await launch();
