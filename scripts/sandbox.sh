@@ -31,7 +31,7 @@ args+=(--bind "$ROOT" "$ROOT")
 exec bwrap "${args[@]}" --chdir "$PWD" \
   --setenv FMC_SANDBOXED 1 \
   --setenv npm_config_cache /tmp/npm-cache \
-  --setenv XDG_RUNTIME_DIR /tmp/xdg-runtime \
+  --setenv XDG_RUNTIME_DIR /run/xdg-runtime \
   --setenv CARGO_HOME "${CARGO_HOME:-$REAL_HOME/.cargo}" \
   --setenv RUSTUP_HOME "${RUSTUP_HOME:-$REAL_HOME/.rustup}" \
   -- bash -c 'mkdir -p -m 700 "$XDG_RUNTIME_DIR" && exec "$@"' sandbox "$@"
