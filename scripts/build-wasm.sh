@@ -27,14 +27,17 @@ COMMON_INPUTS=(codecs/src codecs/Cargo.toml Cargo.toml Cargo.lock .cargo/config.
 WASM_OPT_FEATURES=(--enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue)
 
-# build NAME CRATE STAMP CARGO_ARGS... -- INPUTS...: $PKG/NAME.js and $PKG/NAME_bg.wasm from
-# the cdylib of CRATE. Every module is its own cargo run: one run would unify the features
-# of fhir_media_codecs and put `image` into the main crate's module.
+# build NAME CRATE STAMP CARGO_ARGS... -- INPUTS... [-- WASM_OPT_ARGS...]: $PKG/NAME.js and
+# $PKG/NAME_bg.wasm from the cdylib of CRATE. Every module is its own cargo run: one run
+# would unify the features of fhir_media_codecs and put `image` into the main crate's module.
 build() {
   local name="$1" crate="$2" stamp="$3"; shift 3
-  local cargo_args=()
+  local cargo_args=() inputs=() opt_args=()
   while [ "$1" != "--" ]; do cargo_args+=("$1"); shift; done
   shift
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do inputs+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && opt_args=("$@")
+  set -- "${inputs[@]}"
   local wasm="$PKG/${name}_bg.wasm" hash
   hash="$(hash_paths "$@" "${COMMON_INPUTS[@]}")"
   if [ -f "$wasm" ] && stamp_ok "$stamp" "$hash"; then
@@ -45,13 +48,13 @@ build() {
     rm -f "$stamp" "$PKG/$name.js" "$PKG/$name.d.ts" "$PKG/${name}_bg.wasm" "$PKG/${name}_bg.wasm.d.ts"
     wasm-bindgen --target web --out-dir "$PKG" --out-name "$name" \
       "$TARGET_DIR/wasm32-unknown-unknown/release/$crate.wasm"
-    echo "build-wasm: $name: wasm-opt -O3 --low-memory-unused --converge"
+    echo "build-wasm: $name: wasm-opt -O3 --low-memory-unused --converge${opt_args[*]:+ ${opt_args[*]}}"
     # --low-memory-unused: rustc's wasm32 layout puts the stack first, growing down from
     # 1 MiB, so the low 1 KiB is never addressed (it would be only past a stack overflow,
     # which traps either way); Binaryen may then fold pointer + offset into load/store
     # offsets: ~1.6 KB gzip smaller, no slower (bench/SIZE.md). --converge repeats the
     # passes while they still shrink the module: ~0.55 KB gzip for ~20 s more build.
-    wasm-opt -O3 --low-memory-unused --converge "${WASM_OPT_FEATURES[@]}" "$wasm" -o "$wasm"
+    wasm-opt -O3 --low-memory-unused --converge "${WASM_OPT_FEATURES[@]}" "${opt_args[@]}" "$wasm" -o "$wasm"
     echo "$hash" > "$stamp"
   fi
   echo "build-wasm: $wasm $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
@@ -83,6 +86,11 @@ STUB
     'export default function init(): Promise<never>;' \
     'export function decode(bytes: Uint8Array, maxPixels: number): never;' > "$PKG/fhir_media_heic.d.ts"
 else
+  # -ocimfs 1000 (Binaryen's one-caller-inline-max-function-size): a function called from
+  # one place stays apart when it is big. heif/src/hevc.rs and scaled.rs keep the hot loops
+  # of a tile out of the cold code around them, so that V8 optimizes (TurboFan) only them
+  # on the first HEIC of a page; Binaryen would inline them back (bench/HEIC.md, "Only hot
+  # code optimized").
   build fhir_media_heic fhir_media_heif_wasm "$PKG/.build-stamp-heic" \
-    -- heif-wasm/src heif-wasm/Cargo.toml heif/src heif/Cargo.toml
+    -- heif-wasm/src heif-wasm/Cargo.toml heif/src heif/Cargo.toml -- -ocimfs 1000
 fi

@@ -8,8 +8,10 @@
 //! - [`GridPlan`]: a grid photo (iPhone: 512 px tiles) as independent tiles, each decoded
 //!   to its scaled, oriented [`TileBlock`], so that the browser can decode them in
 //!   parallel (www/lib/heic-pool.js) and assemble them.
+//! - `hevc`: one tile's HEVC picture, heifer's decode with its hot loops out of line.
 
 mod heifer_decoder;
+mod hevc;
 mod scaled;
 pub use heifer_decoder::Heifer;
 pub use scaled::{GridPlan, TileBlock, TileInput};

@@ -484,24 +484,34 @@ impl TileImage {
 /// tile worker's peak and the HEIC module's are set by it). Its alpha auxiliary, if any, is
 /// not decoded: the output is RGB.
 fn decode_tile_rgba(input: &TileInput) -> Result<TileImage, heifer::Error> {
-    use heifer::color::{frame_to_rgba_sized, ColorParams};
-    use heifer::heifer_hevc_dec::decoder::{decode_picture, DecodeOptions};
-    let options = DecodeOptions {
-        // heifer's own limit for an item (its `Options::default()`).
-        max_pixels: 1 << 28,
-        ..Default::default()
-    };
-    let frame = decode_picture(&input.bitstream, options)?;
+    use heifer::color::ColorParams;
+    // heifer's own limit for an item (its `Options::default()`).
+    let frame = crate::hevc::decode_picture(&input.bitstream, 1 << 28)?;
     let (width, height) = input.size.unwrap_or((frame.widths[0], frame.heights[0]));
     let params = input.nclx.map_or_else(
         || ColorParams::from_frame(&frame),
         |(matrix, full_range)| ColorParams { matrix, full_range },
     );
     Ok(if frame.bit_depth[0].max(frame.bit_depth[1]) <= 8 {
-        TileImage::Eight(frame_to_rgba_sized(&frame, params, width, height))
+        TileImage::Eight(rgba(&frame, params, width, height))
     } else {
-        TileImage::Deep(frame_to_rgba_sized(&frame, params, width, height))
+        TileImage::Deep(rgba(&frame, params, width, height))
     })
+}
+
+/// `frame_to_rgba_sized` out of line, one function per sample type (as [`average_into`]):
+/// V8 compiles a wasm function again with its optimizing compiler (TurboFan) once it is
+/// hot, and the 16-bit copies, which an 8-bit photo never runs, would be compiled with it if
+/// they were inlined here (bench/HEIC.md, "Only hot code optimized"). The HEIC module's
+/// wasm-opt `-ocimfs` keeps Binaryen from inlining them back.
+#[inline(never)]
+fn rgba<S: heifer::Sample>(
+    frame: &heifer::heifer_hevc_dec::recon::Frame,
+    params: heifer::color::ColorParams,
+    width: u32,
+    height: u32,
+) -> Image<S> {
+    heifer::color::frame_to_rgba_sized(frame, params, width, height)
 }
 
 /// Whether item `id` is a coded `hvc1` picture with no transform of its own (`clap`,
@@ -526,6 +536,8 @@ fn plain_hvc1(file: &HeifFile<'_>, id: ItemId) -> bool {
 /// is one fixed step in `rgb`, and only three points of it are asked for. The tile is read
 /// a row at a time into one row of sums, and an 8-bit tile's mean is a shift: this loop
 /// was a third of a tile's native time with a 64-bit division per channel and pixel.
+/// Out of line for the reason [`rgba`] is.
+#[inline(never)]
 fn average_into<S: heifer::Sample>(
     rgb: &mut [u8],
     width: u32,
