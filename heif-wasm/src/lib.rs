@@ -55,11 +55,16 @@ pub fn compiled_module() -> JsValue {
     wasm_bindgen::module()
 }
 
-/// A grid photo opened for decoding tile by tile: its bytes (kept here, so each tile call
-/// passes only its index) and its plan. Tile workers hold a [`HeicTiles`] instead.
+/// A grid photo opened for decoding tile by tile: its plan and each tile's input, read
+/// from the file once when it is opened, so each tile call passes only its index. A tile
+/// whose data cannot be read keeps its error until that tile is asked for, so a damaged
+/// tile fails the photo where it is met. Reading the inputs tile by tile parsed the
+/// container ~50 times a photo: enough for V8 to compile that cold parser with its
+/// optimizing compiler on the first HEIC of a page (bench/HEIC.md, "Only hot code
+/// optimized"). Tile workers hold a [`HeicTiles`] instead.
 #[wasm_bindgen]
 pub struct HeicGrid {
-    bytes: Vec<u8>,
+    inputs: Vec<Result<Option<TileInput>, CodecError>>,
     plan: GridPlan,
 }
 
@@ -73,10 +78,18 @@ impl HeicGrid {
         #[wasm_bindgen(js_name = maxPixels)] max_pixels: f64,
         #[wasm_bindgen(js_name = maxDimension)] max_dimension: u32,
     ) -> Result<Option<HeicGrid>, JsValue> {
-        let plan = Heifer
+        let Some(plan) = Heifer
             .grid(&bytes, max_pixels as u64, max_dimension)
-            .map_err(|e| thrown(&e))?;
-        Ok(plan.map(|plan| HeicGrid { bytes, plan }))
+            .map_err(|e| thrown(&e))?
+        else {
+            return Ok(None);
+        };
+        let file = HeifFile::parse(&bytes)
+            .map_err(|e| thrown(&CodecError::Corrupt(format!("HEIF container: {e}"))))?;
+        let inputs = (0..plan.tiles())
+            .map(|i| plan.tile_input(&file, i))
+            .collect();
+        Ok(Some(HeicGrid { inputs, plan }))
     }
 
     /// The assembled picture's width (display orientation, scaled).
@@ -112,7 +125,7 @@ impl HeicGrid {
     pub fn decode_tile(&self, i: u32) -> Result<JsValue, JsValue> {
         let block = self
             .plan
-            .decode_tile(&self.file()?, i as usize)
+            .decode_input(i as usize, self.input(i)?)
             .map_err(|e| thrown(&e))?;
         Ok(block_js(&block))
     }
@@ -131,11 +144,7 @@ impl HeicGrid {
         unchecked_return_type = "{ bitstream: Uint8Array, matrix?: number, fullRange?: boolean, width?: number, height?: number } | undefined"
     )]
     pub fn tile_input(&self, i: u32) -> Result<JsValue, JsValue> {
-        let Some(input) = self
-            .plan
-            .tile_input(&self.file()?, i as usize)
-            .map_err(|e| thrown(&e))?
-        else {
+        let Some(input) = self.input(i)? else {
             return Ok(JsValue::UNDEFINED);
         };
         let out = Object::new();
@@ -157,9 +166,16 @@ impl HeicGrid {
 }
 
 impl HeicGrid {
-    fn file(&self) -> Result<HeifFile<'_>, JsValue> {
-        HeifFile::parse(&self.bytes)
-            .map_err(|e| thrown(&CodecError::Corrupt(format!("HEIF container: {e}"))))
+    /// Tile `i`'s input, `None` for a tile outside the output; throws for a tile past the
+    /// last or whose data cannot be read.
+    fn input(&self, i: u32) -> Result<Option<&TileInput>, JsValue> {
+        match self.inputs.get(i as usize) {
+            Some(Ok(input)) => Ok(input.as_ref()),
+            Some(Err(e)) => Err(thrown(e)),
+            None => Err(thrown(&CodecError::Corrupt(format!(
+                "HEIF: no grid tile {i}"
+            )))),
+        }
     }
 }
 
