@@ -4,7 +4,7 @@
 # npm run bench -- --sweep [sweep options]: the equal-SSIM quality sweep (bench/sweep.mjs).
 # npm run bench -- --first-photo: the widget's first photo with and without its worker
 # warm-up (bench/first-photo.mjs), on the demo build served by the release endpoint.
-# npm run bench -- --heic [--runs N --cold N]: 12 MP HEIC → Media, ours against libheif-js
+# npm run bench -- --heic [--runs N --cold N --settle MS]: 12 MP HEIC → Media, ours against libheif-js
 # (bench/heic.mjs, bench/HEIC.md); the full run (no option) runs it after the main bench.
 # npm run bench -- --quality: the retake checks' cost per photo in Chromium (bench/quality.mjs).
 # npm run bench -- --ab-save NAME, then --ab A B [--runs N --images a,b]: two builds of the main
