@@ -13,7 +13,7 @@
 //! them.
 
 use fhir_media_codecs::CodecError;
-use fhir_media_heif::{GridPlan, HeifFile, Heifer, TileBlock, TileInput};
+use fhir_media_heif::{GridPlan, Heifer, TileBlock, TileInput, TileInputs};
 use js_sys::{Error, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -64,7 +64,7 @@ pub fn compiled_module() -> JsValue {
 /// optimized"). Tile workers hold a [`HeicTiles`] instead.
 #[wasm_bindgen]
 pub struct HeicGrid {
-    inputs: Vec<Result<Option<TileInput>, CodecError>>,
+    inputs: TileInputs,
     plan: GridPlan,
 }
 
@@ -78,18 +78,10 @@ impl HeicGrid {
         #[wasm_bindgen(js_name = maxPixels)] max_pixels: f64,
         #[wasm_bindgen(js_name = maxDimension)] max_dimension: u32,
     ) -> Result<Option<HeicGrid>, JsValue> {
-        let Some(plan) = Heifer
-            .grid(&bytes, max_pixels as u64, max_dimension)
-            .map_err(|e| thrown(&e))?
-        else {
-            return Ok(None);
-        };
-        let file = HeifFile::parse(&bytes)
-            .map_err(|e| thrown(&CodecError::Corrupt(format!("HEIF container: {e}"))))?;
-        let inputs = (0..plan.tiles())
-            .map(|i| plan.tile_input(&file, i))
-            .collect();
-        Ok(Some(HeicGrid { inputs, plan }))
+        let grid = Heifer
+            .grid_inputs(&bytes, max_pixels as u64, max_dimension)
+            .map_err(|e| thrown(&e))?;
+        Ok(grid.map(|(plan, inputs)| HeicGrid { inputs, plan }))
     }
 
     /// The assembled picture's width (display orientation, scaled).

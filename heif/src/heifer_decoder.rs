@@ -16,7 +16,7 @@ use heifer::heifer_isobmff::boxes::{ColorInfo, Property};
 use heifer::heifer_isobmff::{HeifFile, ItemId};
 use heifer::{Error, Options};
 
-use crate::scaled::GridPlan;
+use crate::scaled::{GridPlan, TileInput};
 
 /// The `heifer` decoder, single-threaded (the browser's wasm is).
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,12 +97,41 @@ impl Heifer {
         target: u32,
     ) -> Result<Option<GridPlan>, CodecError> {
         let file = HeifFile::parse(bytes).map_err(container_error)?;
-        let (icc_profile, wide_gamut) = checked(&file, max_pixels)?;
-        if target == 0 || wide_gamut {
-            return Ok(None);
-        }
-        Ok(GridPlan::of(&file, file.primary_id, target)?.map(|plan| plan.with_icc(icc_profile)))
+        grid_of(&file, max_pixels, target)
     }
+
+    /// [`Heifer::grid`] with every tile's [`GridPlan::tile_input`] (or why it cannot be
+    /// read), from one parse of the file: for a caller that hands the tiles out.
+    pub fn grid_inputs(
+        &self,
+        bytes: &[u8],
+        max_pixels: u64,
+        target: u32,
+    ) -> Result<Option<(GridPlan, TileInputs)>, CodecError> {
+        let file = HeifFile::parse(bytes).map_err(container_error)?;
+        Ok(grid_of(&file, max_pixels, target)?.map(|plan| {
+            let inputs = (0..plan.tiles())
+                .map(|i| plan.tile_input(&file, i))
+                .collect();
+            (plan, inputs)
+        }))
+    }
+}
+
+/// Each tile's input ([`GridPlan::tile_input`]) or why it cannot be read, by tile index.
+pub type TileInputs = Vec<Result<Option<TileInput>, CodecError>>;
+
+/// [`Heifer::grid`] of a parsed file.
+fn grid_of(
+    file: &HeifFile<'_>,
+    max_pixels: u64,
+    target: u32,
+) -> Result<Option<GridPlan>, CodecError> {
+    let (icc_profile, wide_gamut) = checked(file, max_pixels)?;
+    if target == 0 || wide_gamut {
+        return Ok(None);
+    }
+    Ok(GridPlan::of(file, file.primary_id, target)?.map(|plan| plan.with_icc(icc_profile)))
 }
 
 /// The primary image's size checked against the pixel limit (before decoding: a

@@ -13,7 +13,7 @@
 mod heifer_decoder;
 mod hevc;
 mod scaled;
-pub use heifer_decoder::Heifer;
+pub use heifer_decoder::{Heifer, TileInputs};
 pub use scaled::{GridPlan, TileBlock, TileInput};
 
 /// The container parser, for callers that decode a [`GridPlan`]'s tiles themselves.

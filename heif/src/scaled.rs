@@ -854,6 +854,44 @@ mod tests {
     }
 
     #[test]
+    fn grid_inputs_are_the_plans_tile_inputs_from_one_parse() {
+        let Some(mut bytes) = photo("heic/iphone_13_pro_max.HEIC") else {
+            return;
+        };
+        let (plan, inputs) = Heifer
+            .grid_inputs(&bytes, 100_000_000, 2048)
+            .expect("open")
+            .expect("grid");
+        assert_eq!(
+            plan.to_words(),
+            Heifer
+                .grid(&bytes, 100_000_000, 2048)
+                .expect("open")
+                .expect("grid")
+                .to_words()
+        );
+        let file = HeifFile::parse(&bytes).expect("parse");
+        assert_eq!(inputs.len(), plan.tiles());
+        for (i, input) in inputs.iter().enumerate() {
+            assert_eq!(input, &plan.tile_input(&file, i), "tile {i}");
+        }
+        // Tile data damaged (the container before it intact): the grid still opens, and the
+        // tiles that cannot be read keep their errors.
+        drop(file);
+        let (mid, cut) = (bytes.len() / 2, bytes.len() / 5);
+        bytes[mid..mid + cut].fill(0xff);
+        let (_, inputs) = Heifer
+            .grid_inputs(&bytes, 100_000_000, 2048)
+            .expect("open")
+            .expect("grid");
+        let unreadable = inputs.iter().filter(|input| input.is_err()).count();
+        assert!(
+            unreadable > 0 && unreadable < inputs.len(),
+            "{unreadable} tiles unreadable"
+        );
+    }
+
+    #[test]
     fn no_plan_where_the_full_decode_applies() {
         let Some(bytes) = photo("heic/iphone_13_pro_max.HEIC") else {
             return;
