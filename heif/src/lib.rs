@@ -20,3 +20,14 @@ pub use scaled::{GridPlan, TileBlock, TileInput};
 pub use heifer::heifer_isobmff::HeifFile;
 
 pub use fhir_media_codecs::{HeifDecoder, Image};
+
+/// xorshift64: the tests' hostile inputs, the same sequence every run.
+#[cfg(test)]
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}

@@ -827,13 +827,7 @@ mod tests {
             assert!(GridPlan::from_words(bad).is_none(), "{bad:?}");
         }
         // Any words: a plan or none, never a panic; any input: a block or an error.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::xorshift(0x2545_f491_4f6c_dd1d);
         let plan = GridPlan::from_words(&good).expect("good");
         for round in 0..2_000 {
             let mut words = good.to_vec();
