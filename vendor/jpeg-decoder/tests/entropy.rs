@@ -120,3 +120,33 @@ fn truncated_and_mutated_streams_match_upstream() {
     eprintln!("{compared} damaged streams compared, {upstream_panics} where upstream panicked");
     assert!(compared >= 150, "only {compared} damaged streams compared");
 }
+
+/// Motion-JPEG frames (an APP0 "AVI1" segment) may leave out their Huffman tables: the
+/// decoder fills in the standard ones (Annex K.3), which jpegtran writes when not asked to
+/// optimize. The same frame without its DHT segments must give the same pixels.
+#[test]
+fn mjpeg_frames_without_huffman_tables_get_the_standard_ones() {
+    let standard = jpegtran(&["-copy", "none"], &photo("canon_sx60_3mp_o6.jpg"));
+    let mut frame = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x07, b'A', b'V', b'I', b'1', 0x00];
+    let mut at = 2;
+    let end = scan_start(&standard);
+    let mut dropped = 0;
+    while at < end {
+        assert_eq!(standard[at], 0xFF, "a marker at {at}");
+        let len = 2 + usize::from(u16::from_be_bytes([standard[at + 2], standard[at + 3]]));
+        if standard[at + 1] == 0xC4 {
+            dropped += 1;
+        } else {
+            frame.extend_from_slice(&standard[at..at + len]);
+        }
+        at += len;
+    }
+    frame.extend_from_slice(&standard[end..]);
+    assert!(dropped > 0, "jpegtran wrote no DHT segment");
+    let want = ours(&standard).expect("the standard-table file decodes");
+    assert!(ours(&frame).expect("the MJPEG frame decodes") == want, "pixels differ");
+    // Without the AVI1 segment the same bytes lack tables: an error, not a panic.
+    let mut bare = vec![0xFF, 0xD8];
+    bare.extend_from_slice(&frame[11..]);
+    assert!(ours(&bare).is_err(), "decoded without Huffman tables");
+}
