@@ -48,13 +48,15 @@ build() {
     rm -f "$stamp" "$PKG/$name.js" "$PKG/$name.d.ts" "$PKG/${name}_bg.wasm" "$PKG/${name}_bg.wasm.d.ts"
     wasm-bindgen --target web --out-dir "$PKG" --out-name "$name" \
       "$TARGET_DIR/wasm32-unknown-unknown/release/$crate.wasm"
-    echo "build-wasm: $name: wasm-opt -O3 --low-memory-unused --converge${opt_args[*]:+ ${opt_args[*]}}"
+    echo "build-wasm: $name: wasm-opt${opt_args[*]:+ ${opt_args[*]}} -O3 --low-memory-unused --converge"
     # --low-memory-unused: rustc's wasm32 layout puts the stack first, growing down from
     # 1 MiB, so the low 1 KiB is never addressed (it would be only past a stack overflow,
     # which traps either way); Binaryen may then fold pointer + offset into load/store
     # offsets: ~1.6 KB gzip smaller, no slower (bench/SIZE.md). --converge repeats the
     # passes while they still shrink the module: ~0.55 KB gzip for ~20 s more build.
-    wasm-opt -O3 --low-memory-unused --converge "${WASM_OPT_FEATURES[@]}" "${opt_args[@]}" "$wasm" -o "$wasm"
+    # The module's own arguments first: wasm-opt runs passes in the order given, and a
+    # --no-inline=PATTERN must mark its functions before -O3's inlining sees them.
+    wasm-opt "${opt_args[@]}" -O3 --low-memory-unused --converge "${WASM_OPT_FEATURES[@]}" "$wasm" -o "$wasm"
     echo "$hash" > "$stamp"
   fi
   echo "build-wasm: $wasm $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
@@ -66,8 +68,16 @@ for old in prepare client; do
   rm -f "$PKG/.build-stamp-$old" "$PKG/fhir_media_$old.js" "$PKG/fhir_media_$old.d.ts" \
     "$PKG/fhir_media_${old}_bg.wasm" "$PKG/fhir_media_${old}_bg.wasm.d.ts"
 done
+# --no-inline: the photo's hot loops stay functions of their own, so that V8 optimizes
+# (TurboFan) only them, not the large cold code Binaryen would inline them into (each is
+# called once): the JPEG decoder's scan loop out of decode_internal (marker parsing, 30 KB),
+# the retake checks out of prepareMedia's async state machine (36 KB). Those two compiles
+# took ~0.5 s of CPU after the warm-up, on the cores the first photo needed (bench/HEIC.md,
+# "The warm-up's optimizing compiles"). vendor/jpeg-decoder marks decode_scan
+# #[inline(never)] for LLVM; quality.rs marks its own.
 build fhir_media_capture fhir_media_capture "$PKG/.build-stamp-main" \
-  --no-default-features --features prepare,client -- src vendor build.rs
+  --no-default-features --features prepare,client -- src vendor build.rs \
+  -- '--no-inline=*decode_scan*' '--no-inline=*quality::measure*' '--no-inline=*quality::sharpness*'
 build fhir_media_codecs fhir_media_codecs_wasm "$PKG/.build-stamp-codecs" \
   -- codecs-wasm/src codecs-wasm/Cargo.toml vendor/image-webp
 if [ "${FHIR_MEDIA_HEIC:-1}" = 0 ]; then

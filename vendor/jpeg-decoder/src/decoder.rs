@@ -821,6 +821,9 @@ impl<R: BufRead> Decoder<R> {
     }
 
 #[allow(clippy::type_complexity)]
+    // Vendored: kept out of decode_internal, so that V8 optimizes this hot MCU loop alone,
+    // not with the cold marker parsing (scripts/build-wasm.sh keeps Binaryen from inlining it).
+    #[inline(never)]
     fn decode_scan(
         &mut self,
         frame: &FrameInfo,
