@@ -112,14 +112,19 @@ impl GridPlan {
         let Some(orient) = Orient::of(&properties, ow, oh) else {
             return Ok(None);
         };
-        Ok(Some(GridPlan {
+        let plan = GridPlan {
             tiles: tiles.to_vec(),
             columns,
             tile,
             d,
             orient,
             icc_profile: None,
-        }))
+        };
+        // A plan its tile workers would refuse ([`GridPlan::from_words`]: an output larger
+        // than the tiles cover, sizes no grid has) takes the full decode instead: the page
+        // and its workers must agree, or a photo's fate would depend on which thread
+        // decoded which tile (found by the `heif` fuzz target).
+        Ok(GridPlan::from_words(&plan.to_words()).map(|_| plan))
     }
 
     /// The plan with the ICC profile the samples are in.
@@ -660,6 +665,47 @@ mod tests {
             eprintln!("SKIPPED: {} is absent (set FHIR_TESTDATA)", path.display());
         }
         bytes.ok()
+    }
+
+    #[test]
+    fn a_grid_whose_tiles_do_not_cover_its_output_takes_the_full_decode() {
+        let Some(bytes) = photo("heic/iphone_13_pro_max.HEIC") else {
+            return;
+        };
+        // The grid descriptor: version, flags, 6 rows, 8 columns, 4032 x 3024 (16-bit).
+        let descriptor = [0, 0, 5, 7, 0x0F, 0xC0, 0x0B, 0xD0];
+        let at = bytes
+            .windows(8)
+            .position(|w| w == descriptor)
+            .expect("the grid descriptor");
+        let with_height = |height: u16| {
+            let mut b = bytes.clone();
+            b[at + 6..at + 8].copy_from_slice(&height.to_be_bytes());
+            b
+        };
+        // 6 rows of 512 px cover 3072 rows: 3000 is a grid (cropped), 3100 is not.
+        for (height, grid) in [
+            (3024, true),
+            (3000, true),
+            (3072, true),
+            (3073, false),
+            (3100, false),
+        ] {
+            let file = with_height(height);
+            let plan = Heifer.grid(&file, 100_000_000, 2048).expect("open");
+            assert_eq!(plan.is_some(), grid, "output height {height}");
+            if let Some(plan) = plan {
+                let words = plan.to_words();
+                let worker = GridPlan::from_words(&words).expect("the workers take the plan");
+                assert_eq!(worker.to_words(), words);
+            }
+        }
+        // heifer's full decode takes it (the uncovered rows stay black), as for any grid
+        // the plan leaves to it.
+        let image = Heifer
+            .decode_scaled(&with_height(3100), 100_000_000, 2048)
+            .expect("the full decode");
+        assert_eq!((image.width, image.height), (3100, 4032));
     }
 
     #[test]
