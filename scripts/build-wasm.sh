@@ -55,7 +55,16 @@ build() {
     # offsets: ~1.6 KB gzip smaller, no slower (bench/SIZE.md). --converge repeats the
     # passes while they still shrink the module: ~0.55 KB gzip for ~20 s more build.
     # The module's own arguments first: wasm-opt runs passes in the order given, and a
-    # --no-inline=PATTERN must mark its functions before -O3's inlining sees them.
+    # --no-inline=PATTERN must mark its functions before -O3's inlining sees them. A
+    # pattern matches the names wasm-bindgen leaves in the name section; one that matches
+    # nothing would be ignored without a word, so its name must be there.
+    local arg name_part
+    for arg in "${opt_args[@]}"; do
+      [[ "$arg" == --no-inline=* ]] || continue
+      name_part="${arg#--no-inline=}"; name_part="${name_part//\*/}"
+      grep -qaF -- "$name_part" "$wasm" \
+        || { echo "build-wasm: $name: no function named like '$name_part' for $arg" >&2; return 1; }
+    done
     wasm-opt "${opt_args[@]}" -O3 --low-memory-unused --converge "${WASM_OPT_FEATURES[@]}" "$wasm" -o "$wasm"
     echo "$hash" > "$stamp"
   fi
